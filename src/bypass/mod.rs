@@ -1,0 +1,309 @@
+//! Bypass lists: which hosts skip the proxy.
+//!
+//! A list is parsed once under a [`Dialect`](crate::Dialect)'s rules into plain
+//! [`BypassRule`]s (see [`no_proxy`] for each dialect's reading), then compiled into
+//! a [`BypassMatcher`] whose queries do not scan the list and do not allocate
+//! (see [`engine`]). [`BypassList::find_linear`] is the slow, obviously-correct
+//! reference the compiled form is tested against.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+
+use ipnet::IpNet;
+
+use crate::dialect::Dialect;
+use crate::error::{Error, Origin, Violation};
+use crate::target::{is_link_local, is_loopback, Target};
+
+pub mod engine;
+pub mod no_proxy;
+mod oracle;
+mod table;
+
+pub use engine::BypassMatcher;
+
+/// What one bypass entry matches, after the dialect's reading of its text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Pattern {
+    /// Every host, names and IP literals alike (`*`).
+    All,
+    /// Every host name but no IP literal (hyper-util's reading of `*`).
+    AllNames,
+    /// Exactly this host.
+    Host(Box<str>),
+    /// This host and every subdomain, on a label boundary (`example.com` matches
+    /// `a.example.com`, never `badexample.com`).
+    Domain(Box<str>),
+    /// Every subdomain of this host, not the host itself.
+    Subdomains(Box<str>),
+    /// Every host whose text ends with this text, label boundary or not
+    /// (Chromium's `*example.com`, which also matches `badexample.com`).
+    HostSuffix(Box<str>),
+    /// An IP address or CIDR block, matching IP-literal hosts only.
+    Net(IpNet),
+}
+
+/// One parsed bypass entry: what it matches, on which port, and the text and
+/// position it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BypassRule {
+    pattern: Pattern,
+    port: Option<u16>,
+    text: Box<str>,
+    index: usize,
+}
+
+impl BypassRule {
+    pub(crate) fn new(pattern: Pattern, port: Option<u16>, text: &str, index: usize) -> Self {
+        BypassRule {
+            pattern,
+            port,
+            text: text.into(),
+            index,
+        }
+    }
+
+    /// What the entry matches.
+    pub fn pattern(&self) -> &Pattern {
+        &self.pattern
+    }
+
+    /// The port the entry is limited to, if any.
+    pub fn port(&self) -> Option<u16> {
+        self.port
+    }
+
+    /// The entry as written (trimmed).
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The entry's position (from 0) in the list as written, empty entries counted.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+}
+
+impl fmt::Display for BypassRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// Hosts that a tool never proxies, whatever its list says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ImplicitBypass {
+    /// None.
+    None,
+    /// Go: `localhost` and every loopback address.
+    Loopback,
+    /// Chromium: `localhost`, `*.localhost`, loopback and link-local addresses.
+    LocalAndLinkLocal,
+}
+
+impl ImplicitBypass {
+    /// Whether this implicit rule covers `target`, and how to describe it.
+    pub(crate) fn covers(self, target: &Target) -> Option<&'static str> {
+        match self {
+            ImplicitBypass::None => None,
+            ImplicitBypass::Loopback => match target.ip() {
+                Some(ip) if is_loopback(ip) => Some("loopback address (implicit)"),
+                None if target.host() == "localhost" => Some("localhost (implicit)"),
+                _ => None,
+            },
+            ImplicitBypass::LocalAndLinkLocal => match target.ip() {
+                Some(ip) if is_loopback(ip) => Some("loopback address (implicit)"),
+                Some(ip) if is_link_local(ip) => Some("link-local address (implicit)"),
+                None if target.host() == "localhost" || target.host().ends_with(".localhost") => {
+                    Some("localhost (implicit)")
+                }
+                _ => None,
+            },
+        }
+    }
+}
+
+/// How a list's name rules see hosts and ports: the parts of a dialect that
+/// apply at match time rather than parse time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct MatchFlags {
+    /// Name rules also see IP-literal hosts, as text (tools that compare strings).
+    pub(crate) names_see_ips: bool,
+    /// That text writes IPv6 addresses in brackets (`[::1]`, as `URL.host` does).
+    pub(crate) bracket_ipv6: bool,
+    /// A rule's port matches only a port written in the URL (Python).
+    pub(crate) explicit_port_only: bool,
+    /// postman-request: the entry must first occur in `.host` at its very end.
+    pub(crate) first_occurrence: bool,
+    /// Hosts never proxied by this tool.
+    pub(crate) implicit: ImplicitBypass,
+}
+
+impl MatchFlags {
+    pub(crate) const PLAIN: MatchFlags = MatchFlags {
+        names_see_ips: false,
+        bracket_ipv6: false,
+        explicit_port_only: false,
+        first_occurrence: false,
+        implicit: ImplicitBypass::None,
+    };
+
+    /// The text name rules compare against, or `None` when they do not apply.
+    pub(crate) fn name_text<'t>(&self, target: &'t Target) -> Option<&'t str> {
+        if target.zone().is_some() {
+            return None;
+        }
+        match target.ip() {
+            None => Some(target.host()),
+            Some(_) if !self.names_see_ips => None,
+            Some(IpAddr::V6(_)) if self.bracket_ipv6 => Some(target.host_in_url()),
+            Some(_) => Some(target.host()),
+        }
+    }
+
+    pub(crate) fn port_ok(&self, rule_port: Option<u16>, target: &Target) -> bool {
+        match rule_port {
+            None => true,
+            Some(_) if self.explicit_port_only && !target.has_explicit_port() => false,
+            Some(port) => target.port() == Some(port),
+        }
+    }
+}
+
+/// Why a host bypasses the proxy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BypassHit<'a> {
+    /// An entry of the list.
+    Rule(&'a BypassRule),
+    /// The tool's implicit bypass (Go's and Chromium's localhost and loopback).
+    Implicit(&'static str),
+}
+
+/// A parsed bypass list: its rules, how to match them, and the entries that
+/// were skipped or flagged while reading it.
+///
+/// ```
+/// use proxyroute::{BypassList, Dialect, Target};
+/// let list = BypassList::parse("localhost, .corp.example, 10.0.0.0/8, *.x", Dialect::Curl);
+/// assert_eq!(list.rules().len(), 3);
+/// // curl has no `*.x` wildcard: the entry is reported, not silently dropped.
+/// assert_eq!(list.violations()[0].index(), Some(3));
+/// let matcher = list.compile();
+/// assert!(matcher.matches(&"https://git.corp.example/".parse()?));
+/// assert!(matcher.matches(&"http://10.1.2.3/".parse()?));
+/// assert!(!matcher.matches(&"http://badcorp.example/".parse()?));
+/// # Ok::<(), proxyroute::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BypassList {
+    rules: Vec<BypassRule>,
+    violations: Vec<Violation>,
+    flags: MatchFlags,
+    dialect: Dialect,
+}
+
+impl BypassList {
+    /// Reads a `NO_PROXY`-style list as `dialect` would, leniently: entries that
+    /// cannot be read, or can never match under that dialect, are skipped and
+    /// reported in [`violations`](BypassList::violations).
+    pub fn parse(text: &str, dialect: Dialect) -> Self {
+        BypassList::parse_from(text, dialect, Origin::Text)
+    }
+
+    /// As [`parse`](BypassList::parse), naming `origin` in violations.
+    pub fn parse_from(text: &str, dialect: Dialect, origin: Origin) -> Self {
+        let spec = &dialect.spec().no_proxy;
+        let (rules, violations) = no_proxy::parse(text, spec, &origin);
+        BypassList {
+            rules,
+            violations,
+            flags: spec.flags,
+            dialect,
+        }
+    }
+
+    /// Reads a list strictly: the first entry that would be a violation is an error.
+    ///
+    /// # Errors
+    ///
+    /// The first violation, as an [`Error`] naming the entry's index and text.
+    pub fn parse_strict(text: &str, dialect: Dialect, origin: Origin) -> Result<Self, Error> {
+        let list = BypassList::parse_from(text, dialect, origin);
+        match list.violations.first() {
+            Some(v) => Err(Error::from_violation(v)),
+            None => Ok(list),
+        }
+    }
+
+    /// An empty list that still carries `dialect`'s implicit bypass.
+    pub fn empty(dialect: Dialect) -> Self {
+        BypassList::parse("", dialect)
+    }
+
+    /// The rules, in list order.
+    pub fn rules(&self) -> &[BypassRule] {
+        &self.rules
+    }
+
+    /// Entries skipped or flagged while reading.
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    /// The dialect the list was read under.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The hosts this list's dialect never proxies, whatever the list says.
+    pub fn implicit(&self) -> ImplicitBypass {
+        self.flags.implicit
+    }
+
+    pub(crate) fn flags(&self) -> MatchFlags {
+        self.flags
+    }
+
+    /// Whether the list has no rules and no implicit bypass.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty() && self.flags.implicit == ImplicitBypass::None
+    }
+
+    /// Compiles the list for fast queries.
+    pub fn compile(&self) -> BypassMatcher {
+        BypassMatcher::new(self)
+    }
+
+    /// The first rule (lowest index) that matches `target`, or the implicit
+    /// bypass, found by trying every rule in turn. This is the reference the
+    /// compiled [`BypassMatcher`] is tested against; it is slow on long lists.
+    pub fn find_linear(&self, target: &Target) -> Option<BypassHit<'_>> {
+        oracle::find(self, target)
+    }
+}
+
+impl fmt::Display for BypassList {
+    /// The rules' texts joined by `,`, which parses back to the same rules.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, rule) in self.rules.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            f.write_str(&rule.text)?;
+        }
+        Ok(())
+    }
+}
+
+impl FromStr for BypassList {
+    type Err = Error;
+
+    /// Parses strictly under [`Dialect::Curl`].
+    fn from_str(s: &str) -> Result<Self, Error> {
+        BypassList::parse_strict(s, Dialect::Curl, Origin::Text)
+    }
+}

@@ -1,0 +1,471 @@
+//! Reading `NO_PROXY`-style text as each tool does.
+//!
+//! Every dialect is a [`NoProxySpec`]: how entries are separated, what `*`, a
+//! bare name, a leading `.` and a leading `*.` mean, whether ports, IP addresses
+//! and CIDR blocks are understood, and how hosts are compared. The parser below
+//! is shared; only the table differs. Entries a tool would read but never match
+//! (curl's `host:port`, .NET's `*.example.com`) become [`Violation`]s, so the
+//! explanation can say why an entry "does nothing".
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use super::{BypassRule, MatchFlags, Pattern};
+use crate::error::{ErrorKind, Origin, Violation, ViolationKind};
+
+/// How entries are separated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Split {
+    /// `,` only; each entry trimmed.
+    Comma,
+    /// `,` or `;` (Chromium).
+    CommaOrSemicolon,
+    /// `,` or any whitespace (npm proxy-from-env).
+    CommaOrWhitespace,
+    /// curl: `,` with blanks around entries; a blank followed by anything but a
+    /// comma ends the list.
+    Curl,
+}
+
+/// What `*` means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Star {
+    /// Every host, but only when `*` is the whole value.
+    WholeValue,
+    /// Every host, as the whole value or as one entry among others.
+    Item,
+    /// As an entry: every host name, no IP literal (hyper-util).
+    ItemNamesOnly,
+    /// Nothing: the entry never matches.
+    Never(&'static str),
+}
+
+/// What a name entry means, by its prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NameMode {
+    /// Exactly this host.
+    Host,
+    /// This host and its subdomains.
+    Domain,
+    /// Its subdomains only.
+    Subdomains,
+    /// Any host whose text ends with the entry (no label boundary).
+    HostSuffix,
+    /// The entry never matches, for this reason.
+    Never(&'static str),
+}
+
+/// How a port is written in an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PortSyntax {
+    /// `host:port` and `[v6]:port` limit the entry to that port.
+    HostPort,
+    /// `text:digits` at the end, greedy (npm proxy-from-env's `/^(.+):(\d+)$/`).
+    TrailingDigits,
+    /// Split at the first `:` (postman-request).
+    FirstColon,
+    /// An entry with a port never matches, for this reason.
+    Never(&'static str),
+}
+
+/// How IP addresses in entries are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IpSyntax {
+    /// Parsed as addresses; `cidr` whether blocks are understood.
+    Parsed {
+        /// CIDR blocks understood.
+        cidr: bool,
+        /// curl reads a `/0` mask as "the whole address".
+        zero_mask_is_exact: bool,
+        /// Brackets around an IPv6 entry: accepted, or the entry never matches.
+        brackets: bool,
+    },
+    /// hyper-util: a `[...]` prefix is unwrapped and anything after `]` dropped.
+    ParsedUnwrapBrackets,
+    /// Compared as text with the host, like names.
+    Text,
+}
+
+/// How leading dots are removed before the dot rule applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dots {
+    /// One leading dot.
+    One,
+    /// All leading dots.
+    All,
+}
+
+/// One tool's reading of a `NO_PROXY` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct NoProxySpec {
+    pub(crate) split: Split,
+    pub(crate) star: Star,
+    /// `example.com`
+    pub(crate) bare: NameMode,
+    /// `.example.com`
+    pub(crate) dot: NameMode,
+    pub(crate) dots: Dots,
+    /// `*.example.com`
+    pub(crate) star_dot: NameMode,
+    /// `*example.com`
+    pub(crate) star_prefix: NameMode,
+    pub(crate) ports: PortSyntax,
+    pub(crate) ip: IpSyntax,
+    pub(crate) flags: MatchFlags,
+}
+
+struct Reader<'a> {
+    spec: &'a NoProxySpec,
+    origin: &'a Origin,
+    rules: Vec<BypassRule>,
+    violations: Vec<Violation>,
+}
+
+impl Reader<'_> {
+    fn flag(&mut self, index: usize, text: &str, kind: ViolationKind) {
+        self.violations
+            .push(Violation::new(self.origin.clone(), Some(index), text, kind));
+    }
+
+    fn never(&mut self, index: usize, text: &str, why: &'static str) {
+        self.flag(index, text, ViolationKind::NeverMatches(why));
+    }
+
+    fn push(&mut self, pattern: Pattern, port: Option<u16>, text: &str, index: usize) {
+        self.rules.push(BypassRule::new(pattern, port, text, index));
+    }
+}
+
+/// Parses `text` under `spec`, returning the rules and the violations.
+pub(crate) fn parse(
+    text: &str,
+    spec: &NoProxySpec,
+    origin: &Origin,
+) -> (Vec<BypassRule>, Vec<Violation>) {
+    let mut reader = Reader {
+        spec,
+        origin,
+        rules: Vec::new(),
+        violations: Vec::new(),
+    };
+    let whole_star = match spec.split {
+        Split::Curl => text == "*",
+        _ => text.trim() == "*",
+    };
+    if whole_star && !matches!(spec.star, Star::Never(_)) {
+        reader.push(Pattern::All, None, text.trim(), 0);
+        return (reader.rules, reader.violations);
+    }
+    for (index, entry) in split(text, spec.split, &mut reader) {
+        entry_rule(&mut reader, index, entry);
+    }
+    (reader.rules, reader.violations)
+}
+
+/// The entries with their indices (empty entries counted but not returned).
+fn split<'t>(text: &'t str, how: Split, reader: &mut Reader<'_>) -> Vec<(usize, &'t str)> {
+    let parts: Vec<&str> = match how {
+        Split::Comma => text.split(',').map(str::trim).collect(),
+        Split::CommaOrSemicolon => text.split([',', ';']).map(str::trim).collect(),
+        Split::CommaOrWhitespace => text
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .collect(),
+        Split::Curl => {
+            let mut parts = Vec::new();
+            let blank = |c: char| c == ' ' || c == '\t';
+            let mut rest = text;
+            loop {
+                rest = rest.trim_start_matches(blank);
+                let end = rest.find(|c: char| blank(c) || c == ',').unwrap_or(rest.len());
+                parts.push(&rest[..end]);
+                rest = rest[end..].trim_start_matches(blank);
+                if rest.is_empty() {
+                    break;
+                }
+                if !rest.starts_with(',') {
+                    let index = parts.len();
+                    reader.flag(
+                        index,
+                        rest,
+                        ViolationKind::Ignored(
+                            "curl stops reading the list at a blank inside an entry (since 8.x; \
+                             7.x read on): separate entries with commas",
+                        ),
+                    );
+                    break;
+                }
+                rest = rest.trim_start_matches(',');
+                if rest.trim_start_matches(blank).is_empty() {
+                    break;
+                }
+            }
+            parts
+        }
+    };
+    parts
+        .into_iter()
+        .enumerate()
+        .filter(|(_, p)| !p.is_empty())
+        .collect()
+}
+
+fn entry_rule(reader: &mut Reader<'_>, index: usize, raw: &str) {
+    let spec = *reader.spec;
+    let lower = raw.to_ascii_lowercase();
+    let entry = lower.as_str();
+    if entry == "*" {
+        match spec.star {
+            Star::Item => reader.push(Pattern::All, None, raw, index),
+            Star::ItemNamesOnly => reader.push(Pattern::AllNames, None, raw, index),
+            Star::WholeValue => reader.never(
+                index,
+                raw,
+                "this tool reads * as 'every host' only when it is the whole value",
+            ),
+            Star::Never(why) => reader.never(index, raw, why),
+        }
+        return;
+    }
+    if !matches!(spec.ip, IpSyntax::Text) {
+        if let Some(done) = ip_rule(reader, index, raw, entry) {
+            return done;
+        }
+    } else if looks_like_cidr(entry) {
+        return reader.never(index, raw, "this tool has no CIDR support; it compares the entry as text");
+    }
+    if matches!(spec.ip, IpSyntax::Text) && entry.parse::<std::net::Ipv6Addr>().is_ok() {
+        return reader.never(
+            index,
+            raw,
+            "this tool compares text and writes IPv6 hosts in brackets: write the entry as [addr]",
+        );
+    }
+    // A name, possibly with a port.
+    let (name, port) = match split_port(entry, spec.ports) {
+        Ok(parts) => parts,
+        Err(Some(why)) => return reader.never(index, raw, why),
+        Err(None) => return reader.flag(index, raw, ViolationKind::Invalid(ErrorKind::InvalidPort)),
+    };
+    let (mode, name) = if let Some(rest) = name.strip_prefix("*.") {
+        (spec.star_dot, rest)
+    } else if let Some(rest) = name.strip_prefix('*') {
+        (spec.star_prefix, rest)
+    } else if name.starts_with('.') {
+        let rest = match spec.dots {
+            Dots::One => &name[1..],
+            Dots::All => name.trim_start_matches('.'),
+        };
+        (spec.dot, rest)
+    } else {
+        (spec.bare, name)
+    };
+    // Trailing dots are ignored on both sides (targets drop theirs).
+    let name = match name.strip_suffix('.') {
+        Some(stripped) if !stripped.is_empty() => stripped,
+        _ => name,
+    };
+    if name.is_empty() || name == "." {
+        return reader.never(index, raw, "the entry has no host name");
+    }
+    if name.contains('*') {
+        return reader.never(index, raw, "this tool has no wildcards inside entries");
+    }
+    if name.contains(['/', '?', '#', '@']) {
+        return reader.never(index, raw, "the entry looks like a URL; bypass lists take host names");
+    }
+    let text_ips = matches!(spec.ip, IpSyntax::Text);
+    if name.contains([':', '[', ']']) && !text_ips {
+        return reader.never(index, raw, "the entry is neither a host name nor an IP address");
+    }
+    let name = match idna(name) {
+        Some(name) => name,
+        None => return reader.flag(index, raw, ViolationKind::Invalid(ErrorKind::InvalidHost)),
+    };
+    let pattern = match mode {
+        NameMode::Host => Pattern::Host(name.into()),
+        NameMode::Domain => Pattern::Domain(name.into()),
+        NameMode::Subdomains => Pattern::Subdomains(name.into()),
+        NameMode::HostSuffix => Pattern::HostSuffix(name.into()),
+        NameMode::Never(why) => return reader.never(index, raw, why),
+    };
+    reader.push(pattern, port, raw, index);
+}
+
+/// Handles an entry that is an IP address or CIDR block; `None` when it is not.
+fn ip_rule(reader: &mut Reader<'_>, index: usize, raw: &str, entry: &str) -> Option<()> {
+    let spec = *reader.spec;
+    if let IpSyntax::ParsedUnwrapBrackets = spec.ip {
+        let inner = match entry.strip_prefix('[') {
+            Some(rest) => {
+                let close = rest.find(']')?;
+                if close + 1 < rest.len() {
+                    reader.flag(
+                        index,
+                        raw,
+                        ViolationKind::Note("hyper-util drops everything after ']', the port included"),
+                    );
+                }
+                &rest[..close]
+            }
+            None => entry,
+        };
+        if let Ok(net) = inner.parse::<IpNet>() {
+            reader.push(Pattern::Net(net.trunc()), None, raw, index);
+            return Some(());
+        }
+        if let Ok(addr) = inner.parse::<IpAddr>() {
+            reader.push(Pattern::Net(IpNet::from(addr)), None, raw, index);
+            return Some(());
+        }
+        if looks_like_cidr(inner) {
+            reader.flag(index, raw, ViolationKind::Invalid(ErrorKind::InvalidCidr));
+            return Some(());
+        }
+        return None;
+    }
+    let IpSyntax::Parsed {
+        cidr,
+        zero_mask_is_exact,
+        brackets,
+    } = spec.ip
+    else {
+        return None;
+    };
+    if let Some((addr, bits)) = entry.split_once('/') {
+        let Ok(addr) = addr.parse::<IpAddr>() else {
+            return None;
+        };
+        if !cidr {
+            reader.never(index, raw, "this tool has no CIDR support");
+            return Some(());
+        }
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        match bits.parse::<u8>() {
+            Ok(0) if zero_mask_is_exact => {
+                reader.flag(
+                    index,
+                    raw,
+                    ViolationKind::Note("curl reads a /0 mask as the single address, not every address"),
+                );
+                reader.push(Pattern::Net(IpNet::from(addr)), None, raw, index);
+            }
+            Ok(bits) if bits <= max => {
+                let net = IpNet::new(addr, bits).expect("prefix length checked");
+                reader.push(Pattern::Net(net.trunc()), None, raw, index);
+            }
+            _ => reader.flag(index, raw, ViolationKind::Invalid(ErrorKind::InvalidCidr)),
+        }
+        return Some(());
+    }
+    // An address alone, bracketed, or with a port.
+    if let Ok(addr) = entry.parse::<IpAddr>() {
+        reader.push(Pattern::Net(IpNet::from(addr)), None, raw, index);
+        return Some(());
+    }
+    let (host, port) = if entry.starts_with('[') {
+        if !brackets {
+            if entry.trim_start_matches('[').split(']').next()?.parse::<IpAddr>().is_ok() {
+                reader.never(index, raw, "this tool wants IPv6 entries without brackets");
+                return Some(());
+            }
+            return None;
+        }
+        match split_port(entry, spec.ports) {
+            Ok((host, port)) => (host.strip_prefix('[')?.strip_suffix(']')?, port),
+            Err(Some(why)) => {
+                reader.never(index, raw, why);
+                return Some(());
+            }
+            Err(None) => return None,
+        }
+    } else {
+        let (host, port) = entry.rsplit_once(':')?;
+        if host.parse::<std::net::Ipv4Addr>().is_err() {
+            return None;
+        }
+        match spec.ports {
+            PortSyntax::Never(why) => {
+                reader.never(index, raw, why);
+                return Some(());
+            }
+            _ => match crate::proxy::parse_port(port) {
+                Some(port) => (host, Some(port)),
+                None => {
+                    reader.flag(index, raw, ViolationKind::Invalid(ErrorKind::InvalidPort));
+                    return Some(());
+                }
+            },
+        }
+    };
+    let addr = host.parse::<IpAddr>().ok()?;
+    reader.push(Pattern::Net(IpNet::from(addr)), port, raw, index);
+    Some(())
+}
+
+/// Splits `name[:port]` as the dialect does. `Err(Some(why))`: never matches;
+/// `Err(None)`: a bad port.
+fn split_port(entry: &str, how: PortSyntax) -> Result<(&str, Option<u16>), Option<&'static str>> {
+    let (host, port) = match how {
+        PortSyntax::HostPort => {
+            if let Some(rest) = entry.strip_prefix('[') {
+                match rest.split_once(']') {
+                    Some((_, "")) => (entry, None),
+                    Some((inner, after)) => match after.strip_prefix(':') {
+                        Some(port) => (&entry[..inner.len() + 2], Some(port)),
+                        None => (entry, None),
+                    },
+                    None => (entry, None),
+                }
+            } else if entry.matches(':').count() == 1 {
+                let (host, port) = entry.split_once(':').expect("one colon");
+                (host, Some(port))
+            } else {
+                (entry, None)
+            }
+        }
+        PortSyntax::TrailingDigits => match entry.rsplit_once(':') {
+            Some((host, port))
+                if !host.is_empty() && !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                (host, Some(port))
+            }
+            _ => (entry, None),
+        },
+        PortSyntax::FirstColon => match entry.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (entry, None),
+        },
+        PortSyntax::Never(why) => {
+            let bracketed = entry.starts_with('[') && entry.ends_with(']');
+            if entry.contains(':') && !bracketed {
+                return Err(Some(why));
+            }
+            (entry, None)
+        }
+    };
+    match port {
+        None => Ok((host, None)),
+        Some(port) => match crate::proxy::parse_port(port) {
+            Some(port) => Ok((host, Some(port))),
+            None => Err(None),
+        },
+    }
+}
+
+fn looks_like_cidr(entry: &str) -> bool {
+    entry
+        .split_once('/')
+        .is_some_and(|(addr, bits)| addr.parse::<IpAddr>().is_ok() && !bits.is_empty())
+}
+
+/// IDNA for non-ASCII names; ASCII names pass unchanged.
+fn idna(name: &str) -> Option<String> {
+    if name.is_ascii() {
+        return Some(name.to_owned());
+    }
+    match url::Host::parse(name).ok()? {
+        url::Host::Domain(d) => Some(d),
+        _ => None,
+    }
+}

@@ -1,0 +1,207 @@
+//! [`Decision`]: a route together with the reason for it.
+
+use std::fmt;
+
+use crate::error::{Error, ErrorKind, Violation, ViolationKind};
+use crate::proxy::Proxy;
+use crate::route::{Hop, Route};
+
+/// Which layer of the configuration decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Layer {
+    /// The request's own setting.
+    Request,
+    /// Explicitly configured ("custom" or "global") proxies.
+    Custom,
+    /// Proxy environment variables, read under a dialect.
+    Environment,
+    /// Nothing was configured.
+    None,
+}
+
+impl Layer {
+    /// A short lower-case name: `request`, `custom`, `env` or `none`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layer::Request => "request",
+            Layer::Custom => "custom",
+            Layer::Environment => "env",
+            Layer::None => "none",
+        }
+    }
+}
+
+impl fmt::Display for Layer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The bypass rule that sent a request direct.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchedRule {
+    pub(crate) text: String,
+    pub(crate) index: Option<usize>,
+    pub(crate) source: String,
+}
+
+impl MatchedRule {
+    /// The entry as written, or a description of an implicit rule.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The entry's position (from 0) in its list; `None` for an implicit rule.
+    pub fn index(&self) -> Option<usize> {
+        self.index
+    }
+
+    /// Where the list came from: `env:NO_PROXY`, `custom:bypass`, `implicit:go`.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+}
+
+/// An owned hop, as a [`Decision`] keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HopBuf {
+    /// Connect directly.
+    Direct,
+    /// Connect through this proxy.
+    Proxy(Proxy),
+}
+
+impl From<Hop<'_>> for HopBuf {
+    fn from(hop: Hop<'_>) -> Self {
+        match hop {
+            Hop::Direct => HopBuf::Direct,
+            Hop::Proxy(p) => HopBuf::Proxy(p.clone()),
+        }
+    }
+}
+
+impl fmt::Display for HopBuf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HopBuf::Direct => f.write_str("DIRECT"),
+            HopBuf::Proxy(p) => write!(f, "{p}"),
+        }
+    }
+}
+
+/// A route and why: the layer that decided, the variable or setting the proxy
+/// came from, the bypass rule that matched, and the problems met on the way.
+///
+/// Nothing in a decision shows a password: proxies print as `user:***@host`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub(crate) hops: Vec<HopBuf>,
+    pub(crate) error: Option<Error>,
+    pub(crate) layer: Layer,
+    pub(crate) source: String,
+    pub(crate) reason: String,
+    pub(crate) rule: Option<MatchedRule>,
+    pub(crate) violations: Vec<Violation>,
+}
+
+impl Decision {
+    /// The route, as [`Resolver::resolve`](crate::Resolver::resolve) gives it.
+    pub fn route(&self) -> Route<'_> {
+        if let Some(e) = &self.error {
+            return Route::refused(e);
+        }
+        match self.hops.first() {
+            Some(HopBuf::Proxy(p)) => Route::via(p),
+            _ => Route::DIRECT,
+        }
+    }
+
+    /// The hops in order (none when refused).
+    pub fn hops(&self) -> &[HopBuf] {
+        &self.hops
+    }
+
+    /// Why no route could be given, if so.
+    pub fn error(&self) -> Option<&Error> {
+        self.error.as_ref()
+    }
+
+    /// The layer that decided.
+    pub fn layer(&self) -> Layer {
+        self.layer
+    }
+
+    /// Where the answer came from: `env:HTTPS_PROXY`, `custom:proxy`,
+    /// `env:NO_PROXY`, `request`, `none`.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// A sentence or two for people.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+
+    /// The bypass rule that matched, if one sent the request direct.
+    pub fn rule(&self) -> Option<&MatchedRule> {
+        self.rule.as_ref()
+    }
+
+    /// Problems met while reading the configuration that decided (and any
+    /// layer above it).
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    /// Likely fixes for common mistakes, for people: what a 407 means, a proxy
+    /// value that is not a URL, a bypass entry that can never match, a variable
+    /// the CGI guard ignores.
+    pub fn hints(&self) -> Vec<String> {
+        let mut hints = Vec::new();
+        if let Some(e) = &self.error {
+            hints.push(match e.kind() {
+                ErrorKind::CgiRefused => "Go refuses HTTP_PROXY when REQUEST_METHOD is set (a CGI \
+                    environment, where a client's Proxy: header can set it). Unset REQUEST_METHOD \
+                    outside CGI, or configure the proxy explicitly."
+                    .to_owned(),
+                ErrorKind::PacNotEvaluated => "A proxy auto-config script decides here; this build \
+                    cannot evaluate it. Fetch the script and check what FindProxyForURL returns, or \
+                    configure the proxy explicitly."
+                    .to_owned(),
+                _ => format!(
+                    "{} is not a usable proxy: write it as http://host:port (or socks5h://host:port).",
+                    e.origin()
+                ),
+            });
+        }
+        if let Some(HopBuf::Proxy(p)) = self.hops.first() {
+            match p.credentials() {
+                None => hints.push(
+                    "If the proxy answers 407 Proxy Authentication Required, add credentials: \
+                     http://user:password@host:port (percent-encode @ : / % and spaces)."
+                        .to_owned(),
+                ),
+                Some(_) => hints.push(
+                    "If the proxy still answers 407, the user name or password is wrong, or the \
+                     proxy wants another scheme than Basic (NTLM, Negotiate)."
+                        .to_owned(),
+                ),
+            }
+        }
+        for v in &self.violations {
+            match v.kind() {
+                ViolationKind::NeverMatches(_) => {
+                    hints.push(format!("This bypass entry does nothing: {v}."))
+                }
+                ViolationKind::Ignored(_) => hints.push(format!("Ignored: {v}.")),
+                ViolationKind::Invalid(_) if self.error.is_none() => {
+                    hints.push(format!("Skipped: {v}."))
+                }
+                _ => {}
+            }
+        }
+        hints
+    }
+}

@@ -1,0 +1,559 @@
+//! [`Dialect`]: which tool's reading of proxy environment variables and bypass
+//! lists to follow. Each dialect is a table of small choices, not a code path;
+//! the tables below cite what each tool does (research/anchors.md in the repo
+//! lists the sources).
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::bypass::no_proxy::{Dots, IpSyntax, NameMode, NoProxySpec, PortSyntax, Split, Star};
+use crate::bypass::{ImplicitBypass, MatchFlags};
+use crate::error::{Error, ErrorKind, Origin};
+use crate::proxy::{DefaultPort, DefaultScheme, ProxyScheme, ProxySyntax};
+
+/// A named preset of environment-variable and `NO_PROXY` semantics: resolve
+/// exactly as that tool would.
+///
+/// | dialect | proxy variables read | `NO_PROXY=example.com` | `.example.com` | `*.example.com` | ports | CIDR | implicit bypass |
+/// |---|---|---|---|---|---|---|---|
+/// | `curl` | `<scheme>_proxy` (never `HTTP_PROXY`), then `all_proxy` | domain and subdomains | same | never | never | yes | none |
+/// | `go` | `HTTP(S)_PROXY` before lower case | domain and subdomains | subdomains | subdomains | yes | yes | `localhost`, loopback |
+/// | `python` | `<scheme>_proxy`, lower case first; no `ALL_PROXY` | domain and subdomains | same | never | written port only | no | none |
+/// | `node` | `<scheme>_proxy`, then `all_proxy`; value without scheme takes the request's | exact host | subdomains | subdomains | yes | no | none |
+/// | `hyper` | `HTTP(S)_PROXY`, then `ALL_PROXY`; upper case first | domain and subdomains | same | never | never | yes | none |
+/// | `dotnet` | `http_proxy` for http/ws, `https_proxy` for the rest, then `all_proxy` | exact host | domain and subdomains | never | never | no | none |
+/// | `chromium` | `all_proxy` first (it wins), then per scheme, then `SOCKS_SERVER` | any host ending so (`*example.com`) | subdomains | subdomains | yes | yes | `localhost`, loopback, link-local |
+/// | `postman` | `HTTP(S)_PROXY` upper first; https falls back to the http variables | domain and subdomains | same | never | yes | no | none |
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Dialect {
+    /// curl and libcurl (the default).
+    #[default]
+    Curl,
+    /// Go's `net/http` (`golang.org/x/net/http/httpproxy`).
+    Go,
+    /// Python's `urllib.request` (`getproxies_environment`, `proxy_bypass_environment`).
+    Python,
+    /// npm `proxy-from-env`, as used by axios and much of the Node ecosystem.
+    Node,
+    /// hyper-util's `Matcher::from_env`, and so reqwest.
+    Hyper,
+    /// .NET's `HttpClient` environment proxy (`HttpEnvironmentProxy`).
+    Dotnet,
+    /// Chromium's Linux environment reader (`proxy_config_service_linux.cc`).
+    Chromium,
+    /// postman-request's environment fallback (Postman and Newman).
+    Postman,
+}
+
+impl Dialect {
+    /// Every dialect.
+    pub const ALL: [Dialect; 8] = [
+        Dialect::Curl,
+        Dialect::Go,
+        Dialect::Python,
+        Dialect::Node,
+        Dialect::Hyper,
+        Dialect::Dotnet,
+        Dialect::Chromium,
+        Dialect::Postman,
+    ];
+
+    /// The dialect's name, as `FromStr` and the CLI's `--dialect` take it.
+    pub fn as_str(self) -> &'static str {
+        self.spec().name
+    }
+
+    /// The tool this dialect follows, for explanations.
+    pub fn tool(self) -> &'static str {
+        self.spec().tool
+    }
+
+    pub(crate) fn spec(self) -> &'static DialectSpec {
+        match self {
+            Dialect::Curl => &CURL,
+            Dialect::Go => &GO,
+            Dialect::Python => &PYTHON,
+            Dialect::Node => &NODE,
+            Dialect::Hyper => &HYPER,
+            Dialect::Dotnet => &DOTNET,
+            Dialect::Chromium => &CHROMIUM,
+            Dialect::Postman => &POSTMAN,
+        }
+    }
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Dialect {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let lower = s.to_ascii_lowercase();
+        let alias = match lower.as_str() {
+            "libcurl" => "curl",
+            "golang" => "go",
+            "urllib" => "python",
+            "npm" | "proxy-from-env" => "node",
+            "hyper-util" | "reqwest" => "hyper",
+            ".net" | "net" => "dotnet",
+            "chrome" => "chromium",
+            "newman" => "postman",
+            other => other,
+        };
+        Dialect::ALL
+            .into_iter()
+            .find(|d| d.as_str() == alias)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Unsupported(
+                        "dialect (expected curl, go, python, node, hyper, dotnet, chromium or postman)",
+                    ),
+                    Origin::Text,
+                    s,
+                )
+            })
+    }
+}
+
+/// Which spelling of a variable is tried first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Case {
+    LowerFirst,
+    UpperFirst,
+}
+
+/// What a variable that is set but empty means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Empty {
+    /// The same as unset: the next spelling is tried.
+    Unset,
+    /// It hides the other spelling: no value.
+    Shadows,
+}
+
+/// How `ALL_PROXY` relates to the per-scheme variables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AllProxy {
+    /// Not read.
+    Ignored,
+    /// Used where no per-scheme variable is set.
+    Fallback,
+    /// Used for every scheme when set (Chromium).
+    Wins,
+}
+
+/// The CGI ("httpoxy") guard: a web server turns a request's `Proxy:` header
+/// into `HTTP_PROXY`, so tools distrust it when they run as CGI scripts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cgi {
+    /// No guard.
+    None,
+    /// `var` present: every proxy variable is ignored (hyper-util).
+    DisableAll { var: &'static str },
+    /// `var` non-empty: an http request with an HTTP proxy is an error (Go).
+    RefuseHttp { var: &'static str },
+    /// `var` present: upper-case `HTTP_PROXY` is ignored (Python, .NET).
+    IgnoreUpperHttp { var: &'static str },
+}
+
+/// Which variables (by base name, before `_proxy`) serve a request scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SchemeVars {
+    /// `<scheme>_proxy` for every scheme; `ws`/`wss` fall back to `http`/`https` (curl).
+    Any { websocket_fallback: bool },
+    /// Only these schemes, each with its bases in order.
+    Table(&'static [(&'static str, &'static [&'static str])]),
+    /// .NET: `http` and `ws` use `http_proxy`; every other scheme `https_proxy`.
+    HttpOrHttps,
+}
+
+/// How one tool reads its environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EnvSpec {
+    pub(crate) schemes: SchemeVars,
+    pub(crate) case: Case,
+    /// Whether upper-case `HTTP_PROXY` is read at all (curl: never).
+    pub(crate) upper_http: bool,
+    pub(crate) empty_proxy: Empty,
+    pub(crate) empty_no_proxy: Empty,
+    pub(crate) all: AllProxy,
+    pub(crate) cgi: Cgi,
+    /// Chromium: `SOCKS_SERVER` (+ `SOCKS_VERSION`) when nothing else is set.
+    pub(crate) socks_server: bool,
+    /// Chromium: `auto_proxy` names a PAC script (empty: auto-detect).
+    pub(crate) auto_proxy: bool,
+}
+
+/// A dialect's whole table.
+#[derive(Debug)]
+pub(crate) struct DialectSpec {
+    pub(crate) name: &'static str,
+    pub(crate) tool: &'static str,
+    pub(crate) env: EnvSpec,
+    pub(crate) proxy: ProxySyntax,
+    pub(crate) no_proxy: NoProxySpec,
+    /// Whether the environment's no-proxy list also applies to explicitly
+    /// configured proxies (curl applies `NO_PROXY` to `--proxy`).
+    pub(crate) no_proxy_applies_to_custom: bool,
+}
+
+use ProxyScheme::{Http, Https, Socks4, Socks4a, Socks5, Socks5h};
+
+const EVERY_SCHEME: u8 = ProxySyntax::accepting(&[Http, Https, Socks4, Socks4a, Socks5, Socks5h]);
+
+const CURL_PORT: &str = "curl compares the whole entry, port included, with the host name, so it never matches";
+
+static CURL: DialectSpec = DialectSpec {
+    name: "curl",
+    tool: "curl",
+    env: EnvSpec {
+        schemes: SchemeVars::Any { websocket_fallback: true },
+        case: Case::LowerFirst,
+        upper_http: false,
+        empty_proxy: Empty::Unset,
+        empty_no_proxy: Empty::Unset,
+        all: AllProxy::Fallback,
+        cgi: Cgi::None,
+        socks_server: false,
+        auto_proxy: false,
+    },
+    proxy: ProxySyntax {
+        default_scheme: DefaultScheme::Http,
+        default_port: DefaultPort::Curl,
+        socks_alias: Some(Socks4),
+        accepted: EVERY_SCHEME,
+        credentials: true,
+    },
+    no_proxy: NoProxySpec {
+        split: Split::Curl,
+        star: Star::WholeValue,
+        bare: NameMode::Domain,
+        dot: NameMode::Domain,
+        dots: Dots::One,
+        star_dot: NameMode::Never("curl has no wildcards: write .example.com"),
+        star_prefix: NameMode::Never("curl has no wildcards"),
+        ports: PortSyntax::Never(CURL_PORT),
+        ip: IpSyntax::Parsed {
+            cidr: true,
+            zero_mask_is_exact: true,
+            brackets: false,
+        },
+        flags: MatchFlags::PLAIN,
+    },
+    no_proxy_applies_to_custom: true,
+};
+
+static GO: DialectSpec = DialectSpec {
+    name: "go",
+    tool: "Go net/http",
+    env: EnvSpec {
+        schemes: SchemeVars::Table(&[("http", &["http"]), ("https", &["https"])]),
+        case: Case::UpperFirst,
+        upper_http: true,
+        empty_proxy: Empty::Unset,
+        empty_no_proxy: Empty::Unset,
+        all: AllProxy::Ignored,
+        cgi: Cgi::RefuseHttp { var: "REQUEST_METHOD" },
+        socks_server: false,
+        auto_proxy: false,
+    },
+    proxy: ProxySyntax {
+        default_scheme: DefaultScheme::Http,
+        default_port: DefaultPort::ByScheme,
+        socks_alias: None,
+        accepted: ProxySyntax::accepting(&[Http, Https, Socks5, Socks5h]),
+        credentials: true,
+    },
+    no_proxy: NoProxySpec {
+        split: Split::Comma,
+        star: Star::Item,
+        bare: NameMode::Domain,
+        dot: NameMode::Subdomains,
+        dots: Dots::One,
+        star_dot: NameMode::Subdomains,
+        star_prefix: NameMode::Never("Go only understands * alone or as *.domain"),
+        ports: PortSyntax::HostPort,
+        ip: IpSyntax::Parsed {
+            cidr: true,
+            zero_mask_is_exact: false,
+            brackets: true,
+        },
+        flags: MatchFlags {
+            implicit: ImplicitBypass::Loopback,
+            ..MatchFlags::PLAIN
+        },
+    },
+    no_proxy_applies_to_custom: false,
+};
+
+static PYTHON: DialectSpec = DialectSpec {
+    name: "python",
+    tool: "Python urllib",
+    env: EnvSpec {
+        schemes: SchemeVars::Any { websocket_fallback: false },
+        case: Case::LowerFirst,
+        upper_http: true,
+        // An empty lower-case variable deletes the entry, upper case included.
+        empty_proxy: Empty::Shadows,
+        empty_no_proxy: Empty::Shadows,
+        all: AllProxy::Ignored,
+        cgi: Cgi::IgnoreUpperHttp { var: "REQUEST_METHOD" },
+        socks_server: false,
+        auto_proxy: false,
+    },
+    proxy: ProxySyntax {
+        default_scheme: DefaultScheme::Http,
+        default_port: DefaultPort::ByScheme,
+        socks_alias: None,
+        accepted: ProxySyntax::accepting(&[Http, Https]),
+        credentials: true,
+    },
+    no_proxy: NoProxySpec {
+        split: Split::Comma,
+        star: Star::WholeValue,
+        bare: NameMode::Domain,
+        dot: NameMode::Domain,
+        dots: Dots::All,
+        star_dot: NameMode::Never("urllib has no wildcards: write example.com"),
+        star_prefix: NameMode::Never("urllib has no wildcards"),
+        ports: PortSyntax::HostPort,
+        ip: IpSyntax::Text,
+        flags: MatchFlags {
+            names_see_ips: true,
+            bracket_ipv6: true,
+            explicit_port_only: true,
+            ..MatchFlags::PLAIN
+        },
+    },
+    no_proxy_applies_to_custom: false,
+};
+
+static NODE: DialectSpec = DialectSpec {
+    name: "node",
+    tool: "npm proxy-from-env",
+    env: EnvSpec {
+        schemes: SchemeVars::Any { websocket_fallback: false },
+        case: Case::LowerFirst,
+        upper_http: true,
+        empty_proxy: Empty::Unset,
+        empty_no_proxy: Empty::Unset,
+        all: AllProxy::Fallback,
+        cgi: Cgi::None,
+        socks_server: false,
+        auto_proxy: false,
+    },
+    proxy: ProxySyntax {
+        default_scheme: DefaultScheme::Request,
+        default_port: DefaultPort::ByScheme,
+        socks_alias: None,
+        accepted: EVERY_SCHEME,
+        credentials: true,
+    },
+    no_proxy: NoProxySpec {
+        split: Split::CommaOrWhitespace,
+        star: Star::Item,
+        bare: NameMode::Host,
+        dot: NameMode::Subdomains,
+        dots: Dots::One,
+        star_dot: NameMode::Subdomains,
+        star_prefix: NameMode::HostSuffix,
+        ports: PortSyntax::TrailingDigits,
+        ip: IpSyntax::Text,
+        flags: MatchFlags {
+            names_see_ips: true,
+            bracket_ipv6: true,
+            ..MatchFlags::PLAIN
+        },
+    },
+    no_proxy_applies_to_custom: false,
+};
+
+const HYPER_PORT: &str =
+    "hyper-util compares the whole entry, port included, with the host name, so it never matches";
+
+static HYPER: DialectSpec = DialectSpec {
+    name: "hyper",
+    tool: "hyper-util / reqwest",
+    env: EnvSpec {
+        schemes: SchemeVars::Table(&[("http", &["http"]), ("https", &["https"])]),
+        case: Case::UpperFirst,
+        upper_http: true,
+        // `std::env::var` returns Ok("") for an empty upper-case variable, which
+        // then hides the lower-case one (anchors.md 3.2).
+        empty_proxy: Empty::Shadows,
+        empty_no_proxy: Empty::Shadows,
+        all: AllProxy::Fallback,
+        cgi: Cgi::DisableAll { var: "REQUEST_METHOD" },
+        socks_server: false,
+        auto_proxy: false,
+    },
+    proxy: ProxySyntax {
+        default_scheme: DefaultScheme::Http,
+        default_port: DefaultPort::ByScheme,
+        socks_alias: None,
+        accepted: EVERY_SCHEME,
+        credentials: true,
+    },
+    no_proxy: NoProxySpec {
+        split: Split::Comma,
+        star: Star::ItemNamesOnly,
+        bare: NameMode::Domain,
+        dot: NameMode::Domain,
+        dots: Dots::One,
+        star_dot: NameMode::Never("hyper-util has no wildcards: write .example.com"),
+        star_prefix: NameMode::Never("hyper-util has no wildcards"),
+        ports: PortSyntax::Never(HYPER_PORT),
+        ip: IpSyntax::ParsedUnwrapBrackets,
+        flags: MatchFlags::PLAIN,
+    },
+    no_proxy_applies_to_custom: false,
+};
+
+static DOTNET: DialectSpec = DialectSpec {
+    name: "dotnet",
+    tool: ".NET HttpClient",
+    env: EnvSpec {
+        schemes: SchemeVars::HttpOrHttps,
+        case: Case::LowerFirst,
+        upper_http: true,
+        empty_proxy: Empty::Unset,
+        // `no_proxy ?? NO_PROXY`: an empty lower-case value is not null.
+        empty_no_proxy: Empty::Shadows,
+        all: AllProxy::Fallback,
+        cgi: Cgi::IgnoreUpperHttp { var: "GATEWAY_INTERFACE" },
+        socks_server: false,
+        auto_proxy: false,
+    },
+    proxy: ProxySyntax {
+        default_scheme: DefaultScheme::Http,
+        default_port: DefaultPort::ByScheme,
+        socks_alias: None,
+        accepted: ProxySyntax::accepting(&[Http, Https, Socks4, Socks4a, Socks5]),
+        credentials: true,
+    },
+    no_proxy: NoProxySpec {
+        split: Split::Comma,
+        star: Star::Never(".NET has no wildcard, not even * (dotnet/runtime#61840)"),
+        bare: NameMode::Host,
+        dot: NameMode::Domain,
+        dots: Dots::One,
+        star_dot: NameMode::Never(".NET has no wildcards: write .example.com (dotnet/runtime#61840)"),
+        star_prefix: NameMode::Never(".NET has no wildcards"),
+        ports: PortSyntax::Never(".NET compares the entry with the host name alone, so an entry with a port never matches"),
+        ip: IpSyntax::Text,
+        flags: MatchFlags {
+            names_see_ips: true,
+            bracket_ipv6: true,
+            ..MatchFlags::PLAIN
+        },
+    },
+    no_proxy_applies_to_custom: false,
+};
+
+static CHROMIUM: DialectSpec = DialectSpec {
+    name: "chromium",
+    tool: "Chromium (Linux environment)",
+    env: EnvSpec {
+        schemes: SchemeVars::Table(&[
+            ("http", &["http"]),
+            ("https", &["https"]),
+            ("ftp", &["ftp"]),
+            ("ws", &["https", "http"]),
+            ("wss", &["https", "http"]),
+        ]),
+        case: Case::LowerFirst,
+        upper_http: true,
+        empty_proxy: Empty::Shadows,
+        empty_no_proxy: Empty::Shadows,
+        all: AllProxy::Wins,
+        cgi: Cgi::None,
+        socks_server: true,
+        auto_proxy: true,
+    },
+    proxy: ProxySyntax {
+        default_scheme: DefaultScheme::Http,
+        default_port: DefaultPort::ByScheme,
+        socks_alias: Some(Socks4),
+        accepted: ProxySyntax::accepting(&[Http, Https, Socks4, Socks5]),
+        credentials: false,
+    },
+    no_proxy: NoProxySpec {
+        split: Split::CommaOrSemicolon,
+        star: Star::Item,
+        bare: NameMode::HostSuffix,
+        dot: NameMode::Subdomains,
+        dots: Dots::One,
+        star_dot: NameMode::Subdomains,
+        star_prefix: NameMode::HostSuffix,
+        ports: PortSyntax::HostPort,
+        ip: IpSyntax::Parsed {
+            cidr: true,
+            zero_mask_is_exact: false,
+            brackets: true,
+        },
+        flags: MatchFlags {
+            implicit: ImplicitBypass::LocalAndLinkLocal,
+            ..MatchFlags::PLAIN
+        },
+    },
+    no_proxy_applies_to_custom: false,
+};
+
+static POSTMAN: DialectSpec = DialectSpec {
+    name: "postman",
+    tool: "Postman (postman-request)",
+    env: EnvSpec {
+        schemes: SchemeVars::Table(&[("http", &["http"]), ("https", &["https", "http"])]),
+        case: Case::UpperFirst,
+        upper_http: true,
+        empty_proxy: Empty::Unset,
+        empty_no_proxy: Empty::Unset,
+        all: AllProxy::Ignored,
+        cgi: Cgi::None,
+        socks_server: false,
+        auto_proxy: false,
+    },
+    proxy: ProxySyntax {
+        default_scheme: DefaultScheme::Refuse,
+        default_port: DefaultPort::ByScheme,
+        socks_alias: None,
+        accepted: ProxySyntax::accepting(&[Http, Https]),
+        credentials: true,
+    },
+    no_proxy: NoProxySpec {
+        split: Split::Comma,
+        star: Star::WholeValue,
+        bare: NameMode::Domain,
+        dot: NameMode::Domain,
+        dots: Dots::All,
+        star_dot: NameMode::Never("postman-request has no wildcards: write .example.com"),
+        star_prefix: NameMode::Never("postman-request has no wildcards"),
+        ports: PortSyntax::FirstColon,
+        ip: IpSyntax::Text,
+        flags: MatchFlags {
+            names_see_ips: true,
+            first_occurrence: true,
+            ..MatchFlags::PLAIN
+        },
+    },
+    no_proxy_applies_to_custom: false,
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for dialect in Dialect::ALL {
+            assert_eq!(dialect.as_str().parse::<Dialect>().unwrap(), dialect);
+            assert_eq!(dialect.to_string().parse::<Dialect>().unwrap(), dialect);
+        }
+        assert_eq!("reqwest".parse::<Dialect>().unwrap(), Dialect::Hyper);
+        assert!("lynx".parse::<Dialect>().is_err());
+    }
+}

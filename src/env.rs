@@ -1,0 +1,376 @@
+//! Reading proxy environment variables under a [`Dialect`], through an injected
+//! lookup function so that nothing here touches the process environment except
+//! [`EnvProxies::from_env`].
+
+use std::collections::HashSet;
+use std::ffi::{OsStr, OsString};
+
+use crate::bypass::BypassList;
+use crate::dialect::{AllProxy, Case, Cgi, Dialect, Empty, SchemeVars};
+use crate::error::{Error, ErrorKind, Origin, Violation, ViolationKind};
+use crate::proxy::{parse_proxy, Proxy, ProxyScheme};
+use crate::target::{KNOWN_SCHEME_COUNT, SCHEME_HTTP};
+
+/// The value found for one request scheme: the variable it came from and the
+/// proxy, or the error that makes it unusable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct EnvSlot {
+    pub(crate) var: String,
+    pub(crate) proxy: Result<Proxy, Error>,
+}
+
+/// The proxy settings found in the environment under one dialect: a proxy (or
+/// an error) per request scheme, the no-proxy list, and what was skipped.
+///
+/// ```
+/// use proxyroute::{Dialect, EnvProxies};
+/// let vars = [("https_proxy", "http://proxy:3128"), ("no_proxy", "localhost,.corp")];
+/// let env = EnvProxies::read(Dialect::Curl, |name| {
+///     vars.iter().find(|(k, _)| *k == name).map(|(_, v)| *v)
+/// });
+/// assert_eq!(env.proxy_for("https").unwrap().to_string(), "http://proxy:3128");
+/// assert!(env.proxy_for("http").is_none());
+/// assert_eq!(env.no_proxy().unwrap().rules().len(), 2);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvProxies {
+    dialect: Dialect,
+    /// One slot per known scheme, then one for every other scheme.
+    pub(crate) slots: Vec<Option<EnvSlot>>,
+    pub(crate) no_proxy_var: Option<String>,
+    pub(crate) no_proxy: BypassList,
+    /// Go: an http request with an HTTP proxy is refused (CGI).
+    pub(crate) cgi_refusal: Option<Error>,
+    /// Chromium: `auto_proxy` is set; nothing can be resolved without PAC.
+    pub(crate) pac: Option<Error>,
+    violations: Vec<Violation>,
+}
+
+struct Reader<'a, F> {
+    dialect: Dialect,
+    lookup: &'a F,
+    violations: Vec<Violation>,
+    flagged: HashSet<String>,
+}
+
+impl<F, V> Reader<'_, F>
+where
+    F: Fn(&str) -> Option<V>,
+    V: AsRef<OsStr>,
+{
+    /// The variable's value: `None` when unset, `Some("")` when empty.
+    /// A value that is not UTF-8 is reported and read as unset.
+    fn get(&mut self, name: &str) -> Option<String> {
+        let value = (self.lookup)(name)?;
+        match value.as_ref().to_str() {
+            Some(text) => Some(text.to_owned()),
+            None => {
+                let shown = value.as_ref().to_string_lossy().into_owned();
+                self.flag_once(name, &shown, ViolationKind::Ignored("the value is not valid UTF-8"));
+                None
+            }
+        }
+    }
+
+    fn flag_once(&mut self, var: &str, text: &str, kind: ViolationKind) {
+        if self.flagged.insert(var.to_owned()) {
+            self.violations
+                .push(Violation::new(Origin::env(var), None, text, kind));
+        }
+    }
+
+    /// The first usable spelling among `names`, under the empty-value rule.
+    fn first(&mut self, names: &[String], empty: Empty) -> Option<(String, String)> {
+        for name in names {
+            match self.get(name) {
+                None => continue,
+                Some(value) if value.is_empty() => match empty {
+                    Empty::Unset => continue,
+                    Empty::Shadows => return None,
+                },
+                Some(value) => return Some((name.clone(), value)),
+            }
+        }
+        None
+    }
+
+    fn spellings(&self, base: &str) -> Vec<String> {
+        let lower = format!("{}_proxy", base.to_ascii_lowercase());
+        let upper = lower.to_ascii_uppercase();
+        match self.dialect.spec().env.case {
+            Case::LowerFirst => vec![lower, upper],
+            Case::UpperFirst => vec![upper, lower],
+        }
+    }
+
+    fn slot(&mut self, var: String, value: &str, request: Option<ProxyScheme>) -> EnvSlot {
+        let spec = self.dialect.spec();
+        let proxy = parse_proxy(value, &spec.proxy, request)
+            .map_err(|e| e.with_origin(Origin::env(&var)));
+        match &proxy {
+            Err(e) => {
+                let v = Violation::from_error(e.clone());
+                if self.flagged.insert(var.clone()) {
+                    self.violations.push(v);
+                }
+            }
+            Ok(_) if !spec.proxy.credentials && value.contains('@') => self.flag_once(
+                &var,
+                value,
+                ViolationKind::Note("Chromium ignores credentials in proxy variables"),
+            ),
+            Ok(_) => {}
+        }
+        EnvSlot { var, proxy }
+    }
+}
+
+impl EnvProxies {
+    /// Reads the process environment under `dialect`.
+    pub fn from_env(dialect: Dialect) -> Self {
+        EnvProxies::read(dialect, |name| std::env::var_os(name))
+    }
+
+    /// Reads the environment through `lookup` (a variable's name to its value,
+    /// `None` when unset) under `dialect`. Lenient: unusable values are kept as
+    /// errors for the schemes they would serve, and reported as violations.
+    pub fn read<F, V>(dialect: Dialect, lookup: F) -> Self
+    where
+        F: Fn(&str) -> Option<V>,
+        V: AsRef<OsStr>,
+    {
+        let spec = dialect.spec().env;
+        let mut r = Reader {
+            dialect,
+            lookup: &lookup,
+            violations: Vec::new(),
+            flagged: HashSet::new(),
+        };
+        let mut slots: Vec<Option<EnvSlot>> = vec![None; KNOWN_SCHEME_COUNT + 1];
+        let mut pac = None;
+        let mut cgi_refusal = None;
+
+        // The CGI guard decides which spellings may be read at all.
+        let (cgi_all_off, skip_upper_http, refuse_http) = match spec.cgi {
+            Cgi::None => (false, false, false),
+            Cgi::DisableAll { var } => (r.get(var).is_some(), false, false),
+            Cgi::IgnoreUpperHttp { var } => (false, r.get(var).is_some(), false),
+            Cgi::RefuseHttp { var } => (false, false, r.get(var).is_some_and(|v| !v.is_empty())),
+        };
+        let no_upper_http = !spec.upper_http || skip_upper_http;
+        if no_upper_http {
+            if let Some(value) = r.get("HTTP_PROXY").filter(|v| !v.is_empty()) {
+                let why = if spec.upper_http {
+                    "CGI environment (httpoxy guard): upper-case HTTP_PROXY is not trusted; use http_proxy"
+                } else {
+                    "curl never reads upper-case HTTP_PROXY (httpoxy); use http_proxy"
+                };
+                r.flag_once("HTTP_PROXY", &value, ViolationKind::Ignored(why));
+            }
+        }
+
+        if spec.auto_proxy {
+            if let Some(url) = r.get("auto_proxy") {
+                let text = if url.is_empty() { "(empty: auto-detect)" } else { url.as_str() };
+                pac = Some(Error::new(ErrorKind::PacNotEvaluated, Origin::env("auto_proxy"), text));
+            }
+        }
+
+        if cgi_all_off {
+            if let Cgi::DisableAll { var } = spec.cgi {
+                r.flag_once(
+                    var,
+                    "(set)",
+                    ViolationKind::Ignored(
+                        "CGI environment: hyper-util ignores every proxy variable while REQUEST_METHOD is set",
+                    ),
+                );
+            }
+        } else {
+            let all_names = r.spellings("all");
+            let request_schemes = crate::target::known_schemes();
+            // Chromium: a set ALL_PROXY serves every scheme.
+            let winner = match spec.all {
+                AllProxy::Wins => r.first(&all_names, spec.empty_proxy),
+                _ => None,
+            };
+            for (i, scheme) in request_schemes.iter().map(Some).chain([None]).enumerate() {
+                let request = scheme.and_then(|s| s.parse::<ProxyScheme>().ok());
+                if let Some((var, value)) = &winner {
+                    slots[i] = Some(r.slot(var.clone(), value, request));
+                    continue;
+                }
+                let mut found = None;
+                for base in bases(spec.schemes, scheme.copied()) {
+                    let mut names = r.spellings(base);
+                    if base == "http" && no_upper_http {
+                        names.retain(|n| n != "HTTP_PROXY");
+                    }
+                    if let Some(hit) = r.first(&names, spec.empty_proxy) {
+                        found = Some(hit);
+                        break;
+                    }
+                }
+                if found.is_none() && spec.all == AllProxy::Fallback {
+                    found = r.first(&all_names, spec.empty_proxy);
+                }
+                if let Some((var, value)) = found {
+                    slots[i] = Some(r.slot(var, &value, request));
+                }
+            }
+            if spec.socks_server && slots.iter().all(Option::is_none) {
+                if let Some(value) = r.get("SOCKS_SERVER").filter(|v| !v.is_empty()) {
+                    let version = r.get("SOCKS_VERSION");
+                    let scheme = if version.as_deref() == Some("4") { "socks4" } else { "socks5" };
+                    let value = if value.contains("://") { value } else { format!("{scheme}://{value}") };
+                    for slot in slots.iter_mut() {
+                        *slot = Some(r.slot("SOCKS_SERVER".into(), &value, None));
+                    }
+                }
+            }
+            if refuse_http {
+                if let Some(EnvSlot { var, proxy: Ok(_) }) = &slots[usize::from(SCHEME_HTTP)] {
+                    cgi_refusal = Some(Error::new(ErrorKind::CgiRefused, Origin::env(var), var));
+                }
+            }
+        }
+
+        let no_proxy_names: Vec<String> = match spec.case {
+            Case::LowerFirst => vec!["no_proxy".into(), "NO_PROXY".into()],
+            Case::UpperFirst => vec!["NO_PROXY".into(), "no_proxy".into()],
+        };
+        let (no_proxy_var, no_proxy) = match r.first(&no_proxy_names, spec.empty_no_proxy) {
+            Some((var, value)) => {
+                let list = BypassList::parse_from(&value, dialect, Origin::env(&var));
+                (Some(var), list)
+            }
+            None => (None, BypassList::empty(dialect)),
+        };
+        let mut violations = r.violations;
+        violations.extend(no_proxy.violations().iter().cloned());
+        EnvProxies {
+            dialect,
+            slots,
+            no_proxy_var,
+            no_proxy,
+            cgi_refusal,
+            pac,
+            violations,
+        }
+    }
+
+    /// The dialect the environment was read under.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The proxy for requests of `scheme`, if a usable variable serves it.
+    pub fn proxy_for(&self, scheme: &str) -> Option<&Proxy> {
+        self.slot_for(scheme)?.proxy.as_ref().ok()
+    }
+
+    /// The variable that serves requests of `scheme`, usable or not.
+    pub fn variable_for(&self, scheme: &str) -> Option<&str> {
+        Some(&self.slot_for(scheme)?.var)
+    }
+
+    fn slot_for(&self, scheme: &str) -> Option<&EnvSlot> {
+        let index = crate::target::known_schemes()
+            .iter()
+            .position(|s| s.eq_ignore_ascii_case(scheme))
+            .unwrap_or(KNOWN_SCHEME_COUNT);
+        self.slots[index].as_ref()
+    }
+
+    /// The no-proxy list, if a variable set one.
+    pub fn no_proxy(&self) -> Option<&BypassList> {
+        self.no_proxy_var.as_ref().map(|_| &self.no_proxy)
+    }
+
+    /// The variable the no-proxy list came from.
+    pub fn no_proxy_variable(&self) -> Option<&str> {
+        self.no_proxy_var.as_deref()
+    }
+
+    /// Whether any proxy variable (or a PAC setting) was found: whether the
+    /// environment layer decides.
+    pub fn is_configured(&self) -> bool {
+        self.pac.is_some() || self.slots.iter().any(Option::is_some)
+    }
+
+    /// Values skipped or flagged while reading.
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+}
+
+/// The variable bases (before `_proxy`) serving `scheme`, in order; `None` is
+/// a scheme the crate does not know by name.
+fn bases(vars: SchemeVars, scheme: Option<&'static str>) -> Vec<&'static str> {
+    match (vars, scheme) {
+        (SchemeVars::Any { websocket_fallback }, Some(s)) => match s {
+            "ws" if websocket_fallback => vec!["ws", "http"],
+            "wss" if websocket_fallback => vec!["wss", "https"],
+            s => vec![s],
+        },
+        (SchemeVars::Any { .. }, None) => vec![],
+        (SchemeVars::Table(table), Some(s)) => table
+            .iter()
+            .find(|(name, _)| *name == s)
+            .map(|(_, bases)| bases.to_vec())
+            .unwrap_or_default(),
+        (SchemeVars::Table(_), None) => vec![],
+        (SchemeVars::HttpOrHttps, Some("http" | "ws")) => vec!["http"],
+        (SchemeVars::HttpOrHttps, _) => vec!["https"],
+    }
+}
+
+/// The variables `dialect` reads for requests of `scheme`, in order, ALL_PROXY
+/// included where it is read.
+pub(crate) fn variables_for(dialect: Dialect, scheme: &str) -> Vec<String> {
+    let spec = dialect.spec().env;
+    let known = crate::target::known_schemes();
+    let scheme = known.iter().copied().find(|s| *s == scheme);
+    let spell = |base: &str| {
+        let lower = format!("{base}_proxy");
+        let upper = lower.to_ascii_uppercase();
+        match spec.case {
+            Case::LowerFirst => [lower, upper],
+            Case::UpperFirst => [upper, lower],
+        }
+    };
+    let mut names: Vec<String> = Vec::new();
+    if spec.all == AllProxy::Wins {
+        names.extend(spell("all"));
+    }
+    for base in bases(spec.schemes, scheme) {
+        names.extend(
+            spell(base)
+                .into_iter()
+                .filter(|n| spec.upper_http || n != "HTTP_PROXY"),
+        );
+    }
+    if spec.all == AllProxy::Fallback {
+        names.extend(spell("all"));
+    }
+    names
+}
+
+/// A lookup over a fixed list of `(name, value)` pairs, for tests and examples.
+///
+/// ```
+/// let lookup = proxyroute::env::lookup_in(&[("https_proxy", "proxy:3128")]);
+/// assert_eq!(lookup("https_proxy").as_deref(), Some(std::ffi::OsStr::new("proxy:3128")));
+/// assert_eq!(lookup("http_proxy"), None);
+/// ```
+pub fn lookup_in<'a, K, V>(vars: &'a [(K, V)]) -> impl Fn(&str) -> Option<OsString> + 'a
+where
+    K: AsRef<str>,
+    V: AsRef<OsStr>,
+{
+    move |name| {
+        vars.iter()
+            .find(|(k, _)| k.as_ref() == name)
+            .map(|(_, v)| v.as_ref().to_owned())
+    }
+}

@@ -1,0 +1,741 @@
+//! [`Resolver`]: the compiled configuration, and [`ResolverBuilder`].
+//!
+//! Layers, first configured one deciding:
+//!
+//! 1. the request's own setting ([`RequestProxy`]), passed per call;
+//! 2. custom proxies: one for every scheme or one per scheme, optionally limited
+//!    to chosen request schemes, with their own bypass list and credentials. A
+//!    request whose scheme they do not serve falls through to the next layer;
+//! 3. the environment, read under the [`Dialect`];
+//! 4. nothing configured: DIRECT.
+//!
+//! Where the dialect says so (curl), the environment's no-proxy list also
+//! applies to custom proxies unless they have a bypass list of their own.
+
+use std::ffi::{OsStr, OsString};
+use std::fmt;
+
+use crate::bypass::{BypassHit, BypassList, BypassMatcher, ImplicitBypass};
+use crate::decision::{Decision, HopBuf, Layer, MatchedRule};
+use crate::dialect::Dialect;
+use crate::env::EnvProxies;
+use crate::error::{Error, Origin, Result, Violation};
+use crate::proxy::{Credentials, Proxy};
+use crate::route::Route;
+use crate::target::{Target, KNOWN_SCHEME_COUNT, SCHEME_HTTP};
+
+/// A request's own proxy setting, which overrides every configured layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RequestProxy {
+    /// Connect directly.
+    Direct,
+    /// Use this proxy.
+    Proxy(Proxy),
+}
+
+/// Something a builder accepts as a proxy: a [`Proxy`], or text to parse.
+pub trait IntoProxy: sealed::Sealed {
+    #[doc(hidden)]
+    fn into_proxy(self) -> Result<Proxy>;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for crate::Proxy {}
+    impl Sealed for &str {}
+    impl Sealed for String {}
+    impl Sealed for &String {}
+}
+
+impl IntoProxy for Proxy {
+    fn into_proxy(self) -> Result<Proxy> {
+        Ok(self)
+    }
+}
+impl IntoProxy for &str {
+    fn into_proxy(self) -> Result<Proxy> {
+        self.parse()
+    }
+}
+impl IntoProxy for String {
+    fn into_proxy(self) -> Result<Proxy> {
+        self.parse()
+    }
+}
+impl IntoProxy for &String {
+    fn into_proxy(self) -> Result<Proxy> {
+        self.parse()
+    }
+}
+
+type Lookup = Box<dyn Fn(&str) -> Option<OsString> + Send + Sync>;
+
+enum EnvChoice {
+    Off,
+    Lookup(Lookup),
+    Read(EnvProxies),
+}
+
+/// Builds a [`Resolver`]. Setters chain; the first error is kept and returned
+/// by [`build`](ResolverBuilder::build).
+///
+/// ```
+/// use proxyroute::{Dialect, Resolver, Target};
+/// let resolver = Resolver::builder()
+///     .dialect(Dialect::Curl)
+///     .http_proxy("http://proxy.corp:3128")
+///     .https_proxy("http://alice:s3cret@proxy.corp:3128")
+///     .bypass("localhost, .internal.corp")
+///     .build()?;
+/// let route = resolver.resolve(&"https://api.example.com/".parse()?);
+/// assert_eq!(route.to_string(), "http://alice:***@proxy.corp:3128");
+/// assert!(resolver.resolve(&"https://wiki.internal.corp/".parse()?).is_direct());
+/// # Ok::<(), proxyroute::Error>(())
+/// ```
+#[must_use]
+pub struct ResolverBuilder {
+    dialect: Dialect,
+    env: EnvChoice,
+    all: Option<Proxy>,
+    per_scheme: Vec<(String, Proxy)>,
+    proxy_schemes: Option<Vec<String>>,
+    bypass: Option<BypassList>,
+    credentials: Option<Credentials>,
+    error: Option<Error>,
+}
+
+impl fmt::Debug for ResolverBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let env = match &self.env {
+            EnvChoice::Off => "off",
+            EnvChoice::Lookup(_) => "lookup",
+            EnvChoice::Read(_) => "read",
+        };
+        f.debug_struct("ResolverBuilder")
+            .field("dialect", &self.dialect)
+            .field("env", &env)
+            .field("all", &self.all)
+            .field("per_scheme", &self.per_scheme)
+            .field("proxy_schemes", &self.proxy_schemes)
+            .field("bypass", &self.bypass)
+            .field("credentials", &self.credentials)
+            .field("error", &self.error)
+            .finish()
+    }
+}
+
+impl ResolverBuilder {
+    fn new() -> Self {
+        ResolverBuilder {
+            dialect: Dialect::default(),
+            env: EnvChoice::Off,
+            all: None,
+            per_scheme: Vec::new(),
+            proxy_schemes: None,
+            bypass: None,
+            credentials: None,
+            error: None,
+        }
+    }
+
+    fn keep<T>(&mut self, result: Result<T>, setting: &str) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(e) => {
+                if self.error.is_none() {
+                    self.error = Some(e.with_origin(Origin::setting(setting)));
+                }
+                None
+            }
+        }
+    }
+
+    /// The dialect for environment variables and the bypass list's syntax
+    /// (default: curl).
+    pub fn dialect(mut self, dialect: Dialect) -> Self {
+        self.dialect = dialect;
+        self
+    }
+
+    /// Reads the process environment when building.
+    pub fn env(self) -> Self {
+        self.env_with(|name| std::env::var_os(name))
+    }
+
+    /// Reads the environment through `lookup` when building (a variable's name
+    /// to its value, `None` when unset).
+    pub fn env_with<F, V>(mut self, lookup: F) -> Self
+    where
+        F: Fn(&str) -> Option<V> + Send + Sync + 'static,
+        V: AsRef<OsStr>,
+    {
+        self.env = EnvChoice::Lookup(Box::new(move |name| {
+            lookup(name).map(|v| v.as_ref().to_owned())
+        }));
+        self
+    }
+
+    /// Uses environment settings read already.
+    pub fn env_proxies(mut self, env: EnvProxies) -> Self {
+        self.env = EnvChoice::Read(env);
+        self
+    }
+
+    /// Ignores the environment (the default for a builder).
+    pub fn no_env(mut self) -> Self {
+        self.env = EnvChoice::Off;
+        self
+    }
+
+    /// One proxy for every request scheme (or those chosen with
+    /// [`proxy_schemes`](ResolverBuilder::proxy_schemes)).
+    pub fn proxy(mut self, proxy: impl IntoProxy) -> Self {
+        if let Some(p) = self.keep(proxy.into_proxy(), "proxy") {
+            self.all = Some(p);
+        }
+        self
+    }
+
+    /// The proxy for `http` requests.
+    pub fn http_proxy(self, proxy: impl IntoProxy) -> Self {
+        self.scheme_proxy("http", proxy)
+    }
+
+    /// The proxy for `https` requests.
+    pub fn https_proxy(self, proxy: impl IntoProxy) -> Self {
+        self.scheme_proxy("https", proxy)
+    }
+
+    /// The proxy for requests of `scheme` (`ws`, `ftp`, ...).
+    pub fn scheme_proxy(mut self, scheme: &str, proxy: impl IntoProxy) -> Self {
+        let scheme = scheme.to_ascii_lowercase();
+        if let Some(p) = self.keep(proxy.into_proxy(), &format!("{scheme}_proxy")) {
+            self.per_scheme.retain(|(s, _)| *s != scheme);
+            self.per_scheme.push((scheme, p));
+        }
+        self
+    }
+
+    /// Limits the [`proxy`](ResolverBuilder::proxy) for every scheme to these
+    /// request schemes, as Postman's "HTTP / HTTPS" choice does; other schemes
+    /// fall through to the next layer.
+    pub fn proxy_schemes<I, S>(mut self, schemes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.proxy_schemes = Some(
+            schemes
+                .into_iter()
+                .map(|s| s.as_ref().to_ascii_lowercase())
+                .collect(),
+        );
+        self
+    }
+
+    /// The bypass list for the custom proxies, read strictly in the dialect's
+    /// `NO_PROXY` syntax: an entry that cannot be read or can never match is an
+    /// error. It replaces the environment's list for them.
+    pub fn bypass(mut self, list: &str) -> Self {
+        let list = BypassList::parse_strict(list, self.dialect, Origin::setting("bypass"));
+        if let Some(list) = self.keep(list, "bypass") {
+            self.bypass = Some(list);
+        }
+        self
+    }
+
+    /// A bypass list parsed already (leniently, perhaps, with its violations).
+    pub fn bypass_list(mut self, list: BypassList) -> Self {
+        self.bypass = Some(list);
+        self
+    }
+
+    /// Credentials for the custom proxies that carry none of their own.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Compiles the configuration.
+    ///
+    /// # Errors
+    ///
+    /// The first error a setter met (a proxy that does not parse, a bypass entry
+    /// that cannot match), naming the setting and the text.
+    pub fn build(self) -> Result<Resolver> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let dialect = self.dialect;
+        let env = match self.env {
+            EnvChoice::Off => None,
+            EnvChoice::Lookup(lookup) => Some(EnvProxies::read(dialect, lookup)),
+            EnvChoice::Read(env) => Some(env),
+        };
+        let env = env.map(|env| {
+            let source = match env.no_proxy_variable() {
+                Some(var) => format!("env:{var}"),
+                None => format!("implicit:{dialect}"),
+            };
+            EnvLayer {
+                bypass: env.no_proxy.compile(),
+                bypass_source: source,
+                configured: env.is_configured(),
+                env,
+            }
+        });
+        let mut violations = Vec::new();
+        let custom = CustomLayer::new(
+            self.all,
+            self.per_scheme,
+            self.proxy_schemes,
+            self.bypass,
+            self.credentials,
+            dialect.spec().no_proxy_applies_to_custom && env.is_some(),
+        );
+        if let Some(c) = &custom {
+            if let Some((list, _)) = &c.bypass {
+                violations.extend(list.list().violations().iter().cloned());
+            }
+        }
+        if let Some(e) = &env {
+            violations.extend(e.env.violations().iter().cloned());
+        }
+        Ok(Resolver {
+            dialect,
+            custom,
+            env,
+            violations,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+struct CustomLayer {
+    proxies: Vec<(Proxy, String)>,
+    /// A proxy index per known scheme, then one for other schemes.
+    slots: Vec<Option<usize>>,
+    /// Per-scheme proxies for schemes the crate does not know by name.
+    named: Vec<(String, usize)>,
+    bypass: Option<(BypassMatcher, String)>,
+    use_env_bypass: bool,
+}
+
+impl CustomLayer {
+    fn new(
+        all: Option<Proxy>,
+        per_scheme: Vec<(String, Proxy)>,
+        schemes: Option<Vec<String>>,
+        bypass: Option<BypassList>,
+        credentials: Option<Credentials>,
+        use_env_bypass: bool,
+    ) -> Option<Self> {
+        if all.is_none() && per_scheme.is_empty() {
+            return None;
+        }
+        let with_creds = |p: Proxy| match (&credentials, p.credentials()) {
+            (Some(c), None) => p.with_credentials(c.clone()),
+            _ => p,
+        };
+        let known = crate::target::known_schemes();
+        let mut proxies = Vec::new();
+        let mut slots = vec![None; KNOWN_SCHEME_COUNT + 1];
+        let mut named = Vec::new();
+        if let Some(p) = all {
+            proxies.push((with_creds(p), "custom:proxy".to_owned()));
+            for (i, slot) in slots.iter_mut().enumerate() {
+                let name = known.get(i).copied();
+                let chosen = match (&schemes, name) {
+                    (None, _) => true,
+                    (Some(list), Some(name)) => list.iter().any(|s| s == name),
+                    (Some(_), None) => false,
+                };
+                if chosen {
+                    *slot = Some(0);
+                }
+            }
+            if let Some(list) = &schemes {
+                for s in list.iter().filter(|s| !known.contains(&s.as_str())) {
+                    named.push((s.clone(), 0));
+                }
+            }
+        }
+        for (scheme, p) in per_scheme {
+            let index = proxies.len();
+            proxies.push((with_creds(p), format!("custom:{scheme}_proxy")));
+            match known.iter().position(|k| *k == scheme) {
+                Some(i) => slots[i] = Some(index),
+                None => {
+                    named.retain(|(s, _)| *s != scheme);
+                    named.push((scheme, index));
+                }
+            }
+        }
+        let bypass = bypass.map(|list| (list.compile(), "custom:bypass".to_owned()));
+        Some(CustomLayer {
+            proxies,
+            slots,
+            named,
+            use_env_bypass: use_env_bypass && bypass.is_none(),
+            bypass,
+        })
+    }
+
+    fn slot(&self, target: &Target) -> Option<usize> {
+        match target.scheme_index() {
+            Some(i) => self.slots[usize::from(i)],
+            None => self
+                .named
+                .iter()
+                .find(|(s, _)| s == target.scheme())
+                .map(|(_, i)| *i)
+                .or(self.slots[KNOWN_SCHEME_COUNT]),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct EnvLayer {
+    env: EnvProxies,
+    bypass: BypassMatcher,
+    bypass_source: String,
+    configured: bool,
+}
+
+/// Why a route was chosen, borrowed from the resolver: what `resolve` and
+/// `explain` share, so that they cannot disagree.
+enum Verdict<'a> {
+    Request(&'a RequestProxy),
+    Proxy {
+        layer: Layer,
+        proxy: &'a Proxy,
+        source: &'a str,
+    },
+    Bypass {
+        layer: Layer,
+        hit: BypassHit<'a>,
+        list_source: &'a str,
+        proxy_source: &'a str,
+    },
+    Refused {
+        layer: Layer,
+        error: &'a Error,
+    },
+    Unserved,
+    Nothing,
+}
+
+impl<'a> Verdict<'a> {
+    fn route(&self) -> Route<'a> {
+        match *self {
+            Verdict::Request(RequestProxy::Proxy(p)) | Verdict::Proxy { proxy: p, .. } => Route::via(p),
+            Verdict::Refused { error, .. } => Route::refused(error),
+            _ => Route::DIRECT,
+        }
+    }
+}
+
+/// The compiled proxy configuration: built once, shared freely (`Send + Sync`),
+/// asked for every request.
+///
+/// [`resolve`](Resolver::resolve) is the hot path: it allocates nothing and its
+/// cost does not grow with the bypass list. [`explain`](Resolver::explain) gives
+/// the same route with the reason.
+///
+/// ```
+/// use proxyroute::{Dialect, Resolver, Target};
+/// let vars = [("HTTPS_PROXY", "http://proxy:3128"), ("NO_PROXY", "*.internal")];
+/// let resolver = Resolver::from_env_with(Dialect::Go, proxyroute::env::lookup_in(&vars));
+/// let target: Target = "https://api.example.com/v1".parse()?;
+/// assert_eq!(resolver.resolve(&target).to_string(), "http://proxy:3128");
+/// let why = resolver.explain(&"https://db.internal/".parse()?);
+/// assert!(why.route().is_direct());
+/// assert_eq!(why.source(), "env:NO_PROXY");
+/// assert_eq!(why.rule().unwrap().text(), "*.internal");
+/// // Go never proxies loopback addresses.
+/// assert!(resolver.resolve(&"https://127.0.0.1:8443/".parse()?).is_direct());
+/// # Ok::<(), proxyroute::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Resolver {
+    dialect: Dialect,
+    custom: Option<CustomLayer>,
+    env: Option<EnvLayer>,
+    violations: Vec<Violation>,
+}
+
+impl Resolver {
+    /// A builder, with no layer configured and the curl dialect.
+    pub fn builder() -> ResolverBuilder {
+        ResolverBuilder::new()
+    }
+
+    /// The process environment under the default dialect (curl).
+    pub fn from_env() -> Self {
+        Resolver::from_env_with(Dialect::default(), |name| std::env::var_os(name))
+    }
+
+    /// The environment seen through `lookup`, under `dialect`.
+    pub fn from_env_with<F, V>(dialect: Dialect, lookup: F) -> Self
+    where
+        F: Fn(&str) -> Option<V>,
+        V: AsRef<OsStr>,
+    {
+        Resolver::builder()
+            .dialect(dialect)
+            .env_proxies(EnvProxies::read(dialect, lookup))
+            .build()
+            .expect("an environment-only configuration has no strict settings to fail")
+    }
+
+    /// The dialect.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Every problem met while reading the configuration.
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    /// The environment as read, if the environment layer is on.
+    pub fn env(&self) -> Option<&EnvProxies> {
+        self.env.as_ref().map(|e| &e.env)
+    }
+
+    /// Where `target` goes. Allocates nothing.
+    #[must_use]
+    pub fn resolve(&self, target: &Target) -> Route<'_> {
+        self.verdict(target, None).route()
+    }
+
+    /// Where `target` goes when the request carries its own setting.
+    #[must_use]
+    pub fn resolve_with<'a>(&'a self, target: &Target, request: &'a RequestProxy) -> Route<'a> {
+        self.verdict(target, Some(request)).route()
+    }
+
+    /// Where `target` goes, and why.
+    pub fn explain(&self, target: &Target) -> Decision {
+        self.decision(target, None)
+    }
+
+    /// Where `target` goes when the request carries its own setting, and why.
+    pub fn explain_with(&self, target: &Target, request: &RequestProxy) -> Decision {
+        self.decision(target, Some(request))
+    }
+
+    fn verdict<'a>(&'a self, target: &Target, request: Option<&'a RequestProxy>) -> Verdict<'a> {
+        if let Some(request) = request {
+            return Verdict::Request(request);
+        }
+        if let Some(custom) = &self.custom {
+            if let Some(i) = custom.slot(target) {
+                let (proxy, source) = &custom.proxies[i];
+                let bypass = match (&custom.bypass, &self.env) {
+                    (Some((m, s)), _) => Some((m, s.as_str())),
+                    (None, Some(env)) if custom.use_env_bypass => {
+                        Some((&env.bypass, env.bypass_source.as_str()))
+                    }
+                    _ => None,
+                };
+                if let Some((matcher, list_source)) = bypass {
+                    if let Some(hit) = matcher.find(target) {
+                        return Verdict::Bypass {
+                            layer: Layer::Custom,
+                            hit,
+                            list_source,
+                            proxy_source: source,
+                        };
+                    }
+                }
+                return Verdict::Proxy {
+                    layer: Layer::Custom,
+                    proxy,
+                    source,
+                };
+            }
+        }
+        if let Some(env) = self.env.as_ref().filter(|e| e.configured) {
+            if let Some(error) = &env.env.pac {
+                return Verdict::Refused {
+                    layer: Layer::Environment,
+                    error,
+                };
+            }
+            let index = target
+                .scheme_index()
+                .map_or(KNOWN_SCHEME_COUNT, usize::from);
+            let Some(slot) = &env.env.slots[index] else {
+                return Verdict::Unserved;
+            };
+            if let Some(hit) = env.bypass.find(target) {
+                return Verdict::Bypass {
+                    layer: Layer::Environment,
+                    hit,
+                    list_source: &env.bypass_source,
+                    proxy_source: &slot.var,
+                };
+            }
+            return match &slot.proxy {
+                Err(error) => Verdict::Refused {
+                    layer: Layer::Environment,
+                    error,
+                },
+                Ok(proxy) => match &env.env.cgi_refusal {
+                    Some(error) if target.scheme_index() == Some(SCHEME_HTTP) => Verdict::Refused {
+                        layer: Layer::Environment,
+                        error,
+                    },
+                    _ => Verdict::Proxy {
+                        layer: Layer::Environment,
+                        proxy,
+                        source: &slot.var,
+                    },
+                },
+            };
+        }
+        Verdict::Nothing
+    }
+
+    fn decision(&self, target: &Target, request: Option<&RequestProxy>) -> Decision {
+        let verdict = self.verdict(target, request);
+        let route = verdict.route();
+        let tool = self.dialect.tool();
+        let host = target.host();
+        let scheme = target.scheme();
+        let mut rule = None;
+        let (layer, source, reason) = match verdict {
+            Verdict::Request(RequestProxy::Direct) => (
+                Layer::Request,
+                "request".to_owned(),
+                "the request asks for a direct connection, overriding every configured proxy".to_owned(),
+            ),
+            Verdict::Request(RequestProxy::Proxy(p)) => (
+                Layer::Request,
+                "request".to_owned(),
+                format!("the request carries its own proxy, {p}, overriding every configured layer"),
+            ),
+            Verdict::Proxy { layer, proxy, source } => {
+                let source = qualified(layer, source);
+                let reason = match layer {
+                    Layer::Custom => format!(
+                        "{scheme} requests use the configured proxy {proxy}; no bypass entry matches {host}"
+                    ),
+                    _ => format!(
+                        "{tool} reads {} for {scheme} URLs; no {} entry matches {host}",
+                        source.trim_start_matches("env:"),
+                        self.no_proxy_name()
+                    ),
+                };
+                (layer, source, reason)
+            }
+            Verdict::Bypass {
+                layer,
+                hit,
+                list_source,
+                proxy_source,
+            } => {
+                let proxy_source = qualified(layer, proxy_source);
+                let (matched, reason) = match hit {
+                    BypassHit::Rule(r) => (
+                        MatchedRule {
+                            text: r.text().to_owned(),
+                            index: Some(r.index()),
+                            source: list_source.to_owned(),
+                        },
+                        format!(
+                            "{host} matches entry {} {:?} of {list_source}, so {tool} connects directly \
+                             instead of using {proxy_source}",
+                            r.index(),
+                            r.text()
+                        ),
+                    ),
+                    BypassHit::Implicit(why) => (
+                        MatchedRule {
+                            text: why.to_owned(),
+                            index: None,
+                            source: format!("implicit:{}", self.dialect),
+                        },
+                        format!(
+                            "{tool} never proxies {}: {host} is a {why}, whatever {} says{}",
+                            match self.implicit() {
+                                ImplicitBypass::LocalAndLinkLocal => "localhost, loopback or link-local hosts",
+                                _ => "localhost or loopback hosts",
+                            },
+                            self.no_proxy_name(),
+                            if self.dialect == Dialect::Go { " (golang/go#28866)" } else { "" }
+                        ),
+                    ),
+                };
+                let source = matched.source.clone();
+                rule = Some(matched);
+                (layer, source, reason)
+            }
+            Verdict::Refused { layer, error } => (
+                layer,
+                qualified_origin(error),
+                format!("no route: {error}"),
+            ),
+            Verdict::Unserved => (
+                Layer::Environment,
+                "env".to_owned(),
+                format!(
+                    "no proxy variable serves {scheme} under {tool} (it reads {}), so the request goes directly",
+                    crate::env::variables_for(self.dialect, scheme).join(", ")
+                ),
+            ),
+            Verdict::Nothing => (
+                Layer::None,
+                "none".to_owned(),
+                match &self.env {
+                    Some(_) => format!(
+                        "no proxy is configured: no custom proxy and no proxy variable that {tool} reads, \
+                         so the request goes directly"
+                    ),
+                    None => "no proxy is configured and the environment is not read, so the request \
+                             goes directly"
+                        .to_owned(),
+                },
+            ),
+        };
+        Decision {
+            hops: route.hops().map(HopBuf::from).collect(),
+            error: route.error().cloned(),
+            layer,
+            source,
+            reason,
+            rule,
+            violations: self.violations.clone(),
+        }
+    }
+
+    fn no_proxy_name(&self) -> &str {
+        self.env
+            .as_ref()
+            .and_then(|e| e.env.no_proxy_variable())
+            .unwrap_or("NO_PROXY")
+    }
+
+    fn implicit(&self) -> ImplicitBypass {
+        self.env
+            .as_ref()
+            .map_or(ImplicitBypass::None, |e| e.env.no_proxy.implicit())
+    }
+}
+
+fn qualified(layer: Layer, source: &str) -> String {
+    match layer {
+        Layer::Environment if !source.contains(':') => format!("env:{source}"),
+        _ => source.to_owned(),
+    }
+}
+
+fn qualified_origin(error: &Error) -> String {
+    match error.origin() {
+        Origin::Env(var) => format!("env:{var}"),
+        Origin::Setting(s) => format!("custom:{s}"),
+        Origin::Text => "input".to_owned(),
+    }
+}

@@ -1,0 +1,140 @@
+//! [`Route`]: where a request goes, borrowed from the resolver without allocating.
+
+use std::fmt;
+
+use crate::error::Error;
+use crate::proxy::Proxy;
+
+/// One step of a route: connect directly, or through this proxy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Hop<'a> {
+    /// Connect to the target directly.
+    Direct,
+    /// Connect through this proxy.
+    Proxy(&'a Proxy),
+}
+
+impl fmt::Display for Hop<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Hop::Direct => f.write_str("DIRECT"),
+            Hop::Proxy(p) => write!(f, "{p}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Repr<'a> {
+    Direct,
+    Proxy(&'a Proxy),
+    Refused(&'a Error),
+}
+
+/// The hops to try for a request, in order, or the reason no route can be given.
+///
+/// Environment and explicit settings give one hop; a PAC result may give
+/// several. A route is *refused* when a configured source failed (a proxy
+/// variable that is not a URL, Go's CGI guard, a PAC script that cannot be
+/// evaluated): the crate never turns such a failure into a silent `DIRECT`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route<'a> {
+    repr: Repr<'a>,
+}
+
+impl<'a> Route<'a> {
+    /// Connect directly.
+    pub const DIRECT: Route<'static> = Route { repr: Repr::Direct };
+
+    pub(crate) fn via(proxy: &'a Proxy) -> Self {
+        Route {
+            repr: Repr::Proxy(proxy),
+        }
+    }
+
+    pub(crate) fn refused(error: &'a Error) -> Self {
+        Route {
+            repr: Repr::Refused(error),
+        }
+    }
+
+    /// Whether the route is exactly one direct connection.
+    pub fn is_direct(&self) -> bool {
+        matches!(self.repr, Repr::Direct)
+    }
+
+    /// Whether no route can be given; see [`error`](Route::error).
+    pub fn is_refused(&self) -> bool {
+        matches!(self.repr, Repr::Refused(_))
+    }
+
+    /// The first proxy to try, if the route has one.
+    pub fn proxy(&self) -> Option<&'a Proxy> {
+        self.hops().find_map(|hop| match hop {
+            Hop::Proxy(p) => Some(p),
+            Hop::Direct => None,
+        })
+    }
+
+    /// The first hop to try; `None` when the route is refused.
+    pub fn first(&self) -> Option<Hop<'a>> {
+        self.hops().next()
+    }
+
+    /// The hops in order; none when the route is refused.
+    pub fn hops(&self) -> Hops<'a> {
+        Hops {
+            next: match self.repr {
+                Repr::Direct => Some(Hop::Direct),
+                Repr::Proxy(p) => Some(Hop::Proxy(p)),
+                Repr::Refused(_) => None,
+            },
+        }
+    }
+
+    /// Why no route can be given, for a refused route.
+    pub fn error(&self) -> Option<&'a Error> {
+        match self.repr {
+            Repr::Refused(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Route<'_> {
+    /// `DIRECT`, the proxy URL (password as `***`), hops joined by `; `, or
+    /// `refused: ...`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(e) = self.error() {
+            return write!(f, "refused: {e}");
+        }
+        for (i, hop) in self.hops().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{hop}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The hops of a [`Route`], in order.
+#[derive(Debug, Clone)]
+pub struct Hops<'a> {
+    next: Option<Hop<'a>>,
+}
+
+impl<'a> Iterator for Hops<'a> {
+    type Item = Hop<'a>;
+
+    fn next(&mut self) -> Option<Hop<'a>> {
+        self.next.take()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = usize::from(self.next.is_some());
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for Hops<'_> {}

@@ -1,0 +1,513 @@
+//! [`Target`]: the request's scheme, host and port, normalised once.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::str::FromStr;
+
+use crate::error::{Error, ErrorKind, Origin, Result};
+use crate::proxy::{parse_port, split_host_port};
+
+/// Request schemes the crate knows by name, with their default ports (curl's
+/// protocol list; the first five are the WHATWG special schemes).
+const KNOWN_SCHEMES: [(&str, u16); 25] = [
+    ("http", 80),
+    ("https", 443),
+    ("ws", 80),
+    ("wss", 443),
+    ("ftp", 21),
+    ("ftps", 990),
+    ("gopher", 70),
+    ("gophers", 70),
+    ("dict", 2628),
+    ("imap", 143),
+    ("imaps", 993),
+    ("ldap", 389),
+    ("ldaps", 636),
+    ("mqtt", 1883),
+    ("pop3", 110),
+    ("pop3s", 995),
+    ("rtsp", 554),
+    ("scp", 22),
+    ("sftp", 22),
+    ("smb", 445),
+    ("smbs", 445),
+    ("smtp", 25),
+    ("smtps", 465),
+    ("telnet", 23),
+    ("tftp", 69),
+];
+
+/// The index of `http` in the scheme table.
+pub(crate) const SCHEME_HTTP: u8 = 0;
+/// The index of `ftp`, the last WHATWG special scheme in the table.
+pub(crate) const SCHEME_FTP: u8 = 4;
+/// The number of known schemes.
+pub(crate) const KNOWN_SCHEME_COUNT: usize = KNOWN_SCHEMES.len();
+
+/// The names of the known request schemes, in table order.
+pub(crate) fn known_schemes() -> [&'static str; KNOWN_SCHEME_COUNT] {
+    KNOWN_SCHEMES.map(|(name, _)| name)
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Scheme {
+    Known(u8),
+    Other(Box<str>),
+}
+
+/// The request a route is wanted for: scheme, host and port, normalised once.
+///
+/// Made from `&str`, [`url::Url`] or [`http::Uri`], all three normalised alike:
+/// the host lower-cased and converted to ASCII (IDNA), one trailing dot and any
+/// brackets removed, IPv4 addresses in every WHATWG numeric spelling (`0x7f.1`,
+/// `2130706433`, `127.1`) read as the address they denote, and IPv6 zone ids kept
+/// apart so that they never match a name rule. The port is the explicit one, or
+/// the scheme's default.
+///
+/// ```
+/// use proxyroute::Target;
+/// let t: Target = "HTTPS://Bücher.Example./path?q".parse()?;
+/// assert_eq!((t.scheme(), t.host(), t.port()), ("https", "xn--bcher-kva.example", Some(443)));
+/// let t: Target = "http://0x7f.1:8080/".parse()?;
+/// assert_eq!(t.ip(), Some("127.0.0.1".parse().unwrap()));
+/// let t = Target::try_from(&url::Url::parse("http://[::ffff:10.0.0.1]/")?)?;
+/// assert_eq!(t.host(), "::ffff:10.0.0.1");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Target {
+    scheme: Scheme,
+    /// The normalised host; an IPv6 address is stored with brackets.
+    host: Box<str>,
+    ip: Option<IpAddr>,
+    zone: Option<Box<str>>,
+    port: Option<u16>,
+}
+
+impl Target {
+    /// Parses a URL. It needs `scheme://`; the user info, path, query and
+    /// fragment are ignored.
+    ///
+    /// Common URLs take a fast path that does not build a whole `url::Url`; the
+    /// answer is the same as [`Target::from_url`] on `url::Url::parse(text)`.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::MissingScheme`], [`ErrorKind::MissingHost`],
+    /// [`ErrorKind::InvalidHost`], [`ErrorKind::InvalidPort`] or
+    /// [`ErrorKind::InvalidUrl`], naming the text.
+    pub fn parse(text: &str) -> Result<Self> {
+        let err = |kind| Error::new(kind, Origin::Text, text);
+        let Some(sep) = text.find("://") else {
+            return Err(err(ErrorKind::MissingScheme));
+        };
+        if let Some(target) = fast_parse(text, sep) {
+            return target.map_err(err);
+        }
+        match url::Url::parse(text) {
+            Ok(url) => Target::from_url(&url).map_err(|e| e.with_origin(Origin::Text)),
+            Err(url::ParseError::InvalidPort) => Err(err(ErrorKind::InvalidPort)),
+            Err(url::ParseError::EmptyHost) => Err(err(ErrorKind::MissingHost)),
+            Err(url::ParseError::RelativeUrlWithoutBase) => Err(err(ErrorKind::MissingScheme)),
+            Err(
+                url::ParseError::IdnaError
+                | url::ParseError::InvalidIpv4Address
+                | url::ParseError::InvalidIpv6Address
+                | url::ParseError::InvalidDomainCharacter,
+            ) => Err(err(ErrorKind::InvalidHost)),
+            Err(_) => Err(err(ErrorKind::InvalidUrl)),
+        }
+    }
+
+    /// A target from a parsed [`url::Url`].
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::MissingHost`] for a URL without a host (`file:///x`,
+    /// `mailto:`), [`ErrorKind::InvalidHost`] for an opaque host that is not a
+    /// domain name.
+    pub fn from_url(url: &url::Url) -> Result<Self> {
+        let err = |kind| Error::new(kind, Origin::Text, url.as_str());
+        let scheme = scheme_of(url.scheme());
+        let (host, ip) = match url.host() {
+            None => return Err(err(ErrorKind::MissingHost)),
+            Some(url::Host::Ipv4(a)) => (a.to_string().into(), Some(IpAddr::V4(a))),
+            Some(url::Host::Ipv6(a)) => (format!("[{a}]").into(), Some(IpAddr::V6(a))),
+            // Special schemes have had their hosts normalised by the URL parser
+            // already; an opaque host of another scheme gets the same treatment here.
+            Some(url::Host::Domain(d)) if url.is_special() => (strip_dot(d).into(), None),
+            Some(url::Host::Domain(d)) => normalize_host(d).map_err(err)?,
+        };
+        if host.is_empty() {
+            return Err(err(ErrorKind::MissingHost));
+        }
+        Ok(Target::assemble(scheme, host, ip, None, url.port()))
+    }
+
+    /// A target from an [`http::Uri`], which must be absolute.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::MissingScheme`] or [`ErrorKind::MissingHost`] for a relative
+    /// URI, [`ErrorKind::InvalidHost`] for a host that is not a domain or IP.
+    pub fn from_uri(uri: &http::Uri) -> Result<Self> {
+        let text = uri.to_string();
+        let err = |kind| Error::new(kind, Origin::Text, &text);
+        let scheme = uri.scheme_str().ok_or_else(|| err(ErrorKind::MissingScheme))?;
+        let host = uri.host().ok_or_else(|| err(ErrorKind::MissingHost))?;
+        let (host, ip, zone) = if host.starts_with('[') {
+            parse_bracketed(host).map_err(err)?
+        } else {
+            let (host, ip) = normalize_host(host).map_err(err)?;
+            (host, ip, None)
+        };
+        if host.is_empty() {
+            return Err(err(ErrorKind::MissingHost));
+        }
+        Ok(Target::assemble(scheme_of(scheme), host, ip, zone, uri.port_u16()))
+    }
+
+    /// A target from parts: a scheme, a host (name or IP, IPv6 with or without
+    /// brackets) and an optional explicit port.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidHost`] or [`ErrorKind::MissingHost`] for a bad host.
+    pub fn new(scheme: &str, host: &str, port: Option<u16>) -> Result<Self> {
+        let err = |kind| Error::new(kind, Origin::Text, host);
+        let (host, ip, zone) = if host.starts_with('[') {
+            parse_bracketed(host).map_err(err)?
+        } else if host.contains(':') {
+            parse_bracketed(&format!("[{host}]")).map_err(err)?
+        } else {
+            let (host, ip) = normalize_host(host).map_err(err)?;
+            (host, ip, None)
+        };
+        if host.is_empty() {
+            return Err(err(ErrorKind::MissingHost));
+        }
+        Ok(Target::assemble(scheme_of(&scheme.to_ascii_lowercase()), host, ip, zone, port))
+    }
+
+    fn assemble(
+        scheme: Scheme,
+        host: Box<str>,
+        ip: Option<IpAddr>,
+        zone: Option<Box<str>>,
+        explicit_port: Option<u16>,
+    ) -> Self {
+        let default = match scheme {
+            Scheme::Known(i) => Some(KNOWN_SCHEMES[usize::from(i)].1),
+            Scheme::Other(_) => None,
+        };
+        Target {
+            scheme,
+            host,
+            ip,
+            zone,
+            port: explicit_port.or(default),
+        }
+    }
+
+    /// The request's scheme, lower case.
+    pub fn scheme(&self) -> &str {
+        match &self.scheme {
+            Scheme::Known(i) => KNOWN_SCHEMES[usize::from(*i)].0,
+            Scheme::Other(s) => s,
+        }
+    }
+
+    /// The index of a known scheme (see `KNOWN_SCHEMES`), for table lookups.
+    pub(crate) fn scheme_index(&self) -> Option<u8> {
+        match self.scheme {
+            Scheme::Known(i) => Some(i),
+            Scheme::Other(_) => None,
+        }
+    }
+
+    /// The host: a lower-case ASCII name without a trailing dot, a dotted IPv4
+    /// address, or an IPv6 address without brackets or zone.
+    pub fn host(&self) -> &str {
+        if self.host.starts_with('[') {
+            &self.host[1..self.host.len() - 1]
+        } else {
+            &self.host
+        }
+    }
+
+    /// The host as a URL writes it: IPv6 addresses in brackets.
+    pub fn host_in_url(&self) -> &str {
+        &self.host
+    }
+
+    /// The IP address, when the host is an IP literal.
+    pub fn ip(&self) -> Option<IpAddr> {
+        self.ip
+    }
+
+    /// The IPv6 zone id (`eth0` in `[fe80::1%eth0]`), if one was given.
+    pub fn zone(&self) -> Option<&str> {
+        self.zone.as_deref()
+    }
+
+    /// The port: the explicit one, or the scheme's default. `None` for an
+    /// unknown scheme without a port.
+    pub fn port(&self) -> Option<u16> {
+        self.port
+    }
+
+    /// Whether the port was given explicitly and differs from the scheme's default.
+    pub fn has_explicit_port(&self) -> bool {
+        match self.scheme {
+            Scheme::Known(i) => self.port != Some(KNOWN_SCHEMES[usize::from(i)].1),
+            Scheme::Other(_) => self.port.is_some(),
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}://{}", self.scheme(), self.host)?;
+        if self.has_explicit_port() {
+            if let Some(port) = self.port {
+                write!(f, ":{port}")?;
+            }
+        }
+        f.write_str("/")
+    }
+}
+
+impl fmt::Debug for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Target({self})")
+    }
+}
+
+impl FromStr for Target {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Target::parse(s)
+    }
+}
+
+impl TryFrom<&str> for Target {
+    type Error = Error;
+    fn try_from(s: &str) -> Result<Self> {
+        Target::parse(s)
+    }
+}
+
+impl TryFrom<&url::Url> for Target {
+    type Error = Error;
+    fn try_from(url: &url::Url) -> Result<Self> {
+        Target::from_url(url)
+    }
+}
+
+impl TryFrom<&http::Uri> for Target {
+    type Error = Error;
+    fn try_from(uri: &http::Uri) -> Result<Self> {
+        Target::from_uri(uri)
+    }
+}
+
+fn scheme_of(scheme: &str) -> Scheme {
+    match KNOWN_SCHEMES.iter().position(|(name, _)| *name == scheme) {
+        Some(i) => Scheme::Known(i as u8),
+        None => Scheme::Other(scheme.into()),
+    }
+}
+
+fn strip_dot(host: &str) -> &str {
+    match host.strip_suffix('.') {
+        Some(stripped) if !stripped.is_empty() => stripped,
+        _ => host,
+    }
+}
+
+type HostParts = (Box<str>, Option<IpAddr>);
+
+/// The WHATWG host parser (percent-decoding, IDNA, IPv4 numeric forms), then
+/// one trailing dot removed.
+fn normalize_host(raw: &str) -> std::result::Result<HostParts, ErrorKind> {
+    match url::Host::parse(raw).map_err(|_| ErrorKind::InvalidHost)? {
+        url::Host::Domain(d) => Ok((strip_dot(&d).into(), None)),
+        url::Host::Ipv4(a) => Ok((a.to_string().into(), Some(IpAddr::V4(a)))),
+        url::Host::Ipv6(a) => Ok((format!("[{a}]").into(), Some(IpAddr::V6(a)))),
+    }
+}
+
+/// `[v6]` or `[v6%zone]` (also `%25zone`, as RFC 6874 writes it in URLs).
+fn parse_bracketed(
+    host: &str,
+) -> std::result::Result<(Box<str>, Option<IpAddr>, Option<Box<str>>), ErrorKind> {
+    let inner = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .ok_or(ErrorKind::InvalidHost)?;
+    let (addr, zone) = match inner.split_once('%') {
+        Some((addr, zone)) => {
+            let zone = zone.strip_prefix("25").filter(|z| !z.is_empty()).unwrap_or(zone);
+            if zone.is_empty() || !zone.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b)) {
+                return Err(ErrorKind::InvalidHost);
+            }
+            (addr, Some(zone.into()))
+        }
+        None => (inner, None),
+    };
+    let addr: Ipv6Addr = addr.parse().map_err(|_| ErrorKind::InvalidHost)?;
+    Ok((format!("[{addr}]").into(), Some(IpAddr::V6(addr)), zone))
+}
+
+/// The fast path of [`Target::parse`]: `Some` when the answer is certain
+/// without the full URL parser, `None` to fall back to it.
+fn fast_parse(text: &str, sep: usize) -> Option<std::result::Result<Target, ErrorKind>> {
+    let scheme_text = &text[..sep];
+    let first = *scheme_text.as_bytes().first()?;
+    if !first.is_ascii_alphabetic()
+        || !scheme_text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+    {
+        return None;
+    }
+    // The URL parser drops tabs and newlines anywhere and trims C0 controls and
+    // spaces at the ends; leave such text to it.
+    if text.bytes().any(|b| b <= b' ' || b == 0x7f) {
+        return None;
+    }
+    let rest = &text[sep + 3..];
+    let end = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let hostport = match authority.rfind('@') {
+        Some(at) => &authority[at + 1..],
+        None => authority,
+    };
+    let lower_scheme;
+    let scheme = if scheme_text.bytes().all(|b| !b.is_ascii_uppercase()) {
+        scheme_text
+    } else {
+        lower_scheme = scheme_text.to_ascii_lowercase();
+        &lower_scheme
+    };
+    let scheme = scheme_of(scheme);
+    // A zone id is something the URL parser rejects, so it is read here.
+    if hostport.starts_with('[') && hostport.contains('%') {
+        let (host, port) = match split_host_port(hostport) {
+            Ok(parts) => parts,
+            Err(kind) => return Some(Err(kind)),
+        };
+        return Some(
+            parse_bracketed(host).map(|(host, ip, zone)| Target::assemble(scheme, host, ip, zone, port)),
+        );
+    }
+    // Only special schemes, and plain lower-case ASCII names that cannot be an
+    // IPv4 number, an IDNA label or anything else the parser would rewrite.
+    if !matches!(scheme, Scheme::Known(i) if i <= SCHEME_FTP) {
+        return None;
+    }
+    let (host, port) = match hostport.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (hostport, None),
+    };
+    let name = host.strip_suffix('.').unwrap_or(host);
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        || name.split('.').any(|label| label.is_empty() || label.starts_with("xn--"))
+        || name.rsplit('.').next().is_some_and(|last| last.as_bytes()[0].is_ascii_digit())
+    {
+        return None;
+    }
+    let port = match port {
+        None | Some("") => None,
+        Some(digits) => match parse_port(digits) {
+            Some(port) => Some(port),
+            None => return Some(Err(ErrorKind::InvalidPort)),
+        },
+    };
+    Some(Ok(Target::assemble(scheme, name.into(), None, None, port)))
+}
+
+/// Whether `addr` (or the IPv4 address it maps) is a loopback address.
+pub(crate) fn is_loopback(addr: IpAddr) -> bool {
+    match addr {
+        IpAddr::V4(a) => a.is_loopback(),
+        IpAddr::V6(a) => a.is_loopback() || a.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
+    }
+}
+
+/// Whether `addr` (or the IPv4 address it maps) is link-local.
+pub(crate) fn is_link_local(addr: IpAddr) -> bool {
+    match addr {
+        IpAddr::V4(a) => a.is_link_local(),
+        IpAddr::V6(a) => {
+            (a.segments()[0] & 0xffc0) == 0xfe80
+                || a.to_ipv4_mapped().is_some_and(|v4: Ipv4Addr| v4.is_link_local())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(t: &Target) -> (String, String, Option<u16>) {
+        (t.scheme().into(), t.host().into(), t.port())
+    }
+
+    #[test]
+    fn normalisation_rows() {
+        let rows: &[(&str, &str, &str, Option<u16>)] = &[
+            ("upper case", "HTTP://EXAMPLE.COM/", "example.com", Some(80)),
+            ("trailing dot", "http://example.com./", "example.com", Some(80)),
+            ("idna", "https://bücher.de/", "xn--bcher-kva.de", Some(443)),
+            ("hex ipv4", "http://0x7f.1/", "127.0.0.1", Some(80)),
+            ("decimal ipv4", "http://2130706433/", "127.0.0.1", Some(80)),
+            ("short ipv4", "http://127.1/", "127.0.0.1", Some(80)),
+            ("octal ipv4", "http://0177.0.0.1/", "127.0.0.1", Some(80)),
+            ("ipv6", "http://[0:0::1]:8080/", "::1", Some(8080)),
+            ("mapped", "http://[::ffff:127.0.0.1]/", "::ffff:127.0.0.1", Some(80)),
+            ("userinfo", "http://u:p@host:81/", "host", Some(81)),
+            ("unknown scheme", "foo://Host/", "host", None),
+            ("socks default", "gopher://h/", "h", Some(70)),
+            ("ws", "ws://h/", "h", Some(80)),
+            ("percent host", "http://ex%61mple.com/", "example.com", Some(80)),
+        ];
+        for (name, input, host, port) in rows {
+            let t: Target = input.parse().unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!((t.host(), t.port()), (*host, *port), "{name}");
+            if let Ok(url) = url::Url::parse(input) {
+                assert_eq!(parts(&Target::from_url(&url).unwrap()), parts(&t), "{name} via url");
+            }
+            if let Ok(uri) = input.parse::<http::Uri>() {
+                if let Ok(via_uri) = Target::from_uri(&uri) {
+                    assert_eq!(parts(&via_uri), parts(&t), "{name} via uri");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn zone_ids_are_kept_apart() {
+        for input in ["http://[fe80::1%25eth0]/", "http://[fe80::1%eth0]:80/"] {
+            let t: Target = input.parse().unwrap();
+            assert_eq!(t.host(), "fe80::1");
+            assert_eq!(t.zone(), Some("eth0"));
+        }
+    }
+
+    #[test]
+    fn bad_targets() {
+        let rows = [
+            ("example.com", ErrorKind::MissingScheme),
+            ("http://h:65536/", ErrorKind::InvalidPort),
+            ("http://[::1/", ErrorKind::InvalidHost),
+            ("http:///", ErrorKind::MissingHost),
+        ];
+        for (input, kind) in rows {
+            assert_eq!(Target::parse(input).unwrap_err().kind(), &kind, "{input}");
+        }
+    }
+}
