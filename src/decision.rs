@@ -5,6 +5,7 @@ use std::fmt;
 use crate::error::{Error, ErrorKind, Violation, ViolationKind};
 use crate::proxy::Proxy;
 use crate::route::{Hop, Route};
+use crate::target::Target;
 
 /// Which layer of the configuration decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -104,9 +105,15 @@ pub struct Decision {
     pub(crate) reason: String,
     pub(crate) rule: Option<MatchedRule>,
     pub(crate) violations: Vec<Violation>,
+    pub(crate) target: Target,
 }
 
 impl Decision {
+    /// The request this decision is for.
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
     /// The route, as [`Resolver::resolve`](crate::Resolver::resolve) gives it.
     pub fn route(&self) -> Route<'_> {
         if let Some(e) = &self.error {
@@ -155,9 +162,9 @@ impl Decision {
         &self.violations
     }
 
-    /// Likely fixes for common mistakes, for people: what a 407 means, a proxy
-    /// value that is not a URL, a bypass entry that can never match, a variable
-    /// the CGI guard ignores.
+    /// Likely fixes for this request, for people: what a 407 would mean, a
+    /// proxy value that is not a URL, a variable the CGI guard ignores, and any
+    /// bypass entry that looks meant for this host but can never match.
     pub fn hints(&self) -> Vec<String> {
         let mut hints = Vec::new();
         if let Some(e) = &self.error {
@@ -177,31 +184,63 @@ impl Decision {
             });
         }
         if let Some(HopBuf::Proxy(p)) = self.hops.first() {
-            match p.credentials() {
-                None => hints.push(
-                    "If the proxy answers 407 Proxy Authentication Required, add credentials: \
-                     http://user:password@host:port (percent-encode @ : / % and spaces)."
+            hints.push(match p.credentials() {
+                None => "If the proxy answers 407 Proxy Authentication Required, add credentials: \
+                         http://user:password@host:port (percent-encode @ : / % and spaces)."
+                    .to_owned(),
+                Some(_) => "If the proxy still answers 407, the user name or password is wrong, or \
+                            the proxy wants another scheme than Basic (NTLM, Negotiate)."
+                    .to_owned(),
+            });
+            if self.target.scheme() == "https" && p.scheme() == crate::ProxyScheme::Http {
+                hints.push(
+                    "HTTPS travels through the proxy in a CONNECT tunnel; if TLS fails only behind \
+                     the proxy, it may be intercepting TLS (trust its CA) or blocking the port."
                         .to_owned(),
-                ),
-                Some(_) => hints.push(
-                    "If the proxy still answers 407, the user name or password is wrong, or the \
-                     proxy wants another scheme than Basic (NTLM, Negotiate)."
-                        .to_owned(),
-                ),
+                );
             }
         }
         for v in &self.violations {
-            match v.kind() {
-                ViolationKind::NeverMatches(_) => {
-                    hints.push(format!("This bypass entry does nothing: {v}."))
-                }
-                ViolationKind::Ignored(_) => hints.push(format!("Ignored: {v}.")),
-                ViolationKind::Invalid(_) if self.error.is_none() => {
-                    hints.push(format!("Skipped: {v}."))
-                }
-                _ => {}
+            if self.concerns(v) {
+                hints.push(match v.kind() {
+                    ViolationKind::NeverMatches(_) => {
+                        format!("This bypass entry looks meant for {} but does nothing: {v}.", self.target.host())
+                    }
+                    _ => format!("{v}."),
+                });
             }
         }
         hints
+    }
+
+    /// Whether a violation bears on this request: an entry naming this host or
+    /// one of its parent domains, or a variable this request would have read.
+    fn concerns(&self, v: &Violation) -> bool {
+        match v.kind() {
+            ViolationKind::Ignored(_) => match v.origin() {
+                crate::Origin::Env(var) if var.eq_ignore_ascii_case("http_proxy") => {
+                    self.target.scheme() == "http"
+                }
+                _ => v.index().is_none(),
+            },
+            // A value that does not parse is this request's error when it matters.
+            ViolationKind::Invalid(_) if v.index().is_none() => false,
+            _ if v.index().is_some() => {
+                let entry = v.text().to_ascii_lowercase();
+                let entry = entry.trim_start_matches(['*', '.']);
+                let entry = match entry.rsplit_once(':') {
+                    Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+                    _ => entry,
+                };
+                let entry = entry.trim_matches(['[', ']']).trim_end_matches('.');
+                let host = self.target.host();
+                !entry.is_empty()
+                    && (host == entry
+                        || host
+                            .strip_suffix(entry)
+                            .is_some_and(|rest| rest.ends_with('.')))
+            }
+            _ => true,
+        }
     }
 }

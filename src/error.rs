@@ -133,7 +133,10 @@ impl Error {
         }
     }
 
-    pub(crate) fn with_origin(mut self, origin: Origin) -> Self {
+    /// The same error, naming `origin` as where the text came from (for a
+    /// caller that parsed text it got from a flag or a file).
+    #[must_use]
+    pub fn with_origin(mut self, origin: Origin) -> Self {
         self.origin = origin;
         self
     }

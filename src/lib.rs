@@ -83,6 +83,7 @@
 #![deny(missing_docs)]
 
 pub mod bypass;
+mod curl;
 mod decision;
 mod dialect;
 pub mod env;
@@ -93,6 +94,7 @@ mod route;
 mod target;
 
 // The public interface:
+pub use curl::{curl_command, ShowCredentials};
 pub use bypass::{BypassHit, BypassList, BypassMatcher, BypassRule, ImplicitBypass, Pattern};
 pub use decision::{Decision, HopBuf, Layer, MatchedRule};
 pub use dialect::Dialect;

@@ -708,6 +708,7 @@ impl Resolver {
             reason,
             rule,
             violations: self.violations.clone(),
+            target: target.clone(),
         }
     }
 

@@ -1,0 +1,340 @@
+//! Where does this request go, and why?
+//!
+//! ```text
+//! cargo run --example resolve -- [OPTIONS] URL...
+//! ```
+//!
+//! Reads the proxy environment variables (as curl would, or as `--dialect`
+//! says), explicit proxies and a bypass list from the options, and prints for
+//! each URL the route, where it came from, the bypass rule that matched and a
+//! hint for common mistakes. `--json` prints one JSON object per URL instead.
+//! Exit status: 0, 1 when some URL had no route, 2 for bad options.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use proxyroute::{
+    curl_command, BypassList, Decision, Dialect, HopBuf, Origin, Proxy, Resolver, ShowCredentials,
+    Target,
+};
+
+const USAGE: &str = "\
+usage: resolve [OPTIONS] URL...
+
+Prints where each URL's request goes (DIRECT or which proxy) and why.
+
+options:
+  --dialect NAME         read the environment as NAME does: curl (default), go,
+                         python, node, hyper, dotnet, chromium, postman
+  --no-env               ignore proxy environment variables
+  --proxy URL            one explicit proxy for every scheme
+  --http-proxy URL       explicit proxy for http requests
+  --https-proxy URL      explicit proxy for https requests
+  --bypass LIST          bypass list for the explicit proxies (replaces NO_PROXY)
+  --bypass-syntax NAME   how --bypass is read: no-proxy (the dialect's NO_PROXY)
+  --json                 one JSON object per URL, one per line
+  --curl                 print the equivalent curl command line
+  --show-credentials     show passwords in routes and curl commands
+  -h, --help             this text
+
+not supported yet (exit 2): --proxy-rules, --bypass-syntax chromium|windows|macos|
+gnome|kde|postman, --reverse-bypass, --postman-config, --system, --pac
+";
+
+#[derive(Default)]
+struct Options {
+    dialect: Dialect,
+    no_env: bool,
+    proxy: Option<String>,
+    http_proxy: Option<String>,
+    https_proxy: Option<String>,
+    bypass: Option<String>,
+    json: bool,
+    curl: bool,
+    show_credentials: bool,
+    urls: Vec<String>,
+}
+
+enum Parsed {
+    Run(Options),
+    Help,
+}
+
+fn parse_args(args: Vec<String>) -> Result<Parsed, String> {
+    let mut opts = Options::default();
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => (flag.to_owned(), Some(value.to_owned())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = |name: &str| -> Result<String, String> {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match flag.as_str() {
+            "-h" | "--help" => return Ok(Parsed::Help),
+            "--dialect" => {
+                let name = value("--dialect")?;
+                opts.dialect = name.parse().map_err(|_| {
+                    format!(
+                        "--dialect {name:?}: unknown dialect (expected curl, go, python, node, hyper, \
+                         dotnet, chromium or postman)"
+                    )
+                })?;
+            }
+            "--no-env" => opts.no_env = true,
+            "--proxy" => opts.proxy = Some(value("--proxy")?),
+            "--http-proxy" => opts.http_proxy = Some(value("--http-proxy")?),
+            "--https-proxy" => opts.https_proxy = Some(value("--https-proxy")?),
+            "--bypass" => opts.bypass = Some(value("--bypass")?),
+            "--bypass-syntax" => match value("--bypass-syntax")?.as_str() {
+                "no-proxy" => {}
+                other @ ("chromium" | "windows" | "macos" | "gnome" | "kde" | "postman") => {
+                    return Err(format!("--bypass-syntax {other}: not supported yet (only no-proxy)"))
+                }
+                other => {
+                    return Err(format!(
+                        "--bypass-syntax {other:?}: unknown syntax (expected no-proxy, chromium, \
+                         windows, macos, gnome, kde or postman)"
+                    ))
+                }
+            },
+            "--proxy-rules" | "--postman-config" | "--pac" => {
+                return Err(format!("{flag}: not supported yet"));
+            }
+            "--reverse-bypass" | "--system" => return Err(format!("{flag}: not supported yet")),
+            "--json" => opts.json = true,
+            "--curl" => opts.curl = true,
+            "--show-credentials" => opts.show_credentials = true,
+            "--" => opts.urls.extend(args.by_ref()),
+            other if other.starts_with('-') && other.len() > 1 => {
+                return Err(format!("unknown option {other}"));
+            }
+            _ => opts.urls.push(arg),
+        }
+    }
+    if opts.urls.is_empty() {
+        return Err("no URL given".to_owned());
+    }
+    Ok(Parsed::Run(opts))
+}
+
+fn build(opts: &Options) -> Result<Resolver, String> {
+    let parse = |text: &str, flag: &str| -> Result<Proxy, String> {
+        text.parse::<Proxy>()
+            .map_err(|e| e.with_origin(Origin::setting(flag)).to_string())
+    };
+    let mut builder = Resolver::builder().dialect(opts.dialect);
+    if !opts.no_env {
+        builder = builder.env();
+    }
+    if let Some(p) = &opts.proxy {
+        builder = builder.proxy(parse(p, "--proxy")?);
+    }
+    if let Some(p) = &opts.http_proxy {
+        builder = builder.http_proxy(parse(p, "--http-proxy")?);
+    }
+    if let Some(p) = &opts.https_proxy {
+        builder = builder.https_proxy(parse(p, "--https-proxy")?);
+    }
+    if let Some(list) = &opts.bypass {
+        let list = BypassList::parse_strict(list, opts.dialect, Origin::setting("--bypass"))
+            .map_err(|e| e.to_string())?;
+        builder = builder.bypass_list(list);
+    }
+    builder.build().map_err(|e| e.to_string())
+}
+
+/// The URL as a target; text without a scheme is read as `http://`, as curl does.
+fn target(url: &str) -> Result<Target, proxyroute::Error> {
+    if url.contains("://") {
+        Target::parse(url)
+    } else {
+        Target::parse(&format!("http://{url}"))
+    }
+}
+
+fn hop_text(hop: &HopBuf, show: bool) -> String {
+    match hop {
+        HopBuf::Proxy(p) if show => p.url_with_credentials(),
+        other => other.to_string(),
+    }
+}
+
+fn json_string(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn json_array<'a>(out: &mut String, items: impl IntoIterator<Item = &'a str>) {
+    out.push('[');
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        json_string(out, item);
+    }
+    out.push(']');
+}
+
+fn json_decision(url: &str, d: &Decision, opts: &Options, dialect: Dialect) -> String {
+    let mut out = String::from("{\"url\": ");
+    json_string(&mut out, url);
+    let hops: Vec<String> = d.hops().iter().map(|h| hop_text(h, opts.show_credentials)).collect();
+    out.push_str(", \"route\": ");
+    json_array(&mut out, hops.iter().map(String::as_str));
+    out.push_str(", \"source\": ");
+    json_string(&mut out, d.source());
+    out.push_str(", \"reason\": ");
+    json_string(&mut out, d.reason());
+    out.push_str(", \"rule\": ");
+    match d.rule() {
+        None => out.push_str("null"),
+        Some(rule) => {
+            out.push_str("{\"text\": ");
+            json_string(&mut out, rule.text());
+            out.push_str(", \"index\": ");
+            match rule.index() {
+                Some(i) => {
+                    let _ = write!(out, "{i}");
+                }
+                None => out.push_str("null"),
+            }
+            out.push_str(", \"source\": ");
+            json_string(&mut out, rule.source());
+            out.push('}');
+        }
+    }
+    let violations: Vec<String> = d.violations().iter().map(ToString::to_string).collect();
+    out.push_str(", \"violations\": ");
+    json_array(&mut out, violations.iter().map(String::as_str));
+    if let Some(e) = d.error() {
+        out.push_str(", \"error\": ");
+        json_string(&mut out, &e.to_string());
+    }
+    out.push_str(", \"layer\": ");
+    json_string(&mut out, d.layer().as_str());
+    out.push_str(", \"dialect\": ");
+    json_string(&mut out, dialect.as_str());
+    let hints = d.hints();
+    out.push_str(", \"hints\": ");
+    json_array(&mut out, hints.iter().map(String::as_str));
+    if opts.curl {
+        out.push_str(", \"curl\": ");
+        json_string(&mut out, &curl_line(url, d, opts));
+    }
+    out.push('}');
+    out
+}
+
+fn curl_line(url: &str, d: &Decision, opts: &Options) -> String {
+    let show = if opts.show_credentials {
+        ShowCredentials::Full
+    } else {
+        ShowCredentials::UserOnly
+    };
+    curl_command(d.route(), url, show)
+}
+
+fn human_decision(url: &str, d: &Decision, opts: &Options, dialect: Dialect) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{url}");
+    if let Some(e) = d.error() {
+        let _ = writeln!(out, "  route:   none ({e})");
+    } else {
+        let hops: Vec<String> = d.hops().iter().map(|h| hop_text(h, opts.show_credentials)).collect();
+        let _ = writeln!(out, "  route:   {}", hops.join(", then "));
+    }
+    let _ = writeln!(out, "  source:  {} ({} dialect)", d.source(), dialect);
+    let _ = writeln!(out, "  why:     {}", d.reason());
+    if let Some(rule) = d.rule() {
+        match rule.index() {
+            Some(i) => {
+                let _ = writeln!(out, "  rule:    {:?} (entry {i} of {})", rule.text(), rule.source());
+            }
+            None => {
+                let _ = writeln!(out, "  rule:    {} ({})", rule.text(), rule.source());
+            }
+        }
+    }
+    for hint in d.hints() {
+        let _ = writeln!(out, "  hint:    {hint}");
+    }
+    if opts.curl {
+        let _ = writeln!(out, "  curl:    {}", curl_line(url, d, opts));
+    }
+    out
+}
+
+fn main() -> ExitCode {
+    let opts = match parse_args(std::env::args().skip(1).collect()) {
+        Ok(Parsed::Run(opts)) => opts,
+        Ok(Parsed::Help) => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("resolve: {message}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let resolver = match build(&opts) {
+        Ok(resolver) => resolver,
+        Err(message) => {
+            eprintln!("resolve: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    if !opts.json {
+        for v in resolver.violations() {
+            println!("note: {v}");
+        }
+    }
+    let mut failed = false;
+    for url in &opts.urls {
+        let decision = match target(url) {
+            Ok(target) => resolver.explain(&target),
+            Err(e) => {
+                failed = true;
+                if opts.json {
+                    let mut out = String::from("{\"url\": ");
+                    json_string(&mut out, url);
+                    out.push_str(", \"error\": ");
+                    json_string(&mut out, &e.to_string());
+                    out.push('}');
+                    println!("{out}");
+                } else {
+                    println!("{url}\n  error:   {e}");
+                }
+                continue;
+            }
+        };
+        failed |= decision.error().is_some();
+        if opts.json {
+            println!("{}", json_decision(url, &decision, &opts, resolver.dialect()));
+        } else {
+            print!("{}", human_decision(url, &decision, &opts, resolver.dialect()));
+        }
+    }
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
