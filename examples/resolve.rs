@@ -65,7 +65,9 @@ fn parse_args(args: Vec<String>) -> Result<Parsed, String> {
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => (flag.to_owned(), Some(value.to_owned())),
+            Some((flag, value)) if flag.starts_with("--") => {
+                (flag.to_owned(), Some(value.to_owned()))
+            }
             _ => (arg.clone(), None),
         };
         let mut value = |name: &str| -> Result<String, String> {
@@ -93,7 +95,9 @@ fn parse_args(args: Vec<String>) -> Result<Parsed, String> {
             "--bypass-syntax" => match value("--bypass-syntax")?.as_str() {
                 "no-proxy" => {}
                 other @ ("chromium" | "windows" | "macos" | "gnome" | "kde" | "postman") => {
-                    return Err(format!("--bypass-syntax {other}: not supported yet (only no-proxy)"))
+                    return Err(format!(
+                        "--bypass-syntax {other}: not supported yet (only no-proxy)"
+                    ))
                 }
                 other => {
                     return Err(format!(
@@ -196,7 +200,11 @@ fn json_array<'a>(out: &mut String, items: impl IntoIterator<Item = &'a str>) {
 fn json_decision(url: &str, d: &Decision, opts: &Options, dialect: Dialect) -> String {
     let mut out = String::from("{\"url\": ");
     json_string(&mut out, url);
-    let hops: Vec<String> = d.hops().iter().map(|h| hop_text(h, opts.show_credentials)).collect();
+    let hops: Vec<String> = d
+        .hops()
+        .iter()
+        .map(|h| hop_text(h, opts.show_credentials))
+        .collect();
     out.push_str(", \"route\": ");
     json_array(&mut out, hops.iter().map(String::as_str));
     out.push_str(", \"source\": ");
@@ -258,7 +266,11 @@ fn human_decision(url: &str, d: &Decision, opts: &Options, dialect: Dialect) -> 
     if let Some(e) = d.error() {
         let _ = writeln!(out, "  route:   none ({e})");
     } else {
-        let hops: Vec<String> = d.hops().iter().map(|h| hop_text(h, opts.show_credentials)).collect();
+        let hops: Vec<String> = d
+            .hops()
+            .iter()
+            .map(|h| hop_text(h, opts.show_credentials))
+            .collect();
         let _ = writeln!(out, "  route:   {}", hops.join(", then "));
     }
     let _ = writeln!(out, "  source:  {} ({} dialect)", d.source(), dialect);
@@ -266,7 +278,12 @@ fn human_decision(url: &str, d: &Decision, opts: &Options, dialect: Dialect) -> 
     if let Some(rule) = d.rule() {
         match rule.index() {
             Some(i) => {
-                let _ = writeln!(out, "  rule:    {:?} (entry {i} of {})", rule.text(), rule.source());
+                let _ = writeln!(
+                    out,
+                    "  rule:    {:?} (entry {i} of {})",
+                    rule.text(),
+                    rule.source()
+                );
             }
             None => {
                 let _ = writeln!(out, "  rule:    {} ({})", rule.text(), rule.source());
@@ -327,9 +344,15 @@ fn main() -> ExitCode {
         };
         failed |= decision.error().is_some();
         if opts.json {
-            println!("{}", json_decision(url, &decision, &opts, resolver.dialect()));
+            println!(
+                "{}",
+                json_decision(url, &decision, &opts, resolver.dialect())
+            );
         } else {
-            print!("{}", human_decision(url, &decision, &opts, resolver.dialect()));
+            print!(
+                "{}",
+                human_decision(url, &decision, &opts, resolver.dialect())
+            );
         }
     }
     if failed {

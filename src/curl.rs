@@ -95,7 +95,12 @@ mod tests {
             .unwrap()
             .with_credentials(Credentials::new("bob", Some("it's")));
         let rows = [
-            ("direct", Route::DIRECT, ShowCredentials::UserOnly, "curl --noproxy '*' 'http://h/'"),
+            (
+                "direct",
+                Route::DIRECT,
+                ShowCredentials::UserOnly,
+                "curl --noproxy '*' 'http://h/'",
+            ),
             (
                 "socks",
                 Route::via(&plain),

@@ -188,9 +188,11 @@ impl Decision {
                 None => "If the proxy answers 407 Proxy Authentication Required, add credentials: \
                          http://user:password@host:port (percent-encode @ : / % and spaces)."
                     .to_owned(),
-                Some(_) => "If the proxy still answers 407, the user name or password is wrong, or \
+                Some(_) => {
+                    "If the proxy still answers 407, the user name or password is wrong, or \
                             the proxy wants another scheme than Basic (NTLM, Negotiate)."
-                    .to_owned(),
+                        .to_owned()
+                }
             });
             if self.target.scheme() == "https" && p.scheme() == crate::ProxyScheme::Http {
                 hints.push(
@@ -204,7 +206,10 @@ impl Decision {
             if self.concerns(v) {
                 hints.push(match v.kind() {
                     ViolationKind::NeverMatches(_) => {
-                        format!("This bypass entry looks meant for {} but does nothing: {v}.", self.target.host())
+                        format!(
+                            "This bypass entry looks meant for {} but does nothing: {v}.",
+                            self.target.host()
+                        )
                     }
                     _ => format!("{v}."),
                 });

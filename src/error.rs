@@ -52,7 +52,9 @@ pub enum ErrorKind {
     #[error("missing scheme (write it as scheme://host)")]
     MissingScheme,
     /// The proxy scheme is not one this crate (or this dialect) knows.
-    #[error("unsupported proxy scheme {0:?} (expected http, https, socks4, socks4a, socks5 or socks5h)")]
+    #[error(
+        "unsupported proxy scheme {0:?} (expected http, https, socks4, socks4a, socks5 or socks5h)"
+    )]
     UnsupportedScheme(String),
     /// No host where one is required.
     #[error("missing host")]
@@ -76,7 +78,9 @@ pub enum ErrorKind {
     #[error("invalid percent-encoding in credentials")]
     InvalidCredentials,
     /// The dialect refuses to use this proxy in a CGI environment (httpoxy).
-    #[error("refusing to use HTTP_PROXY in a CGI environment (REQUEST_METHOD is set); see httpoxy.org")]
+    #[error(
+        "refusing to use HTTP_PROXY in a CGI environment (REQUEST_METHOD is set); see httpoxy.org"
+    )]
     CgiRefused,
     /// A proxy auto-config script or auto-detection is configured but cannot be evaluated.
     #[error("proxy auto-config is configured but not evaluated (no PAC support yet); refusing to guess DIRECT")]

@@ -94,8 +94,8 @@ mod route;
 mod target;
 
 // The public interface:
-pub use curl::{curl_command, ShowCredentials};
 pub use bypass::{BypassHit, BypassList, BypassMatcher, BypassRule, ImplicitBypass, Pattern};
+pub use curl::{curl_command, ShowCredentials};
 pub use decision::{Decision, HopBuf, Layer, MatchedRule};
 pub use dialect::Dialect;
 pub use env::EnvProxies;

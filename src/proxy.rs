@@ -139,14 +139,15 @@ impl Credentials {
     /// A `Proxy-Authorization: Basic ...` value, marked sensitive so that `http`
     /// and well-behaved clients keep it out of logs.
     pub fn basic_auth(&self) -> http::HeaderValue {
-        let mut raw = Vec::with_capacity(self.username.len() + 1 + self.password().map_or(0, str::len));
+        let mut raw =
+            Vec::with_capacity(self.username.len() + 1 + self.password().map_or(0, str::len));
         raw.extend_from_slice(self.username.as_bytes());
         raw.push(b':');
         raw.extend_from_slice(self.password().unwrap_or("").as_bytes());
         let mut value = String::from("Basic ");
         base64_into(&raw, &mut value);
-        let mut header =
-            http::HeaderValue::from_str(&value).expect("base64 output is always a valid header value");
+        let mut header = http::HeaderValue::from_str(&value)
+            .expect("base64 output is always a valid header value");
         header.set_sensitive(true);
         header
     }
@@ -214,8 +215,8 @@ impl Proxy {
         if port == 0 {
             return Err(Error::new(ErrorKind::InvalidPort, Origin::Text, "0"));
         }
-        let host = normalize_proxy_host(host)
-            .map_err(|kind| Error::new(kind, Origin::Text, host))?;
+        let host =
+            normalize_proxy_host(host).map_err(|kind| Error::new(kind, Origin::Text, host))?;
         Ok(Proxy {
             scheme,
             host,
@@ -531,9 +532,15 @@ fn percent_decode(text: &str) -> std::result::Result<String, ErrorKind> {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3).ok_or(ErrorKind::InvalidCredentials)?;
-            let hi = (hex[0] as char).to_digit(16).ok_or(ErrorKind::InvalidCredentials)?;
-            let lo = (hex[1] as char).to_digit(16).ok_or(ErrorKind::InvalidCredentials)?;
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .ok_or(ErrorKind::InvalidCredentials)?;
+            let hi = (hex[0] as char)
+                .to_digit(16)
+                .ok_or(ErrorKind::InvalidCredentials)?;
+            let lo = (hex[1] as char)
+                .to_digit(16)
+                .ok_or(ErrorKind::InvalidCredentials)?;
             out.push((hi * 16 + lo) as u8);
             i += 3;
         } else {
@@ -605,7 +612,15 @@ mod tests {
 
     #[test]
     fn awkward_passwords_round_trip() {
-        for password in ["p@ss", "a:b", "100%", "x/y", "with space", "pässwörd", "@:%/ "] {
+        for password in [
+            "p@ss",
+            "a:b",
+            "100%",
+            "x/y",
+            "with space",
+            "pässwörd",
+            "@:%/ ",
+        ] {
             let proxy = Proxy::new(ProxyScheme::Http, "proxy", 3128)
                 .unwrap()
                 .with_credentials(Credentials::new("u s@r", Some(password)));

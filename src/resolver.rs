@@ -74,7 +74,7 @@ type Lookup = Box<dyn Fn(&str) -> Option<OsString> + Send + Sync>;
 enum EnvChoice {
     Off,
     Lookup(Lookup),
-    Read(EnvProxies),
+    Read(Box<EnvProxies>),
 }
 
 /// Builds a [`Resolver`]. Setters chain; the first error is kept and returned
@@ -178,7 +178,7 @@ impl ResolverBuilder {
 
     /// Uses environment settings read already.
     pub fn env_proxies(mut self, env: EnvProxies) -> Self {
-        self.env = EnvChoice::Read(env);
+        self.env = EnvChoice::Read(Box::new(env));
         self
     }
 
@@ -271,7 +271,7 @@ impl ResolverBuilder {
         let env = match self.env {
             EnvChoice::Off => None,
             EnvChoice::Lookup(lookup) => Some(EnvProxies::read(dialect, lookup)),
-            EnvChoice::Read(env) => Some(env),
+            EnvChoice::Read(env) => Some(*env),
         };
         let env = env.map(|env| {
             let source = match env.no_proxy_variable() {
@@ -429,7 +429,9 @@ enum Verdict<'a> {
 impl<'a> Verdict<'a> {
     fn route(&self) -> Route<'a> {
         match *self {
-            Verdict::Request(RequestProxy::Proxy(p)) | Verdict::Proxy { proxy: p, .. } => Route::via(p),
+            Verdict::Request(RequestProxy::Proxy(p)) | Verdict::Proxy { proxy: p, .. } => {
+                Route::via(p)
+            }
             Verdict::Refused { error, .. } => Route::refused(error),
             _ => Route::DIRECT,
         }

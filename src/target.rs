@@ -153,7 +153,9 @@ impl Target {
     pub fn from_uri(uri: &http::Uri) -> Result<Self> {
         let text = uri.to_string();
         let err = |kind| Error::new(kind, Origin::Text, &text);
-        let scheme = uri.scheme_str().ok_or_else(|| err(ErrorKind::MissingScheme))?;
+        let scheme = uri
+            .scheme_str()
+            .ok_or_else(|| err(ErrorKind::MissingScheme))?;
         let host = uri.host().ok_or_else(|| err(ErrorKind::MissingHost))?;
         let (host, ip, zone) = if host.starts_with('[') {
             parse_bracketed(host).map_err(err)?
@@ -164,7 +166,13 @@ impl Target {
         if host.is_empty() {
             return Err(err(ErrorKind::MissingHost));
         }
-        Ok(Target::assemble(scheme_of(scheme), host, ip, zone, uri.port_u16()))
+        Ok(Target::assemble(
+            scheme_of(scheme),
+            host,
+            ip,
+            zone,
+            uri.port_u16(),
+        ))
     }
 
     /// A target from parts: a scheme, a host (name or IP, IPv6 with or without
@@ -186,7 +194,13 @@ impl Target {
         if host.is_empty() {
             return Err(err(ErrorKind::MissingHost));
         }
-        Ok(Target::assemble(scheme_of(&scheme.to_ascii_lowercase()), host, ip, zone, port))
+        Ok(Target::assemble(
+            scheme_of(&scheme.to_ascii_lowercase()),
+            host,
+            ip,
+            zone,
+            port,
+        ))
     }
 
     fn assemble(
@@ -326,6 +340,8 @@ fn strip_dot(host: &str) -> &str {
 }
 
 type HostParts = (Box<str>, Option<IpAddr>);
+/// A bracketed IPv6 host: its text, address and zone id.
+type BracketedHost = (Box<str>, Option<IpAddr>, Option<Box<str>>);
 
 /// The WHATWG host parser (percent-decoding, IDNA, IPv4 numeric forms), then
 /// one trailing dot removed.
@@ -340,15 +356,22 @@ fn normalize_host(raw: &str) -> std::result::Result<HostParts, ErrorKind> {
 /// `[v6]` or `[v6%zone]` (also `%25zone`, as RFC 6874 writes it in URLs).
 fn parse_bracketed(
     host: &str,
-) -> std::result::Result<(Box<str>, Option<IpAddr>, Option<Box<str>>), ErrorKind> {
+) -> std::result::Result<BracketedHost, ErrorKind> {
     let inner = host
         .strip_prefix('[')
         .and_then(|h| h.strip_suffix(']'))
         .ok_or(ErrorKind::InvalidHost)?;
     let (addr, zone) = match inner.split_once('%') {
         Some((addr, zone)) => {
-            let zone = zone.strip_prefix("25").filter(|z| !z.is_empty()).unwrap_or(zone);
-            if zone.is_empty() || !zone.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b)) {
+            let zone = zone
+                .strip_prefix("25")
+                .filter(|z| !z.is_empty())
+                .unwrap_or(zone);
+            if zone.is_empty()
+                || !zone
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+            {
                 return Err(ErrorKind::InvalidHost);
             }
             (addr, Some(zone.into()))
@@ -398,7 +421,8 @@ fn fast_parse(text: &str, sep: usize) -> Option<std::result::Result<Target, Erro
             Err(kind) => return Some(Err(kind)),
         };
         return Some(
-            parse_bracketed(host).map(|(host, ip, zone)| Target::assemble(scheme, host, ip, zone, port)),
+            parse_bracketed(host)
+                .map(|(host, ip, zone)| Target::assemble(scheme, host, ip, zone, port)),
         );
     }
     // Only special schemes, and plain lower-case ASCII names that cannot be an
@@ -415,8 +439,13 @@ fn fast_parse(text: &str, sep: usize) -> Option<std::result::Result<Target, Erro
         || !name
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
-        || name.split('.').any(|label| label.is_empty() || label.starts_with("xn--"))
-        || name.rsplit('.').next().is_some_and(|last| last.as_bytes()[0].is_ascii_digit())
+        || name
+            .split('.')
+            .any(|label| label.is_empty() || label.starts_with("xn--"))
+        || name
+            .rsplit('.')
+            .next()
+            .is_some_and(|last| last.as_bytes()[0].is_ascii_digit())
     {
         return None;
     }
@@ -444,7 +473,8 @@ pub(crate) fn is_link_local(addr: IpAddr) -> bool {
         IpAddr::V4(a) => a.is_link_local(),
         IpAddr::V6(a) => {
             (a.segments()[0] & 0xffc0) == 0xfe80
-                || a.to_ipv4_mapped().is_some_and(|v4: Ipv4Addr| v4.is_link_local())
+                || a.to_ipv4_mapped()
+                    .is_some_and(|v4: Ipv4Addr| v4.is_link_local())
         }
     }
 }
@@ -461,25 +491,44 @@ mod tests {
     fn normalisation_rows() {
         let rows: &[(&str, &str, &str, Option<u16>)] = &[
             ("upper case", "HTTP://EXAMPLE.COM/", "example.com", Some(80)),
-            ("trailing dot", "http://example.com./", "example.com", Some(80)),
+            (
+                "trailing dot",
+                "http://example.com./",
+                "example.com",
+                Some(80),
+            ),
             ("idna", "https://bücher.de/", "xn--bcher-kva.de", Some(443)),
             ("hex ipv4", "http://0x7f.1/", "127.0.0.1", Some(80)),
             ("decimal ipv4", "http://2130706433/", "127.0.0.1", Some(80)),
             ("short ipv4", "http://127.1/", "127.0.0.1", Some(80)),
             ("octal ipv4", "http://0177.0.0.1/", "127.0.0.1", Some(80)),
             ("ipv6", "http://[0:0::1]:8080/", "::1", Some(8080)),
-            ("mapped", "http://[::ffff:127.0.0.1]/", "::ffff:127.0.0.1", Some(80)),
+            (
+                "mapped",
+                "http://[::ffff:127.0.0.1]/",
+                "::ffff:127.0.0.1",
+                Some(80),
+            ),
             ("userinfo", "http://u:p@host:81/", "host", Some(81)),
             ("unknown scheme", "foo://Host/", "host", None),
             ("socks default", "gopher://h/", "h", Some(70)),
             ("ws", "ws://h/", "h", Some(80)),
-            ("percent host", "http://ex%61mple.com/", "example.com", Some(80)),
+            (
+                "percent host",
+                "http://ex%61mple.com/",
+                "example.com",
+                Some(80),
+            ),
         ];
         for (name, input, host, port) in rows {
             let t: Target = input.parse().unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!((t.host(), t.port()), (*host, *port), "{name}");
             if let Ok(url) = url::Url::parse(input) {
-                assert_eq!(parts(&Target::from_url(&url).unwrap()), parts(&t), "{name} via url");
+                assert_eq!(
+                    parts(&Target::from_url(&url).unwrap()),
+                    parts(&t),
+                    "{name} via url"
+                );
             }
             if let Ok(uri) = input.parse::<http::Uri>() {
                 if let Ok(via_uri) = Target::from_uri(&uri) {

@@ -72,12 +72,19 @@ fn assert_no_allocations(name: &str, resolver: &Resolver) {
             std::hint::black_box(route);
             std::hint::black_box(resolver.resolve_with(t, &request));
         });
-        assert_eq!(n, 0, "{name}: resolve({t}) allocated {n} times (proxied: {proxied})");
+        assert_eq!(
+            n, 0,
+            "{name}: resolve({t}) allocated {n} times (proxied: {proxied})"
+        );
     }
 }
 
 fn lookup(vars: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-    move |name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+    move |name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    }
 }
 
 const ENV: &[(&str, &str)] = &[

@@ -36,7 +36,11 @@ fn run(env: &[(&str, &str)], args: &[&str]) -> Run {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let Output { status, stdout, stderr } = cmd.output().expect("run the example");
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("run the example");
     Run {
         status: status.code().expect("exit code"),
         stdout: String::from_utf8(stdout).expect("utf-8 stdout"),
@@ -60,7 +64,14 @@ fn no_configuration_means_direct() {
 
 #[test]
 fn json_has_the_contracted_members_in_order() {
-    let r = run(CORP, &["--json", "https://api.example.com/", "https://wiki.internal.corp/"]);
+    let r = run(
+        CORP,
+        &[
+            "--json",
+            "https://api.example.com/",
+            "https://wiki.internal.corp/",
+        ],
+    );
     assert_eq!(r.status, 0, "{}", r.stderr);
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{}", r.stdout);
@@ -71,14 +82,20 @@ fn json_has_the_contracted_members_in_order() {
         "{}",
         lines[0]
     );
-    assert!(lines[0].contains(r#""rule": null, "violations": []"#), "{}", lines[0]);
+    assert!(
+        lines[0].contains(r#""rule": null, "violations": []"#),
+        "{}",
+        lines[0]
+    );
     assert!(
         lines[1].starts_with(r#"{"url": "https://wiki.internal.corp/", "route": ["DIRECT"], "source": "env:NO_PROXY""#),
         "{}",
         lines[1]
     );
     assert!(
-        lines[1].contains(r#""rule": {"text": ".internal.corp", "index": 1, "source": "env:NO_PROXY"}"#),
+        lines[1].contains(
+            r#""rule": {"text": ".internal.corp", "index": 1, "source": "env:NO_PROXY"}"#
+        ),
         "{}",
         lines[1]
     );
@@ -97,15 +114,32 @@ fn passwords_are_hidden_unless_asked_for() {
         assert!(!all.contains("s3cr"), "{args:?} leaked the password: {all}");
         assert!(all.contains("alice"), "{args:?}: {all}");
     }
-    let r = run(CORP, &["--json", "--show-credentials", "https://api.example.com/"]);
-    assert!(r.stdout.contains("http://alice:s3cr%40t@proxy.corp:3128"), "{}", r.stdout);
-    let r = run(CORP, &["--curl", "--show-credentials", "https://api.example.com/"]);
-    assert!(r.stdout.contains("--proxy-user 'alice:s3cr@t'"), "{}", r.stdout);
+    let r = run(
+        CORP,
+        &["--json", "--show-credentials", "https://api.example.com/"],
+    );
+    assert!(
+        r.stdout.contains("http://alice:s3cr%40t@proxy.corp:3128"),
+        "{}",
+        r.stdout
+    );
+    let r = run(
+        CORP,
+        &["--curl", "--show-credentials", "https://api.example.com/"],
+    );
+    assert!(
+        r.stdout.contains("--proxy-user 'alice:s3cr@t'"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
 fn curl_command_lines() {
-    let r = run(CORP, &["--curl", "https://api.example.com/", "http://10.1.2.3/"]);
+    let r = run(
+        CORP,
+        &["--curl", "https://api.example.com/", "http://10.1.2.3/"],
+    );
     assert!(
         r.stdout.contains(
             "curl --proxy 'http://proxy.corp:3128' --proxy-user 'alice' --noproxy '' 'https://api.example.com/'"
@@ -113,30 +147,82 @@ fn curl_command_lines() {
         "{}",
         r.stdout
     );
-    assert!(r.stdout.contains("curl --noproxy '*' 'http://10.1.2.3/'"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("curl --noproxy '*' 'http://10.1.2.3/'"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
 fn bad_options_exit_2_with_a_message() {
     let rows: &[(&str, &[&str], &str)] = &[
-        ("unknown option", &["--frobnicate", "http://x/"], "unknown option --frobnicate"),
-        ("unknown dialect", &["--dialect", "lynx", "http://x/"], "unknown dialect"),
+        (
+            "unknown option",
+            &["--frobnicate", "http://x/"],
+            "unknown option --frobnicate",
+        ),
+        (
+            "unknown dialect",
+            &["--dialect", "lynx", "http://x/"],
+            "unknown dialect",
+        ),
         ("missing value", &["--proxy"], "--proxy needs a value"),
         ("no url", &["--json"], "no URL given"),
-        ("bad proxy", &["--proxy", "ftp://x:21", "http://x/"], r#"--proxy "ftp://x:21": unsupported proxy scheme"#),
-        ("bad proxy port", &["--https-proxy", "http://p:99999", "http://x/"], "--https-proxy"),
-        ("never-matching bypass", &["--proxy", "http://p:1", "--bypass", "a,*.b", "http://x/"], r#"--bypass entry 1 "*.b""#),
-        ("proxy rules later", &["--proxy-rules", "http=a:1", "http://x/"], "not supported yet"),
-        ("other syntax later", &["--bypass-syntax", "windows", "http://x/"], "not supported yet"),
-        ("reverse later", &["--reverse-bypass", "http://x/"], "not supported yet"),
-        ("postman later", &["--postman-config", "f.json", "http://x/"], "not supported yet"),
-        ("system later", &["--system", "http://x/"], "not supported yet"),
-        ("pac later", &["--pac", "f.pac", "http://x/"], "not supported yet"),
+        (
+            "bad proxy",
+            &["--proxy", "ftp://x:21", "http://x/"],
+            r#"--proxy "ftp://x:21": unsupported proxy scheme"#,
+        ),
+        (
+            "bad proxy port",
+            &["--https-proxy", "http://p:99999", "http://x/"],
+            "--https-proxy",
+        ),
+        (
+            "never-matching bypass",
+            &["--proxy", "http://p:1", "--bypass", "a,*.b", "http://x/"],
+            r#"--bypass entry 1 "*.b""#,
+        ),
+        (
+            "proxy rules later",
+            &["--proxy-rules", "http=a:1", "http://x/"],
+            "not supported yet",
+        ),
+        (
+            "other syntax later",
+            &["--bypass-syntax", "windows", "http://x/"],
+            "not supported yet",
+        ),
+        (
+            "reverse later",
+            &["--reverse-bypass", "http://x/"],
+            "not supported yet",
+        ),
+        (
+            "postman later",
+            &["--postman-config", "f.json", "http://x/"],
+            "not supported yet",
+        ),
+        (
+            "system later",
+            &["--system", "http://x/"],
+            "not supported yet",
+        ),
+        (
+            "pac later",
+            &["--pac", "f.pac", "http://x/"],
+            "not supported yet",
+        ),
     ];
     for (name, args, want) in rows {
         let r = run(&[], args);
         assert_eq!(r.status, 2, "{name}: {}", r.stderr);
-        assert!(r.stderr.contains(want), "{name}: stderr {:?} lacks {want:?}", r.stderr);
+        assert!(
+            r.stderr.contains(want),
+            "{name}: stderr {:?} lacks {want:?}",
+            r.stderr
+        );
         assert!(r.stdout.is_empty(), "{name}: stdout {:?}", r.stdout);
     }
     let r = run(&[], &["--proxy", "http://u:hunter2@p:0", "http://x/"]);
@@ -150,39 +236,106 @@ fn url_errors_are_per_url_and_exit_1() {
     let r = run(CORP, &["--json", "http://[::1", "https://api.example.com/"]);
     assert_eq!(r.status, 1);
     let lines: Vec<&str> = r.stdout.lines().collect();
-    assert_eq!(lines[0], r#"{"url": "http://[::1", "error": "input \"http://[::1\": invalid host"}"#);
+    assert_eq!(
+        lines[0],
+        r#"{"url": "http://[::1", "error": "input \"http://[::1\": invalid host"}"#
+    );
     assert!(lines[1].contains(r#""route": ["http://alice:***@proxy.corp:3128"]"#));
 }
 
 #[test]
 fn an_unusable_proxy_variable_is_an_error_not_direct() {
-    let r = run(&[("http_proxy", "proxy.corp:99999")], &["--json", "http://example.com/"]);
+    let r = run(
+        &[("http_proxy", "proxy.corp:99999")],
+        &["--json", "http://example.com/"],
+    );
     assert_eq!(r.status, 1, "{}", r.stdout);
     assert!(r.stdout.contains(r#""route": []"#), "{}", r.stdout);
-    assert!(r.stdout.contains(r#""error": "environment variable http_proxy \"proxy.corp:99999\": invalid port""#), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(
+            r#""error": "environment variable http_proxy \"proxy.corp:99999\": invalid port""#
+        ),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
 fn no_env_and_explicit_layers() {
     let r = run(CORP, &["--no-env", "--json", "https://api.example.com/"]);
-    assert!(r.stdout.contains(r#""route": ["DIRECT"], "source": "none""#), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains(r#""route": ["DIRECT"], "source": "none""#),
+        "{}",
+        r.stdout
+    );
 
     // curl applies NO_PROXY to --proxy; --bypass replaces it.
-    let r = run(CORP, &["--json", "--proxy", "http://p:8080", "https://wiki.internal.corp/"]);
-    assert!(r.stdout.contains(r#""route": ["DIRECT"], "source": "env:NO_PROXY""#), "{}", r.stdout);
-    let r = run(CORP, &["--json", "--proxy", "http://p:8080", "--bypass", "example.org", "https://wiki.internal.corp/"]);
-    assert!(r.stdout.contains(r#""route": ["http://p:8080"], "source": "custom:proxy""#), "{}", r.stdout);
+    let r = run(
+        CORP,
+        &[
+            "--json",
+            "--proxy",
+            "http://p:8080",
+            "https://wiki.internal.corp/",
+        ],
+    );
+    assert!(
+        r.stdout
+            .contains(r#""route": ["DIRECT"], "source": "env:NO_PROXY""#),
+        "{}",
+        r.stdout
+    );
+    let r = run(
+        CORP,
+        &[
+            "--json",
+            "--proxy",
+            "http://p:8080",
+            "--bypass",
+            "example.org",
+            "https://wiki.internal.corp/",
+        ],
+    );
+    assert!(
+        r.stdout
+            .contains(r#""route": ["http://p:8080"], "source": "custom:proxy""#),
+        "{}",
+        r.stdout
+    );
 
     // Per-scheme explicit proxies; other schemes fall through to the environment.
-    let r = run(CORP, &["--json", "--http-proxy", "http://h:1", "http://a.test/", "https://a.test/"]);
+    let r = run(
+        CORP,
+        &[
+            "--json",
+            "--http-proxy",
+            "http://h:1",
+            "http://a.test/",
+            "https://a.test/",
+        ],
+    );
     let lines: Vec<&str> = r.stdout.lines().collect();
-    assert!(lines[0].contains(r#""route": ["http://h:1"], "source": "custom:http_proxy""#), "{}", lines[0]);
-    assert!(lines[1].contains(r#""source": "env:https_proxy""#), "{}", lines[1]);
+    assert!(
+        lines[0].contains(r#""route": ["http://h:1"], "source": "custom:http_proxy""#),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].contains(r#""source": "env:https_proxy""#),
+        "{}",
+        lines[1]
+    );
 }
 
 #[test]
 fn dialects_disagree_as_documented() {
-    let env = &[("https_proxy", "http://p:3128"), ("HTTPS_PROXY", "http://p:3128"), ("no_proxy", "example.com"), ("NO_PROXY", "example.com")];
+    let env = &[
+        ("https_proxy", "http://p:3128"),
+        ("HTTPS_PROXY", "http://p:3128"),
+        ("no_proxy", "example.com"),
+        ("NO_PROXY", "example.com"),
+    ];
     let rows = [
         ("curl", "DIRECT"),
         ("go", "DIRECT"),
@@ -194,34 +347,74 @@ fn dialects_disagree_as_documented() {
         ("postman", "DIRECT"),
     ];
     for (dialect, want) in rows {
-        let r = run(env, &["--json", "--dialect", dialect, "https://sub.example.com/"]);
-        assert!(r.stdout.contains(&format!(r#""route": ["{want}"]"#)), "{dialect}: {}", r.stdout);
-        assert!(r.stdout.contains(&format!(r#""dialect": "{dialect}""#)), "{dialect}: {}", r.stdout);
+        let r = run(
+            env,
+            &["--json", "--dialect", dialect, "https://sub.example.com/"],
+        );
+        assert!(
+            r.stdout.contains(&format!(r#""route": ["{want}"]"#)),
+            "{dialect}: {}",
+            r.stdout
+        );
+        assert!(
+            r.stdout.contains(&format!(r#""dialect": "{dialect}""#)),
+            "{dialect}: {}",
+            r.stdout
+        );
     }
 }
 
 #[test]
 fn hints_point_at_the_fix() {
     // Go refuses HTTP_PROXY in CGI.
-    let r = run(&[("HTTP_PROXY", "http://p:1"), ("REQUEST_METHOD", "GET")], &["--dialect", "go", "http://example.com/"]);
+    let r = run(
+        &[("HTTP_PROXY", "http://p:1"), ("REQUEST_METHOD", "GET")],
+        &["--dialect", "go", "http://example.com/"],
+    );
     assert_eq!(r.status, 1);
-    assert!(r.stdout.contains("Go refuses HTTP_PROXY when REQUEST_METHOD is set"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("Go refuses HTTP_PROXY when REQUEST_METHOD is set"),
+        "{}",
+        r.stdout
+    );
     // curl never reads HTTP_PROXY.
     let r = run(&[("HTTP_PROXY", "http://p:1")], &["http://example.com/"]);
-    assert!(r.stdout.contains("curl never reads upper-case HTTP_PROXY"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("curl never reads upper-case HTTP_PROXY"),
+        "{}",
+        r.stdout
+    );
     // An entry meant for this host that curl cannot match.
-    let r = run(&[("https_proxy", "http://p:1"), ("no_proxy", "*.example.com")], &["https://api.example.com/"]);
-    assert!(r.stdout.contains("looks meant for api.example.com but does nothing"), "{}", r.stdout);
+    let r = run(
+        &[("https_proxy", "http://p:1"), ("no_proxy", "*.example.com")],
+        &["https://api.example.com/"],
+    );
+    assert!(
+        r.stdout
+            .contains("looks meant for api.example.com but does nothing"),
+        "{}",
+        r.stdout
+    );
     assert!(r.stdout.contains("write .example.com"), "{}", r.stdout);
     // 407 advice when proxied without credentials.
     let r = run(&[("https_proxy", "http://p:1")], &["https://a.test/"]);
-    assert!(r.stdout.contains("407 Proxy Authentication Required"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("407 Proxy Authentication Required"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
 fn scheme_less_urls_are_read_as_http() {
     let r = run(&[("http_proxy", "http://p:1")], &["--json", "example.com"]);
-    assert!(r.stdout.contains(r#""url": "example.com", "route": ["http://p:1"]"#), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains(r#""url": "example.com", "route": ["http://p:1"]"#),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]

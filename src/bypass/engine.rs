@@ -67,7 +67,9 @@ impl NetTable {
     fn find(&self, bits: u128, width: u8, target: &Target, flags: &MatchFlags, best: &mut Best) {
         for &len in &self.lengths {
             let masked = mask(bits, len, width);
-            let entries = self.table.get(hash_prefix(masked, len), |k| *k == (masked, len));
+            let entries = self
+                .table
+                .get(hash_prefix(masked, len), |k| *k == (masked, len));
             for entry in entries {
                 if flags.port_ok(entry.port, target) {
                     best.offer(entry.rule);
@@ -131,7 +133,15 @@ impl BypassMatcher {
             let rule_id = i as u32;
             let port = rule.port();
             let mut name = |text: &str, mode| {
-                names.push((hash_text(text), Box::from(text), NameEntry { rule: rule_id, mode, port }));
+                names.push((
+                    hash_text(text),
+                    Box::from(text),
+                    NameEntry {
+                        rule: rule_id,
+                        mode,
+                        port,
+                    },
+                ));
             };
             match rule.pattern() {
                 Pattern::All => {
@@ -148,12 +158,24 @@ impl BypassMatcher {
                         suffix_lengths.resize(n.len() + 1, false);
                     }
                     suffix_lengths[n.len()] = true;
-                    suffixes.push((hash_text(n), n.clone(), Entry { rule: rule_id, port }));
+                    suffixes.push((
+                        hash_text(n),
+                        n.clone(),
+                        Entry {
+                            rule: rule_id,
+                            port,
+                        },
+                    ));
                 }
                 Pattern::Net(net) => {
-                    let entry = Entry { rule: rule_id, port };
+                    let entry = Entry {
+                        rule: rule_id,
+                        port,
+                    };
                     match net.network() {
-                        IpAddr::V4(a) => v4.push((u128::from(u32::from(a)), net.prefix_len(), entry)),
+                        IpAddr::V4(a) => {
+                            v4.push((u128::from(u32::from(a)), net.prefix_len(), entry))
+                        }
                         IpAddr::V6(a) => v6.push((u128::from(a), net.prefix_len(), entry)),
                     }
                 }
@@ -210,10 +232,7 @@ impl BypassMatcher {
         if let Some(ip) = target.ip() {
             self.find_ip(ip, target, &flags, &mut best);
         }
-        self.list
-            .rules()
-            .get(best.0 as usize)
-            .map(BypassHit::Rule)
+        self.list.rules().get(best.0 as usize).map(BypassHit::Rule)
     }
 
     fn find_name(&self, host: &str, target: &Target, flags: &MatchFlags, best: &mut Best) {
@@ -227,7 +246,13 @@ impl BypassMatcher {
         for p in (0..bytes.len()).rev() {
             hash = step(hash, bytes[p]);
             let tail = &host[p..];
-            if suffixes && self.suffix_lengths.get(tail.len()).copied().unwrap_or(false) {
+            if suffixes
+                && self
+                    .suffix_lengths
+                    .get(tail.len())
+                    .copied()
+                    .unwrap_or(false)
+            {
                 for entry in self.suffixes.get(hash, |k| **k == *tail) {
                     if flags.port_ok(entry.port, target) {
                         best.offer(entry.rule);
@@ -256,7 +281,8 @@ impl BypassMatcher {
     fn find_ip(&self, ip: IpAddr, target: &Target, flags: &MatchFlags, best: &mut Best) {
         match ip {
             IpAddr::V4(a) => {
-                self.v4.find(u128::from(u32::from(a)), 32, target, flags, best);
+                self.v4
+                    .find(u128::from(u32::from(a)), 32, target, flags, best);
                 if !self.v6.lengths.is_empty() {
                     let mapped = a.to_ipv6_mapped();
                     self.v6.find(u128::from(mapped), 128, target, flags, best);
@@ -265,7 +291,8 @@ impl BypassMatcher {
             IpAddr::V6(a) => {
                 self.v6.find(u128::from(a), 128, target, flags, best);
                 if let Some(v4) = a.to_ipv4_mapped() {
-                    self.v4.find(u128::from(u32::from(v4)), 32, target, flags, best);
+                    self.v4
+                        .find(u128::from(u32::from(v4)), 32, target, flags, best);
                 }
             }
         }
@@ -282,9 +309,7 @@ pub(crate) fn first_occurrence_at_end(host: &str, entry: &str) -> bool {
     // '.' for j == 0 and h[j - 1] otherwise.
     let at = |j: usize| if j == 0 { b'.' } else { h[j - 1] };
     let last = h.len() - e.len();
-    (0..=last)
-        .find(|&i| at(i) == b'.' && (0..e.len()).all(|k| at(i + 1 + k) == e[k]))
-        == Some(last)
+    (0..=last).find(|&i| at(i) == b'.' && (0..e.len()).all(|k| at(i + 1 + k) == e[k])) == Some(last)
 }
 
 /// An IPv4 address as the matcher's IPv4 key would see it, for tests.
@@ -304,7 +329,10 @@ mod tests {
         assert_eq!(mask(a, 32, 32), a);
         assert_eq!(mask(a, 0, 32), 0);
         let b = u128::from("2001:db8::1".parse::<Ipv6Addr>().unwrap());
-        assert_eq!(mask(b, 32, 128), u128::from("2001:db8::".parse::<Ipv6Addr>().unwrap()));
+        assert_eq!(
+            mask(b, 32, 128),
+            u128::from("2001:db8::".parse::<Ipv6Addr>().unwrap())
+        );
         assert_eq!(mask(b, 128, 128), b);
     }
 
