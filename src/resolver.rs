@@ -654,6 +654,17 @@ impl Resolver {
                             r.text()
                         ),
                     ),
+                    BypassHit::NotListed => (
+                        MatchedRule {
+                            text: "(not listed)".to_owned(),
+                            index: None,
+                            source: list_source.to_owned(),
+                        },
+                        format!(
+                            "{list_source} is reversed: it names the hosts that use the proxy, and \
+                             {host} is not among them, so the request goes directly"
+                        ),
+                    ),
                     BypassHit::Implicit(why) => (
                         MatchedRule {
                             text: why.to_owned(),

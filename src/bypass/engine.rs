@@ -20,7 +20,8 @@ use std::net::IpAddr;
 #[cfg(test)]
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::table::{hash_prefix, hash_text, seed, step, Table};
+use super::glob;
+use super::table::{hash_forward, hash_prefix, hash_text, seed, step, Table};
 use super::{BypassHit, BypassList, BypassRule, MatchFlags, Pattern};
 use crate::target::Target;
 
@@ -36,12 +37,17 @@ struct NameEntry {
     rule: u32,
     mode: Mode,
     port: Option<u16>,
+    scoped: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     rule: u32,
     port: Option<u16>,
+    /// The rule is limited to one request scheme: check it.
+    scoped: bool,
+    /// The key is only the literal end of a glob: match the whole glob.
+    glob: bool,
 }
 
 /// Prefix lengths present, longest first, and the table of masked prefixes.
@@ -62,20 +68,6 @@ impl NetTable {
                 .map(|(bits, len, entry)| (hash_prefix(bits, len), (bits, len), entry)),
         );
         NetTable { lengths, table }
-    }
-
-    fn find(&self, bits: u128, width: u8, target: &Target, flags: &MatchFlags, best: &mut Best) {
-        for &len in &self.lengths {
-            let masked = mask(bits, len, width);
-            let entries = self
-                .table
-                .get(hash_prefix(masked, len), |k| *k == (masked, len));
-            for entry in entries {
-                if flags.port_ok(entry.port, target) {
-                    best.offer(entry.rule);
-                }
-            }
-        }
     }
 }
 
@@ -101,21 +93,60 @@ impl Best {
             self.0 = rule;
         }
     }
+
+    fn get(self) -> Option<u32> {
+        (self.0 != u32::MAX).then_some(self.0)
+    }
+}
+
+/// Texts keyed by their hash, with a note of which lengths occur, so that a
+/// walk over a host tries only the lengths some key has.
+#[derive(Debug, Clone)]
+struct TextTable<V> {
+    table: Table<Box<str>, V>,
+    lengths: Vec<bool>,
+}
+
+impl<V> TextTable<V> {
+    fn build(items: Vec<(u64, Box<str>, V)>) -> Self {
+        let mut lengths = Vec::new();
+        for (_, key, _) in &items {
+            if lengths.len() <= key.len() {
+                lengths.resize(key.len() + 1, false);
+            }
+            lengths[key.len()] = true;
+        }
+        TextTable {
+            table: Table::build(items),
+            lengths,
+        }
+    }
+
+    #[inline]
+    fn has_length(&self, len: usize) -> bool {
+        self.lengths.get(len).copied().unwrap_or(false)
+    }
 }
 
 /// A [`BypassList`] compiled for fast queries: no scan of the list, no allocation.
 ///
 /// Made by [`BypassList::compile`]. `Send + Sync`; build once, query from
-/// every thread.
+/// every thread. Only glob rules are tried one by one, and only those whose
+/// literal start or end the host has (or the rare glob with neither).
 #[derive(Debug, Clone)]
 pub struct BypassMatcher {
     list: BypassList,
     all: Option<u32>,
     all_names: Option<u32>,
+    plain_hostnames: Option<u32>,
+    subtract: Option<u32>,
     names: Table<Box<str>, NameEntry>,
-    suffixes: Table<Box<str>, Entry>,
-    /// `suffix_lengths[n]`: some text-suffix rule is `n` bytes long.
-    suffix_lengths: Vec<bool>,
+    /// Text suffixes, and the literal ends of globs.
+    suffixes: TextTable<Entry>,
+    /// The literal starts of globs that end in a wildcard.
+    prefixes: TextTable<Entry>,
+    /// Globs with no literal start or end (`*a*`).
+    open_globs: Vec<Entry>,
     v4: NetTable,
     v6: NetTable,
 }
@@ -124,24 +155,32 @@ impl BypassMatcher {
     pub(crate) fn new(list: &BypassList) -> Self {
         let mut all = None;
         let mut all_names = None;
+        let mut plain_hostnames = None;
+        let mut subtract = None;
         let mut names = Vec::new();
         let mut suffixes = Vec::new();
-        let mut suffix_lengths = Vec::new();
+        let mut prefixes = Vec::new();
+        let mut open_globs = Vec::new();
         let mut v4 = Vec::new();
         let mut v6 = Vec::new();
         for (i, rule) in list.rules().iter().enumerate() {
             let rule_id = i as u32;
             let port = rule.port();
+            let scoped = rule.scheme().is_some();
+            let entry = Entry {
+                rule: rule_id,
+                port,
+                scoped,
+                glob: false,
+            };
             let mut name = |text: &str, mode| {
-                names.push((
-                    hash_text(text),
-                    Box::from(text),
-                    NameEntry {
-                        rule: rule_id,
-                        mode,
-                        port,
-                    },
-                ));
+                let entry = NameEntry {
+                    rule: rule_id,
+                    mode,
+                    port,
+                    scoped,
+                };
+                names.push((hash_text(text), Box::from(text), entry));
             };
             match rule.pattern() {
                 Pattern::All => {
@@ -150,44 +189,46 @@ impl BypassMatcher {
                 Pattern::AllNames => {
                     all_names.get_or_insert(rule_id);
                 }
+                Pattern::PlainHostnames => {
+                    plain_hostnames.get_or_insert(rule_id);
+                }
+                Pattern::SubtractImplicit => {
+                    subtract.get_or_insert(rule_id);
+                }
                 Pattern::Host(n) => name(n, Mode::Host),
                 Pattern::Domain(n) => name(n, Mode::Domain),
                 Pattern::Subdomains(n) => name(n, Mode::Subdomains),
-                Pattern::HostSuffix(n) => {
-                    if suffix_lengths.len() <= n.len() {
-                        suffix_lengths.resize(n.len() + 1, false);
-                    }
-                    suffix_lengths[n.len()] = true;
-                    suffixes.push((
-                        hash_text(n),
-                        n.clone(),
-                        Entry {
-                            rule: rule_id,
-                            port,
-                        },
-                    ));
-                }
-                Pattern::Net(net) => {
+                Pattern::HostSuffix(n) => suffixes.push((hash_text(n), n.clone(), entry)),
+                Pattern::Glob(g) => {
                     let entry = Entry {
-                        rule: rule_id,
-                        port,
+                        glob: true,
+                        ..entry
                     };
-                    match net.network() {
-                        IpAddr::V4(a) => {
-                            v4.push((u128::from(u32::from(a)), net.prefix_len(), entry))
-                        }
-                        IpAddr::V6(a) => v6.push((u128::from(a), net.prefix_len(), entry)),
+                    let (start, end) = (glob::literal_prefix(g), glob::literal_suffix(g));
+                    if !end.is_empty() {
+                        suffixes.push((hash_text(end), end.into(), entry));
+                    } else if !start.is_empty() {
+                        prefixes.push((hash_forward(start), start.into(), entry));
+                    } else {
+                        open_globs.push(entry);
                     }
                 }
+                Pattern::Net(net) => match net.network() {
+                    IpAddr::V4(a) => v4.push((u128::from(u32::from(a)), net.prefix_len(), entry)),
+                    IpAddr::V6(a) => v6.push((u128::from(a), net.prefix_len(), entry)),
+                },
             }
         }
         BypassMatcher {
             list: list.clone(),
             all,
             all_names,
+            plain_hostnames,
+            subtract,
             names: Table::build(names),
-            suffixes: Table::build(suffixes),
-            suffix_lengths,
+            suffixes: TextTable::build(suffixes),
+            prefixes: TextTable::build(prefixes),
+            open_globs,
             v4: NetTable::build(v4),
             v6: NetTable::build(v6),
         }
@@ -209,90 +250,156 @@ impl BypassMatcher {
         self.find(target).is_some()
     }
 
-    /// The first rule (lowest index) that `target` matches, or the dialect's
-    /// implicit bypass; the same answer as [`BypassList::find_linear`].
+    /// Why `target` bypasses the proxy, if it does: the first rule (lowest
+    /// index) it matches, or the dialect's implicit bypass; the same answer as
+    /// [`BypassList::find_linear`].
     #[must_use]
     pub fn find(&self, target: &Target) -> Option<BypassHit<'_>> {
         let flags = self.list.flags();
-        if let Some(why) = flags.implicit.covers(target) {
-            return Some(BypassHit::Implicit(why));
-        }
+        let rules = self.list.rules();
         let mut best = Best::NONE;
-        if let Some(rule) = self.all {
-            best.offer(rule);
-        }
-        if let Some(rule) = self.all_names {
-            if target.ip().is_none() {
+        let admits = |rule: u32, port: Option<u16>, scoped: bool| {
+            flags.port_ok(port, target)
+                && (!scoped || rules[rule as usize].scheme() == Some(target.scheme()))
+        };
+        for rule in [self.all, self.all_names.filter(|_| target.ip().is_none())]
+            .into_iter()
+            .flatten()
+        {
+            if flags.rule_ok(&rules[rule as usize], target) {
                 best.offer(rule);
             }
         }
         if let Some(text) = flags.name_text(target) {
-            self.find_name(text, target, &flags, &mut best);
+            self.find_name(text, target, &flags, &admits, &mut best);
         }
         if let Some(ip) = target.ip() {
-            self.find_ip(ip, target, &flags, &mut best);
+            self.find_ip(ip, &admits, &mut best);
         }
-        self.list.rules().get(best.0 as usize).map(BypassHit::Rule)
+        let implicit = flags.implicit.covers(target);
+        if let (Some(rule), Some(_)) = (self.subtract, implicit) {
+            best.offer(rule);
+        }
+        let found = match (implicit, best.get()) {
+            (Some(_), Some(rule)) if self.subtract == Some(rule) => None,
+            (Some(why), _) if self.subtract.is_none() => Some(BypassHit::Implicit(why)),
+            (_, Some(rule)) => Some(BypassHit::Rule(&rules[rule as usize])),
+            (_, None) => None,
+        };
+        match (self.list.is_reversed(), found) {
+            (false, found) => found,
+            (true, None) => Some(BypassHit::NotListed),
+            (true, Some(_)) => None,
+        }
     }
 
-    fn find_name(&self, host: &str, target: &Target, flags: &MatchFlags, best: &mut Best) {
-        let names = !self.names.is_empty();
-        let suffixes = !self.suffixes.is_empty();
-        if !names && !suffixes {
-            return;
-        }
-        let bytes = host.as_bytes();
-        let mut hash = seed();
-        for p in (0..bytes.len()).rev() {
-            hash = step(hash, bytes[p]);
-            let tail = &host[p..];
-            if suffixes
-                && self
-                    .suffix_lengths
-                    .get(tail.len())
-                    .copied()
-                    .unwrap_or(false)
+    fn find_name(
+        &self,
+        host: &str,
+        target: &Target,
+        flags: &MatchFlags,
+        admits: &impl Fn(u32, Option<u16>, bool) -> bool,
+        best: &mut Best,
+    ) {
+        if let Some(rule) = self.plain_hostnames {
+            if target.ip().is_none()
+                && !host.contains('.')
+                && flags.rule_ok(&self.list.rules()[rule as usize], target)
             {
-                for entry in self.suffixes.get(hash, |k| **k == *tail) {
-                    if flags.port_ok(entry.port, target) {
-                        best.offer(entry.rule);
+                best.offer(rule);
+            }
+        }
+        let rules = self.list.rules();
+        let glob_ok = |entry: &Entry| {
+            !entry.glob
+                || matches!(rules[entry.rule as usize].pattern(), Pattern::Glob(g) if glob::matches(g, host))
+        };
+        let names = !self.names.is_empty();
+        let suffixes = !self.suffixes.table.is_empty();
+        if names || suffixes {
+            let bytes = host.as_bytes();
+            let mut hash = seed();
+            for p in (0..bytes.len()).rev() {
+                hash = step(hash, bytes[p]);
+                let tail = &host[p..];
+                if suffixes && self.suffixes.has_length(tail.len()) {
+                    for entry in self.suffixes.table.get(hash, |k| **k == *tail) {
+                        if admits(entry.rule, entry.port, entry.scoped) && glob_ok(entry) {
+                            best.offer(entry.rule);
+                        }
+                    }
+                }
+                let boundary = p == 0 || bytes[p - 1] == b'.';
+                if names && boundary {
+                    for entry in self.names.get(hash, |k| **k == *tail) {
+                        let mode_ok = match entry.mode {
+                            Mode::Host => p == 0,
+                            Mode::Domain => true,
+                            Mode::Subdomains => p > 0,
+                        };
+                        if mode_ok
+                            && admits(entry.rule, entry.port, entry.scoped)
+                            && (!flags.first_occurrence || first_occurrence_at_end(host, tail))
+                        {
+                            best.offer(entry.rule);
+                        }
                     }
                 }
             }
-            let boundary = p == 0 || bytes[p - 1] == b'.';
-            if names && boundary {
-                for entry in self.names.get(hash, |k| **k == *tail) {
-                    let mode_ok = match entry.mode {
-                        Mode::Host => p == 0,
-                        Mode::Domain => true,
-                        Mode::Subdomains => p > 0,
-                    };
-                    if mode_ok
-                        && flags.port_ok(entry.port, target)
-                        && (!flags.first_occurrence || first_occurrence_at_end(host, tail))
-                    {
+        }
+        if !self.prefixes.table.is_empty() {
+            let bytes = host.as_bytes();
+            let mut hash = seed();
+            for end in 1..=bytes.len() {
+                hash = step(hash, bytes[end - 1]);
+                if !self.prefixes.has_length(end) {
+                    continue;
+                }
+                let head = &host[..end];
+                for entry in self.prefixes.table.get(hash, |k| **k == *head) {
+                    if admits(entry.rule, entry.port, entry.scoped) && glob_ok(entry) {
                         best.offer(entry.rule);
                     }
                 }
             }
         }
+        for entry in &self.open_globs {
+            if admits(entry.rule, entry.port, entry.scoped) && glob_ok(entry) {
+                best.offer(entry.rule);
+            }
+        }
     }
 
-    fn find_ip(&self, ip: IpAddr, target: &Target, flags: &MatchFlags, best: &mut Best) {
+    fn find_ip(
+        &self,
+        ip: IpAddr,
+        admits: &impl Fn(u32, Option<u16>, bool) -> bool,
+        best: &mut Best,
+    ) {
+        let mut probe = |table: &NetTable, bits: u128, width: u8| {
+            for &len in &table.lengths {
+                let masked = mask(bits, len, width);
+                let entries = table
+                    .table
+                    .get(hash_prefix(masked, len), |k| *k == (masked, len));
+                for entry in entries {
+                    if admits(entry.rule, entry.port, entry.scoped) {
+                        best.offer(entry.rule);
+                    }
+                }
+            }
+        };
         match ip {
             IpAddr::V4(a) => {
-                self.v4
-                    .find(u128::from(u32::from(a)), 32, target, flags, best);
+                probe(&self.v4, u128::from(u32::from(a)), 32);
                 if !self.v6.lengths.is_empty() {
-                    let mapped = a.to_ipv6_mapped();
-                    self.v6.find(u128::from(mapped), 128, target, flags, best);
+                    probe(&self.v6, u128::from(a.to_ipv6_mapped()), 128);
                 }
             }
             IpAddr::V6(a) => {
-                self.v6.find(u128::from(a), 128, target, flags, best);
+                probe(&self.v6, u128::from(a), 128);
                 if let Some(v4) = a.to_ipv4_mapped() {
-                    self.v4
-                        .find(u128::from(u32::from(v4)), 32, target, flags, best);
+                    probe(&self.v4, u128::from(u32::from(v4)), 32);
                 }
             }
         }
@@ -342,5 +449,120 @@ mod tests {
         assert!(first_occurrence_at_end("example.com", "example.com"));
         assert!(!first_occurrence_at_end("a.b.a.b", "a.b"));
         assert!(!first_occurrence_at_end("badexample.com", "example.com"));
+    }
+}
+
+#[cfg(test)]
+mod syntax_feature_tests {
+    use super::*;
+    use crate::bypass::ImplicitBypass;
+    use crate::Dialect;
+
+    fn list(rules: Vec<BypassRule>, implicit: ImplicitBypass) -> BypassList {
+        let flags = MatchFlags {
+            names_see_ips: true,
+            bracket_ipv6: true,
+            implicit,
+            ..MatchFlags::PLAIN
+        };
+        BypassList::from_parts(rules, Vec::new(), flags, Dialect::Chromium)
+    }
+
+    fn rule(pattern: Pattern, index: usize) -> BypassRule {
+        BypassRule::new(pattern, None, "rule", index)
+    }
+
+    fn hit_index(l: &BypassList, url: &str) -> Option<Option<usize>> {
+        let t: Target = url.parse().unwrap();
+        let compiled = l.compile().find(&t).map(|h| match h {
+            BypassHit::Rule(r) => Some(r.index()),
+            _ => None,
+        });
+        let linear = l.find_linear(&t).map(|h| match h {
+            BypassHit::Rule(r) => Some(r.index()),
+            _ => None,
+        });
+        assert_eq!(compiled, linear, "engine and oracle disagree on {url}");
+        compiled
+    }
+
+    #[test]
+    fn globs_by_literal_end_start_and_neither() {
+        let l = list(
+            vec![
+                rule(Pattern::Glob("*.corp.*.example".into()), 0),
+                rule(Pattern::Glob("10.*".into()), 1),
+                rule(Pattern::Glob("*intra*".into()), 2),
+                rule(Pattern::Glob("w?w.test".into()), 3),
+            ],
+            ImplicitBypass::None,
+        );
+        let rows = [
+            ("http://a.corp.x.example/", Some(Some(0))),
+            ("http://corp.x.example/", None),
+            ("http://10.1.2.3/", Some(Some(1))),
+            ("http://110.1.2.3/", None),
+            ("http://myintranet.test/", Some(Some(2))),
+            ("http://www.test/", Some(Some(3))),
+            ("http://wwww.test/", None),
+        ];
+        for (url, want) in rows {
+            assert_eq!(hit_index(&l, url), want, "{url}");
+        }
+    }
+
+    #[test]
+    fn scheme_scoped_rules_and_plain_hostnames() {
+        let l = list(
+            vec![
+                rule(Pattern::Host("example.com".into()), 0).with_scheme("https"),
+                rule(Pattern::PlainHostnames, 1),
+            ],
+            ImplicitBypass::None,
+        );
+        assert_eq!(hit_index(&l, "https://example.com/"), Some(Some(0)));
+        assert_eq!(hit_index(&l, "http://example.com/"), None);
+        assert_eq!(hit_index(&l, "http://intranet/"), Some(Some(1)));
+        assert_eq!(hit_index(&l, "http://10.0.0.1/"), None);
+        assert_eq!(hit_index(&l, "http://[::1]/"), None);
+    }
+
+    #[test]
+    fn subtract_implicit_is_order_sensitive() {
+        let l = list(
+            vec![
+                rule(Pattern::Host("localhost".into()), 0),
+                rule(Pattern::SubtractImplicit, 1),
+                rule(Pattern::Net("127.0.0.0/8".parse().unwrap()), 2),
+            ],
+            ImplicitBypass::LocalAndLinkLocal,
+        );
+        // Before <-loopback>: still bypassed; after it: proxied.
+        assert_eq!(hit_index(&l, "http://localhost/"), Some(Some(0)));
+        assert_eq!(hit_index(&l, "http://127.0.0.1/"), None);
+        assert_eq!(hit_index(&l, "http://169.254.1.1/"), None);
+        assert_eq!(hit_index(&l, "http://example.com/"), None);
+        let plain = list(vec![], ImplicitBypass::LocalAndLinkLocal);
+        assert_eq!(hit_index(&plain, "http://127.0.0.1/"), Some(None));
+    }
+
+    #[test]
+    fn reversed_lists_name_the_proxied_hosts() {
+        let l = list(
+            vec![rule(Pattern::Domain("corp".into()), 0)],
+            ImplicitBypass::None,
+        )
+        .reversed(true);
+        let m = l.compile();
+        let t = |u: &str| u.parse::<Target>().unwrap();
+        assert!(!m.matches(&t("http://a.corp/")));
+        assert_eq!(
+            m.find(&t("http://example.com/")),
+            Some(BypassHit::NotListed)
+        );
+        assert_eq!(
+            l.find_linear(&t("http://example.com/")),
+            Some(BypassHit::NotListed)
+        );
     }
 }

@@ -17,6 +17,7 @@ use crate::error::{Error, Origin, Violation};
 use crate::target::{is_link_local, is_loopback, Target};
 
 pub mod engine;
+mod glob;
 pub mod no_proxy;
 mod oracle;
 mod table;
@@ -43,6 +44,15 @@ pub enum Pattern {
     HostSuffix(Box<str>),
     /// An IP address or CIDR block, matching IP-literal hosts only.
     Net(IpNet),
+    /// A wildcard pattern over the host's text: `*` any run of characters, `?`
+    /// one character (`*.example.com`, `10.*`, `intra*`).
+    Glob(Box<str>),
+    /// Host names without a dot, never IP literals (`<local>` in Windows and
+    /// Chromium lists).
+    PlainHostnames,
+    /// Hosts the dialect bypasses implicitly *do* use the proxy (`<-loopback>`);
+    /// entries before it still apply.
+    SubtractImplicit,
 }
 
 /// One parsed bypass entry: what it matches, on which port, and the text and
@@ -51,6 +61,7 @@ pub enum Pattern {
 pub struct BypassRule {
     pattern: Pattern,
     port: Option<u16>,
+    scheme: Option<Box<str>>,
     text: Box<str>,
     index: usize,
 }
@@ -60,9 +71,24 @@ impl BypassRule {
         BypassRule {
             pattern,
             port,
+            scheme: None,
             text: text.into(),
             index,
         }
+    }
+
+    /// The same rule, limited to requests of `scheme` (`http://example.com`).
+    #[must_use]
+    #[allow(dead_code)] // used by the syntaxes of Chromium-style lists
+
+    pub(crate) fn with_scheme(mut self, scheme: &str) -> Self {
+        self.scheme = Some(scheme.to_ascii_lowercase().into());
+        self
+    }
+
+    /// The request scheme the entry is limited to, if any.
+    pub fn scheme(&self) -> Option<&str> {
+        self.scheme.as_deref()
     }
 
     /// What the entry matches.
@@ -164,6 +190,12 @@ impl MatchFlags {
         }
     }
 
+    /// Whether `rule`'s port and scheme limits admit `target`.
+    pub(crate) fn rule_ok(&self, rule: &BypassRule, target: &Target) -> bool {
+        self.port_ok(rule.port, target)
+            && rule.scheme.as_deref().is_none_or(|s| s == target.scheme())
+    }
+
     pub(crate) fn port_ok(&self, rule_port: Option<u16>, target: &Target) -> bool {
         match rule_port {
             None => true,
@@ -181,6 +213,9 @@ pub enum BypassHit<'a> {
     Rule(&'a BypassRule),
     /// The tool's implicit bypass (Go's and Chromium's localhost and loopback).
     Implicit(&'static str),
+    /// A reversed list (KDE's `ReversedException`, Chromium's reverse bypass)
+    /// names the hosts that use the proxy, and this host is not among them.
+    NotListed,
 }
 
 /// A parsed bypass list: its rules, how to match them, and the entries that
@@ -204,6 +239,7 @@ pub struct BypassList {
     violations: Vec<Violation>,
     flags: MatchFlags,
     dialect: Dialect,
+    reversed: bool,
 }
 
 impl BypassList {
@@ -223,7 +259,22 @@ impl BypassList {
             violations,
             flags: spec.flags,
             dialect,
+            reversed: false,
         }
+    }
+
+    /// The same list read the other way round: it names the hosts that *use*
+    /// the proxy, and every other host bypasses it (KDE's `ReversedException`,
+    /// the CLI's `--reverse-bypass`).
+    #[must_use]
+    pub fn reversed(mut self, reversed: bool) -> Self {
+        self.reversed = reversed;
+        self
+    }
+
+    /// Whether the list is reversed.
+    pub fn is_reversed(&self) -> bool {
+        self.reversed
     }
 
     /// Reads a list strictly: the first entry that would be a violation is an error.
@@ -268,9 +319,26 @@ impl BypassList {
         self.flags
     }
 
+    /// A list from rules a syntax parser made.
+    #[allow(dead_code)] // used by the syntaxes of Chromium-style lists
+    pub(crate) fn from_parts(
+        rules: Vec<BypassRule>,
+        violations: Vec<Violation>,
+        flags: MatchFlags,
+        dialect: Dialect,
+    ) -> Self {
+        BypassList {
+            rules,
+            violations,
+            flags,
+            dialect,
+            reversed: false,
+        }
+    }
+
     /// Whether the list has no rules and no implicit bypass.
     pub fn is_empty(&self) -> bool {
-        self.rules.is_empty() && self.flags.implicit == ImplicitBypass::None
+        self.rules.is_empty() && self.flags.implicit == ImplicitBypass::None && !self.reversed
     }
 
     /// Compiles the list for fast queries.

@@ -6,22 +6,37 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use super::engine::first_occurrence_at_end;
+use super::glob;
 use super::{BypassHit, BypassList, BypassRule, MatchFlags, Pattern};
 use crate::target::Target;
 
 pub(super) fn find<'a>(list: &'a BypassList, target: &Target) -> Option<BypassHit<'a>> {
     let flags = list.flags();
-    if let Some(why) = flags.implicit.covers(target) {
-        return Some(BypassHit::Implicit(why));
+    let first = list
+        .rules()
+        .iter()
+        .find(|rule| rule_matches(rule, target, &flags));
+    let found = match (flags.implicit.covers(target), first) {
+        // Entries before `<-loopback>` still apply; it stops the rest.
+        (Some(_), Some(rule)) if rule.pattern() == &Pattern::SubtractImplicit => None,
+        (Some(why), _) if !has_subtract(list) => Some(BypassHit::Implicit(why)),
+        (_, first) => first.map(BypassHit::Rule),
+    };
+    match (list.is_reversed(), found) {
+        (false, found) => found,
+        (true, None) => Some(BypassHit::NotListed),
+        (true, Some(_)) => None,
     }
+}
+
+fn has_subtract(list: &BypassList) -> bool {
     list.rules()
         .iter()
-        .find(|rule| rule_matches(rule, target, &flags))
-        .map(BypassHit::Rule)
+        .any(|r| r.pattern() == &Pattern::SubtractImplicit)
 }
 
 fn rule_matches(rule: &BypassRule, target: &Target, flags: &MatchFlags) -> bool {
-    if !flags.port_ok(rule.port(), target) {
+    if !flags.rule_ok(rule, target) {
         return false;
     }
     let name = |host: &str| -> bool {
@@ -35,6 +50,8 @@ fn rule_matches(rule: &BypassRule, target: &Target, flags: &MatchFlags) -> bool 
             Pattern::Domain(n) => host == &**n || is_suffix(n),
             Pattern::Subdomains(n) => is_suffix(n),
             Pattern::HostSuffix(n) => host.ends_with(&**n),
+            Pattern::Glob(g) => glob::matches(g, host),
+            Pattern::PlainHostnames => target.ip().is_none() && !host.contains('.'),
             _ => false,
         };
         let entry = match rule.pattern() {
@@ -47,6 +64,7 @@ fn rule_matches(rule: &BypassRule, target: &Target, flags: &MatchFlags) -> bool 
         Pattern::All => true,
         Pattern::AllNames => target.ip().is_none(),
         Pattern::Net(net) => target.ip().is_some_and(|ip| net_contains(net, ip)),
+        Pattern::SubtractImplicit => flags.implicit.covers(target).is_some(),
         _ => flags.name_text(target).is_some_and(name),
     }
 }

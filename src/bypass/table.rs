@@ -17,6 +17,12 @@ pub(crate) fn hash_text(text: &str) -> u64 {
     text.bytes().rev().fold(SEED, step)
 }
 
+/// The hash `step` reaches after feeding all of `text` from its start (for
+/// prefixes, walked left to right).
+pub(crate) fn hash_forward(text: &str) -> u64 {
+    text.bytes().fold(SEED, step)
+}
+
 /// The hash of the empty suffix, where a right-to-left walk starts.
 pub(crate) const fn seed() -> u64 {
     SEED
