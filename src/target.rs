@@ -354,9 +354,7 @@ fn normalize_host(raw: &str) -> std::result::Result<HostParts, ErrorKind> {
 }
 
 /// `[v6]` or `[v6%zone]` (also `%25zone`, as RFC 6874 writes it in URLs).
-fn parse_bracketed(
-    host: &str,
-) -> std::result::Result<BracketedHost, ErrorKind> {
+fn parse_bracketed(host: &str) -> std::result::Result<BracketedHost, ErrorKind> {
     let inner = host
         .strip_prefix('[')
         .and_then(|h| h.strip_suffix(']'))
