@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
 use crate::error::{Error, ErrorKind, Origin, Result};
-use crate::proxy::{parse_port, split_host_port};
+use crate::proxy::parse_port;
 
 /// Request schemes the crate knows by name, with their default ports (curl's
 /// protocol list; the first five are the WHATWG special schemes).
@@ -82,6 +82,63 @@ pub struct Target {
     ip: Option<IpAddr>,
     zone: Option<Box<str>>,
     port: Option<u16>,
+    /// The host name's domain suffixes, hashed once here so that every bypass
+    /// query can look them up without rescanning the host.
+    suffixes: Suffixes,
+}
+
+/// How many of a host name's suffixes are hashed ahead; the rest (for hosts of
+/// more labels) are hashed during the query.
+const PREHASHED: usize = 8;
+
+/// The hashes of a host name's suffixes on label boundaries, shortest first
+/// (`com`, `example.com`, `www.example.com`), with where each starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Suffixes {
+    hashes: [u64; PREHASHED],
+    starts: [u16; PREHASHED],
+    len: u8,
+}
+
+impl Suffixes {
+    const NONE: Suffixes = Suffixes {
+        hashes: [0; PREHASHED],
+        starts: [0; PREHASHED],
+        len: 0,
+    };
+
+    fn of(host: &str) -> Self {
+        let mut out = Suffixes::NONE;
+        let bytes = host.as_bytes();
+        if bytes.len() > usize::from(u16::MAX) {
+            return out;
+        }
+        let mut hash = crate::bypass::table::seed();
+        let mut end = bytes.len();
+        while usize::from(out.len) < PREHASHED {
+            let mut start = end;
+            while start > 0 && bytes[start - 1] != b'.' {
+                start -= 1;
+            }
+            hash = crate::bypass::table::combine(
+                hash,
+                crate::bypass::table::label_hash(&bytes[start..end]),
+            );
+            out.hashes[usize::from(out.len)] = hash;
+            out.starts[usize::from(out.len)] = start as u16;
+            out.len += 1;
+            if start == 0 {
+                break;
+            }
+            end = start - 1;
+        }
+        out
+    }
+
+    /// The prehashed suffixes: `(hash, start)`, shortest first.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (u64, usize)> + '_ {
+        (0..usize::from(self.len)).map(|i| (self.hashes[i], usize::from(self.starts[i])))
+    }
 }
 
 impl Target {
@@ -98,7 +155,7 @@ impl Target {
     /// [`ErrorKind::InvalidUrl`], naming the text.
     pub fn parse(text: &str) -> Result<Self> {
         let err = |kind| Error::new(kind, Origin::Text, text);
-        let Some(sep) = text.find("://") else {
+        let Some(sep) = scheme_end(text) else {
             return Err(err(ErrorKind::MissingScheme));
         };
         if let Some(target) = fast_parse(text, sep) {
@@ -214,13 +271,23 @@ impl Target {
             Scheme::Known(i) => Some(KNOWN_SCHEMES[usize::from(i)].1),
             Scheme::Other(_) => None,
         };
+        let suffixes = match (ip, &zone) {
+            (None, None) => Suffixes::of(&host),
+            _ => Suffixes::NONE,
+        };
         Target {
             scheme,
             host,
             ip,
             zone,
             port: explicit_port.or(default),
+            suffixes,
         }
+    }
+
+    /// The prehashed domain suffixes of a host name (none for IP literals).
+    pub(crate) fn suffixes(&self) -> &Suffixes {
+        &self.suffixes
     }
 
     /// The request's scheme, lower case.
@@ -381,72 +448,78 @@ fn parse_bracketed(host: &str) -> std::result::Result<BracketedHost, ErrorKind> 
 }
 
 /// The fast path of [`Target::parse`]: `Some` when the answer is certain
-/// without the full URL parser, `None` to fall back to it.
+/// without the full URL parser, `None` to fall back to it. One pass over the
+/// scheme and the authority; the path, query and fragment are never read.
 fn fast_parse(text: &str, sep: usize) -> Option<std::result::Result<Target, ErrorKind>> {
-    let scheme_text = &text[..sep];
-    let first = *scheme_text.as_bytes().first()?;
-    if !first.is_ascii_alphabetic()
-        || !scheme_text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
-    {
-        return None;
+    let bytes = text.as_bytes();
+    let scheme = known_scheme(&bytes[..sep])?;
+    let start = sep + 3;
+    // The authority ends at the first '/', '?', '#' or (special schemes) '\\'.
+    // The host starts after the last '@'; its characters are checked as we go
+    // and the check restarts at each '@' (user info may hold anything).
+    let mut host_start = start;
+    let mut colon = None;
+    let mut plain = true;
+    let mut bracket = false;
+    let mut end = bytes.len();
+    for (i, &b) in bytes.iter().enumerate().skip(start) {
+        match b {
+            b'/' | b'?' | b'#' | b'\\' => {
+                end = i;
+                break;
+            }
+            b'@' => {
+                host_start = i + 1;
+                colon = None;
+                plain = true;
+                bracket = false;
+            }
+            b':' => colon = Some(i),
+            b'[' if i == host_start => bracket = true,
+            b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' => {}
+            b'A'..=b'Z' => {}
+            _ => plain = false,
+        }
     }
-    // The URL parser drops tabs and newlines anywhere and trims C0 controls and
-    // spaces at the ends; leave such text to it.
-    if text.bytes().any(|b| b <= b' ' || b == 0x7f) {
-        return None;
-    }
-    let rest = &text[sep + 3..];
-    let end = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
-    let authority = &rest[..end];
-    let hostport = match authority.rfind('@') {
-        Some(at) => &authority[at + 1..],
-        None => authority,
-    };
-    let lower_scheme;
-    let scheme = if scheme_text.bytes().all(|b| !b.is_ascii_uppercase()) {
-        scheme_text
-    } else {
-        lower_scheme = scheme_text.to_ascii_lowercase();
-        &lower_scheme
-    };
-    let scheme = scheme_of(scheme);
-    // A zone id is something the URL parser rejects, so it is read here.
-    if hostport.starts_with('[') && hostport.contains('%') {
-        let (host, port) = match split_host_port(hostport) {
-            Ok(parts) => parts,
-            Err(kind) => return Some(Err(kind)),
+    if bracket {
+        // `[v6]` or `[v6%zone]`, then an optional port.
+        let close = host_start + text[host_start..end].find(']')?;
+        let port = match &text[close + 1..end] {
+            "" => None,
+            rest => match rest.strip_prefix(':') {
+                Some("") => None,
+                Some(digits) => match parse_port(digits) {
+                    Some(port) => Some(port),
+                    None => return Some(Err(ErrorKind::InvalidPort)),
+                },
+                None => return None,
+            },
         };
-        return Some(
-            parse_bracketed(host)
-                .map(|(host, ip, zone)| Target::assemble(scheme, host, ip, zone, port)),
-        );
+        let inner = &text[host_start + 1..close];
+        if inner.contains('%') {
+            // A zone id is something the URL parser rejects, so it is read here.
+            return Some(
+                parse_bracketed(&text[host_start..=close])
+                    .map(|(host, ip, zone)| Target::assemble(scheme, host, ip, zone, port)),
+            );
+        }
+        let addr: Ipv6Addr = inner.parse().ok()?;
+        let host = format!("[{addr}]").into();
+        return Some(Ok(Target::assemble(
+            scheme,
+            host,
+            Some(IpAddr::V6(addr)),
+            None,
+            port,
+        )));
     }
-    // Only special schemes, and plain lower-case ASCII names that cannot be an
-    // IPv4 number, an IDNA label or anything else the parser would rewrite.
-    if !matches!(scheme, Scheme::Known(i) if i <= SCHEME_FTP) {
+    if !plain {
         return None;
     }
-    let (host, port) = match hostport.rsplit_once(':') {
-        Some((host, port)) => (host, Some(port)),
-        None => (hostport, None),
+    let (host, port) = match colon {
+        Some(c) if c >= host_start => (&text[host_start..c], Some(&text[c + 1..end])),
+        _ => (&text[host_start..end], None),
     };
-    let name = host.strip_suffix('.').unwrap_or(host);
-    if name.is_empty()
-        || !name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
-        || name
-            .split('.')
-            .any(|label| label.is_empty() || label.starts_with("xn--"))
-        || name
-            .rsplit('.')
-            .next()
-            .is_some_and(|last| last.as_bytes()[0].is_ascii_digit())
-    {
-        return None;
-    }
     let port = match port {
         None | Some("") => None,
         Some(digits) => match parse_port(digits) {
@@ -454,7 +527,86 @@ fn fast_parse(text: &str, sep: usize) -> Option<std::result::Result<Target, Erro
             None => return Some(Err(ErrorKind::InvalidPort)),
         },
     };
-    Some(Ok(Target::assemble(scheme, name.into(), None, None, port)))
+    let name = host.strip_suffix('.').unwrap_or(host);
+    if name.is_empty() {
+        return None;
+    }
+    // Only special schemes: others have opaque hosts that the URL parser keeps as written.
+    if !matches!(scheme, Scheme::Known(i) if i <= SCHEME_FTP) {
+        return None;
+    }
+    let last = name.rsplit('.').next().unwrap_or(name);
+    if last.is_empty() {
+        return None;
+    }
+    if last.as_bytes()[0].is_ascii_digit() {
+        // Only the plain dotted-quad form is read here; every other numeric
+        // spelling goes to the URL parser.
+        let addr = dotted_quad(name)?;
+        return Some(Ok(Target::assemble(
+            scheme,
+            addr.to_string().into(),
+            Some(IpAddr::V4(addr)),
+            None,
+            port,
+        )));
+    }
+    let mut label_start = true;
+    for (i, &b) in name.as_bytes().iter().enumerate() {
+        if b == b'.' {
+            if label_start {
+                return None; // an empty label
+            }
+            label_start = true;
+        } else {
+            if label_start && name.len() - i >= 4 && name[i..i + 4].eq_ignore_ascii_case("xn--") {
+                return None; // punycode: IDNA validates it
+            }
+            label_start = false;
+        }
+    }
+    let mut host = name.to_owned();
+    host.make_ascii_lowercase();
+    Some(Ok(Target::assemble(scheme, host.into(), None, None, port)))
+}
+
+/// Where `scheme://` ends its scheme: the first `:`, when `//` follows it.
+fn scheme_end(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let colon = bytes.iter().position(|&b| b == b':')?;
+    bytes[colon + 1..].starts_with(b"//").then_some(colon)
+}
+
+/// A known scheme spelled in any case, without allocating; `None` for a scheme
+/// the table does not know, or text that is not a scheme.
+fn known_scheme(text: &[u8]) -> Option<Scheme> {
+    match text {
+        b"http" => return Some(Scheme::Known(SCHEME_HTTP)),
+        b"https" => return Some(Scheme::Known(SCHEME_HTTP + 1)),
+        _ => {}
+    }
+    KNOWN_SCHEMES
+        .iter()
+        .position(|(name, _)| name.as_bytes().eq_ignore_ascii_case(text))
+        .map(|i| Scheme::Known(i as u8))
+}
+
+/// `a.b.c.d` with four decimal octets and no leading zeros: the one IPv4
+/// spelling that reads the same everywhere.
+fn dotted_quad(text: &str) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut parts = text.split('.');
+    for octet in &mut octets {
+        let part = parts.next()?;
+        if part.is_empty() || part.len() > 3 || (part.len() > 1 && part.starts_with('0')) {
+            return None;
+        }
+        if !part.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        *octet = part.parse().ok()?;
+    }
+    parts.next().is_none().then_some(Ipv4Addr::from(octets))
 }
 
 /// Whether `addr` (or the IPv4 address it maps) is a loopback address.

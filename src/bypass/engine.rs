@@ -21,8 +21,10 @@ use std::net::IpAddr;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::glob;
-use super::table::{hash_forward, hash_prefix, hash_text, seed, step, Table};
-use super::{BypassHit, BypassList, BypassRule, MatchFlags, Pattern};
+use super::table::{
+    combine, hash_forward, hash_name, hash_prefix, hash_text, label_hash, seed, step, Table,
+};
+use super::{BypassHit, BypassList, BypassRule, ImplicitBypass, MatchFlags, Pattern};
 use crate::target::Target;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,27 +106,37 @@ impl Best {
 #[derive(Debug, Clone)]
 struct TextTable<V> {
     table: Table<Box<str>, V>,
-    lengths: Vec<bool>,
+    /// Bit `n` set: some key is `n` bytes long (keys of 256 bytes or more set bit 255).
+    lengths: [u64; 4],
+    longest: usize,
 }
 
 impl<V> TextTable<V> {
     fn build(items: Vec<(u64, Box<str>, V)>) -> Self {
-        let mut lengths = Vec::new();
+        let mut lengths = [0u64; 4];
+        let mut longest = 0;
         for (_, key, _) in &items {
-            if lengths.len() <= key.len() {
-                lengths.resize(key.len() + 1, false);
-            }
-            lengths[key.len()] = true;
+            let n = key.len().min(255);
+            lengths[n >> 6] |= 1 << (n & 63);
+            longest = longest.max(key.len());
         }
         TextTable {
             table: Table::build(items),
             lengths,
+            longest,
         }
     }
 
     #[inline]
     fn has_length(&self, len: usize) -> bool {
-        self.lengths.get(len).copied().unwrap_or(false)
+        let n = len.min(255);
+        self.lengths[n >> 6] & (1 << (n & 63)) != 0
+    }
+
+    /// The length of the longest key (0 when empty).
+    #[inline]
+    fn longest(&self) -> usize {
+        self.longest
     }
 }
 
@@ -140,7 +152,7 @@ pub struct BypassMatcher {
     all_names: Option<u32>,
     plain_hostnames: Option<u32>,
     subtract: Option<u32>,
-    names: Table<Box<str>, NameEntry>,
+    names: TextTable<NameEntry>,
     /// Text suffixes, and the literal ends of globs.
     suffixes: TextTable<Entry>,
     /// The literal starts of globs that end in a wildcard.
@@ -180,7 +192,7 @@ impl BypassMatcher {
                     port,
                     scoped,
                 };
-                names.push((hash_text(text), Box::from(text), entry));
+                names.push((hash_name(text), Box::from(text), entry));
             };
             match rule.pattern() {
                 Pattern::All => {
@@ -225,7 +237,7 @@ impl BypassMatcher {
             all_names,
             plain_hostnames,
             subtract,
-            names: Table::build(names),
+            names: TextTable::build(names),
             suffixes: TextTable::build(suffixes),
             prefixes: TextTable::build(prefixes),
             open_globs,
@@ -262,11 +274,13 @@ impl BypassMatcher {
             flags.port_ok(port, target)
                 && (!scoped || rules[rule as usize].scheme() == Some(target.scheme()))
         };
-        for rule in [self.all, self.all_names.filter(|_| target.ip().is_none())]
-            .into_iter()
-            .flatten()
-        {
+        if let Some(rule) = self.all {
             if flags.rule_ok(&rules[rule as usize], target) {
+                best.offer(rule);
+            }
+        }
+        if let Some(rule) = self.all_names {
+            if target.ip().is_none() && flags.rule_ok(&rules[rule as usize], target) {
                 best.offer(rule);
             }
         }
@@ -276,7 +290,10 @@ impl BypassMatcher {
         if let Some(ip) = target.ip() {
             self.find_ip(ip, &admits, &mut best);
         }
-        let implicit = flags.implicit.covers(target);
+        let implicit = match flags.implicit {
+            ImplicitBypass::None => None,
+            other => other.covers(target),
+        };
         if let (Some(rule), Some(_)) = (self.subtract, implicit) {
             best.offer(rule);
         }
@@ -314,33 +331,78 @@ impl BypassMatcher {
             !entry.glob
                 || matches!(rules[entry.rule as usize].pattern(), Pattern::Glob(g) if glob::matches(g, host))
         };
-        let names = !self.names.is_empty();
-        let suffixes = !self.suffixes.table.is_empty();
-        if names || suffixes {
-            let bytes = host.as_bytes();
-            let mut hash = seed();
-            for p in (0..bytes.len()).rev() {
-                hash = step(hash, bytes[p]);
-                let tail = &host[p..];
-                if suffixes && self.suffixes.has_length(tail.len()) {
-                    for entry in self.suffixes.table.get(hash, |k| **k == *tail) {
-                        if admits(entry.rule, entry.port, entry.scoped) && glob_ok(entry) {
-                            best.offer(entry.rule);
-                        }
+        let bytes = host.as_bytes();
+        if !self.names.table.is_empty() {
+            // Label by label from the right, one lookup per suffix whose length
+            // some key has, stopping past the longest key. A host name's
+            // suffixes come hashed from the target; IP text is hashed here.
+            let longest = self.names.longest();
+            let mut probe = |hash: u64, start: usize| {
+                let len = bytes.len() - start;
+                if !self.names.has_length(len) {
+                    return;
+                }
+                let tail = &host[start..];
+                for entry in self.names.table.get(hash, |k| **k == *tail) {
+                    let mode_ok = match entry.mode {
+                        Mode::Host => start == 0,
+                        Mode::Domain => true,
+                        Mode::Subdomains => start > 0,
+                    };
+                    if mode_ok
+                        && admits(entry.rule, entry.port, entry.scoped)
+                        && (!flags.first_occurrence || first_occurrence_at_end(host, tail))
+                    {
+                        best.offer(entry.rule);
                     }
                 }
-                let boundary = p == 0 || bytes[p - 1] == b'.';
-                if names && boundary {
-                    for entry in self.names.get(hash, |k| **k == *tail) {
-                        let mode_ok = match entry.mode {
-                            Mode::Host => p == 0,
-                            Mode::Domain => true,
-                            Mode::Subdomains => p > 0,
-                        };
-                        if mode_ok
-                            && admits(entry.rule, entry.port, entry.scoped)
-                            && (!flags.first_occurrence || first_occurrence_at_end(host, tail))
-                        {
+            };
+            let mut hash = seed();
+            let mut end = bytes.len();
+            let mut done = false;
+            if target.ip().is_none() {
+                for (h, start) in target.suffixes().iter() {
+                    if bytes.len() - start > longest {
+                        done = true;
+                        break;
+                    }
+                    probe(h, start);
+                    hash = h;
+                    if start == 0 {
+                        done = true;
+                        break;
+                    }
+                    end = start - 1;
+                }
+            }
+            // Beyond the prehashed suffixes (or for IP text), hash as we go.
+            let floor = bytes.len().saturating_sub(longest);
+            while !done {
+                let mut start = end;
+                while start > floor && bytes[start - 1] != b'.' {
+                    start -= 1;
+                }
+                if start > 0 && bytes[start - 1] != b'.' {
+                    break; // longer than any key
+                }
+                hash = combine(hash, label_hash(&bytes[start..end]));
+                probe(hash, start);
+                if start == 0 {
+                    break;
+                }
+                end = start - 1;
+            }
+        }
+        if !self.suffixes.table.is_empty() {
+            // Text suffixes and glob ends: every length, byte by byte.
+            let stop = bytes.len().saturating_sub(self.suffixes.longest());
+            let mut hash = seed();
+            for p in (stop..bytes.len()).rev() {
+                hash = step(hash, bytes[p]);
+                if self.suffixes.has_length(bytes.len() - p) {
+                    let tail = &host[p..];
+                    for entry in self.suffixes.table.get(hash, |k| **k == *tail) {
+                        if admits(entry.rule, entry.port, entry.scoped) && glob_ok(entry) {
                             best.offer(entry.rule);
                         }
                     }
@@ -348,9 +410,8 @@ impl BypassMatcher {
             }
         }
         if !self.prefixes.table.is_empty() {
-            let bytes = host.as_bytes();
             let mut hash = seed();
-            for end in 1..=bytes.len() {
+            for end in 1..=bytes.len().min(self.prefixes.longest()) {
                 hash = step(hash, bytes[end - 1]);
                 if !self.prefixes.has_length(end) {
                     continue;
@@ -455,7 +516,6 @@ mod tests {
 #[cfg(test)]
 mod syntax_feature_tests {
     use super::*;
-    use crate::bypass::ImplicitBypass;
     use crate::Dialect;
 
     fn list(rules: Vec<BypassRule>, implicit: ImplicitBypass) -> BypassList {

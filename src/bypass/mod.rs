@@ -20,7 +20,7 @@ pub mod engine;
 mod glob;
 pub mod no_proxy;
 mod oracle;
-mod table;
+pub(crate) mod table;
 
 pub use engine::BypassMatcher;
 

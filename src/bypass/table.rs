@@ -28,6 +28,42 @@ pub(crate) const fn seed() -> u64 {
     SEED
 }
 
+/// A hash of one label, eight bytes at a time.
+#[inline]
+pub(crate) fn label_hash(label: &[u8]) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut hash = label.len() as u64;
+    let mut chunks = label.chunks_exact(8);
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        hash = (hash ^ word).wrapping_mul(K).rotate_left(23);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut word = 0u64;
+        for (i, &b) in rest.iter().enumerate() {
+            word |= u64::from(b) << (8 * i);
+        }
+        hash = (hash ^ word).wrapping_mul(K).rotate_left(23);
+    }
+    hash
+}
+
+/// Extends the hash of a domain suffix by the label to its left.
+#[inline]
+pub(crate) fn combine(suffix: u64, label: u64) -> u64 {
+    (suffix ^ label)
+        .wrapping_mul(0xff51_afd7_ed55_8ccd)
+        .rotate_left(29)
+}
+
+/// The hash `combine` reaches over a name's labels, right to left.
+pub(crate) fn hash_name(name: &str) -> u64 {
+    name.rsplit('.').fold(SEED, |acc, label| {
+        combine(acc, label_hash(label.as_bytes()))
+    })
+}
+
 /// The hash of an IP prefix (address bits masked to `len`).
 pub(crate) fn hash_prefix(bits: u128, len: u8) -> u64 {
     let folded = (bits as u64) ^ ((bits >> 64) as u64).rotate_left(29) ^ u64::from(len);
@@ -124,6 +160,22 @@ mod tests {
         for p in (0..host.len()).rev() {
             hash = step(hash, host.as_bytes()[p]);
             assert_eq!(hash, hash_text(&host[p..]), "suffix {}", &host[p..]);
+        }
+    }
+
+    #[test]
+    fn label_wise_hash_equals_whole_name_hash() {
+        let host = "a.bb.example-with-a-long-label.com";
+        let mut hash = seed();
+        let mut end = host.len();
+        loop {
+            let start = host[..end].rfind('.').map_or(0, |i| i + 1);
+            hash = combine(hash, label_hash(&host.as_bytes()[start..end]));
+            assert_eq!(hash, hash_name(&host[start..]), "suffix {}", &host[start..]);
+            if start == 0 {
+                break;
+            }
+            end = start - 1;
         }
     }
 
