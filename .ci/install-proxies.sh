@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Installs the real proxies and the client that tests/real_proxies.rs drives:
+# squid (the reference HTTP proxy: Basic auth through basic_ncsa_auth, CONNECT),
+# microsocks (SOCKS5 with and without a user), curl, and htpasswd
+# (apache2-utils) for squid's password file. The tests start their own
+# instances on free loopback ports; nothing is started here.
+#
+# Idempotent (installs only what is missing) and quiet (apt's output is shown
+# only when it fails); exits non-zero on any error. Called from .ci/run before
+# `cargo test`.
+set -euo pipefail
+
+packages=(squid microsocks curl apache2-utils)
+need=()
+for pkg in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+    need+=("$pkg")
+  fi
+done
+
+if [ "${#need[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-proxies: root is needed to install: ${need[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  log=$(mktemp)
+  # The squid package would start a system squid on port 3128 where it can; the
+  # tests run their own, so keep services from starting during the install.
+  policy=/usr/sbin/policy-rc.d
+  made_policy=
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod +x "$policy"
+    made_policy=1
+  fi
+  status=0
+  {
+    apt-get update -q &&
+      apt-get install -y -q --no-install-recommends "${need[@]}"
+  } >"$log" 2>&1 || status=$?
+  if [ -n "$made_policy" ]; then rm -f "$policy"; fi
+  if [ "$status" -ne 0 ]; then
+    cat "$log" >&2
+    rm -f "$log"
+    echo "install-proxies: installing ${need[*]} failed (exit $status)" >&2
+    exit "$status"
+  fi
+  rm -f "$log"
+fi
+
+# Every program the tests look for, where they look for it.
+for prog in squid microsocks curl htpasswd; do
+  if ! command -v "$prog" >/dev/null 2>&1; then
+    echo "install-proxies: $prog is missing after the install" >&2
+    exit 1
+  fi
+done
+if [ ! -x /usr/lib/squid/basic_ncsa_auth ]; then
+  echo "install-proxies: /usr/lib/squid/basic_ncsa_auth is missing" >&2
+  exit 1
+fi
+echo "install-proxies: $(squid -v | head -n 1), microsocks, $(curl --version | head -n 1 | cut -d ' ' -f 1-2), htpasswd"

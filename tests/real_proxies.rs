@@ -1,0 +1,1397 @@
+//! Routes proved end to end: proxyroute resolves a URL, a real client (the curl
+//! binary, ureq, reqwest) sends it along the route, through a real squid or
+//! microsocks on a loopback port, to an origin server inside the test.
+//!
+//! Each test starts what it needs on free loopback ports with temporary
+//! configuration and stops it when it ends. Every outgoing hop is told apart by
+//! its source address at the origin: a direct request comes from 127.0.0.1, squid
+//! forwards from 127.0.0.3 (`tcp_outgoing_address`), microsocks from 127.0.0.2
+//! (`-b`). Nothing is sent anywhere but loopback: squid's DNS points at
+//! 127.0.0.1 and every name used is in /etc/hosts.
+//!
+//! `.ci/install-proxies.sh` installs squid, microsocks, curl and htpasswd. Under
+//! `CI=true` a missing program fails the test; elsewhere the test prints a notice
+//! and does nothing.
+
+// The examples' adapters, compiled here as they are there (their `main` unused).
+#[path = "../examples/ureq.rs"]
+#[allow(dead_code)]
+pub mod ureq_example;
+
+#[path = "../examples/reqwest.rs"]
+#[allow(dead_code)]
+pub mod reqwest_example;
+
+use std::fmt::Write as _;
+use std::io::{Read, Write};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use proxyroute::{curl_command, Dialect, Hop, Resolver, Route, ShowCredentials, Target};
+
+// ---------------------------------------------------------------------------
+// Programs
+
+const SQUID: &str = "squid";
+const MICROSOCKS: &str = "microsocks";
+const CURL: &str = "curl";
+const HTPASSWD: &str = "htpasswd";
+const NCSA_AUTH: &str = "basic_ncsa_auth";
+
+/// Where each hop reaches the origin from.
+const DIRECT_PEER: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 1);
+const SOCKS_PEER: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
+const SQUID_PEER: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 3);
+
+/// How long a server may take to listen, a log line to appear, a command to end.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+fn find_program(name: &str) -> Option<PathBuf> {
+    let dirs: Vec<PathBuf> = match name {
+        NCSA_AUTH => [
+            "/usr/lib/squid",
+            "/usr/lib64/squid",
+            "/usr/libexec/squid",
+            "/usr/local/libexec/squid",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect(),
+        _ => std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+            .chain(["/usr/sbin", "/usr/bin", "/sbin", "/bin"].map(PathBuf::from))
+            .collect(),
+    };
+    dirs.into_iter()
+        .map(|dir| dir.join(name))
+        .find(|path| path.is_file())
+}
+
+fn program(name: &str) -> PathBuf {
+    find_program(name).unwrap_or_else(|| panic!("{name} is not installed"))
+}
+
+/// Whether every program is installed. Under `CI=true` a missing one fails the
+/// test; elsewhere it is skipped with a notice.
+fn have(names: &[&str]) -> bool {
+    let missing: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|name| find_program(name).is_none())
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    assert!(
+        !under_ci(),
+        "CI=true and {} not installed: .ci/install-proxies.sh installs them",
+        missing.join(", ")
+    );
+    eprintln!(
+        "notice: skipping this test: {} not installed (run .ci/install-proxies.sh)",
+        missing.join(", ")
+    );
+    false
+}
+
+// ---------------------------------------------------------------------------
+// Temporary files, ports, processes
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNT.fetch_add(1, Ordering::Relaxed);
+        let path =
+            std::env::temp_dir().join(format!("proxyroute-{tag}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("create a temporary directory");
+        // squid started by root drops to its own user ('proxy'), which must be
+        // able to write its logs here.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o777))
+            .expect("open the temporary directory");
+        TempDir(path)
+    }
+
+    fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn unique_name() -> String {
+    static COUNT: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "prt{}n{}",
+        std::process::id(),
+        COUNT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A port that was free a moment ago, and never handed out before in this run;
+/// a server that fails to bind it is started again on another.
+fn free_port() -> u16 {
+    static GIVEN: Mutex<Vec<u16>> = Mutex::new(Vec::new());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("bind a loopback port")
+            .port();
+        let mut given = GIVEN.lock().unwrap();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
+}
+
+/// A child process that is killed when dropped.
+struct Running {
+    child: Child,
+    what: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Polls until `ready` says the process listens (for squid: its own cache.log
+/// says so, so that another server that took the port first is never taken
+/// for it). `Err` when the process exited first: the port was taken, or the
+/// configuration was refused.
+fn wait_ready(run: &mut Running, mut ready: impl FnMut() -> bool) -> Result<(), String> {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if let Some(status) = run.child.try_wait().expect("poll the child") {
+            return Err(format!("{} exited ({status}) before listening", run.what));
+        }
+        if ready() {
+            return Ok(());
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} was not ready within {PATIENCE:?}",
+            run.what
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn accepts(port: u16) -> bool {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()
+}
+
+/// Polls `check` until it gives a value.
+fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what}: not seen within {PATIENCE:?}"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Runs a command to its end (killing it after [`PATIENCE`]), with no input.
+fn run_command(mut cmd: Command, what: &str) -> Output {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap_or_else(|e| panic!("start {what}: {e}"));
+    let pid = child.id();
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(PATIENCE) {
+        Ok(output) => output.unwrap_or_else(|e| panic!("run {what}: {e}")),
+        Err(_) => {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+            panic!("{what} did not finish within {PATIENCE:?}");
+        }
+    }
+}
+
+/// A command with an empty environment but for `PATH` and a `HOME` without a
+/// `.curlrc`, so that nothing of this machine's proxy settings leaks in.
+fn clean_command(program: impl AsRef<std::ffi::OsStr>, home: &Path) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.env_clear()
+        .env(
+            "PATH",
+            std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()),
+        )
+        .env("HOME", home)
+        .env("CURL_HOME", home);
+    cmd
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters: how a person
+/// writes an awkward password into a proxy URL.
+fn pct(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+fn count(haystack: &str, needle: &str) -> usize {
+    haystack.matches(needle).count()
+}
+
+// ---------------------------------------------------------------------------
+// The origin server
+
+#[derive(Debug, Clone)]
+struct Seen {
+    peer: IpAddr,
+    method: String,
+    path: String,
+    head: String,
+}
+
+/// A tiny HTTP server on 127.0.0.1 that answers every request with 200 and a
+/// body naming the path, and records who asked for what.
+struct Origin {
+    port: u16,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+const MARKER: &str = "proxyroute-origin";
+
+fn body_for(path: &str) -> String {
+    format!("{MARKER} {path}\n")
+}
+
+impl Origin {
+    fn start() -> Origin {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the origin");
+        let port = listener.local_addr().expect("origin address").port();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let (seen, stop) = (Arc::clone(&seen), Arc::clone(&stop));
+            thread::spawn(move || {
+                for stream in listener.incoming() {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(stream) = stream else { continue };
+                    let seen = Arc::clone(&seen);
+                    thread::spawn(move || serve(stream, &seen));
+                }
+            })
+        };
+        Origin {
+            port,
+            seen,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn url(&self, host: &str, path: &str) -> String {
+        format!("http://{host}:{}{path}", self.port)
+    }
+
+    /// The requests for `path`.
+    fn seen(&self, path: &str) -> Vec<Seen> {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|s| s.path == path)
+            .cloned()
+            .collect()
+    }
+
+    /// Asserts that exactly one request for `path` arrived, from `peer`.
+    fn assert_one(&self, path: &str, peer: Ipv4Addr, how: &str) -> Seen {
+        let seen = self.seen(path);
+        assert_eq!(seen.len(), 1, "{how}: requests for {path}: {seen:#?}");
+        assert_eq!(
+            seen[0].peer,
+            IpAddr::V4(peer),
+            "{how}: {path} came from the wrong hop: {seen:#?}"
+        );
+        assert_eq!(seen[0].method, "GET", "{how}");
+        seen.into_iter().next().unwrap()
+    }
+
+    fn assert_none(&self, path: &str, how: &str) {
+        let seen = self.seen(path);
+        assert!(
+            seen.is_empty(),
+            "{how}: {path} reached the origin: {seen:#?}"
+        );
+    }
+}
+
+impl Drop for Origin {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn serve(mut stream: TcpStream, seen: &Mutex<Vec<Seen>>) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let Ok(peer) = stream.peer_addr() else { return };
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65536 {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let mut words = head.lines().next().unwrap_or("").split(' ');
+    let method = words.next().unwrap_or("").to_owned();
+    let path = words.next().unwrap_or("").to_owned();
+    let body = body_for(&path);
+    seen.lock().unwrap().push(Seen {
+        peer: peer.ip(),
+        method,
+        path,
+        head,
+    });
+    let response = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.write_all(response.as_bytes());
+}
+
+// ---------------------------------------------------------------------------
+// squid
+
+/// A squid on a loopback port with its own configuration, logs and (for Basic
+/// auth) password file in a temporary directory, killed when dropped.
+struct Squid {
+    run: Running,
+    port: u16,
+    service: String,
+    dir: TempDir,
+    /// How many access log lines each needle should have by now.
+    expected: Mutex<Vec<(String, usize)>>,
+}
+
+impl Squid {
+    /// `users`: Basic auth users (none: no auth). `tunnel_ports`: the ports
+    /// CONNECT may reach (none: CONNECT is refused).
+    fn start(users: &[(&str, &str)], tunnel_ports: &[u16]) -> Squid {
+        let dir = TempDir::new("squid");
+        let passwd = dir.join("passwd");
+        for (i, (user, password)) in users.iter().enumerate() {
+            let mut cmd = Command::new(program(HTPASSWD));
+            cmd.args(if i == 0 { &["-c"][..] } else { &[][..] })
+                .args(["-i", "-m"])
+                .arg(&passwd)
+                .arg(user)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped());
+            let mut child = cmd.spawn().expect("run htpasswd");
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(password.as_bytes())
+                .unwrap();
+            let out = child.wait_with_output().expect("htpasswd");
+            assert!(
+                out.status.success(),
+                "htpasswd: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        for _attempt in 0..5 {
+            let port = free_port();
+            let service = unique_name();
+            let d = |name: &str| dir.join(name).display().to_string();
+            let mut conf = format!(
+                "http_port 127.0.0.1:{port}\n\
+                 visible_hostname proxyroute-{service}\n\
+                 pid_filename {pid}\n\
+                 cache_log {cache_log}\n\
+                 access_log stdio:{access_log}\n\
+                 coredump_dir {dir}\n\
+                 cache deny all\n\
+                 cache_mem 0 MB\n\
+                 dns_nameservers 127.0.0.1\n\
+                 pinger_enable off\n\
+                 shutdown_lifetime 0 seconds\n\
+                 tcp_outgoing_address {SQUID_PEER}\n\
+                 acl CONNECT method CONNECT\n",
+                pid = d("squid.pid"),
+                cache_log = d("cache.log"),
+                access_log = d("access.log"),
+                dir = dir.0.display(),
+            );
+            if tunnel_ports.is_empty() {
+                conf.push_str("http_access deny CONNECT\n");
+            } else {
+                let ports: Vec<String> = tunnel_ports.iter().map(u16::to_string).collect();
+                let _ = writeln!(conf, "acl tunnel_ports port {}", ports.join(" "));
+                conf.push_str("http_access deny CONNECT !tunnel_ports\n");
+            }
+            if users.is_empty() {
+                conf.push_str("acl loopback src 127.0.0.0/8\nhttp_access allow loopback\n");
+            } else {
+                let _ = write!(
+                    conf,
+                    "auth_param basic program {} {}\n\
+                     auth_param basic children 2\n\
+                     auth_param basic realm proxyroute-test\n\
+                     acl authed proxy_auth REQUIRED\n\
+                     http_access allow authed\n",
+                    program(NCSA_AUTH).display(),
+                    passwd.display()
+                );
+            }
+            conf.push_str("http_access deny all\n");
+            let conf_path = dir.join(&format!("{service}.conf"));
+            std::fs::write(&conf_path, conf).expect("write squid.conf");
+            let out = std::fs::File::create(dir.join("squid.out")).expect("squid.out");
+            // -N: stay in the foreground, one process; -n: a service name of its
+            // own, which names its shared memory segments, so that several squids
+            // run side by side.
+            let child = Command::new(program(SQUID))
+                .args(["-N", "-n", &service, "-f"])
+                .arg(&conf_path)
+                .stdin(Stdio::null())
+                .stdout(out.try_clone().unwrap())
+                .stderr(out)
+                .spawn()
+                .expect("start squid");
+            let mut run = Running {
+                child,
+                what: format!("squid on port {port}"),
+            };
+            let listening = "Accepting HTTP Socket connections at conn";
+            let local = format!("local=127.0.0.1:{port} ");
+            let cache_log = dir.join("cache.log");
+            let ready = || {
+                let log = std::fs::read_to_string(&cache_log).unwrap_or_default();
+                log.lines()
+                    .any(|l| l.contains(listening) && l.contains(&local))
+                    && accepts(port)
+            };
+            match wait_ready(&mut run, ready) {
+                Ok(()) => {
+                    return Squid {
+                        run,
+                        port,
+                        service,
+                        dir,
+                        expected: Mutex::new(Vec::new()),
+                    }
+                }
+                Err(e) => {
+                    drop(run);
+                    remove_shm(&service);
+                    eprintln!(
+                        "{e}; trying another port. squid said:\n{}{}",
+                        std::fs::read_to_string(dir.join("squid.out")).unwrap_or_default(),
+                        std::fs::read_to_string(dir.join("cache.log")).unwrap_or_default()
+                    );
+                }
+            }
+        }
+        panic!("squid did not start");
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn url_with(&self, user: &str, password: &str) -> String {
+        format!(
+            "http://{}:{}@127.0.0.1:{}",
+            pct(user),
+            pct(password),
+            self.port
+        )
+    }
+
+    fn access_log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("access.log")).unwrap_or_default()
+    }
+
+    /// Waits for the access log line of the request just sent, the next line
+    /// holding `needle` (squid writes a tunnel's line only when it closes, so a
+    /// count taken before the request could still miss the line of the last
+    /// one), and returns it.
+    fn logged(&self, needle: &str) -> String {
+        let nth = {
+            let mut expected = self.expected.lock().unwrap();
+            match expected.iter_mut().find(|(n, _)| n == needle) {
+                Some((_, count)) => {
+                    *count += 1;
+                    *count
+                }
+                None => {
+                    expected.push((needle.to_owned(), 1));
+                    1
+                }
+            }
+        };
+        eventually(
+            &format!("squid access.log line {nth} with {needle:?}"),
+            || {
+                self.access_log()
+                    .lines()
+                    .filter(|l| l.contains(needle))
+                    .nth(nth - 1)
+                    .map(str::to_owned)
+            },
+        )
+    }
+}
+
+impl Drop for Squid {
+    fn drop(&mut self) {
+        let _ = self.run.child.kill();
+        let _ = self.run.child.wait();
+        remove_shm(&self.service);
+    }
+}
+
+/// A killed squid leaves its shared memory segments (`/dev/shm/<service>-*`).
+fn remove_shm(service: &str) {
+    let prefix = format!("{service}-");
+    if let Ok(entries) = std::fs::read_dir("/dev/shm") {
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// microsocks
+
+/// microsocks on a loopback port, connecting out from 127.0.0.2, logging each
+/// connection ("connected to HOST:PORT") to a file.
+struct Microsocks {
+    _run: Running,
+    port: u16,
+    dir: TempDir,
+}
+
+impl Microsocks {
+    fn start(auth: Option<(&str, &str)>) -> Microsocks {
+        let dir = TempDir::new("microsocks");
+        for _attempt in 0..5 {
+            let port = free_port();
+            let log = std::fs::File::create(dir.join("log")).expect("microsocks log");
+            let mut cmd = Command::new(program(MICROSOCKS));
+            cmd.args(["-i", "127.0.0.1", "-p", &port.to_string()])
+                .args(["-b", &SOCKS_PEER.to_string()]);
+            if let Some((user, password)) = auth {
+                cmd.args(["-u", user, "-P", password]);
+            }
+            let child = cmd
+                .stdin(Stdio::null())
+                .stdout(log.try_clone().unwrap())
+                .stderr(log)
+                .spawn()
+                .expect("start microsocks");
+            let mut run = Running {
+                child,
+                what: format!("microsocks on port {port}"),
+            };
+            match wait_ready(&mut run, || accepts(port)) {
+                Ok(()) => {
+                    return Microsocks {
+                        _run: run,
+                        port,
+                        dir,
+                    }
+                }
+                Err(e) => eprintln!("{e}; trying another port"),
+            }
+        }
+        panic!("microsocks did not start");
+    }
+
+    fn url(&self, scheme: &str, auth: Option<(&str, &str)>) -> String {
+        match auth {
+            Some((user, password)) => format!(
+                "{scheme}://{}:{}@127.0.0.1:{}",
+                pct(user),
+                pct(password),
+                self.port
+            ),
+            None => format!("{scheme}://127.0.0.1:{}", self.port),
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Clients: each sends a URL along the route proxyroute gives
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Client {
+    Curl,
+    Ureq,
+    Reqwest,
+}
+
+const CLIENTS: [Client; 3] = [Client::Curl, Client::Ureq, Client::Reqwest];
+
+#[derive(Debug)]
+struct Got {
+    via: String,
+    status: u16,
+    body: String,
+}
+
+fn resolver(vars: &[(&str, &str)]) -> Arc<Resolver> {
+    Arc::new(Resolver::from_env_with(
+        Dialect::Curl,
+        proxyroute::env::lookup_in(vars),
+    ))
+}
+
+fn explicit(proxy: &str) -> Arc<Resolver> {
+    Arc::new(
+        Resolver::builder()
+            .proxy(proxy)
+            .build()
+            .expect("an explicit proxy"),
+    )
+}
+
+/// Resolves `url` and sends it with `client`: curl from the route's proxy URL,
+/// ureq and reqwest through the examples' adapters.
+fn send(client: Client, resolver: &Arc<Resolver>, url: &str) -> Result<Got, String> {
+    match client {
+        Client::Curl => {
+            let target = Target::parse(url).map_err(|e| e.to_string())?;
+            curl_route(resolver.resolve(&target), url, false)
+        }
+        Client::Ureq => ureq_example::fetch(&ureq_example::agent(), resolver, url).map(|f| Got {
+            via: f.via,
+            status: f.status,
+            body: f.body,
+        }),
+        Client::Reqwest => {
+            let client =
+                reqwest_example::client(Arc::clone(resolver)).map_err(|e| e.to_string())?;
+            reqwest_example::fetch(&client, resolver, url).map(|f| Got {
+                via: f.via,
+                status: f.status,
+                body: f.body,
+            })
+        }
+    }
+}
+
+/// The curl binary along a route: `--proxy` with the credentials in the URL, or
+/// `--noproxy '*'`; `tunnel` adds `--proxytunnel` (CONNECT even for http).
+fn curl_route(route: Route<'_>, url: &str, tunnel: bool) -> Result<Got, String> {
+    if let Some(e) = route.error() {
+        return Err(format!("no route for {url}: {e}"));
+    }
+    let home = TempDir::new("curl");
+    let mut cmd = clean_command(program(CURL), &home.0);
+    cmd.args(["-q", "-sS", "--max-time", "10", "-w", "\n%{http_code}"]);
+    match route.first() {
+        Some(Hop::Proxy(p)) => {
+            cmd.args(["--proxy", &p.url_with_credentials(), "--noproxy", ""]);
+        }
+        _ => {
+            cmd.args(["--noproxy", "*"]);
+        }
+    }
+    if tunnel {
+        cmd.arg("--proxytunnel");
+    }
+    cmd.arg(url);
+    let out = run_command(cmd, "curl");
+    curl_result(&out, &route.to_string())
+}
+
+/// Reads curl's output (`-w '\n%{http_code}'` last) as the adapters do: 407, by
+/// answer or as a failed tunnel, is an error that says what to fix.
+fn curl_result(out: &Output, via: &str) -> Result<Got, String> {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (body, code) = stdout.rsplit_once('\n').unwrap_or(("", &stdout));
+    let status: u16 = code.trim().parse().unwrap_or(0);
+    if status == 407 || stderr.contains("response 407") {
+        return Err(format!(
+            "proxy {via} answered 407 Proxy Authentication Required: \
+             the user name or password is missing or wrong"
+        ));
+    }
+    if !out.status.success() {
+        return Err(format!("curl via {via}: {} {}", out.status, stderr.trim()));
+    }
+    Ok(Got {
+        via: via.to_owned(),
+        status,
+        body: body.to_owned(),
+    })
+}
+
+/// Asserts a successful fetch of `path` with the origin's body.
+fn assert_fetched(result: Result<Got, String>, path: &str, how: &str) -> Got {
+    let got = result.unwrap_or_else(|e| panic!("{how}: {e}"));
+    assert_eq!(got.status, 200, "{how}: {got:?}");
+    assert_eq!(got.body, body_for(path), "{how}: {got:?}");
+    got
+}
+
+/// What squid's access log shows for a request of `url` by `client`: ureq
+/// tunnels every request with CONNECT, curl and reqwest forward plain http.
+fn squid_needle(client: Client, origin: &Origin, host: &str, path: &str) -> String {
+    match client {
+        Client::Ureq => format!("CONNECT {host}:{}", origin.port),
+        _ => format!("GET {}", origin.url(host, path)),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Tests
+
+/// `http_proxy` names squid: each client reaches the origin through it, the
+/// origin sees squid's address, and squid's access log has the request.
+#[test]
+fn http_through_squid_reaches_the_origin_and_is_logged() {
+    if !have(&[SQUID, CURL]) {
+        return;
+    }
+    let origin = Origin::start();
+    let squid = Squid::start(&[], &[origin.port]);
+    let resolver = resolver(&[("http_proxy", &squid.url())]);
+    for client in CLIENTS {
+        let path = format!("/plain/{client:?}");
+        let url = origin.url("127.0.0.1", &path);
+        let route = resolver.resolve(&Target::parse(&url).unwrap());
+        assert_eq!(route.to_string(), squid.url(), "the route names squid");
+
+        let needle = squid_needle(client, &origin, "127.0.0.1", &path);
+        let got = assert_fetched(send(client, &resolver, &url), &path, &format!("{client:?}"));
+        assert_eq!(got.via, squid.url());
+        let seen = origin.assert_one(&path, SQUID_PEER, &format!("{client:?}"));
+        if client != Client::Ureq {
+            // A forwarded request carries squid's Via header; a tunnel does not.
+            let via = format!("proxyroute-{}", squid.service);
+            assert!(seen.head.contains(&via), "{client:?}: {}", seen.head);
+        }
+        let line = squid.logged(&needle);
+        assert!(
+            line.contains("TCP_MISS/200") || line.contains("TCP_TUNNEL/200"),
+            "{client:?}: {line}"
+        );
+    }
+}
+
+/// Basic auth through squid with `basic_ncsa_auth`: right credentials, written
+/// percent-encoded in the proxy URL and parsed by proxyroute, reach the origin,
+/// including a password with `@ : % / space` and a non-ASCII one.
+#[test]
+fn basic_auth_with_awkward_passwords_reaches_the_origin() {
+    if !have(&[SQUID, CURL, HTPASSWD, NCSA_AUTH]) {
+        return;
+    }
+    let users = [
+        ("alice", "s3cret"),
+        ("weird", "p@ss:w%rd/ x"),
+        ("uni", "pässwörd-日本✓"),
+    ];
+    let origin = Origin::start();
+    let squid = Squid::start(&users, &[origin.port]);
+    for (user, password) in users {
+        let proxy_url = squid.url_with(user, password);
+        let resolver = explicit(&proxy_url);
+        let proxy = resolver
+            .resolve(&Target::parse(&origin.url("127.0.0.1", "/")).unwrap())
+            .proxy()
+            .expect("proxied");
+        assert_eq!(proxy.credentials().unwrap().password(), Some(password));
+        assert!(!proxy.to_string().contains(&pct(password)));
+        for client in CLIENTS {
+            let how = format!("{client:?} as {user}");
+            let path = format!("/auth/{user}/{client:?}");
+            let url = origin.url("127.0.0.1", &path);
+            let needle = squid_needle(client, &origin, "127.0.0.1", &path);
+            let got = assert_fetched(send(client, &resolver, &url), &path, &how);
+            assert_eq!(
+                got.via,
+                format!("http://{user}:***@127.0.0.1:{}", squid.port)
+            );
+            let seen = origin.assert_one(&path, SQUID_PEER, &how);
+            assert!(
+                !seen
+                    .head
+                    .to_ascii_lowercase()
+                    .contains("proxy-authorization"),
+                "{how}: the credentials reached the origin: {}",
+                seen.head
+            );
+            let line = squid.logged(&needle);
+            assert!(
+                line.contains(&format!(" {user} ")),
+                "{how}: squid logged {line}"
+            );
+        }
+    }
+}
+
+/// Missing or wrong credentials: squid answers 407, every client's adapter
+/// turns it into an error that says so, without the password, and nothing
+/// reaches the origin.
+#[test]
+fn missing_or_wrong_credentials_are_a_clear_407() {
+    if !have(&[SQUID, CURL, HTPASSWD, NCSA_AUTH]) {
+        return;
+    }
+    let origin = Origin::start();
+    let squid = Squid::start(&[("alice", "s3cret")], &[origin.port]);
+    let cases = [
+        ("missing", squid.url(), None),
+        (
+            "wrong",
+            squid.url_with("alice", "not-the-pass@word"),
+            Some("not-the-pass@word"),
+        ),
+    ];
+    for (case, proxy_url, password) in cases {
+        let resolver = explicit(&proxy_url);
+        for client in CLIENTS {
+            let how = format!("{client:?}, {case} credentials");
+            let path = format!("/denied/{case}/{client:?}");
+            let url = origin.url("127.0.0.1", &path);
+            let needle = squid_needle(client, &origin, "127.0.0.1", &path);
+            let err = send(client, &resolver, &url).expect_err(&how);
+            assert!(err.contains("407"), "{how}: {err}");
+            assert!(err.contains("user name or password"), "{how}: {err}");
+            if let Some(password) = password {
+                assert!(!err.contains(password), "{how} leaks the password: {err}");
+                assert!(!err.contains(&pct(password)), "{how} leaks it: {err}");
+            }
+            let line = squid.logged(&needle);
+            assert!(line.contains("TCP_DENIED/407"), "{how}: {line}");
+            origin.assert_none(&path, &how);
+        }
+    }
+}
+
+/// CONNECT through squid (curl `--proxytunnel`), with and without Basic auth:
+/// the tunnel reaches the origin and squid logs `TCP_TUNNEL`; a squid that does
+/// not allow CONNECT to the origin's port refuses it.
+#[test]
+fn connect_tunnel_through_squid() {
+    if !have(&[SQUID, CURL, HTPASSWD, NCSA_AUTH]) {
+        return;
+    }
+    let origin = Origin::start();
+    let needle = format!("CONNECT 127.0.0.1:{}", origin.port);
+
+    let open = Squid::start(&[], &[origin.port]);
+    let authed = Squid::start(&[("weird", "p@ss:w%rd/ x")], &[origin.port]);
+    for (name, squid, proxy_url) in [
+        ("plain", &open, open.url()),
+        ("auth", &authed, authed.url_with("weird", "p@ss:w%rd/ x")),
+    ] {
+        let resolver = explicit(&proxy_url);
+        let path = format!("/tunnel/{name}");
+        let url = origin.url("127.0.0.1", &path);
+        let route = resolver.resolve(&Target::parse(&url).unwrap());
+        assert_fetched(curl_route(route, &url, true), &path, name);
+        origin.assert_one(&path, SQUID_PEER, name);
+        let line = squid.logged(&needle);
+        assert!(line.contains("TCP_TUNNEL/200"), "{name}: {line}");
+    }
+
+    // The same request through a squid whose CONNECT rule does not name the port.
+    let closed = Squid::start(&[], &[free_port()]);
+    let resolver = explicit(&closed.url());
+    let url = origin.url("127.0.0.1", "/tunnel/closed");
+    let err = curl_route(resolver.resolve(&Target::parse(&url).unwrap()), &url, true)
+        .expect_err("CONNECT to a port squid does not allow");
+    assert!(err.contains("403"), "{err}");
+    assert!(closed.logged(&needle).contains("TCP_DENIED/403"));
+    origin.assert_none("/tunnel/closed", "closed squid");
+}
+
+/// SOCKS5 and SOCKS5h through microsocks with a user and an awkward password:
+/// every client reaches the origin from microsocks's address; with `socks5h`
+/// the proxy is handed the name (its log says `localhost`), with `socks5` the
+/// client resolves it first (the log says `127.0.0.1`). A wrong password is
+/// refused before anything reaches the origin.
+#[test]
+fn socks5_and_socks5h_through_microsocks_with_auth() {
+    if !have(&[MICROSOCKS, CURL]) {
+        return;
+    }
+    let auth = ("sockuser", "s@ck:p%ss/ wörd");
+    let socks = Microsocks::start(Some(auth));
+    let origin = Origin::start();
+    for scheme in ["socks5", "socks5h"] {
+        let resolver = resolver(&[("all_proxy", &socks.url(scheme, Some(auth)))]);
+        for client in CLIENTS {
+            let how = format!("{client:?} via {scheme}");
+            let path = format!("/{scheme}/{client:?}");
+            let url = origin.url("localhost", &path);
+            let route = resolver.resolve(&Target::parse(&url).unwrap());
+            assert_eq!(
+                route.to_string(),
+                format!("{scheme}://sockuser:***@127.0.0.1:{}", socks.port)
+            );
+            let seen_name = match scheme {
+                "socks5h" => format!("connected to localhost:{}", origin.port),
+                _ => format!("connected to 127.0.0.1:{}", origin.port),
+            };
+            let before = count(&socks.log(), &seen_name);
+            assert_fetched(send(client, &resolver, &url), &path, &how);
+            origin.assert_one(&path, SOCKS_PEER, &how);
+            eventually(&format!("{how}: microsocks log {seen_name:?}"), || {
+                (count(&socks.log(), &seen_name) > before).then_some(())
+            });
+        }
+    }
+    let wrong = resolver(&[(
+        "all_proxy",
+        &socks.url("socks5h", Some(("sockuser", "nope"))),
+    )]);
+    for client in CLIENTS {
+        let path = format!("/socks-wrong/{client:?}");
+        let err = send(client, &wrong, &origin.url("localhost", &path))
+            .expect_err("a wrong SOCKS password");
+        assert!(
+            !err.contains("nope"),
+            "{client:?} leaks the password: {err}"
+        );
+        origin.assert_none(&path, &format!("{client:?}, wrong SOCKS password"));
+    }
+}
+
+/// microsocks without auth: `socks5h://` with no user works for every client.
+#[test]
+fn socks5h_through_microsocks_without_auth() {
+    if !have(&[MICROSOCKS, CURL]) {
+        return;
+    }
+    let socks = Microsocks::start(None);
+    let origin = Origin::start();
+    let resolver = resolver(&[("http_proxy", &socks.url("socks5h", None))]);
+    for client in CLIENTS {
+        let path = format!("/socks-open/{client:?}");
+        let how = format!("{client:?}");
+        assert_fetched(
+            send(client, &resolver, &origin.url("localhost", &path)),
+            &path,
+            &how,
+        );
+        origin.assert_one(&path, SOCKS_PEER, &how);
+    }
+}
+
+/// `NO_PROXY` (and a builder's bypass list): the bypassed request goes directly
+/// (the origin sees 127.0.0.1) and squid's log never names it, while a request
+/// the list does not cover, sent afterwards, goes through squid and is logged.
+#[test]
+fn bypass_goes_direct_and_the_proxy_logs_nothing() {
+    if !have(&[SQUID, CURL]) {
+        return;
+    }
+    let origin = Origin::start();
+    let squid = Squid::start(&[], &[origin.port]);
+    let resolvers = [
+        (
+            "env no_proxy",
+            resolver(&[("http_proxy", &squid.url()), ("no_proxy", "127.0.0.1")]),
+        ),
+        (
+            "builder bypass",
+            Arc::new(
+                Resolver::builder()
+                    .proxy(squid.url())
+                    .bypass("127.0.0.1")
+                    .build()
+                    .unwrap(),
+            ),
+        ),
+    ];
+    let bypassed_authority = format!("127.0.0.1:{}", origin.port);
+    for (name, resolver) in &resolvers {
+        for client in CLIENTS {
+            let how = format!("{client:?}, {name}");
+            let direct_path = format!("/bypass/{name}/{client:?}").replace(' ', "-");
+            let direct_url = origin.url("127.0.0.1", &direct_path);
+            assert!(resolver
+                .resolve(&Target::parse(&direct_url).unwrap())
+                .is_direct());
+            let got = assert_fetched(send(client, resolver, &direct_url), &direct_path, &how);
+            assert_eq!(got.via, "DIRECT", "{how}");
+            origin.assert_one(&direct_path, DIRECT_PEER, &how);
+
+            // The control: not bypassed (curl has no implicit loopback rule).
+            let proxied_path = format!("/control/{name}/{client:?}").replace(' ', "-");
+            let proxied_url = origin.url("localhost", &proxied_path);
+            let needle = squid_needle(client, &origin, "localhost", &proxied_path);
+            assert_fetched(send(client, resolver, &proxied_url), &proxied_path, &how);
+            origin.assert_one(&proxied_path, SQUID_PEER, &how);
+            squid.logged(&needle);
+        }
+    }
+    let log = squid.access_log();
+    assert!(
+        !log.contains(&bypassed_authority),
+        "squid saw a bypassed request:\n{log}"
+    );
+}
+
+/// A route list, first hop down and second up, tried in order: two resolvers
+/// (a `Route` holds one hop today), their hops chained. ureq goes through the
+/// example's `fetch_hops`; curl and reqwest through the same loop in the test.
+/// The dead hop alone fails, so the list really fell through to squid.
+#[test]
+fn route_list_falls_through_a_dead_proxy_to_a_live_one() {
+    if !have(&[SQUID, CURL]) {
+        return;
+    }
+    let origin = Origin::start();
+    let squid = Squid::start(&[], &[origin.port]);
+    // Port 1 (tcpmux): nothing listens there, and no test server can take it.
+    assert!(!accepts(1), "something listens on 127.0.0.1:1");
+    let dead_url = "http://127.0.0.1:1".to_owned();
+    let dead = explicit(&dead_url);
+    let live = explicit(&squid.url());
+    let list = [Arc::clone(&dead), Arc::clone(&live)];
+
+    for client in CLIENTS {
+        let how = format!("{client:?}");
+        let path = format!("/list/{client:?}");
+        let url = origin.url("127.0.0.1", &path);
+        let target = Target::parse(&url).unwrap();
+        let got = match client {
+            Client::Ureq => {
+                let hops = list.iter().flat_map(|r| r.resolve(&target).hops());
+                ureq_example::fetch_hops(&ureq_example::agent(), hops, &url).map(|f| Got {
+                    via: f.via,
+                    status: f.status,
+                    body: f.body,
+                })
+            }
+            _ => try_in_order(client, &list, &url),
+        };
+        let got = assert_fetched(got, &path, &how);
+        assert_eq!(got.via, squid.url(), "{how}: the second hop answered");
+        origin.assert_one(&path, SQUID_PEER, &how);
+
+        let only_dead = format!("/list-dead/{client:?}");
+        let dead_only_url = origin.url("127.0.0.1", &only_dead);
+        let err = match client {
+            Client::Ureq => {
+                let route = dead.resolve(&target);
+                ureq_example::fetch_hops(&ureq_example::agent(), route.hops(), &dead_only_url)
+                    .map(|f| f.via)
+            }
+            _ => try_in_order(client, std::slice::from_ref(&dead), &dead_only_url).map(|g| g.via),
+        }
+        .expect_err("the dead hop alone");
+        assert!(err.contains(&dead_url), "{how}: {err}");
+        origin.assert_none(&only_dead, &how);
+    }
+}
+
+/// Tries each resolver's route in order: a failure passes to the next, but a 407
+/// ends the attempt (wrong credentials are not fixed by trying elsewhere).
+fn try_in_order(client: Client, list: &[Arc<Resolver>], url: &str) -> Result<Got, String> {
+    let mut failures = Vec::new();
+    for resolver in list {
+        match send(client, resolver, url) {
+            Ok(got) => return Ok(got),
+            Err(e) if e.contains("407") => return Err(e),
+            Err(e) => failures.push(e),
+        }
+    }
+    Err(failures.join("; "))
+}
+
+/// The curl line that `curl_command` prints (as `resolve --curl
+/// --show-credentials` does) run for real with `sh -c`: through squid with an
+/// awkward password, through microsocks with `socks5h`, and direct.
+#[test]
+fn curl_command_lines_run_for_real() {
+    if !have(&[SQUID, MICROSOCKS, CURL, HTPASSWD, NCSA_AUTH]) {
+        return;
+    }
+    let origin = Origin::start();
+    let (user, password) = ("weird", "it's p@ss:w%rd/ ü");
+    let squid = Squid::start(&[(user, password)], &[origin.port]);
+    let socks = Microsocks::start(Some(("sockuser", "s@ck p%ss")));
+    let cases = [
+        (
+            "squid",
+            squid.url_with(user, password),
+            "127.0.0.1",
+            SQUID_PEER,
+        ),
+        (
+            "socks5h",
+            socks.url("socks5h", Some(("sockuser", "s@ck p%ss"))),
+            "localhost",
+            SOCKS_PEER,
+        ),
+    ];
+    let home = TempDir::new("curl-home");
+    for (name, proxy_url, host, peer) in cases {
+        let resolver = explicit(&proxy_url);
+        let path = format!("/curl-line/{name}");
+        let url = origin.url(host, &path);
+        let line = curl_command(
+            resolver.resolve(&Target::parse(&url).unwrap()),
+            &url,
+            ShowCredentials::Full,
+        );
+        assert!(line.starts_with("curl --proxy "), "{line}");
+        let mut cmd = clean_command("sh", &home.0);
+        cmd.arg("-c").arg(&line);
+        let out = run_command(cmd, &line);
+        assert!(out.status.success(), "{line}: {out:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            body_for(&path),
+            "{line}"
+        );
+        origin.assert_one(&path, peer, &line);
+    }
+
+    // Direct: the bypass list wins, and the line says so with --noproxy '*'.
+    let resolver = Arc::new(
+        Resolver::builder()
+            .proxy(squid.url())
+            .bypass("127.0.0.1")
+            .build()
+            .unwrap(),
+    );
+    let url = origin.url("127.0.0.1", "/curl-line/direct");
+    let line = curl_command(
+        resolver.resolve(&Target::parse(&url).unwrap()),
+        &url,
+        ShowCredentials::Full,
+    );
+    let mut cmd = clean_command("sh", &home.0);
+    cmd.arg("-c").arg(&line).env("http_proxy", squid.url());
+    let out = run_command(cmd, &line);
+    assert!(out.status.success(), "{line}: {out:?}");
+    origin.assert_one("/curl-line/direct", DIRECT_PEER, &line);
+}
+
+// ---------------------------------------------------------------------------
+// The examples as programs
+
+/// The example's program, built first (once per run) so that it is never stale:
+/// `cargo test --test real_proxies` alone does not build the examples.
+fn example_bin(name: &str) -> PathBuf {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    let exe = std::env::current_exe().expect("test executable path");
+    let profile = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps");
+    BUILT.get_or_init(|| {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.args(["build", "--quiet", "--example", "resolve"])
+            .args(["--example", "ureq", "--example", "reqwest"])
+            .arg("--target-dir")
+            .arg(profile.parent().expect("target directory"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        if profile.ends_with("release") {
+            cmd.arg("--release");
+        }
+        let status = cmd.status().expect("run cargo build --example");
+        assert!(status.success(), "building the examples failed");
+    });
+    profile
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// `resolve --curl --show-credentials` prints the line a person copies; run it.
+#[test]
+fn resolve_cli_curl_line_runs_for_real() {
+    if !have(&[SQUID, CURL, HTPASSWD, NCSA_AUTH]) {
+        return;
+    }
+    let origin = Origin::start();
+    let (user, password) = ("weird", "p@ss:w%rd/ x");
+    let squid = Squid::start(&[(user, password)], &[origin.port]);
+    let url = origin.url("127.0.0.1", "/cli-curl");
+    let home = TempDir::new("cli-home");
+    let mut cmd = clean_command(example_bin("resolve"), &home.0);
+    cmd.env("http_proxy", squid.url_with(user, password)).args([
+        "--curl",
+        "--show-credentials",
+        &url,
+    ]);
+    let out = run_command(cmd, "resolve --curl");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    let line = stdout
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("curl:"))
+        .unwrap_or_else(|| panic!("no curl line in:\n{stdout}"))
+        .trim();
+    let mut cmd = clean_command("sh", &home.0);
+    cmd.arg("-c").arg(line);
+    let out = run_command(cmd, line);
+    assert!(out.status.success(), "{line}: {out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), body_for("/cli-curl"));
+    origin.assert_one("/cli-curl", SQUID_PEER, line);
+}
+
+/// `examples/ureq.rs` and `examples/reqwest.rs` run as programs with the proxy
+/// in their environment: through squid with Basic auth, through microsocks,
+/// directly under `no_proxy`; a 407 and a broken proxy variable exit 1 with a
+/// message and never reach the origin. No output shows a password.
+#[test]
+fn client_examples_run_as_programs() {
+    if !have(&[SQUID, MICROSOCKS, HTPASSWD, NCSA_AUTH]) {
+        return;
+    }
+    let origin = Origin::start();
+    let (user, password) = ("weird", "p@ss:w%rd/ x");
+    let squid = Squid::start(&[(user, password)], &[origin.port]);
+    let socks_auth = ("sockuser", "s@ck p%ss");
+    let socks = Microsocks::start(Some(socks_auth));
+    let home = TempDir::new("example-home");
+    let secrets = [password, socks_auth.1];
+
+    for example in ["ureq", "reqwest"] {
+        let bin = example_bin(example);
+        let run = |env: &[(&str, String)], url: &str| {
+            let mut cmd = clean_command(&bin, &home.0);
+            for (k, v) in env {
+                cmd.env(k, v);
+            }
+            cmd.arg(url);
+            let out = run_command(cmd, example);
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            for secret in secrets {
+                assert!(
+                    !text.contains(secret),
+                    "{example} printed a password:\n{text}"
+                );
+                assert!(
+                    !text.contains(&pct(secret)),
+                    "{example} printed it:\n{text}"
+                );
+            }
+            (out.status.code(), text)
+        };
+
+        let cases = [
+            (
+                "squid",
+                vec![("http_proxy", squid.url_with(user, password))],
+                "127.0.0.1",
+                SQUID_PEER,
+                format!("http://{user}:***@127.0.0.1:{}", squid.port),
+            ),
+            (
+                "socks",
+                vec![("all_proxy", socks.url("socks5h", Some(socks_auth)))],
+                "localhost",
+                SOCKS_PEER,
+                format!("socks5h://sockuser:***@127.0.0.1:{}", socks.port),
+            ),
+            (
+                "no_proxy",
+                vec![
+                    ("http_proxy", squid.url_with(user, password)),
+                    ("no_proxy", "127.0.0.1".to_owned()),
+                ],
+                "127.0.0.1",
+                DIRECT_PEER,
+                "DIRECT".to_owned(),
+            ),
+        ];
+        for (name, env, host, peer, route) in cases {
+            let how = format!("examples/{example}.rs, {name}");
+            let path = format!("/example/{example}/{name}");
+            let (code, text) = run(&env, &origin.url(host, &path));
+            assert_eq!(code, Some(0), "{how}:\n{text}");
+            assert!(
+                text.contains(&format!("route:  {route}\n")),
+                "{how}:\n{text}"
+            );
+            assert!(text.contains("status: 200\n"), "{how}:\n{text}");
+            assert!(text.contains(&body_for(&path)), "{how}:\n{text}");
+            origin.assert_one(&path, peer, &how);
+        }
+
+        let path = format!("/example/{example}/407");
+        let (code, text) = run(
+            &[("http_proxy", squid.url())],
+            &origin.url("127.0.0.1", &path),
+        );
+        assert_eq!(code, Some(1), "{example}, no credentials:\n{text}");
+        assert!(text.contains("407"), "{example}:\n{text}");
+        origin.assert_none(&path, example);
+
+        let path = format!("/example/{example}/broken");
+        let (code, text) = run(
+            &[("http_proxy", "http://[::1".to_owned())],
+            &origin.url("127.0.0.1", &path),
+        );
+        assert_eq!(code, Some(1), "{example}, broken http_proxy:\n{text}");
+        assert!(text.contains("no route"), "{example}:\n{text}");
+        origin.assert_none(
+            &path,
+            &format!("{example}: a broken variable is not DIRECT"),
+        );
+    }
+}
