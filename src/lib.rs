@@ -94,7 +94,9 @@ mod route;
 mod target;
 
 // The public interface:
-pub use bypass::{BypassHit, BypassList, BypassMatcher, BypassRule, ImplicitBypass, Pattern};
+pub use bypass::{
+    BypassHit, BypassList, BypassMatcher, BypassRule, BypassSyntax, ImplicitBypass, Pattern,
+};
 pub use curl::{curl_command, ShowCredentials};
 pub use decision::{Decision, HopBuf, Layer, MatchedRule};
 pub use dialect::Dialect;

@@ -148,9 +148,11 @@ impl<V> TextTable<V> {
 #[derive(Debug, Clone)]
 pub struct BypassMatcher {
     list: BypassList,
-    all: Option<u32>,
-    all_names: Option<u32>,
-    plain_hostnames: Option<u32>,
+    /// `*` rules, lowest first; more than one only when scheme- or
+    /// port-scoped ones come before the first unscoped one.
+    all: Vec<u32>,
+    all_names: Vec<u32>,
+    plain_hostnames: Vec<u32>,
     subtract: Option<u32>,
     names: TextTable<NameEntry>,
     /// Text suffixes, and the literal ends of globs.
@@ -165,10 +167,20 @@ pub struct BypassMatcher {
 
 impl BypassMatcher {
     pub(crate) fn new(list: &BypassList) -> Self {
-        let mut all = None;
-        let mut all_names = None;
-        let mut plain_hostnames = None;
+        let mut all = Vec::new();
+        let mut all_names = Vec::new();
+        let mut plain_hostnames = Vec::new();
         let mut subtract = None;
+        // A flag rule matters only until the first one without a scope.
+        let flag = |ids: &mut Vec<u32>, rule_id: u32| {
+            let unscoped = |id: &u32| {
+                let r = &list.rules()[*id as usize];
+                r.port().is_none() && r.scheme().is_none()
+            };
+            if !ids.last().is_some_and(unscoped) {
+                ids.push(rule_id);
+            }
+        };
         let mut names = Vec::new();
         let mut suffixes = Vec::new();
         let mut prefixes = Vec::new();
@@ -195,15 +207,9 @@ impl BypassMatcher {
                 names.push((hash_name(text), Box::from(text), entry));
             };
             match rule.pattern() {
-                Pattern::All => {
-                    all.get_or_insert(rule_id);
-                }
-                Pattern::AllNames => {
-                    all_names.get_or_insert(rule_id);
-                }
-                Pattern::PlainHostnames => {
-                    plain_hostnames.get_or_insert(rule_id);
-                }
+                Pattern::All => flag(&mut all, rule_id),
+                Pattern::AllNames => flag(&mut all_names, rule_id),
+                Pattern::PlainHostnames => flag(&mut plain_hostnames, rule_id),
                 Pattern::SubtractImplicit => {
                     subtract.get_or_insert(rule_id);
                 }
@@ -274,13 +280,19 @@ impl BypassMatcher {
             flags.port_ok(port, target)
                 && (!scoped || rules[rule as usize].scheme() == Some(target.scheme()))
         };
-        if let Some(rule) = self.all {
-            if flags.rule_ok(&rules[rule as usize], target) {
-                best.offer(rule);
-            }
+        if let Some(&rule) = self
+            .all
+            .iter()
+            .find(|&&r| flags.rule_ok(&rules[r as usize], target))
+        {
+            best.offer(rule);
         }
-        if let Some(rule) = self.all_names {
-            if target.ip().is_none() && flags.rule_ok(&rules[rule as usize], target) {
+        if target.ip().is_none() {
+            if let Some(&rule) = self
+                .all_names
+                .iter()
+                .find(|&&r| flags.rule_ok(&rules[r as usize], target))
+            {
                 best.offer(rule);
             }
         }
@@ -305,6 +317,11 @@ impl BypassMatcher {
         };
         match (self.list.is_reversed(), found) {
             (false, found) => found,
+            // A reversed list still never proxies the implicit hosts, unless
+            // it names them (Chromium's `Matches(url, reverse)`).
+            (true, Some(BypassHit::Implicit(why))) if best.get().is_none() => {
+                Some(BypassHit::Implicit(why))
+            }
             (true, None) => Some(BypassHit::NotListed),
             (true, Some(_)) => None,
         }
@@ -318,10 +335,11 @@ impl BypassMatcher {
         admits: &impl Fn(u32, Option<u16>, bool) -> bool,
         best: &mut Best,
     ) {
-        if let Some(rule) = self.plain_hostnames {
-            if target.ip().is_none()
-                && !host.contains('.')
-                && flags.rule_ok(&self.list.rules()[rule as usize], target)
+        if target.ip().is_none() && !host.contains('.') {
+            if let Some(&rule) = self
+                .plain_hostnames
+                .iter()
+                .find(|&&r| flags.rule_ok(&self.list.rules()[r as usize], target))
             {
                 best.offer(rule);
             }
@@ -377,20 +395,22 @@ impl BypassMatcher {
             }
             // Beyond the prehashed suffixes (or for IP text), hash as we go.
             let floor = bytes.len().saturating_sub(longest);
-            while !done {
-                let mut start = end;
-                while start > floor && bytes[start - 1] != b'.' {
-                    start -= 1;
+            if !done {
+                loop {
+                    let mut start = end;
+                    while start > floor && bytes[start - 1] != b'.' {
+                        start -= 1;
+                    }
+                    if start > 0 && bytes[start - 1] != b'.' {
+                        break; // longer than any key
+                    }
+                    hash = combine(hash, label_hash(&bytes[start..end]));
+                    probe(hash, start);
+                    if start == 0 {
+                        break;
+                    }
+                    end = start - 1;
                 }
-                if start > 0 && bytes[start - 1] != b'.' {
-                    break; // longer than any key
-                }
-                hash = combine(hash, label_hash(&bytes[start..end]));
-                probe(hash, start);
-                if start == 0 {
-                    break;
-                }
-                end = start - 1;
             }
         }
         if !self.suffixes.table.is_empty() {
@@ -604,6 +624,40 @@ mod syntax_feature_tests {
         assert_eq!(hit_index(&l, "http://example.com/"), None);
         let plain = list(vec![], ImplicitBypass::LocalAndLinkLocal);
         assert_eq!(hit_index(&plain, "http://127.0.0.1/"), Some(None));
+    }
+
+    #[test]
+    fn scoped_flag_rules_are_all_kept() {
+        // Only the first `*` was kept once; scoped ones must not hide later ones.
+        let l = list(
+            vec![
+                rule(Pattern::All, 0).with_scheme("https"),
+                BypassRule::new(Pattern::All, Some(8080), "rule", 1),
+                rule(Pattern::All, 2).with_scheme("ws"),
+                rule(Pattern::PlainHostnames, 3).with_scheme("ftp"),
+                rule(Pattern::PlainHostnames, 4).with_scheme("http"),
+            ],
+            ImplicitBypass::None,
+        );
+        assert_eq!(hit_index(&l, "https://a.example/"), Some(Some(0)));
+        assert_eq!(hit_index(&l, "http://a.example:8080/"), Some(Some(1)));
+        assert_eq!(hit_index(&l, "ws://a.example/"), Some(Some(2)));
+        assert_eq!(hit_index(&l, "http://a.example/"), None);
+        assert_eq!(hit_index(&l, "http://intranet/"), Some(Some(4)));
+    }
+
+    #[test]
+    fn reversed_lists_keep_the_implicit_bypass() {
+        let l = list(
+            vec![rule(Pattern::Host("localhost".into()), 0)],
+            ImplicitBypass::LocalAndLinkLocal,
+        )
+        .reversed(true);
+        // Named: uses the proxy. Implicit but not named: still direct.
+        assert_eq!(hit_index(&l, "http://localhost/"), None);
+        assert_eq!(hit_index(&l, "http://127.0.0.1/"), Some(None));
+        let t: Target = "http://127.0.0.1/".parse().unwrap();
+        assert!(matches!(l.compile().find(&t), Some(BypassHit::Implicit(_))));
     }
 
     #[test]

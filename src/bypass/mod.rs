@@ -16,13 +16,21 @@ use crate::dialect::Dialect;
 use crate::error::{Error, Origin, Violation};
 use crate::target::{is_link_local, is_loopback, Target};
 
+pub mod chromium;
 pub mod engine;
 mod glob;
+pub mod gnome;
+pub mod kde;
+pub mod macos;
 pub mod no_proxy;
 mod oracle;
+pub mod postman;
+mod syntax;
 pub(crate) mod table;
+pub mod windows;
 
 pub use engine::BypassMatcher;
+pub use syntax::BypassSyntax;
 
 /// What one bypass entry matches, after the dialect's reading of its text.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -79,8 +87,6 @@ impl BypassRule {
 
     /// The same rule, limited to requests of `scheme` (`http://example.com`).
     #[must_use]
-    #[allow(dead_code)] // used by the syntaxes of Chromium-style lists
-
     pub(crate) fn with_scheme(mut self, scheme: &str) -> Self {
         self.scheme = Some(scheme.to_ascii_lowercase().into());
         self
@@ -128,6 +134,14 @@ pub enum ImplicitBypass {
     Loopback,
     /// Chromium: `localhost`, `*.localhost`, loopback and link-local addresses.
     LocalAndLinkLocal,
+    /// Windows (WinINet's set, as Chromium on Windows applies it): everything
+    /// [`LocalAndLinkLocal`](ImplicitBypass::LocalAndLinkLocal) covers, and the
+    /// host name `loopback`.
+    WinInet,
+    /// macOS (CFNetwork's set, as Chromium documents it): `localhost`, loopback
+    /// addresses (`127.0.0.0/8`, `::1`) and IPv4 link-local `169.254.0.0/16`;
+    /// not `*.localhost`, not IPv6 link-local.
+    Macos,
 }
 
 impl ImplicitBypass {
@@ -148,7 +162,25 @@ impl ImplicitBypass {
                 }
                 _ => None,
             },
+            ImplicitBypass::WinInet => match target.ip() {
+                None if target.host() == "loopback" => Some("the name loopback (implicit)"),
+                _ => ImplicitBypass::LocalAndLinkLocal.covers(target),
+            },
+            ImplicitBypass::Macos => match target.ip() {
+                Some(ip) if is_loopback(ip) => Some("loopback address (implicit)"),
+                Some(ip) if is_ipv4_link_local(ip) => Some("link-local address (implicit)"),
+                None if target.host() == "localhost" => Some("localhost (implicit)"),
+                _ => None,
+            },
         }
+    }
+}
+
+/// Whether `addr` (or the IPv4 address it maps) is in `169.254.0.0/16`.
+fn is_ipv4_link_local(addr: IpAddr) -> bool {
+    match addr {
+        IpAddr::V4(a) => a.is_link_local(),
+        IpAddr::V6(a) => a.to_ipv4_mapped().is_some_and(|v4| v4.is_link_local()),
     }
 }
 
@@ -240,6 +272,7 @@ pub struct BypassList {
     flags: MatchFlags,
     dialect: Dialect,
     reversed: bool,
+    syntax: BypassSyntax,
 }
 
 impl BypassList {
@@ -260,6 +293,7 @@ impl BypassList {
             flags: spec.flags,
             dialect,
             reversed: false,
+            syntax: BypassSyntax::NoProxy,
         }
     }
 
@@ -295,7 +329,11 @@ impl BypassList {
         BypassList::parse("", dialect)
     }
 
-    /// The rules, in list order.
+    /// The rules, in the order they are tried: list order, except for the
+    /// syntaxes where a later entry overrides an earlier one (Chromium and
+    /// Windows, for `<-loopback>`), whose rules are stored last entry first.
+    /// One entry may make several rules (a Postman pattern for `http+https`);
+    /// [`BypassRule::index`] names the entry either way.
     pub fn rules(&self) -> &[BypassRule] {
         &self.rules
     }
@@ -320,7 +358,6 @@ impl BypassList {
     }
 
     /// A list from rules a syntax parser made.
-    #[allow(dead_code)] // used by the syntaxes of Chromium-style lists
     pub(crate) fn from_parts(
         rules: Vec<BypassRule>,
         violations: Vec<Violation>,
@@ -333,7 +370,26 @@ impl BypassList {
             flags,
             dialect,
             reversed: false,
+            syntax: BypassSyntax::NoProxy,
         }
+    }
+
+    /// The same list, marked as read in `syntax`.
+    pub(crate) fn with_syntax(mut self, syntax: BypassSyntax) -> Self {
+        self.syntax = syntax;
+        self
+    }
+
+    /// The same list, naming `dialect` as the one it was read under.
+    pub(crate) fn with_dialect(mut self, dialect: Dialect) -> Self {
+        self.dialect = dialect;
+        self
+    }
+
+    /// The syntax the list was written in ([`BypassSyntax::NoProxy`] for lists
+    /// read by [`parse`](BypassList::parse)).
+    pub fn syntax(&self) -> BypassSyntax {
+        self.syntax
     }
 
     /// Whether the list has no rules and no implicit bypass.
@@ -355,9 +411,13 @@ impl BypassList {
 }
 
 impl fmt::Display for BypassList {
-    /// The rules' texts joined by `,`, which parses back to the same rules.
+    /// The entries' texts in the order written, each once, joined by `,`,
+    /// which parses back to the same rules (in the list's own syntax).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, rule) in self.rules.iter().enumerate() {
+        let mut rules: Vec<&BypassRule> = self.rules.iter().collect();
+        rules.sort_by_key(|r| r.index);
+        rules.dedup_by_key(|r| r.index);
+        for (i, rule) in rules.iter().enumerate() {
             if i > 0 {
                 f.write_str(",")?;
             }

@@ -24,6 +24,8 @@ pub(super) fn find<'a>(list: &'a BypassList, target: &Target) -> Option<BypassHi
     };
     match (list.is_reversed(), found) {
         (false, found) => found,
+        // A reversed list still never proxies the implicit hosts it does not name.
+        (true, Some(BypassHit::Implicit(why))) if first.is_none() => Some(BypassHit::Implicit(why)),
         (true, None) => Some(BypassHit::NotListed),
         (true, Some(_)) => None,
     }

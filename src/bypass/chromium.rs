@@ -1,0 +1,246 @@
+//! Chromium's proxy bypass rules (`--proxy-bypass-list`, the `ProxyBypassList`
+//! policy, extensions' `bypassList`), read as
+//! `net/proxy_resolution/proxy_bypass_rules.cc` and
+//! `net/base/scheme_host_port_matcher_rule.cc` read them.
+//!
+//! Entries are separated by `,` or `;` and trimmed. Each is one of:
+//!
+//! | entry | meaning |
+//! |---|---|
+//! | `[scheme://]pattern[:port]` | the host matches the pattern, `*` (and `?`) wildcards anywhere; `.x` is `*.x`; a rule's port matches the URL's port, a default port included |
+//! | `[scheme://]ip[:port]` | an IP literal, in any spelling a URL host may use (`127.1`, `0x7f.0.0.1`, `[0:0::1]`), compared with the URL's canonical host |
+//! | `[scheme://]ip/bits` | an IP range, for IP-literal hosts only (IPv6 without brackets); IPv4-mapped addresses match both ways; no port |
+//! | `<local>` | a host name without a dot, not an IP literal |
+//! | `<-loopback>` | subtracts the implicit bypass of localhost, loopback and link-local hosts |
+//!
+//! Chromium never proxies `localhost`, `*.localhost`, loopback or link-local
+//! hosts unless `<-loopback>` is listed ([`ImplicitBypass::LocalAndLinkLocal`]).
+//! Later entries override earlier ones: `localhost;<-loopback>` proxies
+//! `localhost`, `<-loopback>;localhost` does not (so the rules are stored last
+//! entry first; see [`BypassList::rules`]).
+//!
+//! Host patterns see IP-literal hosts as URL text (`10.*` matches `10.1.2.3`,
+//! IPv6 in brackets). Entries Chromium drops (a bad port, a bracketed IPv6
+//! range) and entries it keeps but can never match (a non-ASCII name, which it
+//! compares with the host's punycode form) are [`Violation`](crate::Violation)s.
+//!
+//! ```
+//! use proxyroute::{bypass::chromium, Origin};
+//! let list = chromium::parse("*.corp.example:443, http://build, 10.0.0.0/8, <local>", Origin::Text);
+//! let m = list.compile();
+//! assert!(m.matches(&"https://git.corp.example/".parse()?));
+//! assert!(!m.matches(&"http://git.corp.example/".parse()?)); // port 80, not 443
+//! assert!(m.matches(&"http://build/".parse()?));
+//! assert!(m.matches(&"http://10.9.8.7/".parse()?));
+//! assert!(m.matches(&"http://[::1]:8080/".parse()?)); // implicit
+//! # Ok::<(), proxyroute::Error>(())
+//! ```
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use ipnet::IpNet;
+
+use super::syntax::{glob_pattern, split_entries, strip_dot, Reader};
+use super::{BypassList, BypassRule, BypassSyntax, ImplicitBypass, MatchFlags, Pattern};
+use crate::error::{ErrorKind, Origin};
+
+/// How Chromium compares: host patterns see IP literals as URL text, a rule's
+/// port matches the URL's effective port.
+pub(crate) const FLAGS: MatchFlags = MatchFlags {
+    names_see_ips: true,
+    bracket_ipv6: true,
+    explicit_port_only: false,
+    first_occurrence: false,
+    implicit: ImplicitBypass::LocalAndLinkLocal,
+};
+
+/// Reads a Chromium bypass list, leniently.
+pub fn parse(text: &str, origin: Origin) -> BypassList {
+    let mut reader = Reader::new(origin);
+    for (index, entry) in split_entries(text, |c| c == ',' || c == ';') {
+        read_entry(&mut reader, index, entry, Flavor::Chromium);
+    }
+    reader.finish(FLAGS, BypassSyntax::Chromium, true)
+}
+
+/// Whose list the entry is in: Windows' `ProxyOverride` entries are read by
+/// the same rules (Chromium reads them so), with remarks where WinINet differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flavor {
+    Chromium,
+    Windows,
+}
+
+/// Reads one trimmed, non-empty entry.
+pub(crate) fn read_entry(reader: &mut Reader, index: usize, raw: &str, flavor: Flavor) {
+    let lower = raw.to_ascii_lowercase();
+    match lower.as_str() {
+        "<local>" => return reader.rule(Pattern::PlainHostnames, None, raw, index),
+        "<-loopback>" => return reader.rule(Pattern::SubtractImplicit, None, raw, index),
+        _ => {}
+    }
+    let (scheme, rest) = match lower.find("://") {
+        Some(0) => {
+            return reader.never(
+                index,
+                raw,
+                "an empty scheme before ://: the entry is dropped",
+            )
+        }
+        Some(i) => (Some(&lower[..i]), &lower[i + 3..]),
+        None => (None, lower.as_str()),
+    };
+    if rest.is_empty() {
+        return reader.never(index, raw, "no host after the scheme: the entry is dropped");
+    }
+    let scoped = |rule: BypassRule| match scheme {
+        Some(s) => rule.with_scheme(s),
+        None => rule,
+    };
+    if let Some((addr, bits)) = rest.split_once('/') {
+        return cidr(reader, index, raw, addr, bits, flavor, &scoped);
+    }
+    // A bracketed IPv6 literal, with or without a port.
+    if let Some(inner) = rest.strip_prefix('[') {
+        let Some((addr, after)) = inner.split_once(']') else {
+            return reader.never(index, raw, "an unclosed [: the entry is dropped");
+        };
+        let port = match after {
+            "" => None,
+            _ => match after.strip_prefix(':').map(crate::proxy::parse_port) {
+                Some(Some(port)) => Some(port),
+                Some(None) => return reader.invalid(index, raw, ErrorKind::InvalidPort),
+                None => return reader.never(index, raw, "text after the ] that is not a :port"),
+            },
+        };
+        let Ok(addr) = addr.parse::<Ipv6Addr>() else {
+            return reader.never(
+                index,
+                raw,
+                "not an IPv6 address inside the brackets (zone ids are not allowed)",
+            );
+        };
+        let rule = BypassRule::new(Pattern::Host(format!("[{addr}]").into()), port, raw, index);
+        return reader.push(scoped(rule));
+    }
+    let (host, port) = match rest.matches(':').count() {
+        0 => (rest, None),
+        1 => {
+            let (host, port) = rest.split_once(':').expect("one colon");
+            match crate::proxy::parse_port(port) {
+                Some(port) => (host, Some(port)),
+                None => return reader.invalid(index, raw, ErrorKind::InvalidPort),
+            }
+        }
+        _ if rest.parse::<Ipv6Addr>().is_ok() => {
+            return reader.never(
+                index,
+                raw,
+                "an IPv6 address without brackets is read as host and port: write [addr]",
+            )
+        }
+        _ => return reader.never(index, raw, "not a host pattern (too many colons)"),
+    };
+    if host.is_empty() {
+        return reader.never(index, raw, "no host before the port");
+    }
+    if !host.is_ascii() {
+        return reader.never(
+            index,
+            raw,
+            "the host is compared in its ASCII (punycode) form: write the entry as xn--...",
+        );
+    }
+    if host.contains(|c: char| c.is_ascii_whitespace() || c.is_ascii_control()) {
+        return reader.never(
+            index,
+            raw,
+            "a host pattern with blanks inside matches no host",
+        );
+    }
+    let pattern = if host.contains(['*', '?']) {
+        let glob = match host.strip_prefix('.') {
+            Some(_) => format!("*{host}"),
+            None => host.to_owned(),
+        };
+        if glob.ends_with('.') {
+            return reader.never(
+                index,
+                raw,
+                "the pattern ends in a dot, and hosts are compared without their trailing dot",
+            );
+        }
+        if glob.contains('?') {
+            reader.note(
+                index,
+                raw,
+                "Chromium's ? also matches no character at all; here it matches exactly one",
+            );
+        }
+        glob_pattern(&glob)
+    } else if let Some(domain) = host.strip_prefix('.') {
+        let domain = strip_dot(domain);
+        if domain.is_empty() || domain == "." {
+            return reader.never(index, raw, "the entry has no host name");
+        }
+        Pattern::Subdomains(domain.into())
+    } else {
+        match url::Host::parse(strip_dot(host)) {
+            Ok(url::Host::Ipv4(a)) => Pattern::Host(a.to_string().into()),
+            Ok(url::Host::Domain(d)) => Pattern::Host(d.into()),
+            Ok(url::Host::Ipv6(_)) | Err(_) => {
+                return reader.never(index, raw, "not a valid host name or IP address")
+            }
+        }
+    };
+    reader.push(scoped(BypassRule::new(pattern, port, raw, index)));
+}
+
+fn cidr(
+    reader: &mut Reader,
+    index: usize,
+    raw: &str,
+    addr: &str,
+    bits: &str,
+    flavor: Flavor,
+    scoped: &dyn Fn(BypassRule) -> BypassRule,
+) {
+    let ip = if addr.contains(':') {
+        addr.parse::<Ipv6Addr>().ok().map(IpAddr::V6)
+    } else {
+        match url::Host::parse(addr) {
+            Ok(url::Host::Ipv4(a)) => Some(IpAddr::V4(a)),
+            _ => None,
+        }
+    };
+    let Some(ip) = ip else {
+        return reader.never(
+            index,
+            raw,
+            "not an IP range (an address, /, a prefix length; IPv6 without brackets): the entry \
+             is dropped",
+        );
+    };
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    let bits = match crate::proxy::parse_port(bits) {
+        Some(bits) if bits <= max => bits as u8,
+        _ => return reader.invalid(index, raw, ErrorKind::InvalidCidr),
+    };
+    if ip.is_ipv4() && addr.parse::<Ipv4Addr>().is_err() {
+        reader.note(
+            index,
+            raw,
+            "the address is read as a URL host is (10 is 0.0.0.10, 10.1 is 10.0.0.1), so the \
+             range may not be the one the text suggests",
+        );
+    }
+    if flavor == Flavor::Windows {
+        reader.note(
+            index,
+            raw,
+            "WinINet itself has no IP ranges; Chromium (and so this crate) reads this one",
+        );
+    }
+    let net = IpNet::new(ip, bits).expect("prefix length checked").trunc();
+    reader.push(scoped(BypassRule::new(Pattern::Net(net), None, raw, index)));
+}
