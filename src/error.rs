@@ -279,7 +279,19 @@ impl fmt::Display for Violation {
 /// the start of the text) to the *last* `@`, so a password holding a raw `/`, `@`
 /// or `:` is still hidden whole.
 pub(crate) fn redact(text: &str) -> String {
-    let start = text.find("://").map_or(0, |i| i + 3);
+    // Only a real `scheme://` starts the authority; a `://` later in the text
+    // (in a path, say) must not move the start past the user info.
+    let start = match text.find("://") {
+        Some(i)
+            if text[..i].starts_with(|c: char| c.is_ascii_alphabetic())
+                && text[..i]
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b)) =>
+        {
+            i + 3
+        }
+        _ => 0,
+    };
     let Some(at) = text.rfind('@').filter(|&at| at >= start) else {
         return text.to_owned();
     };
@@ -312,6 +324,7 @@ mod tests {
             ("http://u@h", "http://u@h"),
             ("http://h:3128", "http://h:3128"),
             ("socks5://:secret@h", "socks5://:***@h"),
+            ("alice:secret@proxy/x://y", "alice:***@proxy/x://y"),
         ];
         for (input, want) in rows {
             assert_eq!(redact(input), want, "input {input}");

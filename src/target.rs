@@ -462,18 +462,31 @@ fn fast_parse(text: &str, sep: usize) -> Option<std::result::Result<Target, Erro
     let mut plain = true;
     let mut bracket = false;
     let mut end = bytes.len();
+    // The URL parser trims blanks and controls at the ends and drops tabs and
+    // newlines anywhere: leave such text to it.
+    if bytes.last().is_some_and(|&b| b <= b' ') {
+        return None;
+    }
+    let special = matches!(scheme, Scheme::Known(i) if i <= SCHEME_FTP);
     for (i, &b) in bytes.iter().enumerate().skip(start) {
         match b {
-            b'/' | b'?' | b'#' | b'\\' => {
+            b'/' | b'?' | b'#' => {
                 end = i;
                 break;
             }
+            b'\\' if special => {
+                end = i;
+                break;
+            }
+            ..=b' ' | 0x7f => return None,
             b'@' => {
                 host_start = i + 1;
                 colon = None;
                 plain = true;
                 bracket = false;
             }
+            // A second colon outside brackets: let the URL parser judge.
+            b':' if colon.is_some() && !bracket => plain = false,
             b':' => colon = Some(i),
             b'[' if i == host_start => bracket = true,
             b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' => {}
@@ -488,10 +501,7 @@ fn fast_parse(text: &str, sep: usize) -> Option<std::result::Result<Target, Erro
             "" => None,
             rest => match rest.strip_prefix(':') {
                 Some("") => None,
-                Some(digits) => match parse_port(digits) {
-                    Some(port) => Some(port),
-                    None => return Some(Err(ErrorKind::InvalidPort)),
-                },
+                Some(digits) => Some(parse_port(digits)?),
                 None => return None,
             },
         };
@@ -520,19 +530,17 @@ fn fast_parse(text: &str, sep: usize) -> Option<std::result::Result<Target, Erro
         Some(c) if c >= host_start => (&text[host_start..c], Some(&text[c + 1..end])),
         _ => (&text[host_start..end], None),
     };
+    // Odd ports (leading zeros, too large) are the URL parser's to judge.
     let port = match port {
         None | Some("") => None,
-        Some(digits) => match parse_port(digits) {
-            Some(port) => Some(port),
-            None => return Some(Err(ErrorKind::InvalidPort)),
-        },
+        Some(digits) => Some(parse_port(digits)?),
     };
     let name = host.strip_suffix('.').unwrap_or(host);
     if name.is_empty() {
         return None;
     }
     // Only special schemes: others have opaque hosts that the URL parser keeps as written.
-    if !matches!(scheme, Scheme::Known(i) if i <= SCHEME_FTP) {
+    if !special {
         return None;
     }
     let last = name.rsplit('.').next().unwrap_or(name);

@@ -818,11 +818,11 @@ fn passwords_never_shown_by_custom_layers() {
     );
 }
 
-/// BUG: `redact` starts the userinfo after the first `://` in the text, so a
+/// Regression (was a bug): `redact` starts the userinfo after the first `://` in the text, so a
 /// scheme-less value with a later `://` is not redacted:
 /// `alice:S3cr3tPw@proxy/x://y` keeps its password in errors and violations.
 #[test]
-fn bug_password_shown_when_a_later_scheme_separator_follows() {
+fn regression_password_shown_when_a_later_scheme_separator_follows() {
     for value in [
         "alice:S3cr3tPw@proxy/x://y",
         "alice:S3cr3tPw@proxy:1?u=http://x",
@@ -845,11 +845,11 @@ fn bug_password_shown_when_a_later_scheme_separator_follows() {
     }
 }
 
-/// BUG: `BypassRule::index` is documented as the position "in the list as
+/// Regression (was a bug): `BypassRule::index` is documented as the position "in the list as
 /// written, empty entries counted"; curl's splitter skips a run of commas as
 /// one, so in `a,,b` the entry `b` gets index 1 (Go and the others say 2).
 #[test]
-fn bug_curl_index_skips_empty_entries() {
+fn regression_curl_index_skips_empty_entries() {
     for dialect in Dialect::ALL {
         let list = BypassList::parse("a,,b", dialect);
         let b = list
