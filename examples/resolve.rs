@@ -14,8 +14,8 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use proxyroute::{
-    curl_command, BypassList, Decision, Dialect, HopBuf, Origin, Proxy, Resolver, ShowCredentials,
-    Target,
+    curl_command, BypassList, BypassSyntax, Decision, Dialect, HopBuf, Origin, Proxy, ProxyRules,
+    Resolver, ShowCredentials, Target, ViolationKind,
 };
 
 const USAGE: &str = "\
@@ -30,15 +30,23 @@ options:
   --proxy URL            one explicit proxy for every scheme
   --http-proxy URL       explicit proxy for http requests
   --https-proxy URL      explicit proxy for https requests
+  --proxy-rules STR      manual proxy rules, Windows ProxyServer / Chromium form:
+                         host:port, or http=h:p;https=h:p;ftp=h:p;socks=h:p
+                         (https= is the proxy for https URLs, a plain HTTP
+                         proxy; socks= is SOCKS4 and serves every scheme
+                         without an entry); --proxy, --http-proxy and
+                         --https-proxy override it
   --bypass LIST          bypass list for the explicit proxies (replaces NO_PROXY)
-  --bypass-syntax NAME   how --bypass is read: no-proxy (the dialect's NO_PROXY)
+  --bypass-syntax NAME   how --bypass is read: no-proxy (the dialect's NO_PROXY,
+                         default), chromium, windows, macos, gnome, kde, postman
+  --reverse-bypass       the --bypass list names the hosts that DO use the proxy
+                         (KDE's ReversedException, Chromium's reverse bypass)
   --json                 one JSON object per URL, one per line
   --curl                 print the equivalent curl command line
   --show-credentials     show passwords in routes and curl commands
   -h, --help             this text
 
-not supported yet (exit 2): --proxy-rules, --bypass-syntax chromium|windows|macos|
-gnome|kde|postman, --reverse-bypass, --postman-config, --system, --pac
+not supported yet (exit 2): --postman-config, --system, --pac
 ";
 
 #[derive(Default)]
@@ -49,6 +57,9 @@ struct Options {
     http_proxy: Option<String>,
     https_proxy: Option<String>,
     bypass: Option<String>,
+    bypass_syntax: BypassSyntax,
+    reverse_bypass: bool,
+    proxy_rules: Option<String>,
     json: bool,
     curl: bool,
     show_credentials: bool,
@@ -92,24 +103,21 @@ fn parse_args(args: Vec<String>) -> Result<Parsed, String> {
             "--http-proxy" => opts.http_proxy = Some(value("--http-proxy")?),
             "--https-proxy" => opts.https_proxy = Some(value("--https-proxy")?),
             "--bypass" => opts.bypass = Some(value("--bypass")?),
-            "--bypass-syntax" => match value("--bypass-syntax")?.as_str() {
-                "no-proxy" => {}
-                other @ ("chromium" | "windows" | "macos" | "gnome" | "kde" | "postman") => {
-                    return Err(format!(
-                        "--bypass-syntax {other}: not supported yet (only no-proxy)"
-                    ))
-                }
-                other => {
-                    return Err(format!(
-                        "--bypass-syntax {other:?}: unknown syntax (expected no-proxy, chromium, \
+            "--bypass-syntax" => {
+                let name = value("--bypass-syntax")?;
+                opts.bypass_syntax = name.parse().map_err(|_| {
+                    format!(
+                        "--bypass-syntax {name:?}: unknown syntax (expected no-proxy, chromium, \
                          windows, macos, gnome, kde or postman)"
-                    ))
-                }
-            },
-            "--proxy-rules" | "--postman-config" | "--pac" => {
+                    )
+                })?;
+            }
+            "--proxy-rules" => opts.proxy_rules = Some(value("--proxy-rules")?),
+            "--reverse-bypass" => opts.reverse_bypass = true,
+            "--postman-config" | "--pac" => {
                 return Err(format!("{flag}: not supported yet"));
             }
-            "--reverse-bypass" | "--system" => return Err(format!("{flag}: not supported yet")),
+            "--system" => return Err(format!("{flag}: not supported yet")),
             "--json" => opts.json = true,
             "--curl" => opts.curl = true,
             "--show-credentials" => opts.show_credentials = true,
@@ -123,6 +131,11 @@ fn parse_args(args: Vec<String>) -> Result<Parsed, String> {
     if opts.urls.is_empty() {
         return Err("no URL given".to_owned());
     }
+    if opts.reverse_bypass && opts.bypass.is_none() {
+        return Err(
+            "--reverse-bypass needs --bypass (the list of hosts that use the proxy)".to_owned(),
+        );
+    }
     Ok(Parsed::Run(opts))
 }
 
@@ -135,6 +148,11 @@ fn build(opts: &Options) -> Result<Resolver, String> {
     if !opts.no_env {
         builder = builder.env();
     }
+    if let Some(rules) = &opts.proxy_rules {
+        let rules = ProxyRules::parse(rules)
+            .map_err(|e| e.with_origin(Origin::setting("--proxy-rules")).to_string())?;
+        builder = builder.proxy_rules(rules);
+    }
     if let Some(p) = &opts.proxy {
         builder = builder.proxy(parse(p, "--proxy")?);
     }
@@ -145,9 +163,25 @@ fn build(opts: &Options) -> Result<Resolver, String> {
         builder = builder.https_proxy(parse(p, "--https-proxy")?);
     }
     if let Some(list) = &opts.bypass {
-        let list = BypassList::parse_strict(list, opts.dialect, Origin::setting("--bypass"))
-            .map_err(|e| e.to_string())?;
-        builder = builder.bypass_list(list);
+        let origin = Origin::setting("--bypass");
+        let list = match opts.bypass_syntax {
+            BypassSyntax::NoProxy => {
+                BypassList::parse_strict(list, opts.dialect, origin).map_err(|e| e.to_string())?
+            }
+            syntax => {
+                // As strict as --bypass in NO_PROXY syntax; notes are kept, not fatal.
+                let list = BypassList::parse_syntax(list, syntax, opts.dialect, origin);
+                if let Some(v) = list
+                    .violations()
+                    .iter()
+                    .find(|v| !matches!(v.kind(), ViolationKind::Note(_)))
+                {
+                    return Err(format!("{v} ({syntax} syntax)"));
+                }
+                list
+            }
+        };
+        builder = builder.bypass_list(list.reversed(opts.reverse_bypass));
     }
     builder.build().map_err(|e| e.to_string())
 }

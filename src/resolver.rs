@@ -21,6 +21,7 @@ use crate::dialect::Dialect;
 use crate::env::EnvProxies;
 use crate::error::{Error, Origin, Result, Violation};
 use crate::proxy::{Credentials, Proxy};
+use crate::proxy_rules::ProxyRules;
 use crate::route::Route;
 use crate::target::{Target, KNOWN_SCHEME_COUNT, SCHEME_HTTP};
 
@@ -43,9 +44,38 @@ pub trait IntoProxy: sealed::Sealed {
 mod sealed {
     pub trait Sealed {}
     impl Sealed for crate::Proxy {}
+    impl Sealed for crate::ProxyRules {}
     impl Sealed for &str {}
     impl Sealed for String {}
     impl Sealed for &String {}
+}
+
+/// Something [`ResolverBuilder::proxy_rules`] accepts: [`ProxyRules`] read
+/// already (leniently, perhaps), or text to parse strictly.
+pub trait IntoProxyRules: sealed::Sealed {
+    #[doc(hidden)]
+    fn into_proxy_rules(self) -> Result<ProxyRules>;
+}
+
+impl IntoProxyRules for ProxyRules {
+    fn into_proxy_rules(self) -> Result<ProxyRules> {
+        Ok(self)
+    }
+}
+impl IntoProxyRules for &str {
+    fn into_proxy_rules(self) -> Result<ProxyRules> {
+        ProxyRules::parse(self)
+    }
+}
+impl IntoProxyRules for String {
+    fn into_proxy_rules(self) -> Result<ProxyRules> {
+        ProxyRules::parse(&self)
+    }
+}
+impl IntoProxyRules for &String {
+    fn into_proxy_rules(self) -> Result<ProxyRules> {
+        ProxyRules::parse(self)
+    }
 }
 
 impl IntoProxy for Proxy {
@@ -103,6 +133,11 @@ pub struct ResolverBuilder {
     bypass: Option<BypassList>,
     credentials: Option<Credentials>,
     error: Option<Error>,
+    /// Sources to name instead of `custom:proxy` / `custom:<scheme>_proxy`
+    /// (`None` for the proxy of every scheme), set by `proxy_rules`.
+    labels: Vec<(Option<String>, String)>,
+    /// Violations of configuration read leniently (proxy rules).
+    violations: Vec<Violation>,
 }
 
 impl fmt::Debug for ResolverBuilder {
@@ -136,6 +171,8 @@ impl ResolverBuilder {
             bypass: None,
             credentials: None,
             error: None,
+            labels: Vec::new(),
+            violations: Vec::new(),
         }
     }
 
@@ -193,6 +230,7 @@ impl ResolverBuilder {
     pub fn proxy(mut self, proxy: impl IntoProxy) -> Self {
         if let Some(p) = self.keep(proxy.into_proxy(), "proxy") {
             self.all = Some(p);
+            self.labels.retain(|(scheme, _)| scheme.is_some());
         }
         self
     }
@@ -212,7 +250,74 @@ impl ResolverBuilder {
         let scheme = scheme.to_ascii_lowercase();
         if let Some(p) = self.keep(proxy.into_proxy(), &format!("{scheme}_proxy")) {
             self.per_scheme.retain(|(s, _)| *s != scheme);
+            self.labels
+                .retain(|(s, _)| s.as_deref() != Some(scheme.as_str()));
             self.per_scheme.push((scheme, p));
+        }
+        self
+    }
+
+    /// The custom proxies as manual proxy rules say (Windows' `ProxyServer`,
+    /// Chromium's `--proxy-server`; see [`ProxyRules`]): one proxy for every
+    /// scheme, or `http=`, `https=` and `ftp=` for those request schemes and
+    /// `socks=` for every scheme without an entry of its own. WebSocket
+    /// requests use `socks=`, else `https=`, else `http=`. This replaces the
+    /// custom proxies set before; later [`proxy`](ResolverBuilder::proxy) and
+    /// [`scheme_proxy`](ResolverBuilder::scheme_proxy) calls override it.
+    ///
+    /// Text is parsed strictly; pass [`ProxyRules::parse_lenient`]'s result to
+    /// keep going past bad entries (its violations join the resolver's).
+    ///
+    /// ```
+    /// use proxyroute::Resolver;
+    /// let resolver = Resolver::builder()
+    ///     .proxy_rules("http=proxy:3128;https=proxy:3128;socks=socks:1080")
+    ///     .build()?;
+    /// let route = resolver.resolve(&"https://example.com/".parse()?);
+    /// assert_eq!(route.to_string(), "http://proxy:3128");
+    /// let why = resolver.explain(&"ftp://files.example.com/".parse()?);
+    /// assert_eq!(why.source(), "custom:proxy-rules socks=");
+    /// assert_eq!(why.route().to_string(), "socks4://socks:1080");
+    /// # Ok::<(), proxyroute::Error>(())
+    /// ```
+    pub fn proxy_rules(mut self, rules: impl IntoProxyRules) -> Self {
+        let Some(rules) = self.keep(rules.into_proxy_rules(), "proxy_rules") else {
+            return self;
+        };
+        self.all = None;
+        self.per_scheme.clear();
+        self.labels.clear();
+        self.violations = rules.violations().to_vec();
+        if let Some(single) = rules.single() {
+            self.all = Some(single.clone());
+            self.labels.push((None, "custom:proxy-rules".to_owned()));
+            return self;
+        }
+        if let Some(socks) = rules.fallback() {
+            self.all = Some(socks.clone());
+            self.labels
+                .push((None, "custom:proxy-rules socks=".to_owned()));
+        }
+        for key in ["http", "https", "ftp"] {
+            if let Some(p) = rules.get(key) {
+                self.per_scheme.push((key.to_owned(), p.clone()));
+                self.labels
+                    .push((Some(key.to_owned()), format!("custom:proxy-rules {key}=")));
+            }
+        }
+        if rules.fallback().is_none() {
+            let ws = ["https", "http"]
+                .into_iter()
+                .find_map(|key| rules.get(key).map(|p| (key, p)));
+            if let Some((key, p)) = ws {
+                for scheme in ["ws", "wss"] {
+                    self.per_scheme.push((scheme.to_owned(), p.clone()));
+                    self.labels.push((
+                        Some(scheme.to_owned()),
+                        format!("custom:proxy-rules {key}="),
+                    ));
+                }
+            }
         }
         self
     }
@@ -285,7 +390,7 @@ impl ResolverBuilder {
                 env,
             }
         });
-        let mut violations = Vec::new();
+        let mut violations = self.violations;
         let custom = CustomLayer::new(
             self.all,
             self.per_scheme,
@@ -293,6 +398,7 @@ impl ResolverBuilder {
             self.bypass,
             self.credentials,
             dialect.spec().no_proxy_applies_to_custom && env.is_some(),
+            &self.labels,
         );
         if let Some(c) = &custom {
             if let Some((list, _)) = &c.bypass {
@@ -330,6 +436,7 @@ impl CustomLayer {
         bypass: Option<BypassList>,
         credentials: Option<Credentials>,
         use_env_bypass: bool,
+        labels: &[(Option<String>, String)],
     ) -> Option<Self> {
         if all.is_none() && per_scheme.is_empty() {
             return None;
@@ -338,12 +445,18 @@ impl CustomLayer {
             (Some(c), None) => p.with_credentials(c.clone()),
             _ => p,
         };
+        let label = |scheme: Option<&str>, default: String| {
+            labels
+                .iter()
+                .find(|(s, _)| s.as_deref() == scheme)
+                .map_or(default, |(_, l)| l.clone())
+        };
         let known = crate::target::known_schemes();
         let mut proxies = Vec::new();
         let mut slots = vec![None; KNOWN_SCHEME_COUNT + 1];
         let mut named = Vec::new();
         if let Some(p) = all {
-            proxies.push((with_creds(p), "custom:proxy".to_owned()));
+            proxies.push((with_creds(p), label(None, "custom:proxy".to_owned())));
             for (i, slot) in slots.iter_mut().enumerate() {
                 let name = known.get(i).copied();
                 let chosen = match (&schemes, name) {
@@ -363,7 +476,8 @@ impl CustomLayer {
         }
         for (scheme, p) in per_scheme {
             let index = proxies.len();
-            proxies.push((with_creds(p), format!("custom:{scheme}_proxy")));
+            let source = label(Some(&scheme), format!("custom:{scheme}_proxy"));
+            proxies.push((with_creds(p), source));
             match known.iter().position(|k| *k == scheme) {
                 Some(i) => slots[i] = Some(index),
                 None => {

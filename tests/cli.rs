@@ -185,19 +185,19 @@ fn bad_options_exit_2_with_a_message() {
             r#"--bypass entry 1 "*.b""#,
         ),
         (
-            "proxy rules later",
-            &["--proxy-rules", "http=a:1", "http://x/"],
-            "not supported yet",
+            "bad proxy rules",
+            &["--proxy-rules", "http=a:1;b:2", "http://x/"],
+            r#"--proxy-rules entry 1 "b:2": ignored"#,
         ),
         (
-            "other syntax later",
-            &["--bypass-syntax", "windows", "http://x/"],
-            "not supported yet",
+            "unknown syntax",
+            &["--bypass-syntax", "lynx", "http://x/"],
+            "unknown syntax",
         ),
         (
-            "reverse later",
+            "reverse without a list",
             &["--reverse-bypass", "http://x/"],
-            "not supported yet",
+            "--reverse-bypass needs --bypass",
         ),
         (
             "postman later",
