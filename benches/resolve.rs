@@ -1,1 +1,463 @@
-fn main(){}
+//! Benchmarks (issue 4): proxyroute beside hyper-util's `Matcher` and
+//! proxy-watch's `resolve`, on identical settings, in the same run.
+//!
+//! ```text
+//! cargo bench --bench resolve            # figures (about a minute on two cores)
+//! cargo bench --bench resolve -- --quick # smoke run (well under a minute)
+//! ```
+//!
+//! After the run, a markdown table of the medians measured in that run (per
+//! URL, with the ratios) is printed from criterion's `estimates.json` files.
+//!
+//! Groups:
+//!
+//! - `resolve/{proxyroute,hyper-util,proxy-watch}/N`: N `NO_PROXY` entries
+//!   (4, 100, 1000, 10000). Every implementation reads the same
+//!   `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY` values through its own API and
+//!   is fed its own URL type, parsed before timing. One iteration resolves the
+//!   whole URL set ([`URLS_PER_ITER`] URLs: hits and misses, IP literals, deep
+//!   subdomains), so the time per URL is the median divided by that count
+//!   (criterion's `thrpt` line shows URLs per second).
+//! - `resolve_from_str`: from text, `Target::parse` + resolve against
+//!   `url::Url::parse` + `Target::from_url` + resolve and `url::Url::parse`
+//!   alone (10,000-entry list, same URL set).
+//! - `parse_no_proxy/<dialect>`: `BypassList::parse` + `compile` of the
+//!   10,000-entry list, in bytes per second.
+//! - `explain/proxyroute/N`: `Resolver::explain` over the URL set.
+//!
+//! The process environment is never read or written: every implementation is
+//! given the values explicitly.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
+use proxyroute::{BypassList, Dialect, Resolver, Target};
+
+const HTTP_PROXY: &str = "http://proxy.corp.example:3128";
+const HTTPS_PROXY: &str = "http://alice:s3cret@proxy.corp.example:3129";
+const SIZES: [usize; 4] = [4, 100, 1000, 10000];
+/// The number of URLs resolved per iteration in `resolve`, `resolve_from_str`
+/// and `explain`.
+const URLS_PER_ITER: usize = 15;
+
+/// Entry `i` of a generated `NO_PROXY` list. Kinds rotate with `i % 4`:
+/// a domain suffix (`.svcI.example.net`), an exact host name
+/// (`hostI.internal.example`), a CIDR block (IPv4 and IPv6 in turn) and an IP
+/// address (IPv4 and IPv6 in turn). Every entry reads the same in all three
+/// implementations (checked by `check_agreement`).
+fn entry(i: usize) -> String {
+    let (hi, lo) = ((i >> 8) & 0xff, i & 0xff);
+    let v6 = (i / 4) % 2 == 1;
+    match (i % 4, v6) {
+        (0, _) => format!(".svc{i}.example.net"),
+        (1, _) => format!("host{i}.internal.example"),
+        (2, false) => format!("10.{hi}.{lo}.0/24"),
+        (2, true) => format!("fd00:{i:x}::/32"),
+        (_, false) => format!("192.168.{hi}.{lo}"),
+        (_, true) => format!("2001:db8:1::{i:x}"),
+    }
+}
+
+/// The value of `NO_PROXY` with `n` entries, separated as people write them.
+fn no_proxy(n: usize) -> String {
+    (0..n).map(entry).collect::<Vec<_>>().join(", ")
+}
+
+/// The entry index of `kind` (0..4, and the IPv6 variant or not) nearest to
+/// `at`, counting down; `None` when the list has none.
+fn index_of(n: usize, kind: usize, v6: bool, at: usize) -> Option<usize> {
+    (0..=at.min(n - 1))
+        .rev()
+        .find(|&i| i % 4 == kind && ((i / 4) % 2 == 1) == v6)
+}
+
+/// The URL set for a list of `n` entries, with whether each bypasses the
+/// proxy. Hits name the entries in the middle and at the end of the list (no
+/// early exit for linear scanners); misses scan everything.
+fn urls(n: usize) -> Vec<(String, bool)> {
+    let mid = |kind, v6| index_of(n, kind, v6, n / 2).expect("every list has kinds 0-3 in IPv4");
+    let last = |kind, v6| index_of(n, kind, v6, n - 1).expect("every list has kinds 0-3 in IPv4");
+    let v4 = |i: usize| ((i >> 8) & 0xff, i & 0xff);
+    let (c_hi, c_lo) = v4(last(2, false));
+    let (a_hi, a_lo) = v4(last(3, false));
+    let mut set = vec![
+        // Hits: subdomains of a suffix (one deep), exact hosts, IPs in a block, an address.
+        (
+            format!("https://api.svc{}.example.net/v1/items?id=7", mid(0, false)),
+            true,
+        ),
+        (
+            format!(
+                "https://a.b.c.d.e.f.svc{}.example.net/deep/path",
+                last(0, false)
+            ),
+            true,
+        ),
+        (
+            format!("http://host{}.internal.example:8080/", last(1, false)),
+            true,
+        ),
+        (
+            format!("https://HOST{}.Internal.Example/login", mid(1, false)),
+            true,
+        ),
+        (format!("http://10.{c_hi}.{c_lo}.77/metrics"), true),
+        (format!("http://192.168.{a_hi}.{a_lo}:8080/"), true),
+        // Misses: public names, a deep miss, near misses, IP literals.
+        ("https://www.rust-lang.org/learn".to_owned(), false),
+        (
+            "https://static.crates.io/crates/url/url-2.5.8.crate".to_owned(),
+            false,
+        ),
+        (
+            "https://a.b.c.d.e.f.g.h.example.org/deep/path".to_owned(),
+            false,
+        ),
+        (
+            format!("https://notsvc{}.example.net/", mid(0, false)),
+            false,
+        ),
+        (
+            format!("http://host{}.internal.example.evil.com/", last(1, false)),
+            false,
+        ),
+        ("http://8.8.8.8/".to_owned(), false),
+        ("http://172.16.0.1:8080/".to_owned(), false),
+        ("http://[2001:db8::1]:8080/".to_owned(), false),
+    ];
+    // An IPv6 literal in an IPv6 block: a hit where the list has one (n >= 8).
+    set.push(match index_of(n, 2, true, n - 1) {
+        Some(i) => (format!("http://[fd00:{i:x}::5]/"), true),
+        None => ("http://[fd00:ffff::5]/".to_owned(), false),
+    });
+    assert_eq!(set.len(), URLS_PER_ITER);
+    set
+}
+
+fn vars(no_proxy: &str) -> [(&'static str, String); 3] {
+    [
+        ("HTTP_PROXY", HTTP_PROXY.to_owned()),
+        ("HTTPS_PROXY", HTTPS_PROXY.to_owned()),
+        ("NO_PROXY", no_proxy.to_owned()),
+    ]
+}
+
+fn proxyroute_resolver(no_proxy: &str) -> Resolver {
+    let vars = vars(no_proxy);
+    let resolver = Resolver::from_env_with(Dialect::Hyper, proxyroute::env::lookup_in(&vars));
+    assert!(
+        resolver.violations().is_empty(),
+        "{:?}",
+        resolver.violations()
+    );
+    resolver
+}
+
+fn hyper_matcher(no_proxy: &str) -> hyper_util::client::proxy::matcher::Matcher {
+    hyper_util::client::proxy::matcher::Matcher::builder()
+        .http(HTTP_PROXY)
+        .https(HTTPS_PROXY)
+        .no(no_proxy)
+        .build()
+}
+
+fn proxy_watch_config(no_proxy: &str) -> proxy_watch::ProxyConfig {
+    // `from_vars` is proxy-watch's explicit map: the process environment stays untouched.
+    let env = proxy_watch::ProxyEnv::from_vars(vars(no_proxy)).expect("not a CGI environment");
+    assert!(env.rejected().is_empty() && env.bypass().rejected.is_empty());
+    env.to_config()
+}
+
+/// All three implementations, built from one `NO_PROXY` value, with their own
+/// pre-parsed URLs.
+struct Setup {
+    proxyroute: Resolver,
+    targets: Vec<Target>,
+    hyper: hyper_util::client::proxy::matcher::Matcher,
+    uris: Vec<http::Uri>,
+    proxy_watch: proxy_watch::ProxyConfig,
+    urls: Vec<proxy_watch::Url>,
+    texts: Vec<String>,
+}
+
+impl Setup {
+    fn new(n: usize) -> Self {
+        let list = no_proxy(n);
+        let set = urls(n);
+        let texts: Vec<String> = set.iter().map(|(u, _)| u.clone()).collect();
+        let setup = Setup {
+            proxyroute: proxyroute_resolver(&list),
+            targets: texts.iter().map(|u| Target::parse(u).unwrap()).collect(),
+            hyper: hyper_matcher(&list),
+            uris: texts.iter().map(|u| u.parse().unwrap()).collect(),
+            proxy_watch: proxy_watch_config(&list),
+            urls: texts
+                .iter()
+                .map(|u| proxy_watch::Url::parse(u).unwrap())
+                .collect(),
+            texts,
+        };
+        setup.check_agreement(&set);
+        setup
+    }
+
+    /// The three answer alike (direct or the same proxy) on every URL, as the
+    /// URL set says they should: no implementation is timed on a shortcut.
+    fn check_agreement(&self, set: &[(String, bool)]) {
+        for (i, (url, bypass)) in set.iter().enumerate() {
+            let ours = self.proxyroute.resolve(&self.targets[i]);
+            let theirs = self.hyper.intercept(&self.uris[i]);
+            let pw = proxy_watch::resolve(&self.proxy_watch, &self.urls[i]).unwrap();
+            assert_eq!(ours.is_direct(), *bypass, "proxyroute on {url}");
+            assert_eq!(theirs.is_none(), *bypass, "hyper-util on {url}");
+            assert_eq!(pw[0].is_direct(), *bypass, "proxy-watch on {url}");
+            if !bypass {
+                let proxy = ours.proxy().expect("a proxy");
+                let port = theirs.as_ref().unwrap().uri().port_u16();
+                assert_eq!(Some(proxy.port()), port, "hyper-util's proxy for {url}");
+                let endpoint = pw[0].endpoint().expect("a proxy");
+                assert_eq!(
+                    endpoint.authority(),
+                    format!("{}:{}", proxy.host(), proxy.port()),
+                    "proxy-watch's proxy for {url}"
+                );
+            }
+        }
+    }
+}
+
+fn resolve(c: &mut Criterion) {
+    let mut group = c.benchmark_group("resolve");
+    group
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_millis(1500))
+        .sample_size(20)
+        .throughput(Throughput::Elements(URLS_PER_ITER as u64));
+    for n in SIZES {
+        let s = Setup::new(n);
+        group.bench_with_input(BenchmarkId::new("proxyroute", n), &s, |b, s| {
+            b.iter(|| {
+                for t in &s.targets {
+                    black_box(s.proxyroute.resolve(black_box(t)));
+                }
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("hyper-util", n), &s, |b, s| {
+            b.iter(|| {
+                for u in &s.uris {
+                    black_box(s.hyper.intercept(black_box(u)));
+                }
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("proxy-watch", n), &s, |b, s| {
+            b.iter(|| {
+                for u in &s.urls {
+                    let _ = black_box(proxy_watch::resolve(&s.proxy_watch, black_box(u)));
+                }
+            })
+        });
+    }
+    group.finish();
+}
+
+fn resolve_from_str(c: &mut Criterion) {
+    let s = Setup::new(10000);
+    let mut group = c.benchmark_group("resolve_from_str");
+    group
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_millis(1500))
+        .sample_size(20)
+        .throughput(Throughput::Elements(URLS_PER_ITER as u64));
+    group.bench_function("target_parse+resolve", |b| {
+        b.iter(|| {
+            for text in &s.texts {
+                let target = Target::parse(black_box(text)).unwrap();
+                black_box(s.proxyroute.resolve(&target).is_direct());
+            }
+        })
+    });
+    group.bench_function("url_parse+from_url+resolve", |b| {
+        b.iter(|| {
+            for text in &s.texts {
+                let url = url::Url::parse(black_box(text)).unwrap();
+                let target = Target::from_url(&url).unwrap();
+                black_box(s.proxyroute.resolve(&target).is_direct());
+            }
+        })
+    });
+    group.bench_function("url_parse", |b| {
+        b.iter(|| {
+            for text in &s.texts {
+                black_box(url::Url::parse(black_box(text)).unwrap());
+            }
+        })
+    });
+    group.finish();
+}
+
+fn parse_no_proxy(c: &mut Criterion) {
+    let text = no_proxy(10000);
+    let mut group = c.benchmark_group("parse_no_proxy");
+    group
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1))
+        .sample_size(10)
+        .throughput(Throughput::Bytes(text.len() as u64));
+    // curl first: the headline figure. The other dialects read the same text
+    // under their own rules (some skip entries they cannot use).
+    for dialect in Dialect::ALL {
+        group.bench_with_input(
+            BenchmarkId::new(dialect.as_str(), 10000),
+            &text,
+            |b, text| b.iter(|| black_box(BypassList::parse(black_box(text), dialect).compile())),
+        );
+    }
+    group.finish();
+}
+
+fn explain(c: &mut Criterion) {
+    let mut group = c.benchmark_group("explain");
+    group
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1))
+        .sample_size(20)
+        .throughput(Throughput::Elements(URLS_PER_ITER as u64));
+    for n in [4, 10000] {
+        let s = Setup::new(n);
+        group.bench_with_input(BenchmarkId::new("proxyroute", n), &s, |b, s| {
+            b.iter(|| {
+                for t in &s.targets {
+                    black_box(s.proxyroute.explain(black_box(t)));
+                }
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    // Fewer bootstrap resamples than the default 100,000: the analysis of each
+    // benchmark then takes a fraction of a second on two cores.
+    config = Criterion::default().nresamples(20_000).without_plots();
+    targets = resolve, resolve_from_str, parse_no_proxy, explain
+}
+
+/// `criterion_main!`, then the summary table.
+fn main() {
+    let started = SystemTime::now();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    summary::print(started);
+}
+
+/// The medians this run measured, read back from criterion's output.
+mod summary {
+    use super::*;
+
+    /// Where criterion writes: `$CRITERION_HOME`, else `<target dir>/criterion`
+    /// (this executable lives in `<target dir>/<profile>/deps/`).
+    fn criterion_home() -> Option<PathBuf> {
+        if let Some(home) = std::env::var_os("CRITERION_HOME") {
+            return Some(home.into());
+        }
+        if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
+            return Some(PathBuf::from(target).join("criterion"));
+        }
+        let exe = std::env::current_exe().ok()?;
+        Some(exe.parent()?.parent()?.parent()?.join("criterion"))
+    }
+
+    /// The median (ns per iteration) of one benchmark, if this run wrote it.
+    fn median(home: &std::path::Path, id: &str, started: SystemTime) -> Option<f64> {
+        let path = home.join(id).join("new").join("estimates.json");
+        let modified = std::fs::metadata(&path).ok()?.modified().ok()?;
+        if modified < started {
+            return None; // left by an earlier run (or filtered out of this one)
+        }
+        let json = std::fs::read_to_string(path).ok()?;
+        let rest = &json[json.find("\"median\"")?..];
+        let rest = &rest[rest.find("\"point_estimate\":")? + "\"point_estimate\":".len()..];
+        let end = rest.find([',', '}'])?;
+        rest[..end].trim().parse().ok()
+    }
+
+    fn time(ns: f64) -> String {
+        match ns {
+            _ if ns >= 1e6 => format!("{:.2} ms", ns / 1e6),
+            _ if ns >= 1e4 => format!("{:.1} µs", ns / 1e3),
+            _ if ns >= 1e3 => format!("{:.2} µs", ns / 1e3),
+            _ => format!("{ns:.0} ns"),
+        }
+    }
+
+    pub(super) fn print(started: SystemTime) {
+        let Some(home) = criterion_home() else { return };
+        let per_url = |id: &str| median(&home, id, started).map(|m| m / URLS_PER_ITER as f64);
+        let cell = |v: Option<f64>| v.map_or("-".to_owned(), time);
+        let ratio = |a: Option<f64>, b: Option<f64>, digits: usize| match (a, b) {
+            (Some(a), Some(b)) => format!("{:.*}", digits, a / b),
+            _ => "-".to_owned(),
+        };
+        let mut out = String::new();
+        let own4 = per_url("resolve/proxyroute/4");
+        let mut any = false;
+        for n in SIZES {
+            let [ours, hyper, watch] = ["proxyroute", "hyper-util", "proxy-watch"]
+                .map(|f| per_url(&format!("resolve/{f}/{n}")));
+            if ours.is_none() && hyper.is_none() && watch.is_none() {
+                continue;
+            }
+            if !any {
+                out.push_str(&format!(
+                    "\nresolve: median time per URL ({URLS_PER_ITER} URLs per iteration), this run\n\n\
+                     | NO_PROXY entries | proxyroute | hyper-util | proxy-watch \
+                     | hyper-util / proxyroute | proxy-watch / proxyroute \
+                     | proxyroute / its 4-entry time |\n\
+                     |---:|---:|---:|---:|---:|---:|---:|\n"
+                ));
+                any = true;
+            }
+            out.push_str(&format!(
+                "| {n} | {} | {} | {} | {}x | {}x | {} |\n",
+                cell(ours),
+                cell(hyper),
+                cell(watch),
+                ratio(hyper, ours, 1),
+                ratio(watch, ours, 0),
+                ratio(ours, own4, 2),
+            ));
+        }
+        let mut lines = Vec::new();
+        for f in [
+            "target_parse+resolve",
+            "url_parse+from_url+resolve",
+            "url_parse",
+        ] {
+            if let Some(t) = per_url(&format!("resolve_from_str/{f}")) {
+                lines.push(format!("resolve_from_str/{f}: {} per URL", time(t)));
+            }
+        }
+        for d in Dialect::ALL {
+            let id = format!("parse_no_proxy/{}/10000", d.as_str());
+            if let Some(t) = median(&home, &id, started) {
+                lines.push(format!("{id}: {} (parse + compile)", time(t)));
+            }
+        }
+        for n in [4, 10000] {
+            if let Some(t) = per_url(&format!("explain/proxyroute/{n}")) {
+                lines.push(format!("explain/proxyroute/{n}: {} per URL", time(t)));
+            }
+        }
+        if !lines.is_empty() {
+            out.push('\n');
+            out.push_str(&lines.join("\n"));
+            out.push('\n');
+        }
+        if !out.is_empty() {
+            println!("{out}");
+        }
+    }
+}
