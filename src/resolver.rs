@@ -541,6 +541,7 @@ enum Verdict<'a> {
 }
 
 impl<'a> Verdict<'a> {
+    #[inline]
     fn route(&self) -> Route<'a> {
         match *self {
             Verdict::Request(RequestProxy::Proxy(p)) | Verdict::Proxy { proxy: p, .. } => {
@@ -642,6 +643,7 @@ impl Resolver {
         self.decision(target, Some(request))
     }
 
+    #[inline]
     fn verdict<'a>(&'a self, target: &Target, request: Option<&'a RequestProxy>) -> Verdict<'a> {
         if let Some(request) = request {
             return Verdict::Request(request);

@@ -551,9 +551,10 @@ fn fast_parse(text: &str, sep: usize) -> Option<std::result::Result<Target, Erro
         // Only the plain dotted-quad form is read here; every other numeric
         // spelling goes to the URL parser.
         let addr = dotted_quad(name)?;
+        // `dotted_quad` accepts only the canonical spelling: copy it as is.
         return Some(Ok(Target::assemble(
             scheme,
-            addr.to_string().into(),
+            name.into(),
             Some(IpAddr::V4(addr)),
             None,
             port,

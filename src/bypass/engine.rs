@@ -335,7 +335,7 @@ impl BypassMatcher {
         admits: &impl Fn(u32, Option<u16>, bool) -> bool,
         best: &mut Best,
     ) {
-        if target.ip().is_none() && !host.contains('.') {
+        if !self.plain_hostnames.is_empty() && target.ip().is_none() && !host.contains('.') {
             if let Some(&rule) = self
                 .plain_hostnames
                 .iter()
@@ -356,10 +356,6 @@ impl BypassMatcher {
             // suffixes come hashed from the target; IP text is hashed here.
             let longest = self.names.longest();
             let mut probe = |hash: u64, start: usize| {
-                let len = bytes.len() - start;
-                if !self.names.has_length(len) {
-                    return;
-                }
                 let tail = &host[start..];
                 for entry in self.names.table.get(hash, |k| **k == *tail) {
                     let mode_ok = match entry.mode {
@@ -384,7 +380,9 @@ impl BypassMatcher {
                         done = true;
                         break;
                     }
-                    probe(h, start);
+                    if self.names.has_length(bytes.len() - start) {
+                        probe(h, start);
+                    }
                     hash = h;
                     if start == 0 {
                         done = true;
@@ -405,7 +403,9 @@ impl BypassMatcher {
                         break; // longer than any key
                     }
                     hash = combine(hash, label_hash(&bytes[start..end]));
-                    probe(hash, start);
+                    if self.names.has_length(bytes.len() - start) {
+                        probe(hash, start);
+                    }
                     if start == 0 {
                         break;
                     }
@@ -472,14 +472,18 @@ impl BypassMatcher {
         };
         match ip {
             IpAddr::V4(a) => {
-                probe(&self.v4, u128::from(u32::from(a)), 32);
+                if !self.v4.lengths.is_empty() {
+                    probe(&self.v4, u128::from(u32::from(a)), 32);
+                }
                 if !self.v6.lengths.is_empty() {
                     probe(&self.v6, u128::from(a.to_ipv6_mapped()), 128);
                 }
             }
             IpAddr::V6(a) => {
-                probe(&self.v6, u128::from(a), 128);
-                if let Some(v4) = a.to_ipv4_mapped() {
+                if !self.v6.lengths.is_empty() {
+                    probe(&self.v6, u128::from(a), 128);
+                }
+                if let (false, Some(v4)) = (self.v4.lengths.is_empty(), a.to_ipv4_mapped()) {
                     probe(&self.v4, u128::from(u32::from(v4)), 32);
                 }
             }
