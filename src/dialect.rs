@@ -6,7 +6,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::bypass::no_proxy::{Dots, IpSyntax, NameMode, NoProxySpec, PortSyntax, Split, Star};
+use crate::bypass::no_proxy::{
+    Brackets, Dots, Grammar, IpSyntax, NameMode, NoProxySpec, PortSyntax, Split, Star, TrailingDot,
+};
 use crate::bypass::{ImplicitBypass, MatchFlags};
 use crate::error::{Error, ErrorKind, Origin};
 use crate::proxy::{DefaultPort, DefaultScheme, ProxyScheme, ProxySyntax};
@@ -22,7 +24,7 @@ use crate::proxy::{DefaultPort, DefaultScheme, ProxyScheme, ProxySyntax};
 /// | `node` | `<scheme>_proxy`, then `all_proxy`; value without scheme takes the request's | exact host | subdomains | subdomains | yes | no | none |
 /// | `hyper` | `HTTP(S)_PROXY`, then `ALL_PROXY`; upper case first | domain and subdomains | same | never | never | yes | none |
 /// | `dotnet` | `http_proxy` for http/ws, `https_proxy` for the rest, then `all_proxy` | exact host | domain and subdomains | never | never | no | none |
-/// | `chromium` | `all_proxy` first (it wins), then per scheme, then `SOCKS_SERVER` | any host ending so (`*example.com`) | subdomains | subdomains | yes | yes | `localhost`, loopback, link-local |
+/// | `chromium` | `all_proxy` first (it wins), then per scheme, then `SOCKS_SERVER`; every value is an HTTP proxy | any host ending so (`*example.com`) | subdomains | subdomains | yes | yes | `localhost`, loopback, link-local |
 /// | `postman` | `HTTP(S)_PROXY` upper first; https falls back to the http variables | domain and subdomains | same | never | yes | no | none |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
@@ -160,6 +162,16 @@ pub(crate) enum Cgi {
     IgnoreUpperHttp { var: &'static str },
 }
 
+/// What the scheme written in a proxy value means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ValueScheme {
+    /// It says how to talk to the proxy (`socks5://`, `https://`).
+    Kept,
+    /// It is dropped: every value names an HTTP proxy (Chromium's
+    /// `FixupProxyHostScheme`; only `SOCKS_SERVER` is SOCKS).
+    Dropped,
+}
+
 /// Which variables (by base name, before `_proxy`) serve a request scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SchemeVars {
@@ -186,6 +198,7 @@ pub(crate) struct EnvSpec {
     pub(crate) socks_server: bool,
     /// Chromium: `auto_proxy` names a PAC script (empty: auto-detect).
     pub(crate) auto_proxy: bool,
+    pub(crate) value_scheme: ValueScheme,
 }
 
 /// A dialect's whole table.
@@ -205,13 +218,16 @@ use ProxyScheme::{Http, Https, Socks4, Socks4a, Socks5, Socks5h};
 
 const EVERY_SCHEME: u8 = ProxySyntax::accepting(&[Http, Https, Socks4, Socks4a, Socks5, Socks5h]);
 
-const CURL_PORT: &str = "curl compares the whole entry, port included, with the host name, so it never matches";
+const CURL_PORT: &str =
+    "curl compares the whole entry, port included, with the host name, so it never matches";
 
 static CURL: DialectSpec = DialectSpec {
     name: "curl",
     tool: "curl",
     env: EnvSpec {
-        schemes: SchemeVars::Any { websocket_fallback: true },
+        schemes: SchemeVars::Any {
+            websocket_fallback: true,
+        },
         case: Case::LowerFirst,
         upper_http: false,
         empty_proxy: Empty::Unset,
@@ -220,6 +236,7 @@ static CURL: DialectSpec = DialectSpec {
         cgi: Cgi::None,
         socks_server: false,
         auto_proxy: false,
+        value_scheme: ValueScheme::Kept,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -240,8 +257,10 @@ static CURL: DialectSpec = DialectSpec {
         ip: IpSyntax::Parsed {
             cidr: true,
             zero_mask_is_exact: true,
-            brackets: false,
+            brackets: Brackets::Never,
         },
+        trailing_dot: TrailingDot::Stripped,
+        grammar: Grammar::NoProxy,
         flags: MatchFlags::PLAIN,
     },
     no_proxy_applies_to_custom: true,
@@ -257,9 +276,12 @@ static GO: DialectSpec = DialectSpec {
         empty_proxy: Empty::Unset,
         empty_no_proxy: Empty::Unset,
         all: AllProxy::Ignored,
-        cgi: Cgi::RefuseHttp { var: "REQUEST_METHOD" },
+        cgi: Cgi::RefuseHttp {
+            var: "REQUEST_METHOD",
+        },
         socks_server: false,
         auto_proxy: false,
+        value_scheme: ValueScheme::Kept,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -280,9 +302,14 @@ static GO: DialectSpec = DialectSpec {
         ip: IpSyntax::Parsed {
             cidr: true,
             zero_mask_is_exact: false,
-            brackets: true,
+            brackets: Brackets::WithPort,
         },
+        trailing_dot: TrailingDot::Kept,
+        grammar: Grammar::NoProxy,
         flags: MatchFlags {
+            // Domain matchers see IP hosts as text too: `168.1.1` matches
+            // `192.168.1.1` (proxy.go `useProxy` runs them for every host).
+            names_see_ips: true,
             implicit: ImplicitBypass::Loopback,
             ..MatchFlags::PLAIN
         },
@@ -294,16 +321,21 @@ static PYTHON: DialectSpec = DialectSpec {
     name: "python",
     tool: "Python urllib",
     env: EnvSpec {
-        schemes: SchemeVars::Any { websocket_fallback: false },
+        schemes: SchemeVars::Any {
+            websocket_fallback: false,
+        },
         case: Case::LowerFirst,
         upper_http: true,
         // An empty lower-case variable deletes the entry, upper case included.
         empty_proxy: Empty::Shadows,
         empty_no_proxy: Empty::Shadows,
         all: AllProxy::Ignored,
-        cgi: Cgi::IgnoreUpperHttp { var: "REQUEST_METHOD" },
+        cgi: Cgi::IgnoreUpperHttp {
+            var: "REQUEST_METHOD",
+        },
         socks_server: false,
         auto_proxy: false,
+        value_scheme: ValueScheme::Kept,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -322,6 +354,8 @@ static PYTHON: DialectSpec = DialectSpec {
         star_prefix: NameMode::Never("urllib has no wildcards"),
         ports: PortSyntax::HostPort,
         ip: IpSyntax::Text,
+        trailing_dot: TrailingDot::Kept,
+        grammar: Grammar::NoProxy,
         flags: MatchFlags {
             names_see_ips: true,
             bracket_ipv6: true,
@@ -336,7 +370,9 @@ static NODE: DialectSpec = DialectSpec {
     name: "node",
     tool: "npm proxy-from-env",
     env: EnvSpec {
-        schemes: SchemeVars::Any { websocket_fallback: false },
+        schemes: SchemeVars::Any {
+            websocket_fallback: false,
+        },
         case: Case::LowerFirst,
         upper_http: true,
         empty_proxy: Empty::Unset,
@@ -345,6 +381,7 @@ static NODE: DialectSpec = DialectSpec {
         cgi: Cgi::None,
         socks_server: false,
         auto_proxy: false,
+        value_scheme: ValueScheme::Kept,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Request,
@@ -363,6 +400,8 @@ static NODE: DialectSpec = DialectSpec {
         star_prefix: NameMode::HostSuffix,
         ports: PortSyntax::TrailingDigits,
         ip: IpSyntax::Text,
+        trailing_dot: TrailingDot::Kept,
+        grammar: Grammar::NoProxy,
         flags: MatchFlags {
             names_see_ips: true,
             bracket_ipv6: true,
@@ -387,9 +426,12 @@ static HYPER: DialectSpec = DialectSpec {
         empty_proxy: Empty::Shadows,
         empty_no_proxy: Empty::Shadows,
         all: AllProxy::Fallback,
-        cgi: Cgi::DisableAll { var: "REQUEST_METHOD" },
+        cgi: Cgi::DisableAll {
+            var: "REQUEST_METHOD",
+        },
         socks_server: false,
         auto_proxy: false,
+        value_scheme: ValueScheme::Kept,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -407,7 +449,13 @@ static HYPER: DialectSpec = DialectSpec {
         star_dot: NameMode::Never("hyper-util has no wildcards: write .example.com"),
         star_prefix: NameMode::Never("hyper-util has no wildcards"),
         ports: PortSyntax::Never(HYPER_PORT),
-        ip: IpSyntax::ParsedUnwrapBrackets,
+        ip: IpSyntax::Parsed {
+            cidr: true,
+            zero_mask_is_exact: false,
+            brackets: Brackets::Never,
+        },
+        trailing_dot: TrailingDot::Kept,
+        grammar: Grammar::NoProxy,
         flags: MatchFlags::PLAIN,
     },
     no_proxy_applies_to_custom: false,
@@ -427,6 +475,7 @@ static DOTNET: DialectSpec = DialectSpec {
         cgi: Cgi::IgnoreUpperHttp { var: "GATEWAY_INTERFACE" },
         socks_server: false,
         auto_proxy: false,
+        value_scheme: ValueScheme::Kept,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -445,6 +494,8 @@ static DOTNET: DialectSpec = DialectSpec {
         star_prefix: NameMode::Never(".NET has no wildcards"),
         ports: PortSyntax::Never(".NET compares the entry with the host name alone, so an entry with a port never matches"),
         ip: IpSyntax::Text,
+        trailing_dot: TrailingDot::Kept,
+        grammar: Grammar::NoProxy,
         flags: MatchFlags {
             names_see_ips: true,
             bracket_ipv6: true,
@@ -473,6 +524,7 @@ static CHROMIUM: DialectSpec = DialectSpec {
         cgi: Cgi::None,
         socks_server: true,
         auto_proxy: true,
+        value_scheme: ValueScheme::Dropped,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -493,12 +545,13 @@ static CHROMIUM: DialectSpec = DialectSpec {
         ip: IpSyntax::Parsed {
             cidr: true,
             zero_mask_is_exact: false,
-            brackets: true,
+            brackets: Brackets::Always,
         },
-        flags: MatchFlags {
-            implicit: ImplicitBypass::LocalAndLinkLocal,
-            ..MatchFlags::PLAIN
-        },
+        trailing_dot: TrailingDot::Stripped,
+        // The fields above describe the result; the entries are read by
+        // Chromium's own bypass grammar, host names made suffix rules.
+        grammar: Grammar::ChromiumSuffix,
+        flags: crate::bypass::chromium::FLAGS,
     },
     no_proxy_applies_to_custom: false,
 };
@@ -516,12 +569,15 @@ static POSTMAN: DialectSpec = DialectSpec {
         cgi: Cgi::None,
         socks_server: false,
         auto_proxy: false,
+        value_scheme: ValueScheme::Kept,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Refuse,
         default_port: DefaultPort::ByScheme,
-        socks_alias: None,
-        accepted: ProxySyntax::accepting(&[Http, Https]),
+        // lib/socks.js hands socks4/4a/5/5h and socks: values to
+        // socks-proxy-agent, which reads a bare socks: as 5h.
+        socks_alias: Some(Socks5h),
+        accepted: EVERY_SCHEME,
         credentials: true,
     },
     no_proxy: NoProxySpec {
@@ -534,6 +590,8 @@ static POSTMAN: DialectSpec = DialectSpec {
         star_prefix: NameMode::Never("postman-request has no wildcards"),
         ports: PortSyntax::FirstColon,
         ip: IpSyntax::Text,
+        trailing_dot: TrailingDot::Kept,
+        grammar: Grammar::NoProxy,
         flags: MatchFlags {
             names_see_ips: true,
             first_occurrence: true,

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::ffi::{OsStr, OsString};
 
 use crate::bypass::BypassList;
-use crate::dialect::{AllProxy, Case, Cgi, Dialect, Empty, SchemeVars};
+use crate::dialect::{AllProxy, Case, Cgi, Dialect, Empty, SchemeVars, ValueScheme};
 use crate::error::{Error, ErrorKind, Origin, Violation, ViolationKind};
 use crate::proxy::{parse_proxy, Proxy, ProxyScheme};
 use crate::target::{KNOWN_SCHEME_COUNT, SCHEME_HTTP};
@@ -66,7 +66,11 @@ where
             Some(text) => Some(text.to_owned()),
             None => {
                 let shown = value.as_ref().to_string_lossy().into_owned();
-                self.flag_once(name, &shown, ViolationKind::Ignored("the value is not valid UTF-8"));
+                self.flag_once(
+                    name,
+                    &shown,
+                    ViolationKind::Ignored("the value is not valid UTF-8"),
+                );
                 None
             }
         }
@@ -105,8 +109,12 @@ where
 
     fn slot(&mut self, var: String, value: &str, request: Option<ProxyScheme>) -> EnvSlot {
         let spec = self.dialect.spec();
-        let proxy = parse_proxy(value, &spec.proxy, request)
-            .map_err(|e| e.with_origin(Origin::env(&var)));
+        let read = match spec.env.value_scheme {
+            ValueScheme::Kept => value,
+            ValueScheme::Dropped => without_scheme(value),
+        };
+        let proxy =
+            parse_proxy(read, &spec.proxy, request).map_err(|e| e.with_origin(Origin::env(&var)));
         match &proxy {
             Err(e) => {
                 let v = Violation::from_error(e.clone());
@@ -122,6 +130,27 @@ where
             Ok(_) => {}
         }
         EnvSlot { var, proxy }
+    }
+
+    /// Chromium's `SOCKS_SERVER`, its SOCKS scheme already chosen.
+    fn socks_slot(&mut self, value: &str) -> EnvSlot {
+        let var = "SOCKS_SERVER".to_owned();
+        let proxy = parse_proxy(value, &self.dialect.spec().proxy, None)
+            .map_err(|e| e.with_origin(Origin::env(&var)));
+        if let Err(e) = &proxy {
+            if self.flagged.insert(var.clone()) {
+                self.violations.push(Violation::from_error(e.clone()));
+            }
+        }
+        EnvSlot { var, proxy }
+    }
+}
+
+/// The value without any `scheme://` in front (Chromium's `FixupProxyHostScheme`).
+fn without_scheme(value: &str) -> &str {
+    match value.find("://") {
+        Some(i) => &value[i + 3..],
+        None => value,
     }
 }
 
@@ -171,8 +200,16 @@ impl EnvProxies {
 
         if spec.auto_proxy {
             if let Some(url) = r.get("auto_proxy") {
-                let text = if url.is_empty() { "(empty: auto-detect)" } else { url.as_str() };
-                pac = Some(Error::new(ErrorKind::PacNotEvaluated, Origin::env("auto_proxy"), text));
+                let text = if url.is_empty() {
+                    "(empty: auto-detect)"
+                } else {
+                    url.as_str()
+                };
+                pac = Some(Error::new(
+                    ErrorKind::PacNotEvaluated,
+                    Origin::env("auto_proxy"),
+                    text,
+                ));
             }
         }
 
@@ -201,7 +238,12 @@ impl EnvProxies {
                     continue;
                 }
                 let mut found = None;
-                for base in bases(spec.schemes, scheme.copied()) {
+                let bases = bases(spec.schemes, scheme.copied());
+                // ALL_PROXY stands in for the per-scheme variables of the
+                // schemes the tool proxies at all: hyper-util reads it for
+                // http and https only.
+                let served = !matches!(spec.schemes, SchemeVars::Table(_)) || !bases.is_empty();
+                for base in bases {
                     let mut names = r.spellings(base);
                     if base == "http" && no_upper_http {
                         names.retain(|n| n != "HTTP_PROXY");
@@ -211,7 +253,7 @@ impl EnvProxies {
                         break;
                     }
                 }
-                if found.is_none() && spec.all == AllProxy::Fallback {
+                if found.is_none() && spec.all == AllProxy::Fallback && served {
                     found = r.first(&all_names, spec.empty_proxy);
                 }
                 if let Some((var, value)) = found {
@@ -220,11 +262,17 @@ impl EnvProxies {
             }
             if spec.socks_server && slots.iter().all(Option::is_none) {
                 if let Some(value) = r.get("SOCKS_SERVER").filter(|v| !v.is_empty()) {
+                    // Version 5 unless SOCKS_VERSION is 4 or the value says
+                    // socks4://; any other scheme in the value is dropped.
                     let version = r.get("SOCKS_VERSION");
-                    let scheme = if version.as_deref() == Some("4") { "socks4" } else { "socks5" };
-                    let value = if value.contains("://") { value } else { format!("{scheme}://{value}") };
+                    let v4 = version.as_deref() == Some("4")
+                        || value
+                            .get(..9)
+                            .is_some_and(|p| p.eq_ignore_ascii_case("socks4://"));
+                    let scheme = if v4 { "socks4" } else { "socks5" };
+                    let value = format!("{scheme}://{}", without_scheme(&value));
                     for slot in slots.iter_mut() {
-                        *slot = Some(r.slot("SOCKS_SERVER".into(), &value, None));
+                        *slot = Some(r.socks_slot(&value));
                     }
                 }
             }
@@ -343,14 +391,16 @@ pub(crate) fn variables_for(dialect: Dialect, scheme: &str) -> Vec<String> {
     if spec.all == AllProxy::Wins {
         names.extend(spell("all"));
     }
-    for base in bases(spec.schemes, scheme) {
+    let bases = bases(spec.schemes, scheme);
+    let served = !matches!(spec.schemes, SchemeVars::Table(_)) || !bases.is_empty();
+    for base in bases {
         names.extend(
             spell(base)
                 .into_iter()
                 .filter(|n| spec.upper_http || n != "HTTP_PROXY"),
         );
     }
-    if spec.all == AllProxy::Fallback {
+    if spec.all == AllProxy::Fallback && served {
         names.extend(spell("all"));
     }
     names

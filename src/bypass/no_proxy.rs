@@ -6,6 +6,13 @@
 //! is shared; only the table differs. Entries a tool would read but never match
 //! (curl's `host:port`, .NET's `*.example.com`) become [`Violation`]s, so the
 //! explanation can say why an entry "does nothing".
+//!
+//! One tool reads its `no_proxy` with the grammar of its own bypass lists:
+//! Chromium parses the variable as a `ProxyBypassRules` string and then turns
+//! every host-name rule into a suffix rule (`RewriteRulesForSuffixMatching` in
+//! `proxy_config_service_linux.cc`). Its table says so with
+//! [`Grammar::ChromiumSuffix`], and the entries are read by
+//! [`super::chromium`].
 
 use std::net::IpAddr;
 
@@ -13,6 +20,17 @@ use ipnet::IpNet;
 
 use super::{BypassRule, MatchFlags, Pattern};
 use crate::error::{ErrorKind, Origin, Violation, ViolationKind};
+
+/// Which grammar reads the entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Grammar {
+    /// The `NO_PROXY` grammar below, configured by the rest of the table.
+    NoProxy,
+    /// Chromium's bypass-rule grammar (`<local>`, `<-loopback>`, `scheme://`
+    /// prefixes, globs, later entries first), with host-name rules made suffix
+    /// rules: `example.com` is read as `*example.com`.
+    ChromiumSuffix,
+}
 
 /// How entries are separated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +49,7 @@ pub(crate) enum Split {
 /// What `*` means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Star {
-    /// Every host, but only when `*` is the whole value.
+    /// Every host, but only when the whole value is exactly `*` (no blanks).
     WholeValue,
     /// Every host, as the whole value or as one entry among others.
     Item,
@@ -78,13 +96,34 @@ pub(crate) enum IpSyntax {
         cidr: bool,
         /// curl reads a `/0` mask as "the whole address".
         zero_mask_is_exact: bool,
-        /// Brackets around an IPv6 entry: accepted, or the entry never matches.
-        brackets: bool,
+        /// What brackets around an IPv6 entry mean.
+        brackets: Brackets,
     },
-    /// hyper-util: a `[...]` prefix is unwrapped and anything after `]` dropped.
-    ParsedUnwrapBrackets,
     /// Compared as text with the host, like names.
     Text,
+}
+
+/// Brackets around an IPv6 address in an entry (`[::1]`, `[::1]:8080`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Brackets {
+    /// The entry never matches (curl and hyper-util parse the text as an
+    /// address, brackets included, and fail).
+    Never,
+    /// Only with a port (Go splits `[addr]:port`; `[addr]` alone is read as a
+    /// domain name and never matches).
+    WithPort,
+    /// With or without a port.
+    Always,
+}
+
+/// What a trailing dot in an entry means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TrailingDot {
+    /// Ignored, as the host's is (curl).
+    Stripped,
+    /// Kept and compared: the entry matches only a host written with the dot,
+    /// and targets drop theirs, so it never matches.
+    Kept,
 }
 
 /// How leading dots are removed before the dot rule applies.
@@ -112,6 +151,9 @@ pub(crate) struct NoProxySpec {
     pub(crate) star_prefix: NameMode,
     pub(crate) ports: PortSyntax,
     pub(crate) ip: IpSyntax,
+    /// `example.com.`
+    pub(crate) trailing_dot: TrailingDot,
+    pub(crate) grammar: Grammar,
     pub(crate) flags: MatchFlags,
 }
 
@@ -143,18 +185,19 @@ pub(crate) fn parse(
     spec: &NoProxySpec,
     origin: &Origin,
 ) -> (Vec<BypassRule>, Vec<Violation>) {
+    if spec.grammar == Grammar::ChromiumSuffix {
+        return chromium_suffix(text, origin);
+    }
     let mut reader = Reader {
         spec,
         origin,
         rules: Vec::new(),
         violations: Vec::new(),
     };
-    let whole_star = match spec.split {
-        Split::Curl => text == "*",
-        _ => text.trim() == "*",
-    };
-    if whole_star && !matches!(spec.star, Star::Never(_)) {
-        reader.push(Pattern::All, None, text.trim(), 0);
+    // curl, Python and postman-request compare the whole value with "*"; the
+    // tools that read `*` as an entry find it below, blanks trimmed.
+    if spec.star == Star::WholeValue && text == "*" {
+        reader.push(Pattern::All, None, text, 0);
         return (reader.rules, reader.violations);
     }
     for (index, entry) in split(text, spec.split, &mut reader) {
@@ -177,7 +220,9 @@ fn split<'t>(text: &'t str, how: Split, reader: &mut Reader<'_>) -> Vec<(usize, 
             let mut rest = text;
             loop {
                 rest = rest.trim_start_matches(blank);
-                let end = rest.find(|c: char| blank(c) || c == ',').unwrap_or(rest.len());
+                let end = rest
+                    .find(|c: char| blank(c) || c == ',')
+                    .unwrap_or(rest.len());
                 parts.push(&rest[..end]);
                 rest = rest[end..].trim_start_matches(blank);
                 if rest.is_empty() {
@@ -195,7 +240,12 @@ fn split<'t>(text: &'t str, how: Split, reader: &mut Reader<'_>) -> Vec<(usize, 
                     );
                     break;
                 }
-                rest = rest.trim_start_matches(',');
+                // One comma at a time, so that empty entries keep their index.
+                rest = &rest[1..];
+                while let Some(after) = rest.strip_prefix(',') {
+                    parts.push("");
+                    rest = after;
+                }
                 if rest.trim_start_matches(blank).is_empty() {
                     break;
                 }
@@ -232,7 +282,11 @@ fn entry_rule(reader: &mut Reader<'_>, index: usize, raw: &str) {
             return done;
         }
     } else if looks_like_cidr(entry) {
-        return reader.never(index, raw, "this tool has no CIDR support; it compares the entry as text");
+        return reader.never(
+            index,
+            raw,
+            "this tool has no CIDR support; it compares the entry as text",
+        );
     }
     if matches!(spec.ip, IpSyntax::Text) && entry.parse::<std::net::Ipv6Addr>().is_ok() {
         return reader.never(
@@ -245,24 +299,36 @@ fn entry_rule(reader: &mut Reader<'_>, index: usize, raw: &str) {
     let (name, port) = match split_port(entry, spec.ports) {
         Ok(parts) => parts,
         Err(Some(why)) => return reader.never(index, raw, why),
-        Err(None) => return reader.flag(index, raw, ViolationKind::Invalid(ErrorKind::InvalidPort)),
+        Err(None) => {
+            return reader.flag(index, raw, ViolationKind::Invalid(ErrorKind::InvalidPort))
+        }
     };
     let (mode, name) = if let Some(rest) = name.strip_prefix("*.") {
         (spec.star_dot, rest)
     } else if let Some(rest) = name.strip_prefix('*') {
         (spec.star_prefix, rest)
-    } else if name.starts_with('.') {
+    } else if let Some(one) = name.strip_prefix('.') {
         let rest = match spec.dots {
-            Dots::One => &name[1..],
+            Dots::One => one,
             Dots::All => name.trim_start_matches('.'),
         };
         (spec.dot, rest)
     } else {
         (spec.bare, name)
     };
-    // Trailing dots are ignored on both sides (targets drop theirs).
-    let name = match name.strip_suffix('.') {
-        Some(stripped) if !stripped.is_empty() => stripped,
+    if name.is_empty() || name == "." {
+        return reader.never(index, raw, "the entry has no host name");
+    }
+    let name = match (spec.trailing_dot, name.strip_suffix('.')) {
+        (TrailingDot::Stripped, Some(stripped)) if !stripped.is_empty() => stripped,
+        (TrailingDot::Kept, Some(stripped)) if !stripped.is_empty() => {
+            return reader.never(
+                index,
+                raw,
+                "this tool compares the entry, trailing dot included, with the host as \
+                 written, so it only matches a URL whose host ends in a dot: drop the dot",
+            )
+        }
         _ => name,
     };
     if name.is_empty() || name == "." {
@@ -272,11 +338,19 @@ fn entry_rule(reader: &mut Reader<'_>, index: usize, raw: &str) {
         return reader.never(index, raw, "this tool has no wildcards inside entries");
     }
     if name.contains(['/', '?', '#', '@']) {
-        return reader.never(index, raw, "the entry looks like a URL; bypass lists take host names");
+        return reader.never(
+            index,
+            raw,
+            "the entry looks like a URL; bypass lists take host names",
+        );
     }
     let text_ips = matches!(spec.ip, IpSyntax::Text);
     if name.contains([':', '[', ']']) && !text_ips {
-        return reader.never(index, raw, "the entry is neither a host name nor an IP address");
+        return reader.never(
+            index,
+            raw,
+            "the entry is neither a host name nor an IP address",
+        );
     }
     let name = match idna(name) {
         Some(name) => name,
@@ -295,35 +369,6 @@ fn entry_rule(reader: &mut Reader<'_>, index: usize, raw: &str) {
 /// Handles an entry that is an IP address or CIDR block; `None` when it is not.
 fn ip_rule(reader: &mut Reader<'_>, index: usize, raw: &str, entry: &str) -> Option<()> {
     let spec = *reader.spec;
-    if let IpSyntax::ParsedUnwrapBrackets = spec.ip {
-        let inner = match entry.strip_prefix('[') {
-            Some(rest) => {
-                let close = rest.find(']')?;
-                if close + 1 < rest.len() {
-                    reader.flag(
-                        index,
-                        raw,
-                        ViolationKind::Note("hyper-util drops everything after ']', the port included"),
-                    );
-                }
-                &rest[..close]
-            }
-            None => entry,
-        };
-        if let Ok(net) = inner.parse::<IpNet>() {
-            reader.push(Pattern::Net(net.trunc()), None, raw, index);
-            return Some(());
-        }
-        if let Ok(addr) = inner.parse::<IpAddr>() {
-            reader.push(Pattern::Net(IpNet::from(addr)), None, raw, index);
-            return Some(());
-        }
-        if looks_like_cidr(inner) {
-            reader.flag(index, raw, ViolationKind::Invalid(ErrorKind::InvalidCidr));
-            return Some(());
-        }
-        return None;
-    }
     let IpSyntax::Parsed {
         cidr,
         zero_mask_is_exact,
@@ -346,7 +391,9 @@ fn ip_rule(reader: &mut Reader<'_>, index: usize, raw: &str, entry: &str) -> Opt
                 reader.flag(
                     index,
                     raw,
-                    ViolationKind::Note("curl reads a /0 mask as the single address, not every address"),
+                    ViolationKind::Note(
+                        "curl reads a /0 mask as the single address, not every address",
+                    ),
                 );
                 reader.push(Pattern::Net(IpNet::from(addr)), None, raw, index);
             }
@@ -363,15 +410,25 @@ fn ip_rule(reader: &mut Reader<'_>, index: usize, raw: &str, entry: &str) -> Opt
         reader.push(Pattern::Net(IpNet::from(addr)), None, raw, index);
         return Some(());
     }
-    let (host, port) = if entry.starts_with('[') {
-        if !brackets {
-            if entry.trim_start_matches('[').split(']').next()?.parse::<IpAddr>().is_ok() {
+    let (host, port) = if let Some(rest) = entry.strip_prefix('[') {
+        let bracketed_ip = rest.split(']').next()?.parse::<IpAddr>().is_ok();
+        if brackets == Brackets::Never {
+            if bracketed_ip {
                 reader.never(index, raw, "this tool wants IPv6 entries without brackets");
                 return Some(());
             }
             return None;
         }
         match split_port(entry, spec.ports) {
+            Ok((_, None)) if brackets == Brackets::WithPort && bracketed_ip => {
+                reader.never(
+                    index,
+                    raw,
+                    "this tool reads a bracketed address only before a port; alone it is \
+                     taken for a host name: write the address without brackets",
+                );
+                return Some(());
+            }
             Ok((host, port)) => (host.strip_prefix('[')?.strip_suffix(']')?, port),
             Err(Some(why)) => {
                 reader.never(index, raw, why);
@@ -426,7 +483,9 @@ fn split_port(entry: &str, how: PortSyntax) -> Result<(&str, Option<u16>), Optio
         }
         PortSyntax::TrailingDigits => match entry.rsplit_once(':') {
             Some((host, port))
-                if !host.is_empty() && !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) =>
+                if !host.is_empty()
+                    && !port.is_empty()
+                    && port.bytes().all(|b| b.is_ascii_digit()) =>
             {
                 (host, Some(port))
             }
@@ -467,5 +526,80 @@ fn idna(name: &str) -> Option<String> {
     match url::Host::parse(name).ok()? {
         url::Host::Domain(d) => Some(d),
         _ => None,
+    }
+}
+
+/// Chromium's reading of `no_proxy`: its own bypass-rule grammar, then every
+/// host-name rule turned into a suffix rule (`RewriteRulesForSuffixMatching`:
+/// a pattern that does not start with `*` gets one in front). IP-literal rules
+/// stay exact (as addresses, so that the crate's reading of IPv4-mapped IPv6
+/// hosts applies to them as to ranges); ranges, `<local>` and `<-loopback>`
+/// are left as they are.
+fn chromium_suffix(text: &str, origin: &Origin) -> (Vec<BypassRule>, Vec<Violation>) {
+    // One leniency: Chromium drops an IPv6 address written without brackets
+    // (it reads the last `:` as a port); this crate reads it as `[addr]`, as
+    // every other dialect that parses addresses does, and says so.
+    let mut wrapped = String::with_capacity(text.len() + 2);
+    let mut unbracketed = Vec::new();
+    let mut start = 0;
+    for (index, part) in text.split([',', ';']).enumerate() {
+        let end = start + part.len();
+        let entry = part.trim();
+        if entry.parse::<std::net::Ipv6Addr>().is_ok() {
+            wrapped.push('[');
+            wrapped.push_str(entry);
+            wrapped.push(']');
+            unbracketed.push((index, entry));
+        } else {
+            wrapped.push_str(part);
+        }
+        // The separator (one ASCII byte) after this part, if any.
+        wrapped.push_str(text.get(end..end + 1).unwrap_or(""));
+        start = end + 1;
+    }
+    let list = super::chromium::parse(&wrapped, origin.clone());
+    let mut violations = list.violations().to_vec();
+    for (index, entry) in &unbracketed {
+        violations.push(Violation::new(
+            origin.clone(),
+            Some(*index),
+            entry,
+            ViolationKind::Note(
+                "Chromium drops an IPv6 entry without brackets (it reads the last : as a \
+                 port); read here as [addr]: write the brackets",
+            ),
+        ));
+    }
+    let rules = list
+        .rules()
+        .iter()
+        .cloned()
+        .map(|mut rule| {
+            if let Some((_, entry)) = unbracketed.iter().find(|(i, _)| *i == rule.index) {
+                rule.text = (*entry).into();
+            }
+            let pattern = match &rule.pattern {
+                Pattern::Host(host) => match ip_literal(host) {
+                    Some(addr) => Pattern::Net(IpNet::from(addr)),
+                    None => super::syntax::glob_pattern(&format!("*{host}")),
+                },
+                Pattern::Glob(glob) if !glob.starts_with('*') => {
+                    super::syntax::glob_pattern(&format!("*{glob}"))
+                }
+                other => other.clone(),
+            };
+            rule.pattern = pattern;
+            rule
+        })
+        .collect();
+    (rules, violations)
+}
+
+/// The address of an IP-literal rule, as Chromium's reader stores them
+/// (dotted IPv4, bracketed IPv6).
+fn ip_literal(host: &str) -> Option<IpAddr> {
+    match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(v6) => v6.parse::<std::net::Ipv6Addr>().ok().map(IpAddr::V6),
+        None => host.parse::<std::net::Ipv4Addr>().ok().map(IpAddr::V4),
     }
 }
