@@ -688,6 +688,15 @@ impl Resolver {
             let Some(slot) = &env.env.slots[index] else {
                 return Verdict::Unserved;
             };
+            // Go refuses an HTTP proxy in CGI before it looks at NO_PROXY.
+            if let (Some(error), Ok(_)) = (&env.env.cgi_refusal, &slot.proxy) {
+                if target.scheme_index() == Some(SCHEME_HTTP) {
+                    return Verdict::Refused {
+                        layer: Layer::Environment,
+                        error,
+                    };
+                }
+            }
             if let Some(hit) = env.bypass.find(target) {
                 return Verdict::Bypass {
                     layer: Layer::Environment,
@@ -701,16 +710,10 @@ impl Resolver {
                     layer: Layer::Environment,
                     error,
                 },
-                Ok(proxy) => match &env.env.cgi_refusal {
-                    Some(error) if target.scheme_index() == Some(SCHEME_HTTP) => Verdict::Refused {
-                        layer: Layer::Environment,
-                        error,
-                    },
-                    _ => Verdict::Proxy {
-                        layer: Layer::Environment,
-                        proxy,
-                        source: &slot.var,
-                    },
+                Ok(proxy) => Verdict::Proxy {
+                    layer: Layer::Environment,
+                    proxy,
+                    source: &slot.var,
                 },
             };
         }

@@ -275,134 +275,557 @@ const CURL: &[Row] = &[
 // ---------------------------------------------------------------------------
 
 const GO: &[Row] = &[
-    row!("go: HTTP_PROXY serves http URLs", Go,
-        env = [("HTTP_PROXY", "http://upper:2222")], url = "http://example.com/", want = "http://upper:2222"),
-    row!("go: lowercase http_proxy is read when HTTP_PROXY is unset", Go,
-        env = [("http_proxy", "http://lower:1111")], url = "http://example.com/", want = "http://lower:1111"),
-    row!("go: HTTP_PROXY=A and http_proxy=B give A", Go,
-        env = [("HTTP_PROXY", "http://upper:2222"), ("http_proxy", "http://lower:1111")],
-        url = "http://example.com/", want = "http://upper:2222"),
-    row!("go: empty HTTP_PROXY is unset, so http_proxy is used", Go,
+    row!(
+        "go: HTTP_PROXY serves http URLs",
+        Go,
+        env = [("HTTP_PROXY", "http://upper:2222")],
+        url = "http://example.com/",
+        want = "http://upper:2222"
+    ),
+    row!(
+        "go: lowercase http_proxy is read when HTTP_PROXY is unset",
+        Go,
+        env = [("http_proxy", "http://lower:1111")],
+        url = "http://example.com/",
+        want = "http://lower:1111"
+    ),
+    row!(
+        "go: HTTP_PROXY=A and http_proxy=B give A",
+        Go,
+        env = [
+            ("HTTP_PROXY", "http://upper:2222"),
+            ("http_proxy", "http://lower:1111")
+        ],
+        url = "http://example.com/",
+        want = "http://upper:2222"
+    ),
+    row!(
+        "go: empty HTTP_PROXY is unset, so http_proxy is used",
+        Go,
         env = [("HTTP_PROXY", ""), ("http_proxy", "http://lower:1111")],
-        url = "http://example.com/", want = "http://lower:1111"),
-    row!("go: HTTPS_PROXY wins over https_proxy", Go,
-        env = [("HTTPS_PROXY", "http://upper:2222"), ("https_proxy", "http://lower:1111")],
-        url = "https://example.com/", want = "http://upper:2222"),
-    row!("go: http URLs use the HTTP proxy, not the HTTPS one", Go,
-        env = [("HTTP_PROXY", "http.proxy.tld"), ("HTTPS_PROXY", "secure.proxy.tld")],
-        url = "http://insecure.tld/", want = "http://http.proxy.tld:80"),
-    row!("go: https URLs use the HTTPS proxy", Go,
-        env = [("HTTP_PROXY", "http.proxy.tld"), ("HTTPS_PROXY", "secure.proxy.tld")],
-        url = "https://secure.tld/", want = "http://secure.proxy.tld:80"),
-    row!("go: only HTTP_PROXY set, an https URL goes direct", Go,
-        env = [("HTTP_PROXY", "http.proxy.tld")], url = "https://secure.tld/", want = "DIRECT"),
-    row!("go: ftp URLs get no proxy", Go,
-        env = [("HTTP_PROXY", "http.proxy.tld")], url = "ftp://insecure.tld/", want = "DIRECT"),
-    row!("go: ws URLs get no proxy", Go,
-        env = [("HTTP_PROXY", "http.proxy.tld"), ("HTTPS_PROXY", "secure.proxy.tld")],
-        url = "ws://example.com/", want = "DIRECT"),
-    row!("go: ALL_PROXY is not read", Go,
-        env = [("ALL_PROXY", "http://all:3333")], url = "https://example.com/", want = "DIRECT"),
-    row!("go: ALL_PROXY=A and HTTPS_PROXY=B give B", Go,
-        env = [("ALL_PROXY", "http://all:3333"), ("HTTPS_PROXY", "http://upper:2222")],
-        url = "https://example.com/", want = "http://upper:2222"),
+        url = "http://example.com/",
+        want = "http://lower:1111"
+    ),
+    row!(
+        "go: HTTPS_PROXY wins over https_proxy",
+        Go,
+        env = [
+            ("HTTPS_PROXY", "http://upper:2222"),
+            ("https_proxy", "http://lower:1111")
+        ],
+        url = "https://example.com/",
+        want = "http://upper:2222"
+    ),
+    row!(
+        "go: http URLs use the HTTP proxy, not the HTTPS one",
+        Go,
+        env = [
+            ("HTTP_PROXY", "http.proxy.tld"),
+            ("HTTPS_PROXY", "secure.proxy.tld")
+        ],
+        url = "http://insecure.tld/",
+        want = "http://http.proxy.tld:80"
+    ),
+    row!(
+        "go: https URLs use the HTTPS proxy",
+        Go,
+        env = [
+            ("HTTP_PROXY", "http.proxy.tld"),
+            ("HTTPS_PROXY", "secure.proxy.tld")
+        ],
+        url = "https://secure.tld/",
+        want = "http://secure.proxy.tld:80"
+    ),
+    row!(
+        "go: only HTTP_PROXY set, an https URL goes direct",
+        Go,
+        env = [("HTTP_PROXY", "http.proxy.tld")],
+        url = "https://secure.tld/",
+        want = "DIRECT"
+    ),
+    row!(
+        "go: ftp URLs get no proxy",
+        Go,
+        env = [("HTTP_PROXY", "http.proxy.tld")],
+        url = "ftp://insecure.tld/",
+        want = "DIRECT"
+    ),
+    row!(
+        "go: ws URLs get no proxy",
+        Go,
+        env = [
+            ("HTTP_PROXY", "http.proxy.tld"),
+            ("HTTPS_PROXY", "secure.proxy.tld")
+        ],
+        url = "ws://example.com/",
+        want = "DIRECT"
+    ),
+    row!(
+        "go: ALL_PROXY is not read",
+        Go,
+        env = [("ALL_PROXY", "http://all:3333")],
+        url = "https://example.com/",
+        want = "DIRECT"
+    ),
+    row!(
+        "go: ALL_PROXY=A and HTTPS_PROXY=B give B",
+        Go,
+        env = [
+            ("ALL_PROXY", "http://all:3333"),
+            ("HTTPS_PROXY", "http://upper:2222")
+        ],
+        url = "https://example.com/",
+        want = "http://upper:2222"
+    ),
     // CGI (golang.org/s/cgihttpproxy).
-    row!("go: CGI refuses an http URL with HTTP_PROXY", Go,
-        env = [("REQUEST_METHOD", "GET"), ("HTTP_PROXY", "http://10.1.2.3:8080")],
-        url = "http://example.com/", want = "refused"),
-    row!("go: CGI refuses lowercase http_proxy too", Go,
-        env = [("REQUEST_METHOD", "POST"), ("http_proxy", "http://lower:1111")],
-        url = "http://example.com/", want = "refused"),
-    row!("go: CGI still uses the HTTPS proxy for https", Go,
-        env = [("REQUEST_METHOD", "GET"), ("HTTPS_PROXY", "https://secure.proxy.tld")],
-        url = "https://secure.tld/", want = "https://secure.proxy.tld:443"),
-    row!("go: an empty REQUEST_METHOD is not CGI", Go,
+    row!(
+        "go: CGI refuses an http URL with HTTP_PROXY",
+        Go,
+        env = [
+            ("REQUEST_METHOD", "GET"),
+            ("HTTP_PROXY", "http://10.1.2.3:8080")
+        ],
+        url = "http://example.com/",
+        want = "refused"
+    ),
+    row!(
+        "go: CGI refuses lowercase http_proxy too",
+        Go,
+        env = [
+            ("REQUEST_METHOD", "POST"),
+            ("http_proxy", "http://lower:1111")
+        ],
+        url = "http://example.com/",
+        want = "refused"
+    ),
+    row!(
+        "go: CGI still uses the HTTPS proxy for https",
+        Go,
+        env = [
+            ("REQUEST_METHOD", "GET"),
+            ("HTTPS_PROXY", "https://secure.proxy.tld")
+        ],
+        url = "https://secure.tld/",
+        want = "https://secure.proxy.tld:443"
+    ),
+    row!(
+        "go: an empty REQUEST_METHOD is not CGI",
+        Go,
         env = [("REQUEST_METHOD", ""), ("HTTP_PROXY", "http://upper:2222")],
-        url = "http://example.com/", want = "http://upper:2222"),
-    row!("go: CGI without an HTTP proxy is simply direct", Go,
-        env = [("REQUEST_METHOD", "GET"), ("HTTPS_PROXY", "http://upper:2222")],
-        url = "http://example.com/", want = "DIRECT"),
-    row!("go: CGI refusal comes before NO_PROXY", Go,
-        env = [("REQUEST_METHOD", "GET"), ("HTTP_PROXY", "http://upper:2222"), ("NO_PROXY", "example.com")],
-        url = "http://example.com/", want = "refused",
-        gap = "proxyForURL returns the CGI error before useProxy; resolver.rs checks the bypass list first"),
+        url = "http://example.com/",
+        want = "http://upper:2222"
+    ),
+    row!(
+        "go: CGI without an HTTP proxy is simply direct",
+        Go,
+        env = [
+            ("REQUEST_METHOD", "GET"),
+            ("HTTPS_PROXY", "http://upper:2222")
+        ],
+        url = "http://example.com/",
+        want = "DIRECT"
+    ),
+    row!(
+        "go: CGI refusal comes before NO_PROXY",
+        Go,
+        env = [
+            ("REQUEST_METHOD", "GET"),
+            ("HTTP_PROXY", "http://upper:2222"),
+            ("NO_PROXY", "example.com")
+        ],
+        url = "http://example.com/",
+        want = "refused"
+    ),
     // Proxy values (proxy_test.go).
-    row!("go: host:port without scheme is http", Go,
-        env = [("HTTP_PROXY", "127.0.0.1:8080")], url = "http://example.com/", want = "http://127.0.0.1:8080"),
-    row!("go: a host without port is http on port 80", Go,
-        env = [("HTTP_PROXY", "cache.corp.example.com")], url = "http://example.com/", want = "http://cache.corp.example.com:80"),
-    row!("go: a single-label host is a host, not a scheme", Go,
-        env = [("HTTP_PROXY", "localhost")], url = "http://example.com/", want = "http://localhost:80"),
-    row!("go: an https proxy without port uses 443", Go,
-        env = [("HTTP_PROXY", "https://cache.corp.example.com")], url = "http://example.com/", want = "https://cache.corp.example.com:443"),
-    row!("go: socks5 proxy without port uses 1080", Go,
-        env = [("HTTP_PROXY", "socks5://127.0.0.1")], url = "http://example.com/", want = "socks5://127.0.0.1:1080"),
-    row!("go: credentials in the value are kept", Go,
-        env = [("HTTPS_PROXY", "http://bob:pw%3Ax@proxy:3128")], url = "https://example.com/",
-        want = "http://bob:***@proxy:3128", password = "pw:x"),
+    row!(
+        "go: host:port without scheme is http",
+        Go,
+        env = [("HTTP_PROXY", "127.0.0.1:8080")],
+        url = "http://example.com/",
+        want = "http://127.0.0.1:8080"
+    ),
+    row!(
+        "go: a host without port is http on port 80",
+        Go,
+        env = [("HTTP_PROXY", "cache.corp.example.com")],
+        url = "http://example.com/",
+        want = "http://cache.corp.example.com:80"
+    ),
+    row!(
+        "go: a single-label host is a host, not a scheme",
+        Go,
+        env = [("HTTP_PROXY", "localhost")],
+        url = "http://example.com/",
+        want = "http://localhost:80"
+    ),
+    row!(
+        "go: an https proxy without port uses 443",
+        Go,
+        env = [("HTTP_PROXY", "https://cache.corp.example.com")],
+        url = "http://example.com/",
+        want = "https://cache.corp.example.com:443"
+    ),
+    row!(
+        "go: socks5 proxy without port uses 1080",
+        Go,
+        env = [("HTTP_PROXY", "socks5://127.0.0.1")],
+        url = "http://example.com/",
+        want = "socks5://127.0.0.1:1080"
+    ),
+    row!(
+        "go: credentials in the value are kept",
+        Go,
+        env = [("HTTPS_PROXY", "http://bob:pw%3Ax@proxy:3128")],
+        url = "https://example.com/",
+        want = "http://bob:***@proxy:3128",
+        password = "pw:x"
+    ),
     // Implicit bypass: localhost and every loopback address.
-    row!("go: localhost is never proxied", Go,
-        env = [("HTTPS_PROXY", "http://upper:2222")], url = "https://localhost/", want = "DIRECT"),
-    row!("go: 127.0.0.2 is never proxied", Go,
-        env = [("HTTP_PROXY", "http://upper:2222")], url = "http://127.0.0.2:8080/", want = "DIRECT"),
-    row!("go: [::1] is never proxied", Go,
-        env = [("HTTP_PROXY", "http://upper:2222")], url = "http://[::1]/", want = "DIRECT"),
-    row!("go: [::2] is not loopback and is proxied", Go,
-        env = [("HTTP_PROXY", "http://upper:2222")], url = "http://[::2]/", want = "http://upper:2222"),
-    row!("go: local.localhost is not implicit", Go,
-        env = [("HTTP_PROXY", "http://upper:2222")], url = "http://local.localhost/", want = "http://upper:2222"),
-    row!("go: localhost.net is not implicit", Go,
-        env = [("HTTP_PROXY", "http://upper:2222")], url = "http://localhost.net/", want = "http://upper:2222"),
+    row!(
+        "go: localhost is never proxied",
+        Go,
+        env = [("HTTPS_PROXY", "http://upper:2222")],
+        url = "https://localhost/",
+        want = "DIRECT"
+    ),
+    row!(
+        "go: 127.0.0.2 is never proxied",
+        Go,
+        env = [("HTTP_PROXY", "http://upper:2222")],
+        url = "http://127.0.0.2:8080/",
+        want = "DIRECT"
+    ),
+    row!(
+        "go: [::1] is never proxied",
+        Go,
+        env = [("HTTP_PROXY", "http://upper:2222")],
+        url = "http://[::1]/",
+        want = "DIRECT"
+    ),
+    row!(
+        "go: [::2] is not loopback and is proxied",
+        Go,
+        env = [("HTTP_PROXY", "http://upper:2222")],
+        url = "http://[::2]/",
+        want = "http://upper:2222"
+    ),
+    row!(
+        "go: local.localhost is not implicit",
+        Go,
+        env = [("HTTP_PROXY", "http://upper:2222")],
+        url = "http://local.localhost/",
+        want = "http://upper:2222"
+    ),
+    row!(
+        "go: localhost.net is not implicit",
+        Go,
+        env = [("HTTP_PROXY", "http://upper:2222")],
+        url = "http://localhost.net/",
+        want = "http://upper:2222"
+    ),
     // NO_PROXY variables.
-    row!("go: NO_PROXY wins over no_proxy", Go,
-        env = [("HTTPS_PROXY", "http://p:1"), ("NO_PROXY", "example.com"), ("no_proxy", "other.org")],
-        url = "https://example.com/", want = "DIRECT"),
-    row!("go: empty NO_PROXY is unset, so no_proxy is used", Go,
-        env = [("HTTPS_PROXY", "http://p:1"), ("NO_PROXY", ""), ("no_proxy", "example.com")],
-        url = "https://example.com/", want = "DIRECT"),
+    row!(
+        "go: NO_PROXY wins over no_proxy",
+        Go,
+        env = [
+            ("HTTPS_PROXY", "http://p:1"),
+            ("NO_PROXY", "example.com"),
+            ("no_proxy", "other.org")
+        ],
+        url = "https://example.com/",
+        want = "DIRECT"
+    ),
+    row!(
+        "go: empty NO_PROXY is unset, so no_proxy is used",
+        Go,
+        env = [
+            ("HTTPS_PROXY", "http://p:1"),
+            ("NO_PROXY", ""),
+            ("no_proxy", "example.com")
+        ],
+        url = "https://example.com/",
+        want = "DIRECT"
+    ),
     // NO_PROXY semantics (proxy_test.go UseProxyTests and anchors 3.2).
-    np!("go: a bare name matches itself", Go, "example.com", "http://example.com/", bypass),
-    np!("go: a bare name matches subdomains", Go, "example.com", "http://foo.example.com/", bypass),
-    np!("go: a leading dot does not match the domain itself", Go, ".example.com", "http://example.com/", proxy),
-    np!("go: a leading dot matches subdomains", Go, "foobar.com, .barbaz.net", "http://www.barbaz.net/", bypass),
-    np!("go: a name is not a suffix of a longer label", Go, "ample.com", "http://example.com/", proxy),
-    np!("go: foobar.com does not match foofoobar.com", Go, "foobar.com, .barbaz.net", "http://foofoobar.com/", proxy),
-    np!("go: an unrelated leading-dot entry does not match", Go, ".foo.com", "http://example.com/", proxy),
-    np!("go: *.domain matches subdomains", Go, "*.wildcard.io", "http://nested.wildcard.io/", bypass),
-    np!("go: *.domain does not match the domain itself", Go, "*.wildcard.io", "http://wildcard.io/", proxy),
-    np!("go: *.domain does not match a longer label", Go, "*.wildcard.io", "http://awildcard.io/", proxy),
-    np!("go: * bypasses host names", Go, "*", "https://example.com/", bypass),
-    np!("go: * bypasses IP literals too", Go, "*", "http://10.1.2.3/", bypass),
-    np!("go: * among other entries still bypasses everything", Go, "foo.org,*", "https://example.com/", bypass),
-    np!("go: an exact IPv4 entry", Go, "192.168.1.1", "http://192.168.1.1/", bypass),
-    np!("go: an IPv4 entry with another port does not match", Go, "192.168.1.2:81", "http://192.168.1.2/", proxy),
-    np!("go: an IPv4 entry with the request's port matches", Go, "192.168.1.3:80", "http://192.168.1.3/", bypass),
-    np!("go: an IPv4 CIDR matches inside it", Go, "10.0.0.0/30", "http://10.0.0.2/", bypass),
-    np!("go: an IPv4 CIDR does not match outside it", Go, "10.0.0.0/30", "http://10.0.0.4/", proxy),
-    np!("go: an unbracketed IPv6 entry", Go, "2001:db8::52:0:1", "http://[2001:db8::52:0:1]/", bypass),
-    np!("go: a bracketed IPv6 entry with another port", Go, "[2001:db8::52:0:2]:443", "http://[2001:db8::52:0:2]/", proxy),
-    np!("go: a bracketed IPv6 entry with the request's port", Go, "[2001:db8::52:0:3]:80", "http://[2001:db8::52:0:3]/", bypass),
-    np!("go: a bracketed IPv6 entry without port never matches", Go, "[2001:db8::52:0:4]", "http://[2001:db8::52:0:4]/", proxy),
-    np!("go: an IPv6 CIDR", Go, "2002:db8:a::45/64", "http://[2002:db8:a::123]/", bypass),
-    np!("go: a link-local address not listed is proxied", Go, "2002:db8:a::45/64", "http://[fe80::424b:c8be:1643:a1b6]/", proxy),
-    np!("go: a name with the request's port", Go, "example.com:8080", "http://example.com:8080/", bypass),
-    np!("go: a name with another port", Go, "example.com:8080", "http://example.com/", proxy),
-    np!("go: a name with the default https port", Go, "example.com:443", "https://example.com/", bypass),
-    np!("go: a malformed entry does not stop the list", Go, ":1", "http://example.com/", proxy),
-    np!("go: a name entry matches an IPv4 host as text", Go, "168.1.1", "http://192.168.1.1/", bypass),
-    np!("go: matching ignores case", Go, "EXAMPLE.com", "https://www.example.COM/", bypass),
-    np!("go: blanks around entries are trimmed", Go, "  a.org ,  example.com  ", "https://example.com/", bypass),
-    np!("go: a blank does not separate entries", Go, "a.org example.com", "https://example.com/", proxy),
-    np!("go: a trailing dot in the entry does not match the dotless host", Go, "example.com.", "https://example.com/", proxy),
-    np!("go: a Unicode entry matches the Unicode host", Go, ".示例.com", "http://www.示例.com/", bypass),
-    np!("go: a punycode entry matches the Unicode host", Go, "xn--fsq092h.com", "http://www.示例.com/", bypass),
-    np!("go: a Unicode entry matches the punycode host", Go, "示例.com", "http://www.xn--fsq092h.com/", bypass),
-    np!("go: a host with a zone id is not matched by a name", Go, "example.com", "http://[1000::%25.example.com]:123/", proxy),
-    viol!("go: *x and a host:port with an empty host are reported", Go, "*example.com,:1,ok.org", 2),
-    row!("go: https_proxy=proxy:3128 is plain HTTP to the proxy", Go,
-        env = [("https_proxy", "proxy:3128")], url = "https://example.com/", want = "http://proxy:3128"),
-    row!("go: an unknown proxy scheme is refused, not guessed", Go,
-        env = [("HTTP_PROXY", "foo://host")], url = "http://example.com/", want = "refused"),
+    np!(
+        "go: a bare name matches itself",
+        Go,
+        "example.com",
+        "http://example.com/",
+        bypass
+    ),
+    np!(
+        "go: a bare name matches subdomains",
+        Go,
+        "example.com",
+        "http://foo.example.com/",
+        bypass
+    ),
+    np!(
+        "go: a leading dot does not match the domain itself",
+        Go,
+        ".example.com",
+        "http://example.com/",
+        proxy
+    ),
+    np!(
+        "go: a leading dot matches subdomains",
+        Go,
+        "foobar.com, .barbaz.net",
+        "http://www.barbaz.net/",
+        bypass
+    ),
+    np!(
+        "go: a name is not a suffix of a longer label",
+        Go,
+        "ample.com",
+        "http://example.com/",
+        proxy
+    ),
+    np!(
+        "go: foobar.com does not match foofoobar.com",
+        Go,
+        "foobar.com, .barbaz.net",
+        "http://foofoobar.com/",
+        proxy
+    ),
+    np!(
+        "go: an unrelated leading-dot entry does not match",
+        Go,
+        ".foo.com",
+        "http://example.com/",
+        proxy
+    ),
+    np!(
+        "go: *.domain matches subdomains",
+        Go,
+        "*.wildcard.io",
+        "http://nested.wildcard.io/",
+        bypass
+    ),
+    np!(
+        "go: *.domain does not match the domain itself",
+        Go,
+        "*.wildcard.io",
+        "http://wildcard.io/",
+        proxy
+    ),
+    np!(
+        "go: *.domain does not match a longer label",
+        Go,
+        "*.wildcard.io",
+        "http://awildcard.io/",
+        proxy
+    ),
+    np!(
+        "go: * bypasses host names",
+        Go,
+        "*",
+        "https://example.com/",
+        bypass
+    ),
+    np!(
+        "go: * bypasses IP literals too",
+        Go,
+        "*",
+        "http://10.1.2.3/",
+        bypass
+    ),
+    np!(
+        "go: * among other entries still bypasses everything",
+        Go,
+        "foo.org,*",
+        "https://example.com/",
+        bypass
+    ),
+    np!(
+        "go: an exact IPv4 entry",
+        Go,
+        "192.168.1.1",
+        "http://192.168.1.1/",
+        bypass
+    ),
+    np!(
+        "go: an IPv4 entry with another port does not match",
+        Go,
+        "192.168.1.2:81",
+        "http://192.168.1.2/",
+        proxy
+    ),
+    np!(
+        "go: an IPv4 entry with the request's port matches",
+        Go,
+        "192.168.1.3:80",
+        "http://192.168.1.3/",
+        bypass
+    ),
+    np!(
+        "go: an IPv4 CIDR matches inside it",
+        Go,
+        "10.0.0.0/30",
+        "http://10.0.0.2/",
+        bypass
+    ),
+    np!(
+        "go: an IPv4 CIDR does not match outside it",
+        Go,
+        "10.0.0.0/30",
+        "http://10.0.0.4/",
+        proxy
+    ),
+    np!(
+        "go: an unbracketed IPv6 entry",
+        Go,
+        "2001:db8::52:0:1",
+        "http://[2001:db8::52:0:1]/",
+        bypass
+    ),
+    np!(
+        "go: a bracketed IPv6 entry with another port",
+        Go,
+        "[2001:db8::52:0:2]:443",
+        "http://[2001:db8::52:0:2]/",
+        proxy
+    ),
+    np!(
+        "go: a bracketed IPv6 entry with the request's port",
+        Go,
+        "[2001:db8::52:0:3]:80",
+        "http://[2001:db8::52:0:3]/",
+        bypass
+    ),
+    np!(
+        "go: a bracketed IPv6 entry without port never matches",
+        Go,
+        "[2001:db8::52:0:4]",
+        "http://[2001:db8::52:0:4]/",
+        proxy
+    ),
+    np!(
+        "go: an IPv6 CIDR",
+        Go,
+        "2002:db8:a::45/64",
+        "http://[2002:db8:a::123]/",
+        bypass
+    ),
+    np!(
+        "go: a link-local address not listed is proxied",
+        Go,
+        "2002:db8:a::45/64",
+        "http://[fe80::424b:c8be:1643:a1b6]/",
+        proxy
+    ),
+    np!(
+        "go: a name with the request's port",
+        Go,
+        "example.com:8080",
+        "http://example.com:8080/",
+        bypass
+    ),
+    np!(
+        "go: a name with another port",
+        Go,
+        "example.com:8080",
+        "http://example.com/",
+        proxy
+    ),
+    np!(
+        "go: a name with the default https port",
+        Go,
+        "example.com:443",
+        "https://example.com/",
+        bypass
+    ),
+    np!(
+        "go: a malformed entry does not stop the list",
+        Go,
+        ":1",
+        "http://example.com/",
+        proxy
+    ),
+    np!(
+        "go: a name entry matches an IPv4 host as text",
+        Go,
+        "168.1.1",
+        "http://192.168.1.1/",
+        bypass
+    ),
+    np!(
+        "go: matching ignores case",
+        Go,
+        "EXAMPLE.com",
+        "https://www.example.COM/",
+        bypass
+    ),
+    np!(
+        "go: blanks around entries are trimmed",
+        Go,
+        "  a.org ,  example.com  ",
+        "https://example.com/",
+        bypass
+    ),
+    np!(
+        "go: a blank does not separate entries",
+        Go,
+        "a.org example.com",
+        "https://example.com/",
+        proxy
+    ),
+    np!(
+        "go: a trailing dot in the entry does not match the dotless host",
+        Go,
+        "example.com.",
+        "https://example.com/",
+        proxy
+    ),
+    np!(
+        "go: a Unicode entry matches the Unicode host",
+        Go,
+        ".示例.com",
+        "http://www.示例.com/",
+        bypass
+    ),
+    np!(
+        "go: a punycode entry matches the Unicode host",
+        Go,
+        "xn--fsq092h.com",
+        "http://www.示例.com/",
+        bypass
+    ),
+    np!(
+        "go: a Unicode entry matches the punycode host",
+        Go,
+        "示例.com",
+        "http://www.xn--fsq092h.com/",
+        bypass
+    ),
+    np!(
+        "go: a host with a zone id is not matched by a name",
+        Go,
+        "example.com",
+        "http://[1000::%25.example.com]:123/",
+        proxy
+    ),
+    viol!(
+        "go: *x and a host:port with an empty host are reported",
+        Go,
+        "*example.com,:1,ok.org",
+        2
+    ),
+    row!(
+        "go: https_proxy=proxy:3128 is plain HTTP to the proxy",
+        Go,
+        env = [("https_proxy", "proxy:3128")],
+        url = "https://example.com/",
+        want = "http://proxy:3128"
+    ),
+    row!(
+        "go: an unknown proxy scheme is refused, not guessed",
+        Go,
+        env = [("HTTP_PROXY", "foo://host")],
+        url = "http://example.com/",
+        want = "refused"
+    ),
 ];
 
 // ---------------------------------------------------------------------------
