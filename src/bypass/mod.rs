@@ -1,6 +1,6 @@
 //! Bypass lists: which hosts skip the proxy.
 //!
-//! A list is parsed once under a [`Dialect`](crate::Dialect)'s rules into plain
+//! A list is parsed once under a [`Dialect`]'s rules into plain
 //! [`BypassRule`]s (see [`no_proxy`] for each dialect's reading), then compiled into
 //! a [`BypassMatcher`] whose queries do not scan the list and do not allocate
 //! (see [`engine`]). [`BypassList::find_linear`] is the slow, obviously-correct

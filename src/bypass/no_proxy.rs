@@ -1,6 +1,6 @@
 //! Reading `NO_PROXY`-style text as each tool does.
 //!
-//! Every dialect is a [`NoProxySpec`]: how entries are separated, what `*`, a
+//! Every dialect is a `NoProxySpec`: how entries are separated, what `*`, a
 //! bare name, a leading `.` and a leading `*.` mean, whether ports, IP addresses
 //! and CIDR blocks are understood, and how hosts are compared. The parser below
 //! is shared; only the table differs. Entries a tool would read but never match
@@ -11,8 +11,8 @@
 //! Chromium parses the variable as a `ProxyBypassRules` string and then turns
 //! every host-name rule into a suffix rule (`RewriteRulesForSuffixMatching` in
 //! `proxy_config_service_linux.cc`). Its table says so with
-//! [`Grammar::ChromiumSuffix`], and the entries are read by
-//! [`super::chromium`].
+//! `Grammar::ChromiumSuffix`, and the entries are read by the Chromium
+//! bypass syntax's reader.
 
 use std::net::IpAddr;
 
