@@ -1,28 +1,11 @@
 //! The troubleshooting CLI (`examples/resolve.rs`), run as a user would run it:
 //! a child process with a controlled environment.
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
-fn resolve_bin() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>/deps");
-    let bin = profile_dir
-        .join("examples")
-        .join(format!("resolve{}", std::env::consts::EXE_SUFFIX));
-    if !bin.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--example", "resolve"])
-            .status()
-            .expect("run cargo build --example resolve");
-        assert!(status.success(), "building the example failed");
-    }
-    bin
-}
+#[path = "support/cli.rs"]
+mod cli_support;
+use cli_support::resolve_bin;
 
 struct Run {
     status: i32,

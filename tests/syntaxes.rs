@@ -11,7 +11,6 @@
 //! `_proxy_bypass_macosx_sysconf`; postman-collection `UrlMatchPattern`
 //! (research/postman.md section 3). The hosts are our own.
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use proptest::prelude::*;
@@ -896,25 +895,9 @@ fn proxy_rules_in_a_resolver() {
 
 // ===== the CLI =====
 
-fn resolve_bin() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>/deps");
-    let bin = profile_dir
-        .join("examples")
-        .join(format!("resolve{}", std::env::consts::EXE_SUFFIX));
-    if !bin.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--example", "resolve"])
-            .status()
-            .expect("run cargo build --example resolve");
-        assert!(status.success(), "building the example failed");
-    }
-    bin
-}
+#[path = "support/cli.rs"]
+mod cli_support;
+use cli_support::resolve_bin;
 
 fn cli(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(resolve_bin())
