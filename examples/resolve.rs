@@ -13,6 +13,7 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
+use proxyroute::postman::ProxyConfigList;
 use proxyroute::{
     curl_command, BypassList, BypassSyntax, Decision, Dialect, HopBuf, Origin, Proxy, ProxyRules,
     Resolver, ShowCredentials, Target, ViolationKind,
@@ -41,12 +42,15 @@ options:
                          default), chromium, windows, macos, gnome, kde, postman
   --reverse-bypass       the --bypass list names the hosts that DO use the proxy
                          (KDE's ReversedException, Chromium's reverse bypass)
+  --postman-config FILE  a JSON array of Postman ProxyConfig definitions, tried
+                         in order before the other proxies (first match wins);
+                         the dialect defaults to postman
   --json                 one JSON object per URL, one per line
   --curl                 print the equivalent curl command line
   --show-credentials     show passwords in routes and curl commands
   -h, --help             this text
 
-not supported yet (exit 2): --postman-config, --system, --pac
+not supported yet (exit 2): --system, --pac
 ";
 
 #[derive(Default)]
@@ -60,6 +64,8 @@ struct Options {
     bypass_syntax: BypassSyntax,
     reverse_bypass: bool,
     proxy_rules: Option<String>,
+    postman_config: Option<String>,
+    dialect_given: bool,
     json: bool,
     curl: bool,
     show_credentials: bool,
@@ -91,6 +97,7 @@ fn parse_args(args: Vec<String>) -> Result<Parsed, String> {
             "-h" | "--help" => return Ok(Parsed::Help),
             "--dialect" => {
                 let name = value("--dialect")?;
+                opts.dialect_given = true;
                 opts.dialect = name.parse().map_err(|_| {
                     format!(
                         "--dialect {name:?}: unknown dialect (expected curl, go, python, node, hyper, \
@@ -114,9 +121,8 @@ fn parse_args(args: Vec<String>) -> Result<Parsed, String> {
             }
             "--proxy-rules" => opts.proxy_rules = Some(value("--proxy-rules")?),
             "--reverse-bypass" => opts.reverse_bypass = true,
-            "--postman-config" | "--pac" => {
-                return Err(format!("{flag}: not supported yet"));
-            }
+            "--postman-config" => opts.postman_config = Some(value("--postman-config")?),
+            "--pac" => return Err(format!("{flag}: not supported yet")),
             "--system" => return Err(format!("{flag}: not supported yet")),
             "--json" => opts.json = true,
             "--curl" => opts.curl = true,
@@ -130,6 +136,9 @@ fn parse_args(args: Vec<String>) -> Result<Parsed, String> {
     }
     if opts.urls.is_empty() {
         return Err("no URL given".to_owned());
+    }
+    if opts.postman_config.is_some() && !opts.dialect_given {
+        opts.dialect = Dialect::Postman;
     }
     if opts.reverse_bypass && opts.bypass.is_none() {
         return Err(
@@ -147,6 +156,13 @@ fn build(opts: &Options) -> Result<Resolver, String> {
     let mut builder = Resolver::builder().dialect(opts.dialect);
     if !opts.no_env {
         builder = builder.env();
+    }
+    if let Some(file) = &opts.postman_config {
+        let flag = format!("--postman-config {file}");
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{flag}: {e}"))?;
+        let list =
+            ProxyConfigList::from_json(&text, Origin::setting(flag)).map_err(|e| e.to_string())?;
+        builder = builder.postman_configs(list);
     }
     if let Some(rules) = &opts.proxy_rules {
         let rules = ProxyRules::parse(rules)

@@ -91,6 +91,9 @@ pub enum ErrorKind {
     /// A value the dialect reads but deliberately ignores.
     #[error("ignored: {0}")]
     Ignored(&'static str),
+    /// A configuration file that is not JSON, or not the JSON expected.
+    #[error("invalid JSON: {0}")]
+    InvalidJson(String),
     /// A value names an option that this build does not support.
     #[error("not supported: {0}")]
     Unsupported(&'static str),
@@ -171,6 +174,10 @@ impl fmt::Display for Error {
         write!(f, "{}", self.origin)?;
         if let Some(i) = self.index {
             write!(f, " entry {i}")?;
+        }
+        if self.input.is_empty() && matches!(self.kind, ErrorKind::InvalidJson(_)) {
+            // A file's syntax error names its line and column instead.
+            return write!(f, ": {}", self.kind);
         }
         write!(f, " {:?}: {}", self.input, self.kind)
     }

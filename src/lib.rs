@@ -88,6 +88,8 @@ mod decision;
 mod dialect;
 pub mod env;
 mod error;
+mod json;
+pub mod postman;
 mod proxy;
 mod proxy_rules;
 pub mod resolver;

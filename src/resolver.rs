@@ -20,6 +20,7 @@ use crate::decision::{Decision, HopBuf, Layer, MatchedRule};
 use crate::dialect::Dialect;
 use crate::env::EnvProxies;
 use crate::error::{Error, Origin, Result, Violation};
+use crate::postman::ProxyConfigList;
 use crate::proxy::{Credentials, Proxy};
 use crate::proxy_rules::ProxyRules;
 use crate::route::Route;
@@ -138,6 +139,7 @@ pub struct ResolverBuilder {
     labels: Vec<(Option<String>, String)>,
     /// Violations of configuration read leniently (proxy rules).
     violations: Vec<Violation>,
+    postman: Option<ProxyConfigList>,
 }
 
 impl fmt::Debug for ResolverBuilder {
@@ -155,6 +157,7 @@ impl fmt::Debug for ResolverBuilder {
             .field("proxy_schemes", &self.proxy_schemes)
             .field("bypass", &self.bypass)
             .field("credentials", &self.credentials)
+            .field("postman", &self.postman)
             .field("error", &self.error)
             .finish()
     }
@@ -173,6 +176,7 @@ impl ResolverBuilder {
             error: None,
             labels: Vec::new(),
             violations: Vec::new(),
+            postman: None,
         }
     }
 
@@ -362,6 +366,15 @@ impl ResolverBuilder {
         self
     }
 
+    /// Postman's custom proxy list, tried before the other custom proxies: the
+    /// first enabled config that applies to a URL gives its proxy; when none
+    /// applies the request goes on to the next layer (Postman's order: custom,
+    /// system, environment, direct). See [`postman`](crate::postman).
+    pub fn postman_configs(mut self, configs: ProxyConfigList) -> Self {
+        self.postman = Some(configs);
+        self
+    }
+
     /// Compiles the configuration.
     ///
     /// # Errors
@@ -391,6 +404,9 @@ impl ResolverBuilder {
             }
         });
         let mut violations = self.violations;
+        if let Some(list) = &self.postman {
+            violations.extend(list.violations().iter().cloned());
+        }
         let custom = CustomLayer::new(
             self.all,
             self.per_scheme,
@@ -410,6 +426,7 @@ impl ResolverBuilder {
         }
         Ok(Resolver {
             dialect,
+            postman: self.postman,
             custom,
             env,
             violations,
@@ -577,6 +594,7 @@ impl<'a> Verdict<'a> {
 #[derive(Debug, Clone)]
 pub struct Resolver {
     dialect: Dialect,
+    postman: Option<ProxyConfigList>,
     custom: Option<CustomLayer>,
     env: Option<EnvLayer>,
     violations: Vec<Violation>,
@@ -647,6 +665,21 @@ impl Resolver {
     fn verdict<'a>(&'a self, target: &Target, request: Option<&'a RequestProxy>) -> Verdict<'a> {
         if let Some(request) = request {
             return Verdict::Request(request);
+        }
+        if let Some(list) = &self.postman {
+            if let Some((_, config)) = list.resolve(target) {
+                return match config.proxy() {
+                    Ok(proxy) => Verdict::Proxy {
+                        layer: Layer::Custom,
+                        proxy,
+                        source: &config.source,
+                    },
+                    Err(error) => Verdict::Refused {
+                        layer: Layer::Custom,
+                        error,
+                    },
+                };
+            }
         }
         if let Some(custom) = &self.custom {
             if let Some(i) = custom.slot(target) {
@@ -740,8 +773,23 @@ impl Resolver {
             ),
             Verdict::Proxy { layer, proxy, source } => {
                 let source = qualified(layer, source);
-                let reason = match layer {
-                    Layer::Custom => format!(
+                let postman = self
+                    .postman
+                    .as_ref()
+                    .and_then(|list| list.resolve(target))
+                    .filter(|(_, c)| c.source == source);
+                let reason = match (layer, postman) {
+                    (Layer::Custom, Some((i, config))) => format!(
+                        "Postman config {i} is the first enabled config that applies to {scheme} \
+                         URLs on {host} (match {:?}), so the request goes through {proxy}{}",
+                        config.match_pattern(),
+                        if config.tunnels(target) {
+                            " in a CONNECT tunnel"
+                        } else {
+                            " as a forward proxy (tunnel is off for http)"
+                        }
+                    ),
+                    (Layer::Custom, None) => format!(
                         "{scheme} requests use the configured proxy {proxy}; no bypass entry matches {host}"
                     ),
                     _ => format!(
@@ -759,6 +807,26 @@ impl Resolver {
                 proxy_source,
             } => {
                 let proxy_source = qualified(layer, proxy_source);
+                // A custom list in another tool's syntax speaks for that tool.
+                let syntax = match (&self.custom, layer) {
+                    (Some(custom), Layer::Custom) => custom
+                        .bypass
+                        .as_ref()
+                        .filter(|(_, s)| s == list_source)
+                        .and_then(|(m, _)| {
+                            let list = m.list();
+                            list.syntax().tool().map(|tool| (tool, list.syntax(), list.implicit()))
+                        }),
+                    _ => None,
+                };
+                let (tool, implicit_source, implicit) = match syntax {
+                    Some((tool, syntax, implicit)) => (tool, format!("implicit:{syntax}"), implicit),
+                    None => (tool, format!("implicit:{}", self.dialect), self.implicit()),
+                };
+                let list_name = match syntax {
+                    Some((_, syntax, _)) => format!("{list_source} ({syntax} syntax)"),
+                    None => list_source.to_owned(),
+                };
                 let (matched, reason) = match hit {
                     BypassHit::Rule(r) => (
                         MatchedRule {
@@ -767,7 +835,7 @@ impl Resolver {
                             source: list_source.to_owned(),
                         },
                         format!(
-                            "{host} matches entry {} {:?} of {list_source}, so {tool} connects directly \
+                            "{host} matches entry {} {:?} of {list_name}, so {tool} connects directly \
                              instead of using {proxy_source}",
                             r.index(),
                             r.text()
@@ -780,7 +848,7 @@ impl Resolver {
                             source: list_source.to_owned(),
                         },
                         format!(
-                            "{list_source} is reversed: it names the hosts that use the proxy, and \
+                            "{list_name} is reversed: it names the hosts that use the proxy, and \
                              {host} is not among them, so the request goes directly"
                         ),
                     ),
@@ -788,16 +856,22 @@ impl Resolver {
                         MatchedRule {
                             text: why.to_owned(),
                             index: None,
-                            source: format!("implicit:{}", self.dialect),
+                            source: implicit_source,
                         },
                         format!(
                             "{tool} never proxies {}: {host} is a {why}, whatever {} says{}",
-                            match self.implicit() {
-                                ImplicitBypass::LocalAndLinkLocal => "localhost, loopback or link-local hosts",
+                            match implicit {
+                                ImplicitBypass::LocalAndLinkLocal
+                                | ImplicitBypass::WinInet => "localhost, loopback or link-local hosts",
+                                ImplicitBypass::Macos => "localhost, loopback or IPv4 link-local hosts",
                                 _ => "localhost or loopback hosts",
                             },
-                            self.no_proxy_name(),
-                            if self.dialect == Dialect::Go { " (golang/go#28866)" } else { "" }
+                            if syntax.is_some() { list_name.as_str() } else { self.no_proxy_name() },
+                            if syntax.is_none() && self.dialect == Dialect::Go {
+                                " (golang/go#28866)"
+                            } else {
+                                ""
+                            }
                         ),
                     ),
                 };
@@ -813,15 +887,26 @@ impl Resolver {
             Verdict::Unserved => (
                 Layer::Environment,
                 "env".to_owned(),
-                format!(
-                    "no proxy variable serves {scheme} under {tool} (it reads {}), so the request goes directly",
-                    crate::env::variables_for(self.dialect, scheme).join(", ")
-                ),
+                match crate::env::variables_for(self.dialect, scheme) {
+                    vars if vars.is_empty() => format!(
+                        "{tool} reads no proxy variable for {scheme} URLs, so the request goes directly"
+                    ),
+                    vars => format!(
+                        "no proxy variable serves {scheme} under {tool} (it reads {}), so the request \
+                         goes directly",
+                        vars.join(", ")
+                    ),
+                },
             ),
             Verdict::Nothing => (
                 Layer::None,
                 "none".to_owned(),
                 match &self.env {
+                    _ if self.postman.is_some() => format!(
+                        "no Postman config applies and no other proxy {} is configured, so the \
+                         request goes directly",
+                        if self.env.is_some() { "(custom or environment)" } else { "(custom)" }
+                    ),
                     Some(_) => format!(
                         "no proxy is configured: no custom proxy and no proxy variable that {tool} reads, \
                          so the request goes directly"
@@ -831,6 +916,12 @@ impl Resolver {
                         .to_owned(),
                 },
             ),
+        };
+        let reason = match self.postman_passed_over(target) {
+            Some(story) if !source.starts_with("custom:postman[") => {
+                format!("{reason}; before that, {story}")
+            }
+            _ => reason,
         };
         Decision {
             hops: route.hops().map(HopBuf::from).collect(),
@@ -842,6 +933,39 @@ impl Resolver {
             violations: self.violations.clone(),
             target: target.clone(),
         }
+    }
+
+    /// The Postman configs that passed `target` on, and why, before the one
+    /// that applies (or all of them): `None` without a Postman list.
+    fn postman_passed_over(&self, target: &Target) -> Option<String> {
+        use crate::postman::Applies;
+        let list = self.postman.as_ref()?;
+        let mut parts = Vec::new();
+        for (i, config) in list.configs().iter().enumerate() {
+            let part = match config.check(target) {
+                Applies::Yes => break,
+                Applies::Disabled => format!("config {i} is disabled"),
+                Applies::NotHttp => format!(
+                    "config {i} does not apply to {} URLs (Postman's configs serve http and https only)",
+                    target.scheme()
+                ),
+                Applies::Bypassed(entry, text) => {
+                    format!("config {i} bypasses {} (bypass entry {entry} {text:?})", target.host())
+                }
+                Applies::NoMatch => format!(
+                    "config {i}'s match pattern {:?} does not match",
+                    config.match_pattern()
+                ),
+            };
+            parts.push(part);
+        }
+        if parts.is_empty() {
+            return None;
+        }
+        Some(format!(
+            "Postman's configs passed it on: {}",
+            parts.join(", ")
+        ))
     }
 
     fn no_proxy_name(&self) -> &str {

@@ -100,6 +100,26 @@ fn custom_configurations_do_not_allocate() {
 }
 
 #[test]
+fn postman_config_lists_do_not_allocate() {
+    let configs = proxyroute::postman::ProxyConfigList::from_json(
+        r#"[{"host": "a.proxy", "port": 1, "disabled": true},
+            {"host": "b.proxy", "port": 2, "bypass": ["*://*.internal.corp:*/*", "http://localhost:*/*"]},
+            {"host": "c.proxy", "port": 3, "match": "https://*.example.com:*/*", "protocol": "socks5"},
+            {"host": "", "match": "http://10.1.2.3/*"},
+            {"host": "d.proxy", "port": 4, "authenticate": true, "username": "u", "password": "p"}]"#,
+        proxyroute::Origin::Text,
+    )
+    .unwrap();
+    let resolver = Resolver::builder()
+        .dialect(Dialect::Postman)
+        .env_with(lookup(ENV))
+        .postman_configs(configs)
+        .build()
+        .unwrap();
+    assert_no_allocations("postman", &resolver);
+}
+
+#[test]
 fn the_counter_counts() {
     // Guards the guard: an allocation in the measured region is seen.
     let n = allocations_during(|| {

@@ -278,3 +278,24 @@ fn targets_from_all_three_types_agree() {
         assert_eq!(from_str, from_uri, "{url}");
     }
 }
+
+#[test]
+fn unserved_schemes_say_which_variables_are_read() {
+    let vars = [("HTTP_PROXY", "http://p:1")];
+    let go = Resolver::from_env_with(Dialect::Go, lookup_in(&vars));
+    let why = go.explain(&t("ws://x.test/"));
+    assert!(why.route().is_direct());
+    assert_eq!(
+        why.reason(),
+        "Go net/http reads no proxy variable for ws URLs, so the request goes directly"
+    );
+    let curl = Resolver::from_env_with(Dialect::Curl, lookup_in(&[("http_proxy", "http://p:1")]));
+    let why = curl.explain(&t("https://x.test/"));
+    assert!(why.route().is_direct());
+    assert!(
+        why.reason()
+            .starts_with("no proxy variable serves https under curl (it reads https_proxy"),
+        "{}",
+        why.reason()
+    );
+}

@@ -183,9 +183,9 @@ fn bad_options_exit_2_with_a_message() {
             "--reverse-bypass needs --bypass",
         ),
         (
-            "postman later",
-            &["--postman-config", "f.json", "http://x/"],
-            "not supported yet",
+            "postman file missing",
+            &["--postman-config", "/nonexistent/f.json", "http://x/"],
+            "--postman-config /nonexistent/f.json: ",
         ),
         (
             "system later",

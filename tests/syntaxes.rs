@@ -853,13 +853,30 @@ fn proxy_rules_in_a_resolver() {
         ),
         ("https://git.corp/", "DIRECT", "custom:bypass"),
         ("http://intranet/", "DIRECT", "custom:bypass"),
-        ("http://127.0.0.1/", "DIRECT", "implicit:curl"),
+        // The list is in Windows syntax, so Windows' implicit rules speak.
+        ("http://127.0.0.1/", "DIRECT", "implicit:windows"),
     ];
     for (url, route, source) in rows {
         let t: Target = url.parse().unwrap();
         assert_eq!(resolver.resolve(&t).to_string(), route, "{url}");
         assert_eq!(resolver.explain(&t).source(), source, "{url}");
     }
+    let why = resolver.explain(&"http://127.0.0.1/".parse().unwrap());
+    assert!(
+        why.reason()
+            .starts_with("Windows never proxies localhost, loopback or link-local hosts")
+            && why.reason().contains("custom:bypass (windows syntax)"),
+        "{}",
+        why.reason()
+    );
+    let why = resolver.explain(&"https://git.corp/".parse().unwrap());
+    assert!(
+        why.reason().contains(
+            "entry 1 \"*.corp\" of custom:bypass (windows syntax), so Windows connects directly"
+        ),
+        "{}",
+        why.reason()
+    );
     // Without socks=, other schemes fall through to the next layer (DIRECT here).
     let resolver = Resolver::builder().proxy_rules("http=h:1").build().unwrap();
     assert!(resolver

@@ -72,6 +72,20 @@ impl BypassSyntax {
         BypassSyntax::Postman,
     ];
 
+    /// The tool whose rules the syntax follows, for explanations (`None` for
+    /// the dialect's own `NO_PROXY`).
+    pub(crate) fn tool(self) -> Option<&'static str> {
+        match self {
+            BypassSyntax::NoProxy => None,
+            BypassSyntax::Chromium => Some("Chromium"),
+            BypassSyntax::Windows => Some("Windows"),
+            BypassSyntax::Macos => Some("macOS"),
+            BypassSyntax::Gnome => Some("GNOME"),
+            BypassSyntax::Kde => Some("KDE"),
+            BypassSyntax::Postman => Some("Postman"),
+        }
+    }
+
     /// The syntax's name, as `FromStr` and the CLI's `--bypass-syntax` take it.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -12,13 +12,16 @@ pub(crate) fn resolve_bin() -> PathBuf {
     let bin = profile_dir
         .join("examples")
         .join(format!("resolve{}", std::env::consts::EXE_SUFFIX));
-    if !bin.exists() {
+    // Build it once per test process even when it exists: `cargo test --test X`
+    // does not rebuild examples, and a stale binary would test old code.
+    static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
-            .args(["build", "--example", "resolve"])
+            .args(["build", "--quiet", "--example", "resolve"])
             .status()
             .expect("run cargo build --example resolve");
         assert!(status.success(), "building the example failed");
-    }
+    });
     bin
 }
