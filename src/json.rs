@@ -88,7 +88,11 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn error(&self, message: &'static str) -> SyntaxError {
-        let before = &self.text[..self.pos.min(self.text.len())];
+        let mut end = self.pos.min(self.text.len());
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let before = &self.text[..end];
         let line = before.matches('\n').count() + 1;
         let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
         SyntaxError {
@@ -335,6 +339,7 @@ mod tests {
             ("\"abc", "unterminated string"),
             ("\"a\tb\"", "control character inside a string"),
             ("\"\\x\"", "invalid escape in a string"),
+            ("\"\\\u{a5}\"", "invalid escape in a string"),
             ("\"\\u12g4\"", "expected four hex digits after \\u"),
             ("01", "unexpected text after the JSON value"),
             ("-", "expected digits in a number"),
@@ -359,6 +364,91 @@ mod tests {
         );
         let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
         assert!(parse(&ok).is_ok());
+    }
+
+    /// Writes `value` as JSON, escaping every string character that
+    /// needs it (and some that do not, to exercise the escapes).
+    fn write(value: &Value, out: &mut String) {
+        match value {
+            Value::Null => out.push_str("null"),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Number(n) => out.push_str(&format!("{n:e}")),
+            Value::String(s) => {
+                out.push('"');
+                for c in s.chars() {
+                    match c {
+                        '"' => out.push_str("\\\""),
+                        '\\' => out.push_str("\\\\"),
+                        c if (c as u32) < 0x20 || c == '/' => {
+                            out.push_str(&format!("\\u{:04x}", c as u32));
+                        }
+                        c if (c as u32) > 0xffff => {
+                            let mut units = [0u16; 2];
+                            for unit in c.encode_utf16(&mut units) {
+                                out.push_str(&format!("\\u{unit:04X}"));
+                            }
+                        }
+                        c => out.push(c),
+                    }
+                }
+                out.push('"');
+            }
+            Value::Array(items) => {
+                out.push_str("[ ");
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(" ,\n");
+                    }
+                    write(item, out);
+                }
+                out.push(']');
+            }
+            Value::Object(members) => {
+                out.push('{');
+                for (i, (k, v)) in members.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write(&Value::String(k.clone()), out);
+                    out.push_str(" :\t");
+                    write(v, out);
+                }
+                out.push('}');
+            }
+        }
+    }
+
+    fn value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<f64>()
+                .prop_filter("finite", |n| n.is_finite())
+                .prop_map(Value::Number),
+            any::<String>().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                proptest::collection::vec(("[a-z\\\\\"\u{e9}]{0,4}", inner), 0..6)
+                    .prop_map(Value::Object),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn written_values_read_back_equal(v in value()) {
+            let mut text = String::new();
+            write(&v, &mut text);
+            proptest::prop_assert_eq!(parse(&text), Ok(v));
+        }
+
+        #[test]
+        fn any_text_is_an_answer_never_a_panic(text in "\\PC{0,64}") {
+            let _ = parse(&text);
+        }
     }
 
     #[test]
