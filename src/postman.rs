@@ -775,7 +775,7 @@ fn string_to_number(text: &str) -> f64 {
         return 0.0;
     }
     for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] {
-        if t.len() > 2 && t[..2].eq_ignore_ascii_case(prefix) {
+        if t.len() > 2 && t.get(..2).is_some_and(|p| p.eq_ignore_ascii_case(prefix)) {
             let digits = &t[2..];
             if !digits.chars().all(|c| c.is_digit(radix)) {
                 return f64::NAN;
@@ -810,7 +810,7 @@ mod tests {
 
     #[test]
     fn port_coercion_follows_javascript() {
-        let rows: [(&str, i32); 16] = [
+        let rows: [(&str, i32); 17] = [
             ("9090", 9090),
             ("8080.9", 8080),
             ("\"9090\"", 9090),
@@ -827,6 +827,7 @@ mod tests {
             ("-1", -1),
             ("4294967297", 1),
             ("\"Infinity\"", 0),
+            ("\"0\u{1e9}x\"", 0),
         ];
         for (json, want) in rows {
             let value = json::parse(json).unwrap();

@@ -520,6 +520,15 @@ fn normalize_proxy_host(host: &str) -> std::result::Result<Box<str>, ErrorKind> 
         return Ok(addr.to_string().into());
     }
     match url::Host::parse(bare).map_err(|_| ErrorKind::InvalidHost)? {
+        // WHATWG hosts may hold `,;=$!` and more (also percent-decoded); a
+        // proxy must be a name that DNS can look up: letters, digits, `-`, `_`, `.`.
+        url::Host::Domain(d)
+            if !d
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')) =>
+        {
+            Err(ErrorKind::InvalidHost)
+        }
         url::Host::Domain(d) => Ok(d.into()),
         url::Host::Ipv4(a) => Ok(a.to_string().into()),
         url::Host::Ipv6(a) => Ok(a.to_string().into()),

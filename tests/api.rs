@@ -299,3 +299,30 @@ fn unserved_schemes_say_which_variables_are_read() {
         why.reason()
     );
 }
+
+#[test]
+fn proxy_hosts_are_names_dns_can_look_up() {
+    // Found by the proxy_rules fuzz target: `%2c` decoded to a comma inside the
+    // host, which the rules' text form then split into two proxies.
+    for text in [
+        "http://p%2c.x:1",
+        "http://p,q:1",
+        "http://a;b:1",
+        "http://a=b:1",
+        "http://a$b:1",
+        "http://a%20b:1",
+    ] {
+        let err = text.parse::<Proxy>().unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::InvalidHost, "{text}");
+    }
+    for text in [
+        "http://a-b_c.d:1",
+        "http://xn--bcher-kva.example:1",
+        "http://bücher.example:1",
+    ] {
+        assert!(text.parse::<Proxy>().is_ok(), "{text}");
+    }
+    let rules = proxyroute::ProxyRules::parse_lenient("https=p%2c.}t$4#", Origin::Text);
+    assert!(rules.proxy_for("https").is_none());
+    assert_eq!(rules.violations().len(), 1);
+}
