@@ -94,6 +94,9 @@ mod proxy;
 mod proxy_rules;
 pub mod resolver;
 mod route;
+#[cfg(feature = "serde")]
+mod serde_impls;
+mod settings;
 mod target;
 
 // The public interface:
@@ -109,6 +112,7 @@ pub use proxy::{Credentials, Proxy, ProxyScheme};
 pub use proxy_rules::ProxyRules;
 pub use resolver::{IntoProxy, RequestProxy, Resolver, ResolverBuilder};
 pub use route::{Hop, Hops, Route};
+pub use settings::ProxySettings;
 pub use target::Target;
 
 #[cfg(doctest)]

@@ -16,7 +16,7 @@
 //! Postman the system proxy, then the `HTTP_PROXY` / `HTTPS_PROXY` /
 //! `NO_PROXY` variables, then a direct connection.
 //!
-//! Patterns are URL match patterns, read as [`bypass::postman`](crate::bypass::postman)
+//! Patterns are URL match patterns, read as [`bypass::postman`]
 //! describes. A [`Target`] has no path, so a pattern with a path other than
 //! `/*` cannot be decided and is reported (and never matches). Target schemes
 //! and hosts are normalised (lower case) where Postman compares text as

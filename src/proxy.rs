@@ -275,6 +275,19 @@ impl Proxy {
         out
     }
 
+    /// The proxy as a URL with the user name but never the password:
+    /// `scheme://user@host:port` (what configuration files are written with).
+    #[cfg(feature = "serde")]
+    pub(crate) fn url_without_password(&self) -> String {
+        let mut out = format!("{}://", self.scheme);
+        if let Some(creds) = self.credentials.as_ref().filter(|c| !c.username.is_empty()) {
+            out.push_str(&percent_encode(&creds.username));
+            out.push('@');
+        }
+        self.push_host_port(&mut out);
+        out
+    }
+
     /// The proxy as a URL without any userinfo: `scheme://host:port`.
     pub fn url_without_credentials(&self) -> String {
         let mut out = format!("{}://", self.scheme);

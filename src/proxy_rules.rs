@@ -111,6 +111,27 @@ impl ProxyRules {
         reader.rules
     }
 
+    /// The same rules with every password removed (user names kept).
+    #[cfg(feature = "serde")]
+    pub(crate) fn without_passwords(&self) -> ProxyRules {
+        let strip = |p: &Proxy| match p.credentials() {
+            Some(c) if c.password().is_some() => {
+                let p = p.clone().without_credentials();
+                if c.username().is_empty() {
+                    p
+                } else {
+                    p.with_credentials(crate::proxy::Credentials::new(c.username(), None))
+                }
+            }
+            _ => p.clone(),
+        };
+        ProxyRules {
+            single: self.single.as_ref().map(strip),
+            per_scheme: self.per_scheme.clone().map(|p| p.as_ref().map(strip)),
+            violations: Vec::new(),
+        }
+    }
+
     /// The proxy for every scheme, in the single form (`proxy:3128`).
     pub fn single(&self) -> Option<&Proxy> {
         self.single.as_ref()

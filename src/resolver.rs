@@ -180,6 +180,12 @@ impl ResolverBuilder {
         }
     }
 
+    /// Records `error` as the builder's first error, unless one came before.
+    pub(crate) fn fail(mut self, error: Error) -> Self {
+        self.error.get_or_insert(error);
+        self
+    }
+
     fn keep<T>(&mut self, result: Result<T>, setting: &str) -> Option<T> {
         match result {
             Ok(value) => Some(value),

@@ -1,9 +1,21 @@
-//! Finding (or building) the `resolve` example, for the tests that run it.
+//! Finding (and building) the examples, for the tests that run them.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::Mutex;
 
+/// The `resolve` example, built with default features.
+#[allow(dead_code)] // not every test that includes this file runs `resolve`
 pub(crate) fn resolve_bin() -> PathBuf {
+    example_bin("resolve", &[])
+}
+
+/// The example `name`, built (with `cargo_args`, such as `--features serde`)
+/// once per test process even when a binary exists: `cargo test --test X`
+/// does not rebuild examples, and a stale binary would test old code.
+pub(crate) fn example_bin(name: &str, cargo_args: &[&str]) -> PathBuf {
+    static BUILT: Mutex<Option<HashSet<String>>> = Mutex::new(None);
     let exe = std::env::current_exe().expect("test executable path");
     let profile_dir = exe
         .parent()
@@ -11,17 +23,19 @@ pub(crate) fn resolve_bin() -> PathBuf {
         .expect("target/<profile>/deps");
     let bin = profile_dir
         .join("examples")
-        .join(format!("resolve{}", std::env::consts::EXE_SUFFIX));
-    // Build it once per test process even when it exists: `cargo test --test X`
-    // does not rebuild examples, and a stale binary would test old code.
-    static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
-    BUILT.get_or_init(|| {
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if built
+        .get_or_insert_with(HashSet::new)
+        .insert(name.to_owned())
+    {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
-            .args(["build", "--quiet", "--example", "resolve"])
+            .args(["build", "--quiet", "--example", name])
+            .args(cargo_args)
             .status()
-            .expect("run cargo build --example resolve");
-        assert!(status.success(), "building the example failed");
-    });
+            .unwrap_or_else(|e| panic!("run cargo build --example {name}: {e}"));
+        assert!(status.success(), "building the example {name} failed");
+    }
     bin
 }

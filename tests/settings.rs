@@ -1,0 +1,389 @@
+//! `ProxySettings` (always) and its `serde` form (with `--features serde`):
+//! validation errors that name the setting, resolvers built from settings,
+//! configuration files in TOML and JSON, round trips, and passwords that are
+//! read but never written.
+
+use proxyroute::env::lookup_in;
+use proxyroute::{BypassSyntax, Credentials, Dialect, ProxySettings, Target};
+
+fn t(url: &str) -> Target {
+    url.parse().unwrap()
+}
+
+#[test]
+fn validation_names_the_setting_and_the_text() {
+    type Change = fn(&mut ProxySettings);
+    let rows: [(&str, Change, &str); 5] = [
+        (
+            "a bypass entry that cannot match",
+            |s| s.bypass = Some("localhost, 10.0.0.0/33".into()),
+            "bypass entry 1 \"10.0.0.0/33\": invalid CIDR prefix length",
+        ),
+        (
+            "a bypass entry in another syntax",
+            |s| {
+                s.bypass = Some("http://[::1/*".into());
+                s.bypass_syntax = BypassSyntax::Postman;
+            },
+            "bypass entry 0 \"http://[::1/*\"",
+        ),
+        (
+            "reverse without a list",
+            |s| s.reverse_bypass = true,
+            "reverse_bypass \"true\": not supported: reverse_bypass needs a bypass list",
+        ),
+        (
+            "an upper-case scheme",
+            |s| s.proxy_schemes = Some(vec!["HTTP".into()]),
+            "proxy_schemes \"HTTP\"",
+        ),
+        (
+            "a scheme key with a blank",
+            |s| {
+                s.scheme_proxies
+                    .insert("w s".into(), "http://p:1".parse().unwrap());
+            },
+            "scheme_proxies \"w s\"",
+        ),
+    ];
+    for (name, change, want) in rows {
+        let mut s = ProxySettings::default();
+        change(&mut s);
+        let err = s.clone().validate().unwrap_err().to_string();
+        assert!(err.starts_with(want), "{name}: {err}");
+        assert_eq!(
+            s.build().unwrap_err().to_string(),
+            err,
+            "{name}: build says the same"
+        );
+    }
+}
+
+#[test]
+fn settings_build_what_the_builder_builds() {
+    let mut s = ProxySettings::default();
+    s.dialect = Dialect::Hyper;
+    s.proxy_rules = Some("http=h:1;socks=k:1080".parse().unwrap());
+    s.https_proxy = Some("http://s:2".parse().unwrap());
+    s.scheme_proxies
+        .insert("ws".into(), "socks5h://w:3".parse().unwrap());
+    s.bypass = Some(".corp".into());
+    s.credentials = Some(Credentials::new("alice", Some("pw")));
+    static ENV: [(&str, &str); 2] = [("HTTP_PROXY", "http://env:9"), ("NO_PROXY", "a.test")];
+    let resolver = s.builder().env_with(lookup_in(&ENV)).build().unwrap();
+    let rows = [
+        ("http://x.test/", "http://alice:***@h:1"),
+        ("https://x.test/", "http://alice:***@s:2"),
+        ("ws://x.test/", "socks5h://alice:***@w:3"),
+        ("ftp://x.test/", "socks4://alice:***@k:1080"),
+        ("https://git.corp/", "DIRECT"),
+    ];
+    for (url, want) in rows {
+        assert_eq!(resolver.resolve(&t(url)).to_string(), want, "{url}");
+    }
+    // Without the environment layer nothing else answers.
+    s.use_env = false;
+    s.proxy_rules = None;
+    let resolver = s.build().unwrap();
+    assert!(resolver.env().is_none());
+    assert!(resolver.resolve(&t("http://x.test/")).is_direct());
+}
+
+#[cfg(feature = "serde")]
+#[path = "support/cli.rs"]
+mod cli;
+
+#[cfg(feature = "serde")]
+mod files {
+    use super::*;
+    use proptest::prelude::*;
+    use proxyroute::{Proxy, ProxyRules, ProxyScheme};
+
+    use super::cli;
+
+    const SECRET: &str = "hunter2-pw";
+
+    #[test]
+    fn toml_and_json_read_the_same_settings() {
+        let toml_text = r#"
+            dialect = "go"
+            use_env = false
+            https_proxy = "http://alice:s%40cret@proxy.corp:3128"
+            proxy_rules = "http=h:1;socks=k:1080"
+            proxy_schemes = ["http", "https"]
+            bypass = "<local>;*.corp"
+            bypass_syntax = "windows"
+            reverse_bypass = false
+            [scheme_proxies]
+            ws = "socks5h://w:1080"
+            [credentials]
+            username = "bob"
+            password = "pw"
+        "#;
+        let json_text = r#"{
+            "dialect": "go", "use_env": false,
+            "https_proxy": "http://alice:s%40cret@proxy.corp:3128",
+            "proxy_rules": "http=h:1;socks=k:1080", "proxy_schemes": ["http", "https"],
+            "bypass": "<local>;*.corp", "bypass_syntax": "windows", "reverse_bypass": false,
+            "scheme_proxies": {"ws": "socks5h://w:1080"},
+            "credentials": {"username": "bob", "password": "pw"}
+        }"#;
+        let a: ProxySettings = toml::from_str(toml_text).unwrap();
+        let b: ProxySettings = serde_json::from_str(json_text).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.dialect, Dialect::Go);
+        assert!(!a.use_env);
+        let https = a.https_proxy.as_ref().unwrap();
+        assert_eq!(https.credentials().unwrap().password(), Some("s@cret"));
+        assert_eq!(a.bypass_syntax, BypassSyntax::Windows);
+        assert_eq!(a.credentials, Some(Credentials::new("bob", Some("pw"))));
+        // An empty table is the defaults.
+        let empty: ProxySettings = toml::from_str("").unwrap();
+        assert_eq!(empty, ProxySettings::default());
+    }
+
+    #[test]
+    fn bad_files_name_the_key_and_hide_the_password() {
+        let rows = [
+            (
+                "https_proxy = \"http://u:hunter2-pw@p:0\"",
+                "https_proxy \"http://u:***@p:0\": invalid port",
+            ),
+            (
+                "proxy = \"ftp://p:21\"",
+                "proxy \"ftp://p:21\": unsupported proxy scheme",
+            ),
+            ("dialect = \"lynx\"", "dialect \"lynx\""),
+            ("bypass_syntax = \"amiga\"", "bypass_syntax \"amiga\""),
+            (
+                "bypass = \"a, 10.0.0.0/40\"",
+                "bypass entry 1 \"10.0.0.0/40\": invalid CIDR prefix length",
+            ),
+            (
+                "proxy_rules = \"http=u:hunter2-pw@h:0\"",
+                "proxy_rules entry 0 \"http=u:***@h:0\": invalid port",
+            ),
+            (
+                "[scheme_proxies]\nws = \"nope://x\"",
+                "scheme_proxies.ws \"nope://x\"",
+            ),
+            ("htps_proxy = \"http://p:1\"", "unknown field `htps_proxy`"),
+            (
+                "use_env = \"yes\"",
+                "invalid type: string \"yes\", expected a boolean",
+            ),
+            (
+                "[credentials]\npassword = \"hunter2-pw\"",
+                "missing field `username`",
+            ),
+        ];
+        for (text, want) in rows {
+            let err = toml::from_str::<ProxySettings>(text)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(want), "{text}: {err}");
+            assert!(!err.contains(SECRET), "{text}: password shown: {err}");
+        }
+    }
+
+    #[test]
+    fn passwords_are_read_but_never_written() {
+        let mut s = ProxySettings::default();
+        s.proxy = Some(format!("http://alice:{SECRET}@p:1").parse().unwrap());
+        s.http_proxy = Some(format!("socks5://:{SECRET}@q:2").parse().unwrap());
+        s.proxy_rules = Some(format!("https=bob:{SECRET}@r:3").parse().unwrap());
+        s.scheme_proxies.insert(
+            "ws".into(),
+            format!("http://carol:{SECRET}@w:4").parse().unwrap(),
+        );
+        s.credentials = Some(Credentials::new("dave", Some(SECRET)));
+        let json = serde_json::to_string(&s).unwrap();
+        let toml_text = toml::to_string(&s).unwrap();
+        for (format, text) in [("json", &json), ("toml", &toml_text)] {
+            assert!(!text.contains(SECRET), "{format}: {text}");
+            for user in ["alice", "bob", "carol", "dave"] {
+                assert!(
+                    text.contains(user),
+                    "{format} keeps the user {user}: {text}"
+                );
+            }
+        }
+        // Read back: the same settings, minus the passwords.
+        let back: ProxySettings = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.proxy, Some("http://alice@p:1".parse().unwrap()));
+        assert_eq!(back.http_proxy, Some("socks5://q:2".parse().unwrap()));
+        assert_eq!(back.proxy_rules, Some("https=bob@r:3".parse().unwrap()));
+        assert_eq!(back.credentials, Some(Credentials::new("dave", None)));
+        assert!(!format!("{s:?}").contains(SECRET));
+
+        // The types on their own.
+        let proxy: Proxy = format!("http://alice:{SECRET}@p:1").parse().unwrap();
+        assert_eq!(
+            serde_json::to_string(&proxy).unwrap(),
+            "\"http://alice@p:1\""
+        );
+        let rules: ProxyRules = format!("http=u:{SECRET}@h:1;socks=k:1080").parse().unwrap();
+        assert_eq!(
+            serde_json::to_string(&rules).unwrap(),
+            "\"http=http://u@h:1;socks=k:1080\""
+        );
+        let creds = Credentials::new("u", Some(SECRET));
+        assert_eq!(
+            serde_json::to_string(&creds).unwrap(),
+            r#"{"username":"u"}"#
+        );
+        let read: Credentials =
+            serde_json::from_str(&format!(r#"{{"username":"u","password":"{SECRET}"}}"#)).unwrap();
+        assert_eq!(read, creds);
+    }
+
+    #[test]
+    fn small_types_read_and_write_their_text() {
+        for scheme in ["http", "https", "socks4", "socks4a", "socks5", "socks5h"] {
+            let s: ProxyScheme = serde_json::from_str(&format!("\"{scheme}\"")).unwrap();
+            assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{scheme}\""));
+        }
+        for d in Dialect::ALL {
+            let text = serde_json::to_string(&d).unwrap();
+            assert_eq!(serde_json::from_str::<Dialect>(&text).unwrap(), d);
+        }
+        for s in BypassSyntax::ALL {
+            let text = serde_json::to_string(&s).unwrap();
+            assert_eq!(serde_json::from_str::<BypassSyntax>(&text).unwrap(), s);
+        }
+        let err = serde_json::from_str::<ProxyScheme>("\"ftp\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ftp"), "{err}");
+        let err = serde_json::from_str::<Proxy>("42").unwrap_err().to_string();
+        assert!(
+            err.contains("a proxy URL such as http://proxy:3128"),
+            "{err}"
+        );
+    }
+
+    fn settings() -> impl Strategy<Value = ProxySettings> {
+        let proxy = (
+            prop::sample::select(&["http", "https", "socks4", "socks5h"][..]),
+            "[a-z]{1,8}(\\.[a-z]{1,5}){0,2}",
+            1u16..,
+            prop::option::of("[a-z]{1,6}"),
+        )
+            .prop_map(|(scheme, host, port, user)| {
+                let user = user.map(|u| format!("{u}@")).unwrap_or_default();
+                format!("{scheme}://{user}{host}:{port}")
+                    .parse::<Proxy>()
+                    .unwrap()
+            });
+        (
+            prop::sample::select(Dialect::ALL.to_vec()),
+            any::<bool>(),
+            prop::option::of(proxy.clone()),
+            prop::option::of(proxy.clone()),
+            prop::collection::btree_map("[a-z]{1,5}", proxy, 0..3),
+            prop::option::of(prop::sample::select(
+                &[
+                    "h:1",
+                    "http=h:1;https=s:2",
+                    "socks=k:1080",
+                    "ftp=f:21;socks=k:1080",
+                ][..],
+            )),
+            prop::option::of(prop::sample::select(
+                &["localhost", ".corp, 10.0.0.0/8", "a.test:8080"][..],
+            )),
+            prop::option::of("[a-z]{1,6}"),
+            prop::option::of(prop::collection::vec(
+                prop::sample::select(&["http", "https", "ws"][..]),
+                1..3,
+            )),
+        )
+            .prop_map(
+                |(dialect, use_env, proxy, https, schemes, rules, bypass, user, limit)| {
+                    let mut s = ProxySettings::default();
+                    s.dialect = dialect;
+                    s.use_env = use_env;
+                    s.proxy = proxy;
+                    s.https_proxy = https;
+                    s.scheme_proxies = schemes;
+                    s.proxy_rules = rules.map(|r| r.parse().unwrap());
+                    s.bypass = bypass.map(str::to_owned);
+                    s.credentials = user.map(|u| Credentials::new(u, None));
+                    s.proxy_schemes = limit.map(|l| l.into_iter().map(str::to_owned).collect());
+                    s
+                },
+            )
+            .prop_filter("valid", |s| s.clone().validate().is_ok())
+    }
+
+    proptest! {
+        #[test]
+        fn settings_without_passwords_round_trip(s in settings()) {
+            let json = serde_json::to_string(&s).unwrap();
+            prop_assert_eq!(&serde_json::from_str::<ProxySettings>(&json).unwrap(), &s, "{}", json);
+            let toml_text = toml::to_string(&s).unwrap();
+            prop_assert_eq!(&toml::from_str::<ProxySettings>(&toml_text).unwrap(), &s, "{}", toml_text);
+        }
+    }
+
+    fn run_config(args: &[&str]) -> (i32, String, String) {
+        let bin = cli::example_bin("config", &["--features", "serde"]);
+        let out = std::process::Command::new(bin)
+            .args(args)
+            .env_clear()
+            .output()
+            .expect("run the config example");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    #[test]
+    fn the_config_example_reads_both_formats() {
+        let dir = env!("CARGO_MANIFEST_DIR");
+        let toml_file = format!("{dir}/examples/config/app.toml");
+        let (code, out, err) = run_config(&[
+            &toml_file,
+            "https://api.example.com/",
+            "http://db.internal.corp.example/",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(
+            out,
+            "https://api.example.com/ -> http://sync-bot:***@proxy.corp.example:3128 (custom:https_proxy)\n\
+             http://db.internal.corp.example/ -> DIRECT (custom:bypass)\n"
+        );
+        assert!(!out.contains("change me"));
+        let json_file = format!("{dir}/examples/config/app.json");
+        let (code, out, err) =
+            run_config(&[&json_file, "ftp://files.example.com/", "http://intranet/"]);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(
+            out,
+            "ftp://files.example.com/ -> socks4://socks.corp.example:1080 (custom:proxy-rules socks=)\n\
+             http://intranet/ -> DIRECT (custom:bypass)\n"
+        );
+    }
+
+    #[test]
+    fn the_config_example_rejects_a_bad_proxy_table() {
+        let path =
+            std::env::temp_dir().join(format!("proxyroute-config-{}.toml", std::process::id()));
+        std::fs::write(
+            &path,
+            format!("name = \"x\"\ntimeout_seconds = 1\n[proxy]\nhttps_proxy = \"http://u:{SECRET}@proxy:99999\"\n"),
+        )
+        .unwrap();
+        let (code, out, err) = run_config(&[path.to_str().unwrap(), "https://a.test/"]);
+        assert_eq!(code, 2, "{out}");
+        assert!(
+            err.contains("https_proxy \"http://u:***@proxy:99999\": invalid port"),
+            "{err}"
+        );
+        assert!(err.contains("line 3"), "the TOML position is kept: {err}");
+        assert!(!err.contains(SECRET));
+        assert!(out.is_empty());
+    }
+}
