@@ -59,16 +59,95 @@
 //! # Ok::<(), proxyroute::Error>(())
 //! ```
 //!
+//! # Example: Windows proxy settings, pasted from a bug report
+//!
+//! ```
+//! use proxyroute::{BypassList, BypassSyntax, Dialect, Origin, Resolver, Target};
+//! // `ProxyServer` and `ProxyOverride` as the registry holds them.
+//! let bypass = BypassList::parse_syntax(
+//!     "<local>;*.corp.example;10.*",
+//!     BypassSyntax::Windows,
+//!     Dialect::Chromium,
+//!     Origin::setting("ProxyOverride"),
+//! );
+//! let resolver = Resolver::builder()
+//!     .proxy_rules("http=proxy:3128;https=proxy:3128;socks=socks:1080")
+//!     .bypass_list(bypass)
+//!     .build()?;
+//! assert_eq!(resolver.resolve(&Target::parse("https://example.com/")?).to_string(), "http://proxy:3128");
+//! assert_eq!(resolver.resolve(&Target::parse("ftp://example.com/")?).to_string(), "socks4://socks:1080");
+//! let why = resolver.explain(&Target::parse("http://intranet/")?);
+//! assert!(why.route().is_direct());
+//! assert_eq!(why.rule().unwrap().text(), "<local>");
+//! # Ok::<(), proxyroute::Error>(())
+//! ```
+//!
+//! # Example: Postman's custom proxy list
+//!
+//! ```
+//! use proxyroute::postman::ProxyConfigList;
+//! use proxyroute::{Origin, Resolver, Target};
+//! let configs = ProxyConfigList::from_json(
+//!     r#"[{"host": "proxy.corp", "port": 3128, "bypass": ["http://localhost/*"]}]"#,
+//!     Origin::setting("proxies.json"),
+//! )?;
+//! let resolver = Resolver::builder().postman_configs(configs).build()?;
+//! let why = resolver.explain(&Target::parse("https://api.example.com/")?);
+//! assert_eq!(why.source(), "custom:postman[0]");
+//! assert!(resolver.resolve(&Target::parse("http://localhost/")?).is_direct());
+//! # Ok::<(), proxyroute::Error>(())
+//! ```
+//!
+//! # Example: settings from the application's configuration file
+//!
+//! With the `serde` feature, [`ProxySettings`] is a table of an application's
+//! own TOML or JSON configuration (`examples/config.rs` shows a whole
+//! program); a bad entry fails when the file is read, naming the key.
+//!
+//! ```
+//! # #[cfg(feature = "serde")]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use proxyroute::{ProxySettings, Target};
+//! let settings: ProxySettings = serde_json::from_str(
+//!     r#"{"use_env": false, "https_proxy": "http://proxy.corp:3128", "bypass": ".internal"}"#,
+//! )?;
+//! let resolver = settings.build()?;
+//! assert_eq!(resolver.resolve(&Target::parse("https://example.com/")?).to_string(), "http://proxy.corp:3128");
+//! let bad = serde_json::from_str::<ProxySettings>(r#"{"https_proxy": "http://u:pw@proxy:0"}"#);
+//! assert!(bad.unwrap_err().to_string().starts_with(r#"https_proxy "http://u:***@proxy:0": invalid port"#));
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "serde"))]
+//! # fn main() {}
+//! ```
+//!
+//! # Example: the same request with curl
+//!
+//! ```
+//! use proxyroute::{curl_command, Resolver, ShowCredentials, Target};
+//! let resolver = Resolver::builder().proxy("http://alice:s3cret@proxy:3128").build()?;
+//! let url = "https://example.com/";
+//! let route = resolver.resolve(&Target::parse(url)?);
+//! let line = curl_command(route, url, ShowCredentials::UserOnly);
+//! assert!(line.contains("proxy:3128") && !line.contains("s3cret"), "{line}");
+//! # Ok::<(), proxyroute::Error>(())
+//! ```
+//!
 //! # Layers
 //!
 //! The first layer that is configured for the request's scheme decides; layers
-//! are not merged. Per-request override, then custom proxies, then the
-//! environment, then `DIRECT`. See [`resolver`] for the details, and
-//! [`Dialect`] for the table of dialects.
+//! are not merged. Per-request override, then custom proxies (a Postman
+//! [`ProxyConfigList`](postman::ProxyConfigList) first, then explicit proxies
+//! and proxy rules), then the environment, then `DIRECT`. See [`resolver`] for
+//! the details, and [`Dialect`] for the table of dialects.
 //!
 //! # Crate features
 //!
-//! None yet: environment and explicit configuration always work, with `url`,
+//! - `serde`: `Serialize`/`Deserialize` for [`ProxySettings`], [`Proxy`],
+//!   [`ProxyScheme`], [`ProxyRules`], [`Credentials`], [`Dialect`] and
+//!   [`BypassSyntax`]. Passwords are read, never written.
+//!
+//! Without features, environment and explicit configuration work with `url`,
 //! `ipnet`, `http` and `thiserror` as the only dependencies. OS readers and PAC
 //! evaluation will arrive behind features.
 //!
