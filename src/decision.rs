@@ -257,6 +257,13 @@ impl Decision {
                 };
                 let entry = entry.trim_matches(['[', ']']).trim_end_matches('.');
                 let host = self.target.host();
+                // A CIDR entry that holds this address.
+                if let (Ok(net), Ok(addr)) = (
+                    entry.parse::<ipnet::IpNet>(),
+                    host.parse::<std::net::IpAddr>(),
+                ) {
+                    return net.contains(&addr);
+                }
                 !entry.is_empty()
                     && (host == entry
                         || host

@@ -360,3 +360,19 @@ fn hints_fit_the_kind_of_proxy() {
     assert!(h.contains("still answers 407"), "{h}");
     assert!(!h.contains("CONNECT"), "{h}");
 }
+
+#[test]
+fn a_cidr_entry_the_dialect_cannot_read_is_a_hint_for_its_addresses() {
+    let vars = [("https_proxy", "http://p:3128"), ("no_proxy", "10.0.0.0/8")];
+    let python = Resolver::from_env_with(Dialect::Python, lookup_in(&vars));
+    let hints = python.explain(&t("https://10.1.2.3/")).hints().join("\n");
+    assert!(
+        hints.contains("This bypass entry looks meant for 10.1.2.3 but does nothing"),
+        "{hints}"
+    );
+    let hints = python
+        .explain(&t("https://192.168.1.1/"))
+        .hints()
+        .join("\n");
+    assert!(!hints.contains("looks meant for"), "{hints}");
+}
