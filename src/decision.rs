@@ -17,17 +17,20 @@ pub enum Layer {
     Custom,
     /// Proxy environment variables, read under a dialect.
     Environment,
+    /// The operating system's proxy settings (GNOME, KDE, sysconfig).
+    System,
     /// Nothing was configured.
     None,
 }
 
 impl Layer {
-    /// A short lower-case name: `request`, `custom`, `env` or `none`.
+    /// A short lower-case name: `request`, `custom`, `env`, `system` or `none`.
     pub fn as_str(self) -> &'static str {
         match self {
             Layer::Request => "request",
             Layer::Custom => "custom",
             Layer::Environment => "env",
+            Layer::System => "system",
             Layer::None => "none",
         }
     }

@@ -176,6 +176,7 @@ mod route;
 #[cfg(feature = "serde")]
 mod serde_impls;
 mod settings;
+pub mod system;
 mod target;
 
 // The public interface:
