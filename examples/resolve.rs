@@ -58,9 +58,12 @@ system proxy settings (a layer below the environment):
                          org.gnome.system.proxy`, e.g. from a bug report
   --kde-kioslaverc FILE  a kioslaverc file
   --sysconfig FILE       a /etc/sysconfig/proxy file
+  --windows-reg FILE     a `reg export` of the Internet Settings key (with its
+                         Connections subkey; UTF-16 or UTF-8) or `reg query`
+                         output
   --system-first         put the system layer above the environment (Postman)
 
-not supported yet (exit 2): --windows-reg, --macos-scutil, --pac
+not supported yet (exit 2): --macos-scutil, --pac
 ";
 
 #[derive(Default)]
@@ -89,6 +92,7 @@ enum SystemSource {
     Gnome(String),
     Kde(String),
     Sysconfig(String),
+    Windows(String),
 }
 
 enum Parsed {
@@ -141,7 +145,8 @@ fn parse_args(args: Vec<String>) -> Result<Parsed, String> {
             "--proxy-rules" => opts.proxy_rules = Some(value("--proxy-rules")?),
             "--reverse-bypass" => opts.reverse_bypass = true,
             "--postman-config" => opts.postman_config = Some(value("--postman-config")?),
-            "--pac" | "--windows-reg" | "--macos-scutil" => {
+            "--windows-reg" => opts.system = Some(SystemSource::Windows(value("--windows-reg")?)),
+            "--pac" | "--macos-scutil" => {
                 return Err(format!("{flag}: not supported yet"));
             }
             "--gnome-gsettings" => {
@@ -226,6 +231,13 @@ fn build(opts: &Options) -> Result<Resolver, String> {
                 proxyroute::system::kde::parse(&[(file.as_str(), text.as_str())], |name| {
                     std::env::var(name).ok()
                 })
+            }
+            SystemSource::Windows(file) => {
+                let flag = format!("--windows-reg {file}");
+                let bytes = std::fs::read(file).map_err(|e| format!("{flag}: {e}"))?;
+                let text = proxyroute::system::windows::decode(&bytes, &flag)
+                    .map_err(|e| e.to_string())?;
+                proxyroute::system::windows::parse(&text, file)
             }
             SystemSource::Sysconfig(file) => {
                 proxyroute::system::sysconfig::parse(&read("--sysconfig", file)?, file)

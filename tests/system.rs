@@ -11,7 +11,7 @@ mod cli;
 use std::process::Command;
 
 use proxyroute::env::lookup_in;
-use proxyroute::system::{gnome, kde, sysconfig, SystemMode, SystemProxies};
+use proxyroute::system::{gnome, kde, sysconfig, windows, SystemMode, SystemProxies};
 use proxyroute::{Dialect, EnvProxies, Layer, Resolver, Target};
 
 fn t(url: &str) -> Target {
@@ -446,6 +446,295 @@ fn sysconfig_rows() {
     });
 }
 
+// ===== Windows =====
+
+const W_HEAD: &str = "Windows Registry Editor Version 5.00\n\n[HKEY_CURRENT_USER\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings]\n";
+
+/// F-W1 as `reg query` prints it.
+const W_QUERY: &str = "
+HKEY_CURRENT_USER\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings
+    CertificateRevocation    REG_DWORD    0x1
+    ProxyEnable    REG_DWORD    0x1
+    ProxyServer    REG_SZ    proxy.corp.example.com:8080
+    ProxyOverride    REG_SZ    <local>;*.corp.example.com;10.*;192.168.*
+    ZonesSecurityUpgrade    REG_BINARY    C0F7A1D2B3A0D601
+
+HKEY_CURRENT_USER\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections
+";
+
+fn w(body: &str) -> String {
+    format!("{W_HEAD}{body}")
+}
+
+/// A `.reg` hex line for a blob given in hex digits, wrapped as regedit wraps.
+fn reg_hex(hex: &str) -> String {
+    let bytes: Vec<String> = (0..hex.len())
+        .step_by(2)
+        .map(|i| hex[i..i + 2].to_ascii_lowercase())
+        .collect();
+    let mut out = String::from("\"DefaultConnectionSettings\"=hex:");
+    for (i, chunk) in bytes.chunks(20).enumerate() {
+        if i > 0 {
+            out.push_str(",\\\n  ");
+        }
+        out.push_str(&chunk.join(","));
+    }
+    out
+}
+
+fn connections(hex: &str) -> String {
+    format!("\n[HKEY_CURRENT_USER\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections]\n{}\n", reg_hex(hex))
+}
+
+const F_W1_BLOB: &str = "460000001C000000030000001B00000070726F78792E636F72702E6578616D706C652E636F6D3A383038301A0000003C6C6F63616C3E3B2A2E636F72702E6578616D706C652E636F6D";
+const F_W3_BLOB: &str = "460000000700000005000000000000000000000025000000687474703A2F2F7061632E636F72702E6578616D706C652E636F6D2F70726F78792E706163";
+const F_W4_BLOB: &str = "460000000200000009000000000000000000000000000000";
+
+fn windows_cases() -> Vec<(&'static str, String, &'static str, &'static str)> {
+    let manual = w("\"ProxyEnable\"=dword:00000001\n\"ProxyServer\"=\"proxy.corp.example.com:8080\"\n\"ProxyOverride\"=\"<local>;*.corp.example.com;10.*;192.168.*\"\n");
+    let per_scheme_off = w("\"ProxyEnable\"=dword:00000000\n\"ProxyServer\"=\"http=webproxy:3128;https=webproxy:3128;ftp=ftpproxy:21;socks=socks.corp:1080\"\n");
+    let per_scheme_on = per_scheme_off.replace("dword:00000000", "dword:00000001");
+    let pac = w("\"AutoConfigURL\"=\"http://pac.corp.example.com/proxy.pac\"\n");
+    let blob_manual = w("\"ProxyEnable\"=dword:00000000\n")
+        + &connections(&(F_W1_BLOB.to_owned() + &"0".repeat(64)));
+    let blob_pac = w("") + &connections(&(F_W3_BLOB.to_owned() + &"0".repeat(64)));
+    let blob_wpad = w("\"ProxyEnable\"=dword:00000001\n\"ProxyServer\"=\"p:1\"\n")
+        + &connections(&(F_W4_BLOB.to_owned() + &"0".repeat(64)));
+    let blob_truncated =
+        w("\"ProxyEnable\"=dword:00000001\n\"ProxyServer\"=\"values.example:1\"\n")
+            + &connections("4600000002000000");
+    let socks_only =
+        w("\"ProxyEnable\"=dword:00000001\n\"ProxyServer\"=\"socks=socks.corp:1080\"\n");
+    let loopback = w("\"ProxyEnable\"=dword:00000001\n\"ProxyServer\"=\"p:3128\"\n\"ProxyOverride\"=\"<-loopback>\"\n");
+    let schemes = w("\"ProxyEnable\"=dword:00000001\n\"ProxyServer\"=\"http=http://h:1;https=https://s:2;socks=socks5://k:3\"\n");
+    let old_binary = w("\"ProxyEnable\"=hex:01,00,00,00\n\"ProxyServer\"=\"p:3128\"\n");
+    let q = W_QUERY.to_owned();
+    vec![
+        (
+            "manual: single proxy for http",
+            manual.clone(),
+            "http://example.com/",
+            "http://proxy.corp.example.com:8080",
+        ),
+        (
+            "manual: the single proxy serves https (CONNECT)",
+            manual.clone(),
+            "https://example.com/",
+            "http://proxy.corp.example.com:8080",
+        ),
+        (
+            "manual: and every other scheme",
+            manual.clone(),
+            "ftp://example.com/",
+            "http://proxy.corp.example.com:8080",
+        ),
+        (
+            "ProxyOverride: <local> bypasses dotless names",
+            manual.clone(),
+            "http://intranet/",
+            "DIRECT",
+        ),
+        (
+            "ProxyOverride: *.x glob",
+            manual.clone(),
+            "https://git.corp.example.com/",
+            "DIRECT",
+        ),
+        (
+            "ProxyOverride: no implied suffix",
+            manual.clone(),
+            "https://corp.example.com/",
+            "http://proxy.corp.example.com:8080",
+        ),
+        (
+            "ProxyOverride: 10.* wildcard octets",
+            manual.clone(),
+            "http://10.1.2.3/",
+            "DIRECT",
+        ),
+        (
+            "ProxyOverride: 192.168.*",
+            manual.clone(),
+            "http://192.168.7.7:8080/",
+            "DIRECT",
+        ),
+        (
+            "implicit: localhost",
+            manual.clone(),
+            "http://localhost/",
+            "DIRECT",
+        ),
+        (
+            "implicit: 127.0.0.1",
+            manual.clone(),
+            "http://127.0.0.1:3000/",
+            "DIRECT",
+        ),
+        (
+            "implicit: link-local 169.254/16",
+            manual.clone(),
+            "http://169.254.1.1/",
+            "DIRECT",
+        ),
+        (
+            "F-W2: ProxyEnable=0 is direct",
+            per_scheme_off,
+            "http://example.com/",
+            "DIRECT",
+        ),
+        (
+            "per-scheme: http=",
+            per_scheme_on.clone(),
+            "http://example.com/",
+            "http://webproxy:3128",
+        ),
+        (
+            "per-scheme: https= is an HTTP proxy",
+            per_scheme_on.clone(),
+            "https://example.com/",
+            "http://webproxy:3128",
+        ),
+        (
+            "per-scheme: ftp=",
+            per_scheme_on.clone(),
+            "ftp://example.com/",
+            "http://ftpproxy:21",
+        ),
+        (
+            "per-scheme: socks= is SOCKS4, the fallback",
+            per_scheme_on,
+            "gopher://example.com/",
+            "socks4://socks.corp:1080",
+        ),
+        (
+            "socks= alone serves every scheme",
+            socks_only,
+            "https://example.com/",
+            "socks4://socks.corp:1080",
+        ),
+        (
+            "explicit proxy schemes kept",
+            schemes.clone(),
+            "https://example.com/",
+            "https://s:2",
+        ),
+        (
+            "explicit socks5 kept",
+            schemes,
+            "gopher://example.com/",
+            "socks5://k:3",
+        ),
+        (
+            "<-loopback> proxies localhost",
+            loopback,
+            "http://localhost/",
+            "http://p:3128",
+        ),
+        (
+            "AutoConfigURL: refused, not DIRECT",
+            pac,
+            "http://example.com/",
+            "refused",
+        ),
+        (
+            "blob: flags 0x03 win over ProxyEnable=0",
+            blob_manual.clone(),
+            "http://example.com/",
+            "http://proxy.corp.example.com:8080",
+        ),
+        (
+            "blob: its bypass string",
+            blob_manual,
+            "https://x.corp.example.com/",
+            "DIRECT",
+        ),
+        (
+            "F-W3 blob: PAC, refused",
+            blob_pac,
+            "http://example.com/",
+            "refused",
+        ),
+        (
+            "F-W4 blob: auto-detect first, refused",
+            blob_wpad,
+            "http://example.com/",
+            "refused",
+        ),
+        (
+            "a truncated blob: the values decide",
+            blob_truncated,
+            "http://example.com/",
+            "http://values.example:1",
+        ),
+        (
+            "ProxyEnable as an old 4-byte binary",
+            old_binary,
+            "http://example.com/",
+            "http://p:3128",
+        ),
+        (
+            "reg query: manual",
+            q.clone(),
+            "http://example.com/",
+            "http://proxy.corp.example.com:8080",
+        ),
+        (
+            "reg query: the override list",
+            q,
+            "http://192.168.1.1/",
+            "DIRECT",
+        ),
+    ]
+}
+
+#[test]
+fn windows_rows() {
+    let mut failures = Vec::new();
+    for (name, text, url, want) in windows_cases() {
+        let got = route(&windows::parse(&text, "test.reg"), url);
+        if got != want {
+            failures.push(format!("{name}: {url} -> {got}, want {want}"));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn windows_reg_files_in_utf16_and_their_sources() {
+    let text = w("\"ProxyEnable\"=dword:00000001\n\"ProxyServer\"=\"http=h:1;https=s:2\"\n\"ProxyOverride\"=\"<local>\"\n");
+    let mut bytes = vec![0xff, 0xfe];
+    for unit in text.replace('\n', "\r\n").encode_utf16() {
+        bytes.extend(unit.to_le_bytes());
+    }
+    let decoded = windows::decode(&bytes, "x.reg").unwrap();
+    let system = windows::parse(&decoded, "x.reg");
+    let resolver = Resolver::builder().system(system).build().unwrap();
+    let why = resolver.explain(&t("https://example.com/"));
+    assert_eq!(why.route().to_string(), "http://s:2");
+    assert_eq!(why.source(), "windows:x.reg ProxyServer https=");
+    let why = resolver.explain(&t("http://intranet/"));
+    assert_eq!(why.source(), "windows:x.reg ProxyOverride");
+    assert!(
+        why.reason()
+            .contains("(windows syntax), so Windows connects directly"),
+        "{}",
+        why.reason()
+    );
+    assert!(windows::decode(&[0xff, 0xfe, 0x41], "x.reg").is_err());
+    assert!(windows::decode(&[0xc3, 0x28], "x.reg")
+        .unwrap_err()
+        .to_string()
+        .contains("x.reg"));
+    let pac = windows::parse(
+        &w("\"AutoConfigURL\"=\"http://pac.example/p.pac\"\n"),
+        "x.reg",
+    );
+    assert_eq!(
+        pac.mode(),
+        &SystemMode::AutoConfig("http://pac.example/p.pac".into())
+    );
+}
+
 // ===== the layer =====
 
 #[test]
@@ -576,6 +865,14 @@ fn cli_reads_settings_from_a_bug_report() {
         "{out}"
     );
 
+    let reg = temp_file(
+        "settings.reg",
+        &w("\"ProxyEnable\"=dword:00000001\n\"ProxyServer\"=\"http=h:1;socks=k:1080\"\n"),
+    );
+    let (code, out, _) = run(&["--windows-reg", &reg, "--json", "gopher://example.com/"]);
+    assert_eq!(code, 0);
+    assert!(out.contains(r#""route": ["socks4://k:1080"]"#), "{out}");
+
     // A PAC setting refuses the request: exit 1, never DIRECT.
     let pac = temp_file("auto.txt", G_AUTO);
     let (code, out, _) = run(&["--gnome-gsettings", &pac, "http://example.com/"]);
@@ -588,7 +885,7 @@ fn cli_reads_settings_from_a_bug_report() {
         err.contains("--kde-kioslaverc /nonexistent/kioslaverc: "),
         "{err}"
     );
-    let (code, _, err) = run(&["--windows-reg", "x.reg", "http://a/"]);
+    let (code, _, err) = run(&["--macos-scutil", "x.txt", "http://a/"]);
     assert_eq!(code, 2);
     assert!(err.contains("not supported yet"), "{err}");
 }

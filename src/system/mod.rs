@@ -7,6 +7,7 @@
 //! | GNOME `org.gnome.system.proxy` | [`gnome`] | `gsettings list-recursively` (`gnome`) |
 //! | KDE `kioslaverc` `[Proxy Settings]` | [`kde`] | the XDG config cascade (`kde`) |
 //! | SUSE `/etc/sysconfig/proxy` | [`sysconfig`] | the file (`sysconfig`) |
+//! | Windows `Internet Settings` | [`windows`] | not yet: `reg export` files only |
 //!
 //! Every reader gives a [`SystemProxies`]: the mode (direct, manual, a PAC URL,
 //! auto-detection), a proxy per scheme with the key it came from, the bypass
@@ -39,6 +40,7 @@
 pub mod gnome;
 pub mod kde;
 pub mod sysconfig;
+pub mod windows;
 
 use std::fmt;
 
@@ -57,6 +59,8 @@ pub enum Store {
     Kde,
     /// SUSE's `/etc/sysconfig/proxy`.
     Sysconfig,
+    /// Windows' WinINet settings (`Internet Settings` in the registry).
+    Windows,
 }
 
 impl Store {
@@ -67,6 +71,7 @@ impl Store {
             Store::Gnome => "gnome",
             Store::Kde => "kde",
             Store::Sysconfig => "sysconfig",
+            Store::Windows => "windows",
         }
     }
 
@@ -76,6 +81,7 @@ impl Store {
             Store::Gnome => BypassSyntax::Gnome,
             Store::Kde => BypassSyntax::Kde,
             Store::Sysconfig => BypassSyntax::NoProxy,
+            Store::Windows => BypassSyntax::Windows,
         }
     }
 }
