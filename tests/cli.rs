@@ -193,8 +193,8 @@ fn bad_options_exit_2_with_a_message() {
             "--system: this build reads no system store",
         ),
         (
-            "windows later",
-            &["--windows-reg", "x.reg", "http://x/"],
+            "macos later",
+            &["--macos-scutil", "x.txt", "http://x/"],
             "not supported yet",
         ),
         (
