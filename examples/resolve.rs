@@ -61,9 +61,10 @@ system proxy settings (a layer below the environment):
   --windows-reg FILE     a `reg export` of the Internet Settings key (with its
                          Connections subkey; UTF-16 or UTF-8) or `reg query`
                          output
+  --macos-scutil FILE    the output of `scutil --proxy`
   --system-first         put the system layer above the environment (Postman)
 
-not supported yet (exit 2): --macos-scutil, --pac
+not supported yet (exit 2): --pac
 ";
 
 #[derive(Default)]
@@ -93,6 +94,7 @@ enum SystemSource {
     Kde(String),
     Sysconfig(String),
     Windows(String),
+    Macos(String),
 }
 
 enum Parsed {
@@ -146,7 +148,8 @@ fn parse_args(args: Vec<String>) -> Result<Parsed, String> {
             "--reverse-bypass" => opts.reverse_bypass = true,
             "--postman-config" => opts.postman_config = Some(value("--postman-config")?),
             "--windows-reg" => opts.system = Some(SystemSource::Windows(value("--windows-reg")?)),
-            "--pac" | "--macos-scutil" => {
+            "--macos-scutil" => opts.system = Some(SystemSource::Macos(value("--macos-scutil")?)),
+            "--pac" => {
                 return Err(format!("{flag}: not supported yet"));
             }
             "--gnome-gsettings" => {
@@ -238,6 +241,9 @@ fn build(opts: &Options) -> Result<Resolver, String> {
                 let text = proxyroute::system::windows::decode(&bytes, &flag)
                     .map_err(|e| e.to_string())?;
                 proxyroute::system::windows::parse(&text, file)
+            }
+            SystemSource::Macos(file) => {
+                proxyroute::system::macos::parse(&read("--macos-scutil", file)?, file)
             }
             SystemSource::Sysconfig(file) => {
                 proxyroute::system::sysconfig::parse(&read("--sysconfig", file)?, file)

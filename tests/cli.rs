@@ -193,9 +193,9 @@ fn bad_options_exit_2_with_a_message() {
             "--system: this build reads no system store",
         ),
         (
-            "macos later",
-            &["--macos-scutil", "x.txt", "http://x/"],
-            "not supported yet",
+            "macos file missing",
+            &["--macos-scutil", "/nonexistent/x.txt", "http://x/"],
+            "--macos-scutil /nonexistent/x.txt: ",
         ),
         (
             "pac later",

@@ -11,7 +11,7 @@ mod cli;
 use std::process::Command;
 
 use proxyroute::env::lookup_in;
-use proxyroute::system::{gnome, kde, sysconfig, windows, SystemMode, SystemProxies};
+use proxyroute::system::{gnome, kde, macos, sysconfig, windows, SystemMode, SystemProxies};
 use proxyroute::{Dialect, EnvProxies, Layer, Resolver, Target};
 
 fn t(url: &str) -> Target {
@@ -735,6 +735,84 @@ fn windows_reg_files_in_utf16_and_their_sources() {
     );
 }
 
+// ===== macOS =====
+
+/// `scutil --proxy` for a manual setup (os-formats.md 2.2).
+const M_MANUAL: &str = "<dictionary> {
+  ExceptionsList : <array> {
+    0 : *.local
+    1 : 169.254/16
+    2 : *.corp.example.com
+    3 : 10.10
+  }
+  FTPPassive : 1
+  HTTPEnable : 1
+  HTTPPort : 3128
+  HTTPProxy : proxy.corp.example.com
+  HTTPSEnable : 1
+  HTTPSPort : 3129
+  HTTPSProxy : secure.corp.example.com
+  __SCOPED__ : <dictionary> {
+    en0 : <dictionary> {
+      HTTPEnable : 1
+      HTTPPort : 9999
+      HTTPProxy : scoped.example.com
+    }
+  }
+}
+";
+const M_EMPTY: &str =
+    "<dictionary> {\n  ExceptionsList : <array> {\n    0 : *.local\n  }\n  FTPPassive : 1\n}\n";
+const M_PAC: &str = "<dictionary> {\n  HTTPEnable : 1\n  HTTPProxy : p.example\n  ProxyAutoConfigEnable : 1\n  ProxyAutoConfigURLString : http://wpad.corp.example/proxy.pac\n}\n";
+const M_WPAD: &str = "<dictionary> {\n  ProxyAutoDiscoveryEnable : 1\n}\n";
+const M_SOCKS: &str = "<dictionary> {\n  ExcludeSimpleHostnames : 1\n  SOCKSEnable : 1\n  SOCKSPort : 1080\n  SOCKSProxy : 127.0.0.1\n}\n";
+const M_DISABLED: &str =
+    "<dictionary> {\n  HTTPEnable : 0\n  HTTPPort : 3128\n  HTTPProxy : p.example\n}\n";
+const M_NO_PORT: &str = "<dictionary> {\n  HTTPEnable : 1\n  HTTPProxy : p.example\n}\n";
+const M_BAD_ARRAY: &str = "<dictionary> {\n  ExceptionsList : <array> {\n    1 : *.corp\n  }\n  HTTPEnable : 1\n  HTTPPort : 1\n  HTTPProxy : p.example\n}\n";
+
+#[rustfmt::skip]
+const MACOS: &[Row] = &[
+    row("manual: http", M_MANUAL, "http://example.com/", "http://proxy.corp.example.com:3128"),
+    row("manual: the secure web proxy is HTTP", M_MANUAL, "https://example.com/", "http://secure.corp.example.com:3129"),
+    row("manual: ftp has none, no SOCKS: direct", M_MANUAL, "ftp://example.com/", "DIRECT"),
+    row("__SCOPED__ copies are not the effective config", M_MANUAL, "http://a.test/", "http://proxy.corp.example.com:3128"),
+    row("ExceptionsList: *.local", M_MANUAL, "http://printer.local/", "DIRECT"),
+    row("ExceptionsList: 169.254/16 shorthand", M_MANUAL, "http://169.254.3.4/", "DIRECT"),
+    row("ExceptionsList: a glob", M_MANUAL, "https://git.corp.example.com/", "DIRECT"),
+    row("ExceptionsList: 10.10 is 10.10.0.0/16", M_MANUAL, "http://10.10.9.9/", "DIRECT"),
+    row("ExceptionsList: 10.10 is not 10.11", M_MANUAL, "http://10.11.0.1/", "http://proxy.corp.example.com:3128"),
+    row("implicit: localhost", M_MANUAL, "http://localhost/", "DIRECT"),
+    row("implicit: 127.0.0.0/8", M_MANUAL, "http://127.0.0.2/", "DIRECT"),
+    row("simple host names are proxied without the flag", M_MANUAL, "http://intranet/", "http://proxy.corp.example.com:3128"),
+    row("no protocol on: direct", M_EMPTY, "http://example.com/", "DIRECT"),
+    row("PAC: refused, not DIRECT, even with HTTP on", M_PAC, "http://example.com/", "refused"),
+    row("WPAD: refused", M_WPAD, "https://example.com/", "refused"),
+    row("SOCKS serves every scheme as SOCKS5", M_SOCKS, "https://example.com/", "socks5://127.0.0.1:1080"),
+    row("ExcludeSimpleHostnames bypasses dotless names", M_SOCKS, "http://intranet/", "DIRECT"),
+    row("Enable 0: off even with a host", M_DISABLED, "http://example.com/", "DIRECT"),
+    row("a missing port is the default", M_NO_PORT, "http://example.com/", "http://p.example:80"),
+    row("an array out of order is skipped", M_BAD_ARRAY, "http://x.corp/", "http://p.example:1"),
+];
+
+#[test]
+fn macos_rows() {
+    check_rows(MACOS, |text| macos::parse(text, "scutil.txt"));
+    let notes: Vec<String> = macos::parse(M_BAD_ARRAY, "scutil.txt")
+        .violations()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        notes[0].starts_with("scutil.txt line 3 \"1 : *.corp\": ignored: array indices"),
+        "{notes:?}"
+    );
+    assert_eq!(
+        macos::parse(M_PAC, "s").mode(),
+        &SystemMode::AutoConfig("http://wpad.corp.example/proxy.pac".into())
+    );
+}
+
 // ===== the layer =====
 
 #[test]
@@ -885,7 +963,15 @@ fn cli_reads_settings_from_a_bug_report() {
         err.contains("--kde-kioslaverc /nonexistent/kioslaverc: "),
         "{err}"
     );
-    let (code, _, err) = run(&["--macos-scutil", "x.txt", "http://a/"]);
+    let mac = temp_file("scutil.txt", M_MANUAL);
+    let (code, out, _) = run(&["--macos-scutil", &mac, "--json", "https://example.com/"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains(r#""source": "macos:"#)
+            && out.contains(r#""route": ["http://secure.corp.example.com:3129"]"#),
+        "{out}"
+    );
+    let (code, _, err) = run(&["--pac", "x.pac", "http://a/"]);
     assert_eq!(code, 2);
     assert!(err.contains("not supported yet"), "{err}");
 }

@@ -8,6 +8,7 @@
 //! | KDE `kioslaverc` `[Proxy Settings]` | [`kde`] | the XDG config cascade (`kde`) |
 //! | SUSE `/etc/sysconfig/proxy` | [`sysconfig`] | the file (`sysconfig`) |
 //! | Windows `Internet Settings` | [`windows`] | not yet: `reg export` files only |
+//! | macOS SystemConfiguration | [`macos`] | not yet: `scutil --proxy` text only |
 //!
 //! Every reader gives a [`SystemProxies`]: the mode (direct, manual, a PAC URL,
 //! auto-detection), a proxy per scheme with the key it came from, the bypass
@@ -39,6 +40,7 @@
 
 pub mod gnome;
 pub mod kde;
+pub mod macos;
 pub mod sysconfig;
 pub mod windows;
 
@@ -61,6 +63,8 @@ pub enum Store {
     Sysconfig,
     /// Windows' WinINet settings (`Internet Settings` in the registry).
     Windows,
+    /// macOS's SystemConfiguration proxies dictionary.
+    Macos,
 }
 
 impl Store {
@@ -72,6 +76,7 @@ impl Store {
             Store::Kde => "kde",
             Store::Sysconfig => "sysconfig",
             Store::Windows => "windows",
+            Store::Macos => "macos",
         }
     }
 
@@ -82,6 +87,7 @@ impl Store {
             Store::Kde => BypassSyntax::Kde,
             Store::Sysconfig => BypassSyntax::NoProxy,
             Store::Windows => BypassSyntax::Windows,
+            Store::Macos => BypassSyntax::Macos,
         }
     }
 }
