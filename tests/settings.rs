@@ -283,6 +283,65 @@ mod files {
         );
     }
 
+    #[test]
+    fn standalone_types_keep_the_error_text_and_hide_the_password() {
+        let rows = [
+            (
+                serde_json::from_str::<Proxy>(&format!("\"ftp://u:{SECRET}@h:21\"")).map(|_| ()),
+                "input \"ftp://u:***@h:21\": unsupported proxy scheme \"ftp\"",
+            ),
+            (
+                serde_json::from_str::<ProxyRules>(&format!("\"http=u:{SECRET}@h:0\"")).map(|_| ()),
+                "input entry 0 \"http=u:***@h:0\": invalid port",
+            ),
+            (
+                serde_json::from_str::<Dialect>("\"lynx\"").map(|_| ()),
+                "input \"lynx\": not supported: dialect",
+            ),
+            (
+                serde_json::from_str::<Credentials>(&format!("{{\"password\": \"{SECRET}\"}}"))
+                    .map(|_| ()),
+                "missing field `username`",
+            ),
+        ];
+        for (result, want) in rows {
+            let err = result.unwrap_err().to_string();
+            assert!(err.contains(want), "{err}");
+            assert!(!err.contains(SECRET), "{err}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn proxies_round_trip_without_their_password(
+            scheme in prop::sample::select(&["http", "https", "socks4", "socks4a", "socks5", "socks5h"][..]),
+            host in "[a-z]{1,8}(\\.[a-z]{1,5}){0,2}",
+            port in 1u16..,
+            user in prop::option::of("[ -~\u{e4}\u{f6}]{0,8}"),
+            password in prop::option::of("[ -~\u{e4}\u{f6}]{1,8}"),
+        ) {
+            let mut proxy: Proxy = format!("{scheme}://{host}:{port}").parse().unwrap();
+            if let Some(user) = &user {
+                proxy = proxy.with_credentials(Credentials::new(user.clone(), password.as_deref()));
+            }
+            let json = serde_json::to_string(&proxy).unwrap();
+            // The same proxy, with the user name but no password.
+            let want = match proxy.credentials() {
+                Some(c) if !c.username().is_empty() => proxy
+                    .clone()
+                    .with_credentials(Credentials::new(c.username(), None)),
+                _ => proxy.clone().without_credentials(),
+            };
+            // Written exactly as the proxy that never had a password.
+            prop_assert_eq!(&json, &serde_json::to_string(&want).unwrap());
+            // No `user:password@`: the user is percent-encoded, so the only
+            // colons are the scheme's and the port's.
+            prop_assert_eq!(json.matches(':').count(), 2, "{}", json);
+            let back: Proxy = serde_json::from_str(&json).unwrap();
+            prop_assert_eq!(back, want, "{}", json);
+        }
+    }
+
     fn settings() -> impl Strategy<Value = ProxySettings> {
         let proxy = (
             prop::sample::select(&["http", "https", "socks4", "socks5h"][..]),
