@@ -10,7 +10,8 @@
 # `cargo test`.
 set -euo pipefail
 
-packages=(squid microsocks curl apache2-utils)
+# gsettings (libglib2.0-bin) and the proxy schema for tests/system.rs.
+packages=(squid microsocks curl apache2-utils libglib2.0-bin gsettings-desktop-schemas)
 need=()
 for pkg in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then

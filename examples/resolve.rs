@@ -50,7 +50,17 @@ options:
   --show-credentials     show passwords in routes and curl commands
   -h, --help             this text
 
-not supported yet (exit 2): --system, --pac
+system proxy settings (a layer below the environment):
+  --system               read this desktop's live settings (GNOME through
+                         gsettings, KDE's kioslaverc, /etc/sysconfig/proxy);
+                         needs a build with --features system
+  --gnome-gsettings FILE the output of `gsettings list-recursively
+                         org.gnome.system.proxy`, e.g. from a bug report
+  --kde-kioslaverc FILE  a kioslaverc file
+  --sysconfig FILE       a /etc/sysconfig/proxy file
+  --system-first         put the system layer above the environment (Postman)
+
+not supported yet (exit 2): --windows-reg, --macos-scutil, --pac
 ";
 
 #[derive(Default)]
@@ -65,6 +75,8 @@ struct Options {
     reverse_bypass: bool,
     proxy_rules: Option<String>,
     postman_config: Option<String>,
+    system: Option<SystemSource>,
+    system_first: bool,
     dialect_given: bool,
     json: bool,
     curl: bool,
@@ -72,8 +84,15 @@ struct Options {
     urls: Vec<String>,
 }
 
+enum SystemSource {
+    Live,
+    Gnome(String),
+    Kde(String),
+    Sysconfig(String),
+}
+
 enum Parsed {
-    Run(Options),
+    Run(Box<Options>),
     Help,
 }
 
@@ -122,8 +141,16 @@ fn parse_args(args: Vec<String>) -> Result<Parsed, String> {
             "--proxy-rules" => opts.proxy_rules = Some(value("--proxy-rules")?),
             "--reverse-bypass" => opts.reverse_bypass = true,
             "--postman-config" => opts.postman_config = Some(value("--postman-config")?),
-            "--pac" => return Err(format!("{flag}: not supported yet")),
-            "--system" => return Err(format!("{flag}: not supported yet")),
+            "--pac" | "--windows-reg" | "--macos-scutil" => {
+                return Err(format!("{flag}: not supported yet"));
+            }
+            "--gnome-gsettings" => {
+                opts.system = Some(SystemSource::Gnome(value("--gnome-gsettings")?));
+            }
+            "--kde-kioslaverc" => opts.system = Some(SystemSource::Kde(value("--kde-kioslaverc")?)),
+            "--sysconfig" => opts.system = Some(SystemSource::Sysconfig(value("--sysconfig")?)),
+            "--system-first" => opts.system_first = true,
+            "--system" => opts.system = Some(SystemSource::Live),
             "--json" => opts.json = true,
             "--curl" => opts.curl = true,
             "--show-credentials" => opts.show_credentials = true,
@@ -145,7 +172,7 @@ fn parse_args(args: Vec<String>) -> Result<Parsed, String> {
             "--reverse-bypass needs --bypass (the list of hosts that use the proxy)".to_owned(),
         );
     }
-    Ok(Parsed::Run(opts))
+    Ok(Parsed::Run(Box::new(opts)))
 }
 
 fn build(opts: &Options) -> Result<Resolver, String> {
@@ -163,6 +190,48 @@ fn build(opts: &Options) -> Result<Resolver, String> {
         let list =
             ProxyConfigList::from_json(&text, Origin::setting(flag)).map_err(|e| e.to_string())?;
         builder = builder.postman_configs(list);
+    }
+    if let Some(source) = &opts.system {
+        let read = |flag: &str, file: &str| {
+            std::fs::read_to_string(file).map_err(|e| format!("{flag} {file}: {e}"))
+        };
+        let settings = match source {
+            SystemSource::Live => match proxyroute::system::from_system() {
+                Ok(Some(settings)) => settings,
+                Ok(None)
+                    if cfg!(any(
+                        feature = "gnome",
+                        feature = "kde",
+                        feature = "sysconfig"
+                    )) =>
+                {
+                    return Err(
+                        "--system: no system proxy store applies here (XDG_CURRENT_DESKTOP names \
+                         no GNOME or KDE desktop, and there is no /etc/sysconfig/proxy)"
+                            .to_owned(),
+                    )
+                }
+                Ok(None) => {
+                    return Err("--system: this build reads no system store; run it with \
+                                `cargo run --features system --example resolve -- --system URL`"
+                        .to_owned())
+                }
+                Err(e) => return Err(format!("--system: {e}")),
+            },
+            SystemSource::Gnome(file) => {
+                proxyroute::system::gnome::parse(&read("--gnome-gsettings", file)?)
+            }
+            SystemSource::Kde(file) => {
+                let text = read("--kde-kioslaverc", file)?;
+                proxyroute::system::kde::parse(&[(file.as_str(), text.as_str())], |name| {
+                    std::env::var(name).ok()
+                })
+            }
+            SystemSource::Sysconfig(file) => {
+                proxyroute::system::sysconfig::parse(&read("--sysconfig", file)?, file)
+            }
+        };
+        builder = builder.system(settings).system_first(opts.system_first);
     }
     if let Some(rules) = &opts.proxy_rules {
         let rules = ProxyRules::parse(rules)
@@ -351,7 +420,7 @@ fn human_decision(url: &str, d: &Decision, opts: &Options, dialect: Dialect) -> 
 
 fn main() -> ExitCode {
     let opts = match parse_args(std::env::args().skip(1).collect()) {
-        Ok(Parsed::Run(opts)) => opts,
+        Ok(Parsed::Run(opts)) => *opts,
         Ok(Parsed::Help) => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -17,17 +17,20 @@ pub enum Layer {
     Custom,
     /// Proxy environment variables, read under a dialect.
     Environment,
+    /// The operating system's proxy settings (GNOME, KDE, sysconfig).
+    System,
     /// Nothing was configured.
     None,
 }
 
 impl Layer {
-    /// A short lower-case name: `request`, `custom`, `env` or `none`.
+    /// A short lower-case name: `request`, `custom`, `env`, `system` or `none`.
     pub fn as_str(self) -> &'static str {
         match self {
             Layer::Request => "request",
             Layer::Custom => "custom",
             Layer::Environment => "env",
+            Layer::System => "system",
             Layer::None => "none",
         }
     }
@@ -183,8 +186,16 @@ impl Decision {
                 ),
             });
         }
-        if let Some(HopBuf::Proxy(p)) = self.hops.first() {
+        if let Some(HopBuf::Proxy(p)) = self.hops.first().filter(|_| self.error.is_none()) {
+            use crate::ProxyScheme;
+            let socks = p.scheme().is_socks();
             hints.push(match p.credentials() {
+                None if socks => "If the SOCKS proxy refuses the connection, it may want a \
+                                   user name and password: socks5://user:password@host:port."
+                    .to_owned(),
+                Some(_) if socks => "If the SOCKS proxy still refuses, the user name or password \
+                                     is wrong (SOCKS4 carries a user id only, no password)."
+                    .to_owned(),
                 None => "If the proxy answers 407 Proxy Authentication Required, add credentials: \
                          http://user:password@host:port (percent-encode @ : / % and spaces)."
                     .to_owned(),
@@ -194,7 +205,17 @@ impl Decision {
                         .to_owned()
                 }
             });
-            if self.target.scheme() == "https" && p.scheme() == crate::ProxyScheme::Http {
+            let named = self.target.host().parse::<std::net::IpAddr>().is_err();
+            if named && matches!(p.scheme(), ProxyScheme::Socks5 | ProxyScheme::Socks4) {
+                hints.push(format!(
+                    "{} resolves {} on this machine and sends the proxy an address; if the name \
+                     only resolves inside the proxy's network, use {} so that the proxy resolves it.",
+                    p.scheme(),
+                    self.target.host(),
+                    if p.scheme() == ProxyScheme::Socks5 { "socks5h://" } else { "socks4a:// or socks5h://" },
+                ));
+            }
+            if self.target.scheme() == "https" && p.scheme() == ProxyScheme::Http {
                 hints.push(
                     "HTTPS travels through the proxy in a CONNECT tunnel; if TLS fails only behind \
                      the proxy, it may be intercepting TLS (trust its CA) or blocking the port."
@@ -239,6 +260,13 @@ impl Decision {
                 };
                 let entry = entry.trim_matches(['[', ']']).trim_end_matches('.');
                 let host = self.target.host();
+                // A CIDR entry that holds this address.
+                if let (Ok(net), Ok(addr)) = (
+                    entry.parse::<ipnet::IpNet>(),
+                    host.parse::<std::net::IpAddr>(),
+                ) {
+                    return net.contains(&addr);
+                }
                 !entry.is_empty()
                     && (host == entry
                         || host

@@ -94,6 +94,9 @@ pub enum ErrorKind {
     /// A configuration file that is not JSON, or not the JSON expected.
     #[error("invalid JSON: {0}")]
     InvalidJson(String),
+    /// A system proxy store could not be read.
+    #[error("cannot read the system proxy settings: {0}")]
+    SystemStore(String),
     /// A value names an option that this build does not support.
     #[error("not supported: {0}")]
     Unsupported(&'static str),

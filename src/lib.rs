@@ -21,11 +21,12 @@
 //! | the process environment | [`Resolver::from_env`] / [`Resolver::from_env_with`] | [from the environment](#example-from-the-environment) |
 //! | proxies chosen in code | [`Resolver::builder`] | [the builder](#example-the-builder-and-a-per-request-override) |
 //! | a request with its own proxy | [`Resolver::resolve_with`] and [`RequestProxy`] | [the builder](#example-the-builder-and-a-per-request-override) |
-//! | Windows' `ProxyServer` / Chromium's `--proxy-server` | [`ResolverBuilder::proxy_rules`], [`ProxyRules`] | [proxy rules](#example-manual-proxy-rules) |
+//! | Windows' `ProxyServer` and `ProxyOverride`, Chromium's `--proxy-server` | [`ResolverBuilder::proxy_rules`], [`BypassList::parse_syntax`] | [Windows settings](#example-windows-proxy-settings-pasted-from-a-bug-report) |
 //! | a question: why this route? | [`Resolver::explain`], [`Decision`] | [explain](#example-why-was-this-request-proxied) |
 //! | "does curl do the same?" | [`curl_command`] | [curl](#example-the-equivalent-curl-command) |
 //! | Postman's custom proxy list | [`postman::ProxyConfigList`], [`ResolverBuilder::postman_configs`] | [Postman](#example-postmans-proxy-configs) |
 //! | an application's config file | [`ProxySettings`] (feature `serde` for files) | [settings](#example-settings-from-a-configuration-file) |
+//! | the desktop's proxy settings (GNOME, KDE, sysconfig) | [`system`] | the [`system`] module |
 //!
 //! # Example: from the environment
 //!
@@ -62,20 +63,6 @@
 //! # Ok::<(), proxyroute::Error>(())
 //! ```
 //!
-//! # Example: manual proxy rules
-//!
-//! ```
-//! use proxyroute::Resolver;
-//! // `https=` names the traffic (https URLs), not TLS to the proxy; `socks=`
-//! // serves every scheme without an entry of its own.
-//! let resolver = Resolver::builder()
-//!     .proxy_rules("http=proxy:3128;https=proxy:3128;socks=socks:1080")
-//!     .build()?;
-//! assert_eq!(resolver.resolve(&"https://example.com/".parse()?).to_string(), "http://proxy:3128");
-//! assert_eq!(resolver.resolve(&"ftp://example.com/".parse()?).to_string(), "socks4://socks:1080");
-//! # Ok::<(), proxyroute::Error>(())
-//! ```
-//!
 //! # Example: why was this request proxied?
 //!
 //! ```
@@ -94,6 +81,29 @@
 //! let why = go.explain(&Target::parse("https://api.example.com/")?);
 //! assert!(why.route().is_direct());
 //! assert_eq!(why.rule().unwrap().text(), "*.example.com");
+//! # Ok::<(), proxyroute::Error>(())
+//! ```
+//!
+//! # Example: Windows proxy settings, pasted from a bug report
+//!
+//! ```
+//! use proxyroute::{BypassList, BypassSyntax, Dialect, Origin, Resolver, Target};
+//! // `ProxyServer` and `ProxyOverride` as the registry holds them.
+//! let bypass = BypassList::parse_syntax(
+//!     "<local>;*.corp.example;10.*",
+//!     BypassSyntax::Windows,
+//!     Dialect::Chromium,
+//!     Origin::setting("ProxyOverride"),
+//! );
+//! let resolver = Resolver::builder()
+//!     .proxy_rules("http=proxy:3128;https=proxy:3128;socks=socks:1080")
+//!     .bypass_list(bypass)
+//!     .build()?;
+//! assert_eq!(resolver.resolve(&Target::parse("https://example.com/")?).to_string(), "http://proxy:3128");
+//! assert_eq!(resolver.resolve(&Target::parse("ftp://example.com/")?).to_string(), "socks4://socks:1080");
+//! let why = resolver.explain(&Target::parse("http://intranet/")?);
+//! assert!(why.route().is_direct());
+//! assert_eq!(why.rule().unwrap().text(), "<local>");
 //! # Ok::<(), proxyroute::Error>(())
 //! ```
 //!
@@ -146,14 +156,18 @@
 //! assert_eq!(route.to_string(), "http://bot:***@proxy.corp:3128");
 //! assert!(resolver.resolve(&"https://wiki.internal/".parse().unwrap()).is_direct());
 //! assert!(!serde_json::to_string(&settings).unwrap().contains("s3cret"));
+//! // A bad entry fails the load, naming the key; the password stays hidden.
+//! let bad = serde_json::from_str::<ProxySettings>(r#"{"https_proxy": "http://u:pw@proxy:0"}"#);
+//! assert!(bad.unwrap_err().to_string().starts_with(r#"https_proxy "http://u:***@proxy:0": invalid port"#));
 //! # }
 //! ```
 //!
 //! # Layers
 //!
 //! The first layer that is configured for the request's scheme decides; layers
-//! are not merged. Per-request override, then custom proxies (Postman's
-//! configs first), then the environment, then `DIRECT`. See [`resolver`] for
+//! are not merged. Per-request override, then custom proxies (a Postman
+//! [`ProxyConfigList`](postman::ProxyConfigList) first, then explicit proxies
+//! and proxy rules), then the environment, then `DIRECT`. See [`resolver`] for
 //! the details, and [`Dialect`] for the table of dialects.
 //!
 //! # Crate features
@@ -163,10 +177,13 @@
 //!   [`ProxyRules`], [`Credentials`], [`Dialect`], [`BypassSyntax`],
 //!   [`postman::ProxyConfig`], [`postman::ProxyConfigList`]), each as the text
 //!   its `Display` / `FromStr` use. Adds the `serde` dependency.
+//! - `gnome`, `kde`, `sysconfig` (all three: `system`), off by default: the
+//!   live readers behind [`system::from_system`]; the parsers of what they
+//!   read are always built (see [`system`]). No dependency.
 //!
 //! Without features, environment and explicit configuration work with `url`,
-//! `ipnet`, `http` and `thiserror` as the only dependencies. OS readers and
-//! PAC evaluation will arrive behind features.
+//! `ipnet`, `http` and `thiserror` as the only dependencies. Windows and macOS
+//! readers and PAC evaluation are planned.
 //!
 //! # Secrets
 //!
@@ -194,6 +211,7 @@ mod route;
 #[cfg(feature = "serde")]
 mod serde_impls;
 pub mod settings;
+pub mod system;
 mod target;
 
 // The public interface:

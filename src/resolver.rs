@@ -24,6 +24,7 @@ use crate::postman::ProxyConfigList;
 use crate::proxy::{Credentials, Proxy};
 use crate::proxy_rules::ProxyRules;
 use crate::route::Route;
+use crate::system::SystemProxies;
 use crate::target::{Target, KNOWN_SCHEME_COUNT, SCHEME_HTTP};
 
 /// A request's own proxy setting, which overrides every configured layer.
@@ -140,6 +141,8 @@ pub struct ResolverBuilder {
     /// Violations of configuration read leniently (proxy rules).
     violations: Vec<Violation>,
     postman: Option<ProxyConfigList>,
+    system: Option<SystemProxies>,
+    system_first: bool,
 }
 
 impl fmt::Debug for ResolverBuilder {
@@ -177,6 +180,8 @@ impl ResolverBuilder {
             labels: Vec::new(),
             violations: Vec::new(),
             postman: None,
+            system: None,
+            system_first: false,
         }
     }
 
@@ -381,6 +386,22 @@ impl ResolverBuilder {
         self
     }
 
+    /// The operating system's proxy settings (see [`system`](crate::system)),
+    /// as a layer below the environment: they decide for a scheme that no
+    /// proxy variable serves (or for every request when the environment is
+    /// not read).
+    pub fn system(mut self, settings: SystemProxies) -> Self {
+        self.system = Some(settings);
+        self
+    }
+
+    /// Puts the system layer above the environment, as Postman does when it
+    /// uses the system proxy.
+    pub fn system_first(mut self, first: bool) -> Self {
+        self.system_first = first;
+        self
+    }
+
     /// Compiles the configuration.
     ///
     /// # Errors
@@ -413,6 +434,15 @@ impl ResolverBuilder {
         if let Some(list) = &self.postman {
             violations.extend(list.violations().iter().cloned());
         }
+        let system = self.system.map(|settings| {
+            violations.extend(settings.violations().iter().cloned());
+            SystemLayer {
+                bypass: settings
+                    .bypass_source()
+                    .map(|(list, source)| (list.compile(), source.to_owned())),
+                settings,
+            }
+        });
         let custom = CustomLayer::new(
             self.all,
             self.per_scheme,
@@ -432,6 +462,8 @@ impl ResolverBuilder {
         }
         Ok(Resolver {
             dialect,
+            system,
+            system_first: self.system_first,
             postman: self.postman,
             custom,
             env,
@@ -533,6 +565,12 @@ impl CustomLayer {
 }
 
 #[derive(Debug, Clone)]
+struct SystemLayer {
+    settings: SystemProxies,
+    bypass: Option<(BypassMatcher, String)>,
+}
+
+#[derive(Debug, Clone)]
 struct EnvLayer {
     env: EnvProxies,
     bypass: BypassMatcher,
@@ -600,6 +638,8 @@ impl<'a> Verdict<'a> {
 #[derive(Debug, Clone)]
 pub struct Resolver {
     dialect: Dialect,
+    system: Option<SystemLayer>,
+    system_first: bool,
     postman: Option<ProxyConfigList>,
     custom: Option<CustomLayer>,
     env: Option<EnvLayer>,
@@ -714,6 +754,11 @@ impl Resolver {
                 };
             }
         }
+        if self.system_first {
+            if let Some(v) = self.system_verdict(target) {
+                return v;
+            }
+        }
         if let Some(env) = self.env.as_ref().filter(|e| e.configured) {
             if let Some(error) = &env.env.pac {
                 return Verdict::Refused {
@@ -725,6 +770,11 @@ impl Resolver {
                 .scheme_index()
                 .map_or(KNOWN_SCHEME_COUNT, usize::from);
             let Some(slot) = &env.env.slots[index] else {
+                if !self.system_first {
+                    if let Some(v) = self.system_verdict(target) {
+                        return v;
+                    }
+                }
                 return Verdict::Unserved;
             };
             // Go refuses an HTTP proxy in CGI before it looks at NO_PROXY.
@@ -756,7 +806,40 @@ impl Resolver {
                 },
             };
         }
+        if !self.system_first {
+            if let Some(v) = self.system_verdict(target) {
+                return v;
+            }
+        }
         Verdict::Nothing
+    }
+
+    /// The system layer's verdict, if it has one for `target`.
+    #[inline]
+    fn system_verdict<'a>(&'a self, target: &Target) -> Option<Verdict<'a>> {
+        let system = self.system.as_ref()?;
+        if let Some(error) = system.settings.pac_error() {
+            return Some(Verdict::Refused {
+                layer: Layer::System,
+                error,
+            });
+        }
+        let (proxy, source) = system.settings.manual_proxy(target)?;
+        if let Some((matcher, list_source)) = &system.bypass {
+            if let Some(hit) = matcher.find(target) {
+                return Some(Verdict::Bypass {
+                    layer: Layer::System,
+                    hit,
+                    list_source,
+                    proxy_source: source,
+                });
+            }
+        }
+        Some(Verdict::Proxy {
+            layer: Layer::System,
+            proxy,
+            source,
+        })
     }
 
     fn decision(&self, target: &Target, request: Option<&RequestProxy>) -> Decision {
@@ -795,6 +878,11 @@ impl Resolver {
                             " as a forward proxy (tunnel is off for http)"
                         }
                     ),
+                    (Layer::System, _) => format!(
+                        "the {} proxy settings (manual) give {source} for {scheme} URLs; no entry of \
+                         the bypass list matches {host}",
+                        self.system.as_ref().map_or("system", |s| s.settings.store().as_str())
+                    ),
                     (Layer::Custom, None) => format!(
                         "{scheme} requests use the configured proxy {proxy}; no bypass entry matches {host}"
                     ),
@@ -814,17 +902,15 @@ impl Resolver {
             } => {
                 let proxy_source = qualified(layer, proxy_source);
                 // A custom list in another tool's syntax speaks for that tool.
-                let syntax = match (&self.custom, layer) {
-                    (Some(custom), Layer::Custom) => custom
-                        .bypass
-                        .as_ref()
-                        .filter(|(_, s)| s == list_source)
-                        .and_then(|(m, _)| {
-                            let list = m.list();
-                            list.syntax().tool().map(|tool| (tool, list.syntax(), list.implicit()))
-                        }),
+                let matcher = match layer {
+                    Layer::Custom => self.custom.as_ref().and_then(|c| c.bypass.as_ref()),
+                    Layer::System => self.system.as_ref().and_then(|s| s.bypass.as_ref()),
                     _ => None,
                 };
+                let syntax = matcher.filter(|(_, s)| s == list_source).and_then(|(m, _)| {
+                    let list = m.list();
+                    list.syntax().tool().map(|tool| (tool, list.syntax(), list.implicit()))
+                });
                 let (tool, implicit_source, implicit) = match syntax {
                     Some((tool, syntax, implicit)) => (tool, format!("implicit:{syntax}"), implicit),
                     None => (tool, format!("implicit:{}", self.dialect), self.implicit()),
@@ -887,7 +973,10 @@ impl Resolver {
             }
             Verdict::Refused { layer, error } => (
                 layer,
-                qualified_origin(error),
+                match (layer, error.origin()) {
+                    (Layer::System, Origin::Setting(s)) => s.clone(),
+                    _ => qualified_origin(error),
+                },
                 format!("no route: {error}"),
             ),
             Verdict::Unserved => (
@@ -908,6 +997,18 @@ impl Resolver {
                 Layer::None,
                 "none".to_owned(),
                 match &self.env {
+                    _ if self.system.is_some() => {
+                        let system = &self.system.as_ref().expect("checked").settings;
+                        format!(
+                            "no custom or environment proxy serves {scheme} URLs, and the {} proxy \
+                             settings give none ({}), so the request goes directly",
+                            system.store(),
+                            match system.mode() {
+                                crate::system::SystemMode::Manual => "manual, with no proxy for this scheme",
+                                _ => "mode none",
+                            }
+                        )
+                    }
                     _ if self.postman.is_some() => format!(
                         "no Postman config applies and no other proxy {} is configured, so the \
                          request goes directly",

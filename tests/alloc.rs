@@ -120,6 +120,36 @@ fn postman_config_lists_do_not_allocate() {
 }
 
 #[test]
+fn system_settings_do_not_allocate() {
+    let gsettings = "\
+org.gnome.system.proxy mode 'manual'
+org.gnome.system.proxy ignore-hosts ['localhost', '*.internal.corp', '10.0.0.0/8', 'a.example:8080']
+org.gnome.system.proxy.http host 'proxy.corp'
+org.gnome.system.proxy.http port 3128
+org.gnome.system.proxy.socks host 'socks.corp'
+org.gnome.system.proxy.socks port 1080
+";
+    for first in [false, true] {
+        let resolver = Resolver::builder()
+            .env_with(lookup(ENV))
+            .system(proxyroute::system::gnome::parse(gsettings))
+            .system_first(first)
+            .build()
+            .unwrap();
+        assert_no_allocations("gnome", &resolver);
+    }
+    let kde = "[Proxy Settings]\nProxyType=1\nhttpProxy=http://p 8080\nNoProxyFor=git.corp\nReversedException=true\n";
+    let resolver = Resolver::builder()
+        .system(proxyroute::system::kde::parse(
+            &[("kioslaverc", kde)],
+            |_| None,
+        ))
+        .build()
+        .unwrap();
+    assert_no_allocations("kde", &resolver);
+}
+
+#[test]
 fn the_counter_counts() {
     // Guards the guard: an allocation in the measured region is seen.
     let n = allocations_during(|| {

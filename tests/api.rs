@@ -326,3 +326,53 @@ fn proxy_hosts_are_names_dns_can_look_up() {
     assert!(rules.proxy_for("https").is_none());
     assert_eq!(rules.violations().len(), 1);
 }
+
+#[test]
+fn hints_fit_the_kind_of_proxy() {
+    let hints = |proxy: &str, url: &str| {
+        Resolver::builder()
+            .proxy(proxy)
+            .build()
+            .unwrap()
+            .explain(&t(url))
+            .hints()
+            .join("\n")
+    };
+    let h = hints("socks5://p:1080", "https://internal.example/");
+    assert!(
+        h.contains("use socks5h:// so that the proxy resolves it"),
+        "{h}"
+    );
+    assert!(!h.contains("407"), "SOCKS has no 407: {h}");
+    assert!(!h.contains("CONNECT"), "{h}");
+    let h = hints("socks5h://u:pw@p:1080", "https://internal.example/");
+    assert!(h.contains("the user name or password is wrong"), "{h}");
+    assert!(!h.contains("socks5h://"), "already remote DNS: {h}");
+    let h = hints("socks5://p:1080", "https://10.1.2.3/");
+    assert!(
+        !h.contains("resolves"),
+        "an address needs no name resolution: {h}"
+    );
+    let h = hints("http://p:3128", "https://example.com/");
+    assert!(h.contains("407 Proxy Authentication Required"), "{h}");
+    assert!(h.contains("CONNECT tunnel"), "{h}");
+    let h = hints("http://u:pw@p:3128", "http://example.com/");
+    assert!(h.contains("still answers 407"), "{h}");
+    assert!(!h.contains("CONNECT"), "{h}");
+}
+
+#[test]
+fn a_cidr_entry_the_dialect_cannot_read_is_a_hint_for_its_addresses() {
+    let vars = [("https_proxy", "http://p:3128"), ("no_proxy", "10.0.0.0/8")];
+    let python = Resolver::from_env_with(Dialect::Python, lookup_in(&vars));
+    let hints = python.explain(&t("https://10.1.2.3/")).hints().join("\n");
+    assert!(
+        hints.contains("This bypass entry looks meant for 10.1.2.3 but does nothing"),
+        "{hints}"
+    );
+    let hints = python
+        .explain(&t("https://192.168.1.1/"))
+        .hints()
+        .join("\n");
+    assert!(!hints.contains("looks meant for"), "{hints}");
+}

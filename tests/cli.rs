@@ -188,8 +188,13 @@ fn bad_options_exit_2_with_a_message() {
             "--postman-config /nonexistent/f.json: ",
         ),
         (
-            "system later",
+            "system without a reader in this build",
             &["--system", "http://x/"],
+            "--system: this build reads no system store",
+        ),
+        (
+            "windows later",
+            &["--windows-reg", "x.reg", "http://x/"],
             "not supported yet",
         ),
         (

@@ -1,0 +1,284 @@
+//! The operating system's proxy settings ("use system proxy"), one reader per
+//! store, each split into a pure parser of the store's own text (compiled and
+//! tested everywhere) and a small reader of the live store behind a feature:
+//!
+//! | store | module | live reader (feature) |
+//! |---|---|---|
+//! | GNOME `org.gnome.system.proxy` | [`gnome`] | `gsettings list-recursively` (`gnome`) |
+//! | KDE `kioslaverc` `[Proxy Settings]` | [`kde`] | the XDG config cascade (`kde`) |
+//! | SUSE `/etc/sysconfig/proxy` | [`sysconfig`] | the file (`sysconfig`) |
+//!
+//! Every reader gives a [`SystemProxies`]: the mode (direct, manual, a PAC URL,
+//! auto-detection), a proxy per scheme with the key it came from, the bypass
+//! list in the store's own syntax, and the violations met. A resolver takes it
+//! with [`ResolverBuilder::system`](crate::ResolverBuilder::system); the
+//! system layer sits below the environment (as libproxy, .NET and reqwest
+//! have it) unless [`system_first`](crate::ResolverBuilder::system_first) is
+//! set. A PAC URL or auto-detection is carried and reported, never evaluated
+//! into a silent `DIRECT`.
+//!
+//! ```
+//! use proxyroute::system::gnome;
+//! use proxyroute::{Resolver, Target};
+//! let out = "\
+//! org.gnome.system.proxy mode 'manual'
+//! org.gnome.system.proxy ignore-hosts ['localhost', '127.0.0.0/8', '*.corp.example']
+//! org.gnome.system.proxy.http host 'proxy.corp.example'
+//! org.gnome.system.proxy.http port 3128
+//! ";
+//! let system = gnome::parse(out);
+//! let resolver = Resolver::builder().system(system).build()?;
+//! let why = resolver.explain(&Target::parse("https://example.com/")?);
+//! assert_eq!(why.route().to_string(), "http://proxy.corp.example:3128");
+//! // No https proxy of its own: use-same-proxy (the default) lends http's.
+//! assert_eq!(why.source(), "gnome:org.gnome.system.proxy.http (use-same-proxy)");
+//! assert!(resolver.resolve(&Target::parse("https://git.corp.example/")?).is_direct());
+//! # Ok::<(), proxyroute::Error>(())
+//! ```
+
+pub mod gnome;
+pub mod kde;
+pub mod sysconfig;
+
+use std::fmt;
+
+use crate::bypass::{BypassList, BypassSyntax};
+use crate::error::{Error, ErrorKind, Origin, Violation};
+use crate::proxy::Proxy;
+use crate::target::Target;
+
+/// Which store the settings came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Store {
+    /// GNOME's `org.gnome.system.proxy` (GSettings).
+    Gnome,
+    /// KDE's `kioslaverc`.
+    Kde,
+    /// SUSE's `/etc/sysconfig/proxy`.
+    Sysconfig,
+}
+
+impl Store {
+    /// The store's short name, as sources are prefixed: `gnome`, `kde`,
+    /// `sysconfig`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Store::Gnome => "gnome",
+            Store::Kde => "kde",
+            Store::Sysconfig => "sysconfig",
+        }
+    }
+
+    /// The bypass syntax the store writes.
+    pub fn syntax(self) -> BypassSyntax {
+        match self {
+            Store::Gnome => BypassSyntax::Gnome,
+            Store::Kde => BypassSyntax::Kde,
+            Store::Sysconfig => BypassSyntax::NoProxy,
+        }
+    }
+}
+
+impl fmt::Display for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the settings ask for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SystemMode {
+    /// No proxy.
+    Direct,
+    /// Proxies per scheme.
+    Manual,
+    /// A proxy auto-config script at this URL.
+    AutoConfig(String),
+    /// Web proxy auto-discovery (WPAD).
+    AutoDetect,
+}
+
+/// The scheme slots a store fills: one proxy each for http, https and ftp
+/// URLs, and a SOCKS proxy for every scheme without its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Slot {
+    Http,
+    Https,
+    Ftp,
+    Socks,
+}
+
+/// One store's proxy settings, read and checked.
+#[derive(Clone, Debug)]
+pub struct SystemProxies {
+    store: Store,
+    mode: SystemMode,
+    /// The proxies by slot, each with the key it came from.
+    proxies: [Option<(Proxy, String)>; 4],
+    bypass: Option<(BypassList, String)>,
+    /// Where the mode came from (for PAC and auto-detect decisions).
+    mode_source: String,
+    pac_error: Option<Error>,
+    violations: Vec<Violation>,
+}
+
+impl SystemProxies {
+    pub(crate) fn new(store: Store, mode_source: String) -> Self {
+        SystemProxies {
+            store,
+            mode: SystemMode::Direct,
+            proxies: [None, None, None, None],
+            bypass: None,
+            mode_source,
+            pac_error: None,
+            violations: Vec::new(),
+        }
+    }
+
+    pub(crate) fn set_mode(&mut self, mode: SystemMode) {
+        self.pac_error = match &mode {
+            SystemMode::AutoConfig(url) => Some(Error::new(
+                ErrorKind::PacNotEvaluated,
+                Origin::setting(self.mode_source.clone()),
+                url,
+            )),
+            SystemMode::AutoDetect => Some(Error::new(
+                ErrorKind::PacNotEvaluated,
+                Origin::setting(self.mode_source.clone()),
+                "auto-detect (WPAD)",
+            )),
+            _ => None,
+        };
+        self.mode = mode;
+    }
+
+    pub(crate) fn set_proxy(&mut self, slot: Slot, proxy: Proxy, source: String) {
+        self.proxies[slot as usize] = Some((proxy, source));
+    }
+
+    pub(crate) fn set_bypass(&mut self, list: BypassList, source: String) {
+        self.violations.extend(list.violations().iter().cloned());
+        self.bypass = Some((list, source));
+    }
+
+    pub(crate) fn violation(&mut self, v: Violation) {
+        self.violations.push(v);
+    }
+
+    /// The store.
+    pub fn store(&self) -> Store {
+        self.store
+    }
+
+    /// What the settings ask for.
+    pub fn mode(&self) -> &SystemMode {
+        &self.mode
+    }
+
+    /// The bypass list, in the store's syntax, and where it came from.
+    pub fn bypass(&self) -> Option<&BypassList> {
+        self.bypass.as_ref().map(|(l, _)| l)
+    }
+
+    /// Every problem met while reading the store.
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    /// The proxy for `scheme` URLs in manual mode, and the key it came from:
+    /// the scheme's own (`ws` reads `http`'s, `wss` `https`'s), else SOCKS.
+    pub fn proxy_for(&self, scheme: &str) -> Option<(&Proxy, &str)> {
+        let own = match scheme {
+            "http" | "ws" => Some(Slot::Http),
+            "https" | "wss" => Some(Slot::Https),
+            "ftp" => Some(Slot::Ftp),
+            _ => None,
+        };
+        own.and_then(|slot| self.proxies[slot as usize].as_ref())
+            .or(self.proxies[Slot::Socks as usize].as_ref())
+            .map(|(p, s)| (p, s.as_str()))
+    }
+
+    /// Whether the settings ask for anything but a direct connection.
+    pub fn is_configured(&self) -> bool {
+        self.mode != SystemMode::Direct
+    }
+
+    pub(crate) fn pac_error(&self) -> Option<&Error> {
+        self.pac_error.as_ref()
+    }
+
+    pub(crate) fn bypass_source(&self) -> Option<(&BypassList, &str)> {
+        self.bypass.as_ref().map(|(l, s)| (l, s.as_str()))
+    }
+
+    /// Whether `target` has a proxy in manual mode (`None` otherwise).
+    pub(crate) fn manual_proxy(&self, target: &Target) -> Option<(&Proxy, &str)> {
+        match self.mode {
+            SystemMode::Manual => self.proxy_for(target.scheme()),
+            _ => None,
+        }
+    }
+}
+
+/// Reads a proxy value a store holds, naming `source` in the error.
+pub(crate) fn proxy_value(text: &str, source: &str) -> Result<Proxy, Error> {
+    text.parse::<Proxy>()
+        .map_err(|e| e.with_origin(Origin::setting(source.to_owned())))
+}
+
+/// The live system settings: the store the running desktop uses, read now.
+///
+/// On Linux it picks the store from `XDG_CURRENT_DESKTOP` (GNOME, Unity,
+/// Cinnamon, MATE, Pantheon, Budgie → GNOME; KDE → KDE), then
+/// `/etc/sysconfig/proxy` when it exists; each needs its feature (`gnome`,
+/// `kde`, `sysconfig`, or `system` for all). `Ok(None)`: no store applies
+/// here. An error means a store applies but could not be read: never treat
+/// it as "no proxy".
+///
+/// # Errors
+///
+/// The store's reader failed (`gsettings` missing or failing, an unreadable
+/// file), naming the store.
+pub fn from_system() -> Result<Option<SystemProxies>, Error> {
+    from_system_with(|name| std::env::var(name).ok())
+}
+
+/// [`from_system`] with the environment seen through `lookup` (which
+/// desktop, where the XDG directories are).
+///
+/// # Errors
+///
+/// As [`from_system`].
+#[allow(unused_variables)]
+pub fn from_system_with(
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<Option<SystemProxies>, Error> {
+    let desktop = lookup("XDG_CURRENT_DESKTOP")
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    let is = |names: &[&str]| desktop.split(':').any(|d| names.contains(&d));
+    #[cfg(feature = "gnome")]
+    if is(&[
+        "GNOME",
+        "UNITY",
+        "CINNAMON",
+        "X-CINNAMON",
+        "MATE",
+        "PANTHEON",
+        "BUDGIE",
+    ]) {
+        return gnome::read().map(Some);
+    }
+    #[cfg(feature = "kde")]
+    if is(&["KDE"]) {
+        return kde::read(&lookup).map(Some);
+    }
+    #[cfg(feature = "sysconfig")]
+    if std::path::Path::new(sysconfig::PATH).exists() {
+        return sysconfig::read(std::path::Path::new(sysconfig::PATH)).map(Some);
+    }
+    Ok(None)
+}

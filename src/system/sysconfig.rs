@@ -1,0 +1,112 @@
+//! SUSE's `/etc/sysconfig/proxy`: shell-style `KEY="value"` lines that login
+//! scripts export. `PROXY_ENABLED` (`yes`/`no`, default no) switches the rest
+//! on; `HTTP_PROXY`, `HTTPS_PROXY`, `FTP_PROXY` are proxies for those
+//! schemes, `SOCKS_PROXY` (or `SOCKS5_SERVER`, `host:port`) a SOCKS5 proxy
+//! for every other scheme, and `NO_PROXY` (default `localhost, 127.0.0.1`)
+//! the bypass list, read as curl reads `NO_PROXY`. `#` lines are comments;
+//! values may be bare, `'…'` or `"…"`.
+
+use crate::bypass::BypassList;
+use crate::dialect::Dialect;
+use crate::error::{Origin, Violation, ViolationKind};
+
+use super::{proxy_value, Slot, Store, SystemMode, SystemProxies};
+
+/// Where the file lives.
+pub const PATH: &str = "/etc/sysconfig/proxy";
+
+/// Reads the file's text; `name` is how sources name it.
+pub fn parse(text: &str, name: &str) -> SystemProxies {
+    let mut vars: Vec<(String, String)> = Vec::new();
+    let mut out_violations = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let Some((key, value)) = line.split_once('=') else {
+            out_violations.push(Violation::new(
+                Origin::setting(format!("{name} line {}", n + 1)),
+                None,
+                line,
+                ViolationKind::Ignored("not a KEY=value line"),
+            ));
+            continue;
+        };
+        let value = value.trim();
+        let value = ['"', '\'']
+            .iter()
+            .find_map(|q| value.strip_prefix(*q).and_then(|v| v.strip_suffix(*q)))
+            .unwrap_or(value);
+        vars.retain(|(k, _)| k != key.trim());
+        vars.push((key.trim().to_owned(), value.to_owned()));
+    }
+    let get = |key: &str| {
+        vars.iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    };
+    let mut out = SystemProxies::new(Store::Sysconfig, format!("sysconfig:{name} PROXY_ENABLED"));
+    for v in out_violations {
+        out.violation(v);
+    }
+    let enabled = get("PROXY_ENABLED").is_some_and(|v| v.to_ascii_lowercase().starts_with("yes"));
+    if !enabled {
+        out.set_mode(SystemMode::Direct);
+        return out;
+    }
+    out.set_mode(SystemMode::Manual);
+    let socks = get("SOCKS_PROXY")
+        .map(|v| ("SOCKS_PROXY", v.replacen("socks://", "socks5://", 1)))
+        .or_else(|| get("SOCKS5_SERVER").map(|v| ("SOCKS5_SERVER", format!("socks5://{v}"))));
+    let entries = [
+        (
+            Slot::Http,
+            get("HTTP_PROXY").map(|v| ("HTTP_PROXY", v.to_owned())),
+        ),
+        (
+            Slot::Https,
+            get("HTTPS_PROXY").map(|v| ("HTTPS_PROXY", v.to_owned())),
+        ),
+        (
+            Slot::Ftp,
+            get("FTP_PROXY").map(|v| ("FTP_PROXY", v.to_owned())),
+        ),
+        (Slot::Socks, socks),
+    ];
+    for (slot, entry) in entries {
+        let Some((key, value)) = entry else { continue };
+        let source = format!("sysconfig:{name} {key}");
+        match proxy_value(&value, &format!("{name} {key}")) {
+            Ok(p) => out.set_proxy(slot, p, source),
+            Err(e) => out.violation(Violation::from_error(e)),
+        }
+    }
+    let no_proxy = get("NO_PROXY").unwrap_or("localhost, 127.0.0.1");
+    let list = BypassList::parse_from(
+        no_proxy,
+        Dialect::Curl,
+        Origin::setting(format!("{name} NO_PROXY")),
+    );
+    out.set_bypass(list, format!("sysconfig:{name} NO_PROXY"));
+    out
+}
+
+/// Reads the file at `path`.
+///
+/// # Errors
+///
+/// The file exists but cannot be read, naming it.
+#[cfg(feature = "sysconfig")]
+pub fn read(path: &std::path::Path) -> Result<SystemProxies, crate::Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        crate::Error::new(
+            crate::ErrorKind::SystemStore(e.to_string()),
+            Origin::setting(format!("sysconfig:{}", path.display())),
+            "",
+        )
+    })?;
+    Ok(parse(&text, &path.display().to_string()))
+}

@@ -1,0 +1,751 @@
+//! System proxy settings (issue 6): GNOME's `org.gnome.system.proxy`, KDE's
+//! `kioslaverc` and SUSE's `/etc/sysconfig/proxy`, row by row from each
+//! store's documented behaviour (research/os-formats.md sections 3-5), then
+//! the layer's place beside the environment, the CLI's fixture options, and
+//! the real stores: `gsettings` with a private keyfile backend and real files
+//! in a temporary XDG tree.
+
+#[path = "support/cli.rs"]
+mod cli;
+
+use std::process::Command;
+
+use proxyroute::env::lookup_in;
+use proxyroute::system::{gnome, kde, sysconfig, SystemMode, SystemProxies};
+use proxyroute::{Dialect, EnvProxies, Layer, Resolver, Target};
+
+fn t(url: &str) -> Target {
+    url.parse().unwrap_or_else(|e| panic!("{url}: {e}"))
+}
+
+/// The route `url` takes with only the system layer: a proxy URL, `DIRECT`
+/// or `refused`.
+fn route(system: &SystemProxies, url: &str) -> String {
+    let resolver = Resolver::builder().system(system.clone()).build().unwrap();
+    let route = resolver.resolve(&t(url));
+    if route.is_refused() {
+        "refused".to_owned()
+    } else {
+        route.to_string()
+    }
+}
+
+struct Row {
+    name: &'static str,
+    settings: &'static str,
+    url: &'static str,
+    want: &'static str,
+}
+
+const fn row(
+    name: &'static str,
+    settings: &'static str,
+    url: &'static str,
+    want: &'static str,
+) -> Row {
+    Row {
+        name,
+        settings,
+        url,
+        want,
+    }
+}
+
+fn check_rows(rows: &[Row], read: impl Fn(&str) -> SystemProxies) {
+    let mut failures = Vec::new();
+    for r in rows {
+        let got = route(&read(r.settings), r.url);
+        if got != r.want {
+            failures.push(format!("{}: {} -> {got}, want {}", r.name, r.url, r.want));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+// ===== GNOME =====
+
+/// `gsettings list-recursively` for a manual setup (os-formats.md 3.3).
+const GNOME_MANUAL: &str = "\
+org.gnome.system.proxy mode 'manual'
+org.gnome.system.proxy autoconfig-url ''
+org.gnome.system.proxy ignore-hosts ['localhost', '127.0.0.0/8', '::1', '*.corp.example.com', '10.0.0.0/8']
+org.gnome.system.proxy use-same-proxy true
+org.gnome.system.proxy.http host 'proxy.corp.example.com'
+org.gnome.system.proxy.http port 3128
+org.gnome.system.proxy.http enabled false
+org.gnome.system.proxy.http use-authentication false
+org.gnome.system.proxy.http authentication-user ''
+org.gnome.system.proxy.http authentication-password ''
+org.gnome.system.proxy.https host 'secure.corp.example.com'
+org.gnome.system.proxy.https port 3129
+org.gnome.system.proxy.ftp host ''
+org.gnome.system.proxy.ftp port 0
+org.gnome.system.proxy.socks host ''
+org.gnome.system.proxy.socks port 0
+";
+
+const G_SOCKS: &str = "\
+org.gnome.system.proxy mode 'manual'
+org.gnome.system.proxy.http host ''
+org.gnome.system.proxy.socks host '127.0.0.1'
+org.gnome.system.proxy.socks port 1080
+";
+
+const G_HTTP_ONLY: &str = "\
+org.gnome.system.proxy mode 'manual'
+org.gnome.system.proxy.http host 'p.test'
+org.gnome.system.proxy.http port 8080
+";
+
+const G_NOT_SAME: &str = "\
+org.gnome.system.proxy mode 'manual'
+org.gnome.system.proxy use-same-proxy false
+org.gnome.system.proxy.http host 'p.test'
+org.gnome.system.proxy.http port 8080
+org.gnome.system.proxy.socks host 's.test'
+org.gnome.system.proxy.socks port 1080
+";
+
+const G_HTTP_DEFAULT_PORT: &str = "\
+org.gnome.system.proxy mode 'manual'
+org.gnome.system.proxy.http host 'p.test'
+";
+
+const G_HTTPS_NO_PORT: &str = "\
+org.gnome.system.proxy mode 'manual'
+org.gnome.system.proxy use-same-proxy false
+org.gnome.system.proxy.https host 's.test'
+org.gnome.system.proxy.https port 0
+";
+
+const G_AUTH: &str = "\
+org.gnome.system.proxy mode 'manual'
+org.gnome.system.proxy.http host 'p.test'
+org.gnome.system.proxy.http port 3128
+org.gnome.system.proxy.http use-authentication true
+org.gnome.system.proxy.http authentication-user 'alice'
+org.gnome.system.proxy.http authentication-password 'it\\'s s3cret'
+";
+
+const G_AUTH_OFF: &str = "\
+org.gnome.system.proxy mode 'manual'
+org.gnome.system.proxy.http host 'p.test'
+org.gnome.system.proxy.http port 3128
+org.gnome.system.proxy.http use-authentication false
+org.gnome.system.proxy.http authentication-user 'alice'
+org.gnome.system.proxy.http authentication-password 'pw'
+";
+
+const G_NONE: &str = "\
+org.gnome.system.proxy mode 'none'
+org.gnome.system.proxy.http host 'p.test'
+org.gnome.system.proxy.http port 3128
+";
+
+const G_AUTO: &str = "\
+org.gnome.system.proxy mode 'auto'
+org.gnome.system.proxy autoconfig-url 'http://pac.corp.example.com/proxy.pac'
+org.gnome.system.proxy.http host 'p.test'
+";
+
+const G_WPAD: &str = "\
+org.gnome.system.proxy mode 'auto'
+org.gnome.system.proxy autoconfig-url ''
+";
+
+const G_EMPTY_IGNORE: &str = "\
+org.gnome.system.proxy mode 'manual'
+org.gnome.system.proxy ignore-hosts @as []
+org.gnome.system.proxy.http host 'p.test'
+org.gnome.system.proxy.http port 3128
+";
+
+const G_DEFAULT_IGNORE: &str = "\
+org.gnome.system.proxy mode 'manual'
+org.gnome.system.proxy.http host 'p.test'
+org.gnome.system.proxy.http port 3128
+";
+
+const G_PORT_IGNORE: &str = "\
+org.gnome.system.proxy mode 'manual'
+org.gnome.system.proxy ignore-hosts ['api.example.com:8443', 'fe80::/10', 'xn--bcher-kva.example']
+org.gnome.system.proxy.http host 'p.test'
+org.gnome.system.proxy.http port 3128
+";
+
+const G_V6: &str = "\
+org.gnome.system.proxy mode 'manual'
+org.gnome.system.proxy.http host '::1'
+org.gnome.system.proxy.http port 3128
+";
+
+const G_OTHER_SCHEMAS: &str = "\
+org.gnome.desktop.interface gtk-theme 'Adwaita'
+org.gnome.system.proxy mode 'manual'
+org.gnome.system.proxy.http host 'p.test'
+org.gnome.system.proxy.http port 3128
+";
+
+#[rustfmt::skip]
+const GNOME: &[Row] = &[
+    row("manual: http URLs use the http proxy", GNOME_MANUAL, "http://example.com/", "http://proxy.corp.example.com:3128"),
+    row("manual: https URLs use the https proxy", GNOME_MANUAL, "https://example.com/", "http://secure.corp.example.com:3129"),
+    row("manual: the https proxy is plain HTTP (CONNECT)", GNOME_MANUAL, "https://example.com:8443/", "http://secure.corp.example.com:3129"),
+    row("manual: ws URLs use the http proxy", GNOME_MANUAL, "ws://example.com/", "http://proxy.corp.example.com:3128"),
+    row("manual: wss URLs use the https proxy", GNOME_MANUAL, "wss://example.com/", "http://secure.corp.example.com:3129"),
+    row("manual: ftp has none, use-same-proxy lends http's", GNOME_MANUAL, "ftp://files.example.com/", "http://proxy.corp.example.com:3128"),
+    row("manual: other schemes without SOCKS go direct", GNOME_MANUAL, "gopher://example.com/", "DIRECT"),
+    row("ignore-hosts: localhost", GNOME_MANUAL, "http://localhost:8080/", "DIRECT"),
+    row("ignore-hosts: 127.0.0.0/8", GNOME_MANUAL, "http://127.1.2.3/", "DIRECT"),
+    row("ignore-hosts: ::1", GNOME_MANUAL, "http://[::1]/", "DIRECT"),
+    row("ignore-hosts: *.x matches x itself", GNOME_MANUAL, "https://corp.example.com/", "DIRECT"),
+    row("ignore-hosts: *.x matches subdomains", GNOME_MANUAL, "https://git.corp.example.com/", "DIRECT"),
+    row("ignore-hosts: a label boundary", GNOME_MANUAL, "https://evilcorp.example.com/", "http://secure.corp.example.com:3129"),
+    row("ignore-hosts: 10.0.0.0/8", GNOME_MANUAL, "http://10.9.8.7/", "DIRECT"),
+    row("ignore-hosts: IP rules never match names", GNOME_MANUAL, "http://ten.example/", "http://proxy.corp.example.com:3128"),
+    row("ignore-hosts: empty list bypasses nothing", G_EMPTY_IGNORE, "http://localhost/", "http://p.test:3128"),
+    row("ignore-hosts: absent is the schema default", G_DEFAULT_IGNORE, "http://127.0.0.1/", "DIRECT"),
+    row("ignore-hosts: host:port needs that port", G_PORT_IGNORE, "https://api.example.com:8443/", "DIRECT"),
+    row("ignore-hosts: host:port, another port", G_PORT_IGNORE, "https://api.example.com/", "http://p.test:3128"),
+    row("ignore-hosts: IPv6 CIDR", G_PORT_IGNORE, "http://[fe80::1]/", "DIRECT"),
+    row("ignore-hosts: IDN, entry in punycode", G_PORT_IGNORE, "http://bücher.example/", "DIRECT"),
+    row("socks: serves every scheme without its own", G_SOCKS, "https://example.com/", "socks5://127.0.0.1:1080"),
+    row("socks: ftp too", G_SOCKS, "ftp://example.com/", "socks5://127.0.0.1:1080"),
+    row("use-same-proxy: https borrows http", G_HTTP_ONLY, "https://example.com/", "http://p.test:8080"),
+    row("use-same-proxy off: https falls to SOCKS", G_NOT_SAME, "https://example.com/", "socks5://s.test:1080"),
+    row("use-same-proxy off: http keeps its own", G_NOT_SAME, "http://example.com/", "http://p.test:8080"),
+    row("http port defaults to 8080", G_HTTP_DEFAULT_PORT, "http://example.com/", "http://p.test:8080"),
+    row("a port of 0 means unset", G_HTTPS_NO_PORT, "https://example.com/", "DIRECT"),
+    row("use-authentication: credentials on the http proxy", G_AUTH, "http://example.com/", "http://alice:***@p.test:3128"),
+    row("use-authentication off: none sent", G_AUTH_OFF, "http://example.com/", "http://p.test:3128"),
+    row("mode none: direct, whatever the hosts say", G_NONE, "http://example.com/", "DIRECT"),
+    row("mode auto: a PAC URL is refused, not DIRECT", G_AUTO, "http://example.com/", "refused"),
+    row("mode auto without a URL: WPAD, refused", G_WPAD, "https://example.com/", "refused"),
+    row("an IPv6 proxy host", G_V6, "http://example.com/", "http://[::1]:3128"),
+    row("other schemas' lines are skipped", G_OTHER_SCHEMAS, "http://example.com/", "http://p.test:3128"),
+];
+
+#[test]
+fn gnome_rows() {
+    check_rows(GNOME, gnome::parse);
+}
+
+#[test]
+fn gnome_reads_its_modes_and_reports_odd_values() {
+    assert_eq!(
+        gnome::parse(G_AUTO).mode(),
+        &SystemMode::AutoConfig("http://pac.corp.example.com/proxy.pac".into())
+    );
+    assert_eq!(gnome::parse(G_WPAD).mode(), &SystemMode::AutoDetect);
+    let file = "org.gnome.system.proxy mode 'auto'\norg.gnome.system.proxy autoconfig-url '/etc/proxy.pac'\n";
+    assert_eq!(
+        gnome::parse(file).mode(),
+        &SystemMode::AutoConfig("file:///etc/proxy.pac".into())
+    );
+    let odd = "\
+org.gnome.system.proxy mode 'sometimes'
+org.gnome.system.proxy.http host 'p.test'
+org.gnome.system.proxy.http port 99999
+org.gnome.system.proxy.http authentication-password 'open
+garbage
+";
+    let s = gnome::parse(odd);
+    let notes: Vec<String> = s.violations().iter().map(ToString::to_string).collect();
+    assert_eq!(s.mode(), &SystemMode::Direct);
+    for want in [
+        "gsettings line 5 \"garbage\": ignored",
+        "org.gnome.system.proxy.http authentication-password \"***\": ignored",
+        "org.gnome.system.proxy mode \"sometimes\": ignored",
+        "org.gnome.system.proxy.http port \"99999\": invalid port",
+    ] {
+        assert!(
+            notes.iter().any(|n| n.starts_with(want)),
+            "{want} in {notes:#?}"
+        );
+    }
+    let why = Resolver::builder()
+        .system(gnome::parse(G_AUTO))
+        .build()
+        .unwrap()
+        .explain(&t("http://example.com/"));
+    assert_eq!(why.layer(), Layer::System);
+    assert_eq!(why.source(), "gnome:org.gnome.system.proxy autoconfig-url");
+    assert!(why.reason().contains("not evaluated"), "{}", why.reason());
+    assert!(
+        why.reason()
+            .contains("http://pac.corp.example.com/proxy.pac"),
+        "{}",
+        why.reason()
+    );
+}
+
+// ===== KDE =====
+
+const K_MANUAL: &str = "\
+ProxyUrlDisplayFlags=15
+
+[Proxy Settings]
+NoProxyFor=localhost,127.0.0.1,.corp.example.com,10.0.0.0/8
+Proxy Config Script=
+ProxyType=1
+ReversedException=false
+ftpProxy=ftp://proxy.corp.example.com 3128
+httpProxy=http://proxy.corp.example.com 3128
+httpsProxy=http://secure.corp.example.com 3129
+socksProxy=socks://socks.corp.example.com 1080
+";
+
+const K_LEGACY: &str = "[Proxy Settings]\nProxyType=1\nhttpProxy=proxy.example:8080\nhttpsProxy=http://proxy.example:8443\n";
+const K_SOCKS4: &str = "[Proxy Settings]\nProxyType=1\nsocksProxy=socks4://s.example 1080\n";
+const K_BAD_PORT: &str = "[Proxy Settings]\nProxyType=1\nhttpProxy=http://p.example abc\n";
+const K_EMPTY: &str = "[Proxy Settings]\nProxyType=1\nhttpProxy=\nhttpsProxy=//: 0\n";
+const K_REVERSED: &str = "[Proxy Settings]\nProxyType=1\nNoProxyFor=git.example.org\nReversedException=true\nhttpProxy=http://p 8080\nhttpsProxy=http://p 8080\n";
+const K_REVERSED_1: &str = "[Proxy Settings]\nProxyType=1\nNoProxyFor=git.example.org\nReversedException=1\nhttpProxy=http://p 8080\n";
+const K_PAC: &str = "[Proxy Settings]\nProxyType=2\nProxy Config Script=http://pac.corp.example.com/proxy.pac\nhttpProxy=http://p 8080\n";
+const K_PAC_FILE: &str = "[Proxy Settings]\nProxyType=2\nProxy Config Script=/etc/proxy.pac\n";
+const K_WPAD: &str =
+    "[Proxy Settings]\nProxyType=3\nProxy Config Script=http://ignored.example/x.pac\n";
+const K_NONE: &str = "[Proxy Settings]\nProxyType=0\nhttpProxy=http://p 8080\n";
+const K_UNKNOWN: &str = "[Proxy Settings]\nProxyType=7\nhttpProxy=http://p 8080\n";
+const K_ENV: &str = "[Proxy Settings]\nNoProxyFor=NO_PROXY\nProxyType=4\nhttpProxy=HTTP_PROXY\nhttpsProxy=HTTPS_PROXY\nftpProxy=FTP_PROXY\nsocksProxy=\n";
+const K_OTHER_GROUP: &str = "[Other]\nProxyType=1\nhttpProxy=http://wrong 1\n[Proxy Settings]\nProxyType=1\nhttpProxy=http://right 2\n";
+const K_FLAGS: &str = "[Proxy Settings]\nProxyType[$i]=1\nhttpProxy[$e]=http://p 8080\nhttpProxy[de]=http://uebersetzt 1\n";
+const K_LOCAL: &str =
+    "[Proxy Settings]\nProxyType=1\nNoProxyFor=<local>\nhttpProxy=http://p 8080\n";
+
+fn kde_env(name: &str) -> Option<String> {
+    match name {
+        "HTTP_PROXY" => Some("http://env-proxy.example:3128".into()),
+        "HTTPS_PROXY" => Some("http://env-secure.example:3129".into()),
+        "NO_PROXY" => Some("internal.example".into()),
+        _ => None,
+    }
+}
+
+fn kde_one(text: &str) -> SystemProxies {
+    kde::parse(&[("kioslaverc", text)], kde_env)
+}
+
+#[rustfmt::skip]
+const KDE: &[Row] = &[
+    row("manual: http, a space before the port", K_MANUAL, "http://example.com/", "http://proxy.corp.example.com:3128"),
+    row("manual: https's own proxy, plain HTTP", K_MANUAL, "https://example.com/", "http://secure.corp.example.com:3129"),
+    row("manual: the ftp field is an HTTP proxy", K_MANUAL, "ftp://example.com/", "http://proxy.corp.example.com:3128"),
+    row("manual: socks serves other schemes, SOCKS5", K_MANUAL, "gopher://example.com/", "socks5://socks.corp.example.com:1080"),
+    row("manual: ws reads http's", K_MANUAL, "ws://example.com/", "http://proxy.corp.example.com:3128"),
+    row("NoProxyFor: an exact name", K_MANUAL, "http://localhost/", "DIRECT"),
+    row("NoProxyFor: an IP", K_MANUAL, "http://127.0.0.1/", "DIRECT"),
+    row("NoProxyFor: .x subdomains", K_MANUAL, "https://git.corp.example.com/", "DIRECT"),
+    row("NoProxyFor: .x not the apex", K_MANUAL, "https://corp.example.com/", "http://secure.corp.example.com:3129"),
+    row("NoProxyFor: a subnet", K_MANUAL, "http://10.1.2.3/", "DIRECT"),
+    row("NoProxyFor: another host", K_MANUAL, "http://example.org/", "http://proxy.corp.example.com:3128"),
+    row("legacy host:port", K_LEGACY, "http://a.test/", "http://proxy.example:8080"),
+    row("legacy URL with port", K_LEGACY, "https://a.test/", "http://proxy.example:8443"),
+    row("socks4:// selects SOCKS4", K_SOCKS4, "https://a.test/", "socks4://s.example:1080"),
+    row("a port that is not a number: no proxy", K_BAD_PORT, "http://a.test/", "DIRECT"),
+    row("empty and //: values are no proxy", K_EMPTY, "https://a.test/", "DIRECT"),
+    row("ReversedException: listed hosts use the proxy", K_REVERSED, "https://git.example.org/", "http://p:8080"),
+    row("ReversedException: others go direct", K_REVERSED, "https://example.com/", "DIRECT"),
+    row("ReversedException=1 is true", K_REVERSED_1, "http://example.com/", "DIRECT"),
+    row("ProxyType=2: a PAC URL is refused, not DIRECT", K_PAC, "http://a.test/", "refused"),
+    row("ProxyType=2: a path is a PAC file", K_PAC_FILE, "http://a.test/", "refused"),
+    row("ProxyType=3: WPAD, refused", K_WPAD, "http://a.test/", "refused"),
+    row("ProxyType=0: direct", K_NONE, "http://a.test/", "DIRECT"),
+    row("an unknown ProxyType is none", K_UNKNOWN, "http://a.test/", "DIRECT"),
+    row("ProxyType=4: httpProxy names a variable", K_ENV, "http://a.test/", "http://env-proxy.example:3128"),
+    row("ProxyType=4: httpsProxy names a variable", K_ENV, "https://a.test/", "http://env-secure.example:3129"),
+    row("ProxyType=4: an unset variable is no proxy", K_ENV, "ftp://a.test/", "DIRECT"),
+    row("ProxyType=4: NoProxyFor names the list", K_ENV, "http://internal.example/", "DIRECT"),
+    row("only [Proxy Settings] counts", K_OTHER_GROUP, "http://a.test/", "http://right:2"),
+    row("[$i] flags kept, translations skipped", K_FLAGS, "http://a.test/", "http://p:8080"),
+    row("<local>: dotless names", K_LOCAL, "http://intranet/", "DIRECT"),
+    row("<local>: dotted names proxied", K_LOCAL, "http://intranet.example/", "http://p:8080"),
+];
+
+#[test]
+fn kde_rows() {
+    check_rows(KDE, kde_one);
+}
+
+#[test]
+fn kde_cascade_later_files_win_and_modes_are_reported() {
+    let system =
+        "[Proxy Settings]\nProxyType=1\nhttpProxy=http://site 1\nNoProxyFor=site.example\n";
+    let user = "[Proxy Settings]\nhttpProxy=http://mine 2\n";
+    let s = kde::parse(
+        &[
+            ("/etc/xdg/kioslaverc", system),
+            ("/home/u/.config/kioslaverc", user),
+        ],
+        |_| None,
+    );
+    assert_eq!(route(&s, "http://a.test/"), "http://mine:2");
+    assert_eq!(route(&s, "http://site.example/"), "DIRECT");
+    let why = Resolver::builder()
+        .system(s)
+        .build()
+        .unwrap()
+        .explain(&t("http://a.test/"));
+    assert_eq!(why.source(), "kde:/home/u/.config/kioslaverc httpProxy");
+    assert_eq!(
+        kde_one(K_PAC_FILE).mode(),
+        &SystemMode::AutoConfig("file:///etc/proxy.pac".into())
+    );
+    let notes: Vec<String> = kde_one(K_BAD_PORT)
+        .violations()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        notes[0].starts_with("kde:kioslaverc httpProxy \"http://p.example abc\": ignored"),
+        "{notes:?}"
+    );
+    let why = Resolver::builder()
+        .system(kde_one(K_ENV))
+        .build()
+        .unwrap()
+        .explain(&t("http://a.test/"));
+    assert_eq!(why.source(), "kde:kioslaverc httpProxy = $HTTP_PROXY");
+}
+
+// ===== sysconfig =====
+
+const S_ON: &str = r#"## Path:        Network/Proxy
+## Type:        yesno
+## Default:     no
+PROXY_ENABLED="yes"
+HTTP_PROXY="http://proxy.corp.example.com:3128"
+HTTPS_PROXY='http://secure.corp.example.com:3129'
+FTP_PROXY=http://ftp-proxy.corp.example.com:3128
+GOPHER_PROXY=""
+SOCKS_PROXY="socks://socks.corp.example.com:1080"
+SOCKS5_SERVER=""
+NO_PROXY="localhost, 127.0.0.1, .corp.example.com"
+"#;
+const S_OFF: &str = "PROXY_ENABLED=\"no\"\nHTTP_PROXY=\"http://p:3128\"\n";
+const S_DEFAULT_NO_PROXY: &str = "PROXY_ENABLED=\"yes\"\nHTTP_PROXY=\"http://p:3128\"\n";
+const S_SOCKS5_SERVER: &str = "PROXY_ENABLED=yes\nSOCKS5_SERVER=\"s.example:1080\"\n";
+
+#[rustfmt::skip]
+const SYSCONFIG: &[Row] = &[
+    row("http", S_ON, "http://example.com/", "http://proxy.corp.example.com:3128"),
+    row("https, single quotes", S_ON, "https://example.com/", "http://secure.corp.example.com:3129"),
+    row("ftp, bare value", S_ON, "ftp://example.com/", "http://ftp-proxy.corp.example.com:3128"),
+    row("SOCKS_PROXY socks:// is SOCKS5 for the rest", S_ON, "gopher://example.com/", "socks5://socks.corp.example.com:1080"),
+    row("NO_PROXY: localhost", S_ON, "http://localhost/", "DIRECT"),
+    row("NO_PROXY: a domain and its subdomains", S_ON, "https://git.corp.example.com/", "DIRECT"),
+    row("PROXY_ENABLED=no: direct", S_OFF, "http://example.com/", "DIRECT"),
+    row("NO_PROXY default: localhost, 127.0.0.1", S_DEFAULT_NO_PROXY, "http://127.0.0.1/", "DIRECT"),
+    row("SOCKS5_SERVER host:port", S_SOCKS5_SERVER, "https://example.com/", "socks5://s.example:1080"),
+];
+
+#[test]
+fn sysconfig_rows() {
+    check_rows(SYSCONFIG, |text| {
+        sysconfig::parse(text, "/etc/sysconfig/proxy")
+    });
+}
+
+// ===== the layer =====
+
+#[test]
+fn the_system_layer_sits_below_the_environment_unless_first() {
+    let vars = [("https_proxy", "http://env:1"), ("no_proxy", "skip.test")];
+    let env = || EnvProxies::read(Dialect::Curl, lookup_in(&vars));
+    let system = gnome::parse(GNOME_MANUAL);
+    let below = Resolver::builder()
+        .env_proxies(env())
+        .system(system.clone())
+        .build()
+        .unwrap();
+    // https: the environment serves it.
+    assert_eq!(
+        below.resolve(&t("https://a.test/")).to_string(),
+        "http://env:1"
+    );
+    assert_eq!(
+        below.explain(&t("https://a.test/")).layer(),
+        Layer::Environment
+    );
+    // http: curl reads no http_proxy here, so the system layer decides.
+    let why = below.explain(&t("http://a.test/"));
+    assert_eq!(
+        why.route().to_string(),
+        "http://proxy.corp.example.com:3128"
+    );
+    assert_eq!(why.layer(), Layer::System);
+    // NO_PROXY belongs to the environment layer.
+    assert!(below.resolve(&t("https://skip.test/")).is_direct());
+
+    let first = Resolver::builder()
+        .env_proxies(env())
+        .system(system)
+        .system_first(true)
+        .build()
+        .unwrap();
+    assert_eq!(
+        first.resolve(&t("https://a.test/")).to_string(),
+        "http://secure.corp.example.com:3129"
+    );
+    // A custom proxy still comes before both.
+    let custom = Resolver::builder()
+        .proxy("http://custom:9")
+        .system(gnome::parse(GNOME_MANUAL))
+        .system_first(true)
+        .build()
+        .unwrap();
+    assert_eq!(
+        custom.resolve(&t("https://a.test/")).to_string(),
+        "http://custom:9"
+    );
+}
+
+#[test]
+fn system_resolve_allocates_nothing_and_secrets_stay_hidden() {
+    let resolver = Resolver::builder()
+        .system(gnome::parse(G_AUTH))
+        .build()
+        .unwrap();
+    let why = resolver.explain(&t("http://a.test/"));
+    let shown = format!(
+        "{why:?} {} {resolver:?} {:?}",
+        why.reason(),
+        gnome::parse(G_AUTH)
+    );
+    assert!(!shown.contains("s3cret"), "{shown}");
+    let proxy = resolver
+        .resolve(&t("http://a.test/"))
+        .proxy()
+        .unwrap()
+        .clone();
+    assert_eq!(proxy.credentials().unwrap().password(), Some("it's s3cret"));
+}
+
+// ===== CLI =====
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(cli::resolve_bin())
+        .args(args)
+        .env_clear()
+        .output()
+        .expect("run the resolve example");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn temp_file(name: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("proxyroute-system-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+#[test]
+fn cli_reads_settings_from_a_bug_report() {
+    let g = temp_file("gsettings.txt", GNOME_MANUAL);
+    let (code, out, err) = run(&[
+        "--gnome-gsettings",
+        &g,
+        "--json",
+        "https://example.com/",
+        "https://git.corp.example.com/",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].contains(r#""route": ["http://secure.corp.example.com:3129"], "source": "gnome:org.gnome.system.proxy.https""#), "{}", lines[0]);
+    assert!(lines[0].contains(r#""layer": "system""#), "{}", lines[0]);
+    assert!(lines[1].contains(r#""rule": {"text": "*.corp.example.com", "index": 3, "source": "gnome:org.gnome.system.proxy ignore-hosts"}"#), "{}", lines[1]);
+
+    let k = temp_file("kioslaverc", K_MANUAL);
+    let (code, out, _) = run(&["--kde-kioslaverc", &k, "gopher://example.com/"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("route:   socks5://socks.corp.example.com:1080"),
+        "{out}"
+    );
+
+    let s = temp_file("sysconfig", S_ON);
+    let (code, out, _) = run(&["--sysconfig", &s, "ftp://example.com/"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("http://ftp-proxy.corp.example.com:3128"),
+        "{out}"
+    );
+
+    // A PAC setting refuses the request: exit 1, never DIRECT.
+    let pac = temp_file("auto.txt", G_AUTO);
+    let (code, out, _) = run(&["--gnome-gsettings", &pac, "http://example.com/"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("not evaluated"), "{out}");
+
+    let (code, _, err) = run(&["--kde-kioslaverc", "/nonexistent/kioslaverc", "http://a/"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--kde-kioslaverc /nonexistent/kioslaverc: "),
+        "{err}"
+    );
+    let (code, _, err) = run(&["--windows-reg", "x.reg", "http://a/"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not supported yet"), "{err}");
+}
+
+// ===== the real stores =====
+
+/// The real `gsettings`, with a private keyfile backend in a temporary
+/// `XDG_CONFIG_HOME`: values set by one process are read by the next,
+/// without D-Bus. Under `CI=true` a missing `gsettings` fails the test.
+#[cfg(feature = "gnome")]
+#[test]
+fn real_gsettings_round_trip() {
+    let found = Command::new("gsettings")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var("CI").is_err(),
+            "gsettings is missing under CI=true"
+        );
+        eprintln!("skipped: gsettings is not installed");
+        return;
+    }
+    let home = std::env::temp_dir().join(format!("proxyroute-gsettings-{}", std::process::id()));
+    std::fs::create_dir_all(&home).unwrap();
+    let gsettings = || {
+        let mut c = Command::new("gsettings");
+        c.env("GSETTINGS_BACKEND", "keyfile")
+            .env("XDG_CONFIG_HOME", &home);
+        c
+    };
+    let set = |schema: &str, key: &str, value: &str| {
+        let status = gsettings()
+            .args(["set", schema, key, value])
+            .status()
+            .unwrap();
+        assert!(status.success(), "gsettings set {schema} {key} {value}");
+    };
+    set("org.gnome.system.proxy", "mode", "manual");
+    set(
+        "org.gnome.system.proxy",
+        "ignore-hosts",
+        "['localhost', '*.corp.example', '10.0.0.0/8']",
+    );
+    set("org.gnome.system.proxy.http", "host", "proxy.corp.example");
+    set("org.gnome.system.proxy.http", "port", "3128");
+    set("org.gnome.system.proxy.http", "use-authentication", "true");
+    set(
+        "org.gnome.system.proxy.http",
+        "authentication-user",
+        "alice",
+    );
+    set(
+        "org.gnome.system.proxy.http",
+        "authentication-password",
+        "it's a s3cret",
+    );
+    set("org.gnome.system.proxy.socks", "host", "socks.corp.example");
+    set("org.gnome.system.proxy.socks", "port", "1080");
+    let system = gnome::read_command(gsettings()).expect("gsettings list-recursively");
+    assert_eq!(system.mode(), &SystemMode::Manual);
+    assert!(system.violations().is_empty(), "{:?}", system.violations());
+    let resolver = Resolver::builder().system(system).build().unwrap();
+    let proxy = resolver
+        .resolve(&t("http://example.com/"))
+        .proxy()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        proxy.to_string(),
+        "http://alice:***@proxy.corp.example:3128"
+    );
+    assert_eq!(
+        proxy.credentials().unwrap().password(),
+        Some("it's a s3cret")
+    );
+    assert_eq!(
+        resolver.resolve(&t("https://example.com/")).to_string(),
+        "http://alice:***@proxy.corp.example:3128"
+    );
+    assert_eq!(
+        resolver.resolve(&t("gopher://example.com/")).to_string(),
+        "socks5://socks.corp.example:1080"
+    );
+    assert!(resolver
+        .resolve(&t("https://git.corp.example/"))
+        .is_direct());
+    assert!(resolver.resolve(&t("http://10.2.3.4/")).is_direct());
+
+    set("org.gnome.system.proxy", "mode", "auto");
+    set(
+        "org.gnome.system.proxy",
+        "autoconfig-url",
+        "http://pac.corp.example/proxy.pac",
+    );
+    let system = gnome::read_command(gsettings()).unwrap();
+    assert_eq!(
+        system.mode(),
+        &SystemMode::AutoConfig("http://pac.corp.example/proxy.pac".into())
+    );
+
+    // A failing gsettings is an error naming the store, never "no proxy".
+    let err = gnome::read_command(Command::new("/nonexistent/gsettings")).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("gnome: gsettings list-recursively"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("cannot run gsettings"), "{err}");
+    let err = gnome::read_command(Command::new("false")).unwrap_err();
+    assert!(err.to_string().contains("gsettings failed"), "{err}");
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+/// Real files in a temporary XDG tree: the system-wide file, then the
+/// user's, read through the cascade.
+#[cfg(feature = "kde")]
+#[test]
+fn real_kioslaverc_cascade() {
+    let root = std::env::temp_dir().join(format!("proxyroute-kde-{}", std::process::id()));
+    let (etc, home) = (root.join("etc-xdg"), root.join("config"));
+    std::fs::create_dir_all(&etc).unwrap();
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(etc.join("kioslaverc"), K_MANUAL).unwrap();
+    std::fs::write(
+        home.join("kioslaverc"),
+        "[Proxy Settings]\nhttpsProxy=http://mine.example 8443\n",
+    )
+    .unwrap();
+    let vars = [
+        (
+            "XDG_CONFIG_DIRS".to_owned(),
+            etc.to_str().unwrap().to_owned(),
+        ),
+        (
+            "XDG_CONFIG_HOME".to_owned(),
+            home.to_str().unwrap().to_owned(),
+        ),
+    ];
+    let lookup = move |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let system = kde::read(&lookup).unwrap();
+    assert_eq!(
+        route(&system, "https://example.com/"),
+        "http://mine.example:8443"
+    );
+    assert_eq!(
+        route(&system, "http://example.com/"),
+        "http://proxy.corp.example.com:3128"
+    );
+    assert_eq!(route(&system, "https://git.corp.example.com/"), "DIRECT");
+    let picked = proxyroute::system::from_system_with(|name| match name {
+        "XDG_CURRENT_DESKTOP" => Some("KDE".into()),
+        other => lookup(other),
+    })
+    .unwrap()
+    .expect("KDE is picked");
+    assert_eq!(picked.store(), proxyroute::system::Store::Kde);
+    let _ = std::fs::remove_dir_all(&root);
+}
