@@ -493,6 +493,11 @@ impl ProxyConfig {
                     }
                     config.host = host.to_owned();
                 }
+                ("host", v) => note(
+                    "host",
+                    &shown(v),
+                    ViolationKind::Ignored("must be a string; Postman ignores other values"),
+                ),
                 ("port", v) => match to_int32(v) {
                     0 => note(
                         "port",

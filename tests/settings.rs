@@ -486,6 +486,10 @@ mod files {
                 "postman config 0 \"hots\": ignored: not a ProxyConfig field",
             ),
             (
+                "[[postman]]\nhost = 42",
+                "postman config 0 host \"42\": ignored: must be a string",
+            ),
+            (
                 "[[postman]]\nhost = \"p\"\ntunnel = \"yes\"",
                 "postman config 0 tunnel \"yes\": ignored",
             ),
