@@ -699,6 +699,38 @@ mod files {
     }
 
     #[test]
+    fn the_config_example_routes_by_postman_configs_and_prints_notes() {
+        let path =
+            std::env::temp_dir().join(format!("proxyroute-postman-{}.json", std::process::id()));
+        std::fs::write(
+            &path,
+            format!(
+                r#"{{"name": "x", "timeout_seconds": 1, "proxy": {{"use_env": false, "postman": [
+                    {{"host": "http://pm.corp:9", "port": 3128, "match": "https://*:*/*",
+                      "authenticate": true, "username": "u", "password": "{SECRET}"}}]}}}}"#
+            ),
+        )
+        .unwrap();
+        let (code, out, err) = run_config(&[
+            path.to_str().unwrap(),
+            "https://api.example.com/",
+            "http://api.example.com/",
+        ]);
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(
+            out,
+            "https://api.example.com/ -> http://u:***@pm.corp:3128 (custom:postman[0])\n\
+             http://api.example.com/ -> DIRECT (none)\n"
+        );
+        assert!(
+            err.contains("note: postman config 0 host \"http://pm.corp:9\": note: Postman keeps only the host"),
+            "{err}"
+        );
+        assert!(!out.contains(SECRET) && !err.contains(SECRET));
+    }
+
+    #[test]
     fn the_config_example_rejects_a_bad_proxy_table() {
         let path =
             std::env::temp_dir().join(format!("proxyroute-config-{}.toml", std::process::id()));
