@@ -53,6 +53,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // What was read but is odd (a Postman host with a port in it, say) is
+    // worth a line in the application's log.
+    for note in resolver.violations() {
+        eprintln!("config: {path}: note: {note}");
+    }
     let mut failed = false;
     for url in args {
         match Target::parse(&url) {

@@ -266,6 +266,52 @@ impl ProxyConfig {
         self.authenticate
     }
 
+    /// The `username` of the definition, if it had one (the password has no
+    /// accessor: [`proxy`](ProxyConfig::proxy) carries it to the client).
+    pub fn username(&self) -> Option<&str> {
+        self.username.as_deref()
+    }
+
+    /// Whether the definition holds a password (never shown anywhere).
+    pub fn has_password(&self) -> bool {
+        self.password.is_some()
+    }
+
+    /// The definition as Postman's JSON writes it, *without the password*:
+    /// what the `serde` feature serialises. `https` (TLS to the proxy) has no
+    /// spelling in Postman's JSON, so such a config cannot be written.
+    #[cfg(feature = "serde")]
+    pub(crate) fn to_definition(&self) -> Result<Value, &'static str> {
+        if self.protocol == ProxyScheme::Https {
+            return Err(
+                "a Postman config speaking https to the proxy cannot be written: \
+                        Postman's protocol field has no https",
+            );
+        }
+        let mut members = Vec::new();
+        if let Some(id) = &self.id {
+            members.push(("id".to_owned(), Value::String(id.clone())));
+        }
+        members.push(("host".to_owned(), Value::String(self.host.clone())));
+        members.push(("port".to_owned(), Value::Number(f64::from(self.port))));
+        members.push((
+            "protocol".to_owned(),
+            Value::String(self.protocol.as_str().to_owned()),
+        ));
+        members.push(("match".to_owned(), Value::String(self.pattern.clone())));
+        if !self.bypass.is_empty() {
+            let items = self.bypass.iter().cloned().map(Value::String).collect();
+            members.push(("bypass".to_owned(), Value::Array(items)));
+        }
+        members.push(("tunnel".to_owned(), Value::Bool(self.tunnel)));
+        members.push(("disabled".to_owned(), Value::Bool(self.disabled)));
+        members.push(("authenticate".to_owned(), Value::Bool(self.authenticate)));
+        if let Some(username) = &self.username {
+            members.push(("username".to_owned(), Value::String(username.clone())));
+        }
+        Ok(Value::Object(members))
+    }
+
     /// Whether a request to `target` is tunnelled through the proxy with
     /// CONNECT: always for https, for http only when `tunnel` is set. SOCKS
     /// proxies always tunnel.
@@ -404,7 +450,7 @@ impl ProxyConfig {
     }
 
     /// A config from one JSON definition, Postman's coercions applied.
-    fn from_value(value: &Value, origin: Origin) -> Self {
+    pub(crate) fn from_value(value: &Value, origin: Origin) -> Self {
         let mut config = ProxyConfig::default_with(origin);
         let base = config.origin.to_string();
         let mut notes: Vec<Violation> = Vec::new();
@@ -447,6 +493,11 @@ impl ProxyConfig {
                     }
                     config.host = host.to_owned();
                 }
+                ("host", v) => note(
+                    "host",
+                    &shown(v),
+                    ViolationKind::Ignored("must be a string; Postman ignores other values"),
+                ),
                 ("port", v) => match to_int32(v) {
                     0 => note(
                         "port",
@@ -592,13 +643,43 @@ impl fmt::Debug for ProxyConfig {
     }
 }
 
+impl PartialEq for ProxyConfig {
+    /// Two configs are equal when their definitions are: every field Postman
+    /// reads (the password included), not where they were read from.
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+            && self.host == other.host
+            && self.port == other.port
+            && self.protocol == other.protocol
+            && self.pattern == other.pattern
+            && self.tunnel == other.tunnel
+            && self.disabled == other.disabled
+            && self.authenticate == other.authenticate
+            && self.username == other.username
+            && self.password == other.password
+            && self.bypass == other.bypass
+    }
+}
+
+impl Eq for ProxyConfig {}
+
 /// Postman's ordered list of [`ProxyConfig`]s: the first enabled config that
 /// applies to a URL wins.
+///
+/// Lists are equal when their configs are (see [`ProxyConfig`]'s `PartialEq`).
 #[derive(Clone, Debug, Default)]
 pub struct ProxyConfigList {
     configs: Vec<ProxyConfig>,
     violations: Vec<Violation>,
 }
+
+impl PartialEq for ProxyConfigList {
+    fn eq(&self, other: &Self) -> bool {
+        self.configs == other.configs
+    }
+}
+
+impl Eq for ProxyConfigList {}
 
 impl ProxyConfigList {
     /// A list of `configs`, in order.
@@ -654,10 +735,16 @@ impl ProxyConfigList {
                 "",
             ));
         };
+        Ok(ProxyConfigList::from_values(&items, &origin))
+    }
+
+    /// A list from JSON definitions read already (by [`json`], or by the
+    /// `serde` feature from any format), Postman's coercions applied.
+    pub(crate) fn from_values(items: &[Value], origin: &Origin) -> Self {
         let configs = items.iter().enumerate().map(|(i, item)| {
             ProxyConfig::from_value(item, Origin::setting(format!("{origin} config {i}")))
         });
-        Ok(ProxyConfigList::new(configs))
+        ProxyConfigList::new(configs)
     }
 
     /// The configs, in order.

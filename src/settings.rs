@@ -9,11 +9,14 @@
 //! goes out.
 //!
 //! **Passwords are read, never written.** Deserialising accepts a password in
-//! a proxy URL (`http://user:pass@host:port`) or in `credentials`;
-//! serialising writes user names but drops every password, so settings
-//! written back to a file, logged as JSON or shown in a bug report never
-//! carry one. Keep secrets in the file the application reads (or in its
-//! secret store) and never round-trip them through `Serialize`.
+//! a proxy URL (`http://user:pass@host:port`, percent-encoded), in
+//! `credentials = { username, password }` or in a Postman config's
+//! `password`; serialising writes user names but drops every password, so
+//! settings written back to a file, logged as JSON or shown in a bug report
+//! never carry one. Everything else round-trips exactly: reading what was
+//! written gives the same settings, minus the passwords. Keep secrets in the
+//! file the application reads (or in its secret store) and never round-trip
+//! them through `Serialize`.
 //!
 //! ```
 //! use proxyroute::{Dialect, ProxySettings};
@@ -30,15 +33,51 @@
 //! # Ok::<(), proxyroute::Error>(())
 //! ```
 //!
-//! With the `serde` feature, from a TOML table:
+//! # The file form (feature `serde`)
 //!
-//! ```toml
-//! [proxy]
-//! dialect = "curl"
-//! use_env = false
-//! https_proxy = "http://proxy.corp:3128"
-//! bypass = "localhost, .internal.corp, 10.0.0.0/8"
-//! credentials = { username = "alice", password = "s3cret" }
+//! One table (or JSON object) whose keys are the fields, every one optional;
+//! unknown keys are errors, so a typo cannot silently drop a setting:
+//!
+//! | key | value | default |
+//! |---|---|---|
+//! | `dialect` | `curl`, `go`, `python`, `node`, `hyper`, `dotnet`, `chromium`, `postman` | `curl` |
+//! | `use_env` | read the proxy environment variables | `true` |
+//! | `proxy`, `http_proxy`, `https_proxy` | a proxy URL | none |
+//! | `scheme_proxies` | a table from URL scheme (`ws`, `ftp`) to proxy URL | empty |
+//! | `proxy_rules` | `host:port` or `http=h:p;https=h:p;socks=h:p` | none |
+//! | `proxy_schemes` | the URL schemes `proxy` serves, such as `["http", "https"]` | all |
+//! | `bypass` | the bypass list for the explicit proxies, as one string | none |
+//! | `bypass_syntax` | `no-proxy`, `chromium`, `windows`, `macos`, `gnome`, `kde`, `postman` | `no-proxy` |
+//! | `reverse_bypass` | `bypass` names the hosts that *use* the proxy | `false` |
+//! | `credentials` | `{ username, password }` for explicit proxies without any | none |
+//! | `postman` | an array of Postman `ProxyConfig` definitions | none |
+//!
+//! Each value is read as the CLI and the environment read it, and a bad one
+//! fails the load with the key, the entry and the text: `https_proxy
+//! "http://u:***@proxy:99999": invalid port`, `bypass entry 1 "10.0.0.0/33":
+//! invalid CIDR prefix length`. The `postman` definitions are read with
+//! Postman's coercions (`port = "3128"` is a number, a port inside `host`
+//! is dropped with a note), but strictly: a field Postman would ignore (an
+//! unknown key, a value of the wrong type, `protocol = "https"`) is an error
+//! naming `postman config N` and the field. A config that speaks `https` to
+//! its proxy (possible in code) cannot be written: serialising it is an error.
+//!
+//! ```
+//! # #[cfg(feature = "serde")] {
+//! use proxyroute::ProxySettings;
+//! let settings: ProxySettings = serde_json::from_str(r#"{
+//!     "use_env": false,
+//!     "https_proxy": "http://alice:s3cret@proxy.corp:3128",
+//!     "bypass": "localhost, .internal.corp"
+//! }"#).unwrap();
+//! let resolver = settings.build().unwrap();
+//! let route = resolver.resolve(&"https://api.example.com/".parse().unwrap());
+//! assert_eq!(route.to_string(), "http://alice:***@proxy.corp:3128");
+//! // Written back: the user name stays, the password does not.
+//! let written = serde_json::to_string(&settings).unwrap();
+//! assert!(written.contains(r#""https_proxy":"http://alice@proxy.corp:3128""#), "{written}");
+//! assert!(!written.contains("s3cret"));
+//! # }
 //! ```
 
 use std::collections::BTreeMap;
@@ -46,14 +85,18 @@ use std::collections::BTreeMap;
 use crate::bypass::{BypassList, BypassSyntax};
 use crate::dialect::Dialect;
 use crate::error::{Error, Origin, Result, ViolationKind};
+use crate::postman::ProxyConfigList;
 use crate::proxy::{Credentials, Proxy};
 use crate::proxy_rules::ProxyRules;
 use crate::resolver::{Resolver, ResolverBuilder};
 
 /// The proxy configuration as data: what [`ResolverBuilder`] takes, in
 /// fields. Build a [`Resolver`] with [`build`](ProxySettings::build) or
-/// continue with [`builder`](ProxySettings::builder) (to inject an
+/// continue with [`into_builder`](ProxySettings::into_builder) (to inject an
 /// environment lookup, say).
+///
+/// The struct is `#[non_exhaustive]`: start from
+/// [`ProxySettings::default()`] (or a file) and set fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ProxySettings {
@@ -83,6 +126,10 @@ pub struct ProxySettings {
     pub reverse_bypass: bool,
     /// Credentials for explicit proxies whose URL carries none.
     pub credentials: Option<Credentials>,
+    /// Postman's custom proxy list, tried before the other explicit proxies
+    /// (see [`ResolverBuilder::postman_configs`]). In a file: an array of
+    /// Postman `ProxyConfig` definitions, read strictly (see the module docs).
+    pub postman: Option<ProxyConfigList>,
 }
 
 impl Default for ProxySettings {
@@ -100,6 +147,7 @@ impl Default for ProxySettings {
             bypass_syntax: BypassSyntax::default(),
             reverse_bypass: false,
             credentials: None,
+            postman: None,
         }
     }
 }
@@ -169,40 +217,50 @@ impl ProxySettings {
 
     /// A builder holding these settings; with `use_env` it reads the process
     /// environment (chain [`env_with`](ResolverBuilder::env_with) to read
-    /// another one).
-    pub fn builder(&self) -> ResolverBuilder {
+    /// another one). A setting that does not validate is kept by the builder
+    /// and returned by its [`build`](ResolverBuilder::build).
+    pub fn into_builder(self) -> ResolverBuilder {
+        let bypass = self.bypass_list();
         let mut builder = Resolver::builder().dialect(self.dialect);
         if self.use_env {
             builder = builder.env();
         }
-        if let Some(rules) = &self.proxy_rules {
-            builder = builder.proxy_rules(rules.clone());
+        if let Some(list) = self.postman {
+            builder = builder.postman_configs(list);
         }
-        if let Some(p) = &self.proxy {
-            builder = builder.proxy(p.clone());
+        if let Some(rules) = self.proxy_rules {
+            builder = builder.proxy_rules(rules);
         }
-        if let Some(p) = &self.http_proxy {
-            builder = builder.http_proxy(p.clone());
+        if let Some(p) = self.proxy {
+            builder = builder.proxy(p);
         }
-        if let Some(p) = &self.https_proxy {
-            builder = builder.https_proxy(p.clone());
+        if let Some(p) = self.http_proxy {
+            builder = builder.http_proxy(p);
         }
-        for (scheme, p) in &self.scheme_proxies {
-            builder = builder.scheme_proxy(scheme, p.clone());
+        if let Some(p) = self.https_proxy {
+            builder = builder.https_proxy(p);
         }
-        if let Some(schemes) = &self.proxy_schemes {
+        for (scheme, p) in self.scheme_proxies {
+            builder = builder.scheme_proxy(&scheme, p);
+        }
+        if let Some(schemes) = self.proxy_schemes {
             builder = builder.proxy_schemes(schemes);
         }
-        match self.bypass_list() {
+        match bypass {
             Ok(Some(list)) => builder = builder.bypass_list(list),
             Ok(None) => {}
             // Kept by the builder and returned from `build`.
             Err(e) => builder = builder.fail(e),
         }
-        if let Some(c) = &self.credentials {
-            builder = builder.credentials(c.clone());
+        if let Some(c) = self.credentials {
+            builder = builder.credentials(c);
         }
         builder
+    }
+
+    /// As [`into_builder`](ProxySettings::into_builder), keeping the settings.
+    pub fn builder(&self) -> ResolverBuilder {
+        self.clone().into_builder()
     }
 
     /// Builds the resolver.
@@ -212,8 +270,7 @@ impl ProxySettings {
     /// What [`validate`](ProxySettings::validate) and
     /// [`ResolverBuilder::build`] report.
     pub fn build(&self) -> Result<Resolver> {
-        self.clone().validate()?;
-        self.builder().build()
+        self.clone().validate()?.into_builder().build()
     }
 }
 
@@ -223,6 +280,8 @@ mod file {
     //! each error naming its field; written without passwords.
 
     use super::*;
+    use crate::json::Value;
+    use crate::serde_impls::Definition;
     use serde::{Deserialize, Serialize};
 
     #[derive(Serialize, Deserialize, Default)]
@@ -252,6 +311,8 @@ mod file {
         reverse_bypass: bool,
         #[serde(skip_serializing_if = "Option::is_none")]
         credentials: Option<FileCredentials>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        postman: Option<Vec<Definition>>,
     }
 
     #[derive(Serialize, Deserialize)]
@@ -285,7 +346,7 @@ mod file {
             s.https_proxy = proxy("https_proxy", f.https_proxy)?;
             for (scheme, text) in f.scheme_proxies {
                 let setting = format!("scheme_proxies.{scheme}");
-                let p = proxy(&setting, Some(text))?.expect("a proxy from Some");
+                let p = text.parse::<Proxy>().map_err(|e| named(&setting, e))?;
                 s.scheme_proxies.insert(scheme, p);
             }
             if let Some(rules) = f.proxy_rules {
@@ -301,14 +362,46 @@ mod file {
             s.credentials = f
                 .credentials
                 .map(|c| Credentials::new(c.username, c.password.as_deref()));
+            if let Some(items) = f.postman {
+                s.postman = Some(postman_list(items)?);
+            }
             s.validate()
         }
     }
 
-    impl From<ProxySettings> for FileSettings {
-        fn from(s: ProxySettings) -> Self {
+    /// Postman's configs, read with Postman's coercions but strictly: a field
+    /// Postman would ignore (a wrong type, an unknown key, `protocol =
+    /// "https"`) is an error here, naming `postman config N` and the field.
+    /// Notes (a host with a port in it, `authenticate` without a user) are
+    /// kept as the resolver's violations.
+    fn postman_list(items: Vec<Definition>) -> Result<ProxyConfigList> {
+        let items: Vec<Value> = items.into_iter().map(|Definition(v)| v).collect();
+        let list = ProxyConfigList::from_values(&items, &Origin::setting("postman"));
+        match list
+            .violations()
+            .iter()
+            .find(|v| !matches!(v.kind(), ViolationKind::Note(_)))
+        {
+            Some(v) => Err(Error::from_violation(v)),
+            None => Ok(list),
+        }
+    }
+
+    impl TryFrom<ProxySettings> for FileSettings {
+        type Error = &'static str;
+
+        fn try_from(s: ProxySettings) -> std::result::Result<Self, &'static str> {
             let url = |p: &Proxy| p.url_without_password();
-            FileSettings {
+            let postman = match &s.postman {
+                None => None,
+                Some(list) => Some(
+                    list.configs()
+                        .iter()
+                        .map(|c| c.to_definition().map(Definition))
+                        .collect::<std::result::Result<Vec<_>, _>>()?,
+                ),
+            };
+            Ok(FileSettings {
                 dialect: Some(s.dialect.as_str().to_owned()),
                 use_env: Some(s.use_env),
                 proxy: s.proxy.as_ref().map(url),
@@ -329,7 +422,8 @@ mod file {
                     username: c.username().to_owned(),
                     password: None,
                 }),
-            }
+                postman,
+            })
         }
     }
 
@@ -339,7 +433,9 @@ mod file {
             &self,
             serializer: S,
         ) -> std::result::Result<S::Ok, S::Error> {
-            FileSettings::from(self.clone()).serialize(serializer)
+            FileSettings::try_from(self.clone())
+                .map_err(serde::ser::Error::custom)?
+                .serialize(serializer)
         }
     }
 

@@ -89,6 +89,27 @@ fn settings_build_what_the_builder_builds() {
     assert!(resolver.resolve(&t("http://x.test/")).is_direct());
 }
 
+#[test]
+fn postman_configs_in_settings_come_first() {
+    use proxyroute::postman::{ProxyConfig, ProxyConfigList};
+    let mut s = ProxySettings::default();
+    s.use_env = false;
+    s.proxy = Some("http://fallback:1".parse().unwrap());
+    s.postman = Some(ProxyConfigList::new([ProxyConfig::new("pm.corp", 3128)
+        .with_match("https://*.example.com:*/*")
+        .with_credentials(Credentials::new("alice", Some("pw")))]));
+    let resolver = s.clone().into_builder().build().unwrap();
+    let why = resolver.explain(&t("https://api.example.com/"));
+    assert_eq!(why.route().to_string(), "http://alice:***@pm.corp:3128");
+    assert_eq!(why.source(), "custom:postman[0]");
+    // A URL no config applies to goes on to the other explicit proxies.
+    assert_eq!(
+        resolver.resolve(&t("https://crates.io/")).to_string(),
+        "http://fallback:1"
+    );
+    assert_eq!(s.build().unwrap().violations(), resolver.violations());
+}
+
 #[cfg(feature = "serde")]
 #[path = "support/cli.rs"]
 mod cli;
@@ -262,6 +283,65 @@ mod files {
         );
     }
 
+    #[test]
+    fn standalone_types_keep_the_error_text_and_hide_the_password() {
+        let rows = [
+            (
+                serde_json::from_str::<Proxy>(&format!("\"ftp://u:{SECRET}@h:21\"")).map(|_| ()),
+                "input \"ftp://u:***@h:21\": unsupported proxy scheme \"ftp\"",
+            ),
+            (
+                serde_json::from_str::<ProxyRules>(&format!("\"http=u:{SECRET}@h:0\"")).map(|_| ()),
+                "input entry 0 \"http=u:***@h:0\": invalid port",
+            ),
+            (
+                serde_json::from_str::<Dialect>("\"lynx\"").map(|_| ()),
+                "input \"lynx\": not supported: dialect",
+            ),
+            (
+                serde_json::from_str::<Credentials>(&format!("{{\"password\": \"{SECRET}\"}}"))
+                    .map(|_| ()),
+                "missing field `username`",
+            ),
+        ];
+        for (result, want) in rows {
+            let err = result.unwrap_err().to_string();
+            assert!(err.contains(want), "{err}");
+            assert!(!err.contains(SECRET), "{err}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn proxies_round_trip_without_their_password(
+            scheme in prop::sample::select(&["http", "https", "socks4", "socks4a", "socks5", "socks5h"][..]),
+            host in "[a-z]{1,8}(\\.[a-z]{1,5}){0,2}",
+            port in 1u16..,
+            user in prop::option::of("[ -~\u{e4}\u{f6}]{0,8}"),
+            password in prop::option::of("[ -~\u{e4}\u{f6}]{1,8}"),
+        ) {
+            let mut proxy: Proxy = format!("{scheme}://{host}:{port}").parse().unwrap();
+            if let Some(user) = &user {
+                proxy = proxy.with_credentials(Credentials::new(user.clone(), password.as_deref()));
+            }
+            let json = serde_json::to_string(&proxy).unwrap();
+            // The same proxy, with the user name but no password.
+            let want = match proxy.credentials() {
+                Some(c) if !c.username().is_empty() => proxy
+                    .clone()
+                    .with_credentials(Credentials::new(c.username(), None)),
+                _ => proxy.clone().without_credentials(),
+            };
+            // Written exactly as the proxy that never had a password.
+            prop_assert_eq!(&json, &serde_json::to_string(&want).unwrap());
+            // No `user:password@`: the user is percent-encoded, so the only
+            // colons are the scheme's and the port's.
+            prop_assert_eq!(json.matches(':').count(), 2, "{}", json);
+            let back: Proxy = serde_json::from_str(&json).unwrap();
+            prop_assert_eq!(back, want, "{}", json);
+        }
+    }
+
     fn settings() -> impl Strategy<Value = ProxySettings> {
         let proxy = (
             prop::sample::select(&["http", "https", "socks4", "socks5h"][..]),
@@ -326,6 +406,257 @@ mod files {
         }
     }
 
+    const POSTMAN_TOML: &str = r#"
+        use_env = false
+        dialect = "postman"
+
+        [[postman]]
+        id = "corp"
+        host = "proxy.corp"
+        port = 3128
+        bypass = ["http://localhost/*", "*://*.internal:*/*"]
+        authenticate = true
+        username = "alice"
+        password = "hunter2-pw"
+
+        [[postman]]
+        host = "socks.corp"
+        port = "1080"
+        protocol = "socks5"
+        match = "https://*.example.com:*/*"
+        disabled = true
+    "#;
+
+    #[test]
+    fn postman_configs_read_from_toml_and_json_alike() {
+        let a: ProxySettings = toml::from_str(POSTMAN_TOML).unwrap();
+        let json = r#"{"use_env": false, "dialect": "postman", "postman": [
+            {"id": "corp", "host": "proxy.corp", "port": 3128,
+             "bypass": ["http://localhost/*", "*://*.internal:*/*"],
+             "authenticate": true, "username": "alice", "password": "hunter2-pw"},
+            {"host": "socks.corp", "port": "1080", "protocol": "socks5",
+             "match": "https://*.example.com:*/*", "disabled": true}
+        ]}"#;
+        let b: ProxySettings = serde_json::from_str(json).unwrap();
+        assert_eq!(a, b);
+        let list = a.postman.as_ref().unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(list.configs()[0].id(), Some("corp"));
+        assert_eq!(
+            list.configs()[1].port(),
+            1080,
+            "Postman reads \"1080\" as a number"
+        );
+        assert!(list.configs()[1].is_disabled());
+        let resolver = a.build().unwrap();
+        assert_eq!(
+            resolver.resolve(&t("https://api.example.com/")).to_string(),
+            "http://alice:***@proxy.corp:3128"
+        );
+        let via = resolver.resolve(&t("https://api.example.com/"));
+        let password = via.proxy().unwrap().credentials().unwrap().password();
+        assert_eq!(password, Some(SECRET));
+        let why = resolver.explain(&t("https://db.internal/"));
+        assert!(why.route().is_direct());
+        assert!(
+            why.reason().contains("config 0 bypasses"),
+            "{}",
+            why.reason()
+        );
+        assert!(
+            why.reason().contains("config 1 is disabled"),
+            "{}",
+            why.reason()
+        );
+    }
+
+    #[test]
+    fn bad_postman_configs_name_the_config_and_the_field() {
+        let rows = [
+            (
+                "[[postman]]\nhost = \"p\"\n[[postman]]\nhost = \"q\"\nprotocol = \"https\"",
+                "postman config 1 protocol \"https\": ignored: Postman accepts only",
+            ),
+            (
+                "[[postman]]\nhost = \"p\"\nport = \"x\"",
+                "postman config 0 port \"x\": ignored",
+            ),
+            (
+                "[[postman]]\nhots = \"p\"",
+                "postman config 0 \"hots\": ignored: not a ProxyConfig field",
+            ),
+            (
+                "[[postman]]\nhost = 42",
+                "postman config 0 host \"42\": ignored: must be a string",
+            ),
+            (
+                "[[postman]]\nhost = \"p\"\ntunnel = \"yes\"",
+                "postman config 0 tunnel \"yes\": ignored",
+            ),
+            (
+                "[[postman]]\nhost = \"p\"\npassword = 42",
+                "postman config 0 password \"***\": ignored",
+            ),
+            (
+                "[[postman]]\nhost = \"p\"\nport = 70000\nusername = \"u\"\npassword = \"hunter2-pw\"\nauthenticate = true",
+                "postman config 0 \"http://p:70000\": invalid port",
+            ),
+            (
+                "postman = [\"p:3128\"]",
+                "postman config 0 definition \"p:3128\": ignored: a definition must be an object",
+            ),
+            ("postman = \"p:3128\"", "invalid type: string \"p:3128\", expected a sequence"),
+        ];
+        for (text, want) in rows {
+            let err = toml::from_str::<ProxySettings>(text)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(want), "{text}: {err}");
+            assert!(!err.contains(SECRET), "{text}: password shown: {err}");
+        }
+        // Notes are not errors: Postman keeps the host of a URL and says so.
+        let s: ProxySettings =
+            toml::from_str("[[postman]]\nhost = \"http://p.corp:9\"\nport = 3128").unwrap();
+        let resolver = s.build().unwrap();
+        assert_eq!(
+            resolver.violations().len(),
+            1,
+            "{:?}",
+            resolver.violations()
+        );
+        assert!(resolver.violations()[0]
+            .to_string()
+            .starts_with("postman config 0 host \"http://p.corp:9\": note:"));
+    }
+
+    #[test]
+    fn postman_configs_never_write_their_password() {
+        use proxyroute::postman::{ProxyConfig, ProxyConfigList};
+        let s: ProxySettings = toml::from_str(POSTMAN_TOML).unwrap();
+        let list = s.postman.clone().unwrap();
+        assert!(list.configs()[0].has_password());
+        let config = &list.configs()[0];
+        let texts = [
+            serde_json::to_string(&s).unwrap(),
+            toml::to_string(&s).unwrap(),
+            serde_json::to_string(&list).unwrap(),
+            serde_json::to_string(config).unwrap(),
+            toml::to_string(config).unwrap(),
+            format!("{s:?}"),
+            format!("{list:?}"),
+        ];
+        for text in &texts {
+            assert!(!text.contains(SECRET), "{text}");
+            assert!(text.contains("alice"), "the user stays: {text}");
+        }
+        // Read back: the same configs, minus the password.
+        let back: ProxySettings = serde_json::from_str(&texts[0]).unwrap();
+        let again = &back.postman.as_ref().unwrap().configs()[0];
+        assert!(!again.has_password());
+        assert_eq!(again.username(), Some("alice"));
+        assert_eq!(
+            (
+                again.id(),
+                again.host(),
+                again.port(),
+                again.bypass_patterns()
+            ),
+            (
+                config.id(),
+                config.host(),
+                config.port(),
+                config.bypass_patterns()
+            )
+        );
+        let from_toml: ProxySettings = toml::from_str(&texts[1]).unwrap();
+        assert_eq!(from_toml, back);
+        let lone: ProxyConfig = serde_json::from_str(&texts[3]).unwrap();
+        assert_eq!(&lone, again);
+        let lone_list: ProxyConfigList = serde_json::from_str(&texts[2]).unwrap();
+        assert_eq!(&lone_list, back.postman.as_ref().unwrap());
+        // TLS to the proxy has no spelling in Postman's JSON: refused, not dropped.
+        let https = ProxyConfig::new("p", 1).with_protocol(ProxyScheme::Https);
+        let err = serde_json::to_string(&https).unwrap_err().to_string();
+        assert!(err.contains("cannot be written"), "{err}");
+    }
+
+    fn postman_config() -> impl Strategy<Value = proxyroute::postman::ProxyConfig> {
+        use proxyroute::postman::ProxyConfig;
+        (
+            "[a-z]{1,8}(\\.[a-z]{1,5}){0,2}",
+            1u16..,
+            prop::sample::select(
+                &[
+                    ProxyScheme::Http,
+                    ProxyScheme::Socks4,
+                    ProxyScheme::Socks4a,
+                    ProxyScheme::Socks5,
+                    ProxyScheme::Socks5h,
+                ][..],
+            ),
+            prop::sample::select(
+                &[
+                    "http+https://*:*/*",
+                    "https://*.example.com:*/*",
+                    "<all_urls>",
+                    "http://h/*",
+                ][..],
+            ),
+            prop::collection::vec(
+                prop::sample::select(&["http://localhost/*", "*://*.internal:*/*", ""][..]),
+                0..3,
+            ),
+            (any::<bool>(), any::<bool>()),
+            prop::option::of(("[a-z]{0,6}", prop::option::of("[ -~]{0,8}"))),
+        )
+            .prop_map(
+                |(host, port, protocol, pattern, bypass, (tunnel, disabled), creds)| {
+                    let mut c = ProxyConfig::new(&host, port)
+                        .with_protocol(protocol)
+                        .with_match(pattern)
+                        .with_bypass(bypass)
+                        .with_tunnel(tunnel)
+                        .with_disabled(disabled);
+                    if let Some((user, password)) = creds {
+                        c = c.with_credentials(Credentials::new(user, password.as_deref()));
+                    }
+                    c
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn postman_lists_round_trip_without_passwords(
+            configs in prop::collection::vec(postman_config(), 0..4)
+        ) {
+            use proxyroute::postman::ProxyConfigList;
+            let list = ProxyConfigList::new(configs);
+            let json = serde_json::to_string(&list).unwrap();
+            let back: ProxyConfigList = serde_json::from_str(&json).unwrap();
+            prop_assert_eq!(back.len(), list.len());
+            for (a, b) in list.configs().iter().zip(back.configs()) {
+                prop_assert!(!b.has_password());
+                prop_assert_eq!(
+                    (a.id(), a.host(), a.port(), a.protocol(), a.match_pattern()),
+                    (b.id(), b.host(), b.port(), b.protocol(), b.match_pattern())
+                );
+                prop_assert_eq!(a.bypass_patterns(), b.bypass_patterns());
+                prop_assert_eq!(
+                    (a.is_tunnel(), a.is_disabled(), a.is_authenticate(), a.username()),
+                    (b.is_tunnel(), b.is_disabled(), b.is_authenticate(), b.username())
+                );
+            }
+            // Written again: exactly the same text, in both formats.
+            prop_assert_eq!(serde_json::to_string(&back).unwrap(), json);
+            let mut s = ProxySettings::default();
+            s.postman = Some(back.clone());
+            let toml_text = toml::to_string(&s).unwrap();
+            let from_toml: ProxySettings = toml::from_str(&toml_text).unwrap();
+            prop_assert_eq!(from_toml.postman.as_ref(), Some(&back), "{}", toml_text);
+        }
+    }
+
     fn run_config(args: &[&str]) -> (i32, String, String) {
         let bin = cli::example_bin("config", &["--features", "serde"]);
         let out = std::process::Command::new(bin)
@@ -365,6 +696,38 @@ mod files {
             "ftp://files.example.com/ -> socks4://socks.corp.example:1080 (custom:proxy-rules socks=)\n\
              http://intranet/ -> DIRECT (custom:bypass)\n"
         );
+    }
+
+    #[test]
+    fn the_config_example_routes_by_postman_configs_and_prints_notes() {
+        let path =
+            std::env::temp_dir().join(format!("proxyroute-postman-{}.json", std::process::id()));
+        std::fs::write(
+            &path,
+            format!(
+                r#"{{"name": "x", "timeout_seconds": 1, "proxy": {{"use_env": false, "postman": [
+                    {{"host": "http://pm.corp:9", "port": 3128, "match": "https://*:*/*",
+                      "authenticate": true, "username": "u", "password": "{SECRET}"}}]}}}}"#
+            ),
+        )
+        .unwrap();
+        let (code, out, err) = run_config(&[
+            path.to_str().unwrap(),
+            "https://api.example.com/",
+            "http://api.example.com/",
+        ]);
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(
+            out,
+            "https://api.example.com/ -> http://u:***@pm.corp:3128 (custom:postman[0])\n\
+             http://api.example.com/ -> DIRECT (none)\n"
+        );
+        assert!(
+            err.contains("note: postman config 0 host \"http://pm.corp:9\": note: Postman keeps only the host"),
+            "{err}"
+        );
+        assert!(!out.contains(SECRET) && !err.contains(SECRET));
     }
 
     #[test]
