@@ -7,7 +7,7 @@
 //! | GNOME `org.gnome.system.proxy` | [`gnome`] | `gsettings list-recursively` (`gnome`) |
 //! | KDE `kioslaverc` `[Proxy Settings]` | [`kde`] | the XDG config cascade (`kde`) |
 //! | SUSE `/etc/sysconfig/proxy` | [`sysconfig`] | the file (`sysconfig`) |
-//! | Windows `Internet Settings` | [`windows`] | not yet: `reg export` files only |
+//! | Windows `Internet Settings` | [`windows`] | the registry, HKCU or the machine policy's HKLM (`windows`) |
 //! | macOS SystemConfiguration | [`macos`] | not yet: `scutil --proxy` text only |
 //!
 //! Every reader gives a [`SystemProxies`]: the mode (direct, manual, a PAC URL,
@@ -243,7 +243,8 @@ pub(crate) fn proxy_value(text: &str, source: &str) -> Result<Proxy, Error> {
 
 /// The live system settings: the store the running desktop uses, read now.
 ///
-/// On Linux it picks the store from `XDG_CURRENT_DESKTOP` (GNOME, Unity,
+/// On Windows it reads the WinINet settings (feature `windows`). On Linux it
+/// picks the store from `XDG_CURRENT_DESKTOP` (GNOME, Unity,
 /// Cinnamon, MATE, Pantheon, Budgie → GNOME; KDE → KDE), then
 /// `/etc/sysconfig/proxy` when it exists; each needs its feature (`gnome`,
 /// `kde`, `sysconfig`, or `system` for all). `Ok(None)`: no store applies
@@ -287,6 +288,10 @@ pub fn from_system_with(
     #[cfg(feature = "kde")]
     if is(&["KDE"]) {
         return kde::read(&lookup).map(Some);
+    }
+    #[cfg(all(windows, feature = "windows"))]
+    if cfg!(windows) {
+        return windows::read().map(Some);
     }
     #[cfg(feature = "sysconfig")]
     if std::path::Path::new(sysconfig::PATH).exists() {

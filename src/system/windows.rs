@@ -239,6 +239,15 @@ fn blob(bytes: &[u8]) -> Option<Blob> {
 pub fn parse(text: &str, name: &str) -> SystemProxies {
     let mut bad = Vec::new();
     let values = values(text, &mut bad);
+    from_values(&values, name, bad)
+}
+
+/// The settings from values already read: `(in Connections, name, value)`.
+fn from_values(
+    values: &[(bool, String, RegValue)],
+    name: &str,
+    mut bad: Vec<Violation>,
+) -> SystemProxies {
     let get = |connections: bool, key: &str| {
         values
             .iter()
@@ -337,6 +346,58 @@ pub fn parse(text: &str, name: &str) -> SystemProxies {
     let list = override_list::parse(&bypass, Origin::setting(format!("{name} ProxyOverride")));
     out.set_bypass(list, format!("windows:{name} ProxyOverride"));
     out
+}
+
+/// The registry path of the settings, under `HKEY_CURRENT_USER` (or
+/// `HKEY_LOCAL_MACHINE` when the machine policy says so).
+pub const KEY: &str = r"Software\Microsoft\Windows\CurrentVersion\Internet Settings";
+
+/// Reads the live WinINet settings: per user, or per machine when the policy
+/// `ProxySettingsPerUser` is 0.
+///
+/// # Errors
+///
+/// The `Internet Settings` key cannot be opened, naming the hive.
+#[cfg(all(windows, feature = "windows"))]
+pub fn read() -> Result<SystemProxies, Error> {
+    use windows_registry::{CURRENT_USER, LOCAL_MACHINE};
+    const POLICY: &str = r"SOFTWARE\Policies\Microsoft\Windows\CurrentVersion\Internet Settings";
+    let per_machine = LOCAL_MACHINE
+        .open(POLICY)
+        .ok()
+        .and_then(|k| k.get_u32("ProxySettingsPerUser").ok())
+        == Some(0);
+    let (hive, name) = if per_machine {
+        (LOCAL_MACHINE, "HKLM")
+    } else {
+        (CURRENT_USER, "HKCU")
+    };
+    let key = hive.open(KEY).map_err(|e| {
+        Error::new(
+            ErrorKind::SystemStore(e.to_string()),
+            Origin::setting(format!("windows:{name}\\{KEY}")),
+            "",
+        )
+    })?;
+    let mut values = Vec::new();
+    if let Ok(n) = key.get_u32("ProxyEnable") {
+        values.push((false, "ProxyEnable".to_owned(), RegValue::Dword(n)));
+    }
+    for value in ["ProxyServer", "ProxyOverride", "AutoConfigURL"] {
+        if let Ok(text) = key.get_string(value) {
+            values.push((false, value.to_owned(), RegValue::Str(text)));
+        }
+    }
+    if let Ok(connections) = hive.open(format!("{KEY}\\Connections")) {
+        if let Ok(blob) = connections.get_value("DefaultConnectionSettings") {
+            values.push((
+                true,
+                "DefaultConnectionSettings".to_owned(),
+                RegValue::Binary(blob.to_vec()),
+            ));
+        }
+    }
+    Ok(from_values(&values, name, Vec::new()))
 }
 
 #[cfg(test)]
