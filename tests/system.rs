@@ -437,7 +437,41 @@ const SYSCONFIG: &[Row] = &[
     row("PROXY_ENABLED=no: direct", S_OFF, "http://example.com/", "DIRECT"),
     row("NO_PROXY default: localhost, 127.0.0.1", S_DEFAULT_NO_PROXY, "http://127.0.0.1/", "DIRECT"),
     row("SOCKS5_SERVER host:port", S_SOCKS5_SERVER, "https://example.com/", "socks5://s.example:1080"),
+    row("SOCKS_PROXY wins over SOCKS5_SERVER", S_BOTH_SOCKS, "gopher://example.com/", "socks5://a.example:1080"),
+    row("PROXY_ENABLED is a case-blind yes prefix", S_YES_UPPER, "http://example.com/", "http://p:3128"),
+    row("PROXY_ENABLED missing: off", S_NO_ENABLED, "http://example.com/", "DIRECT"),
+    row("PROXY_ENABLED empty: off", S_EMPTY_ENABLED, "http://example.com/", "DIRECT"),
+    row("export prefix", S_EXPORT, "http://example.com/", "http://p:3128"),
+    row("comments and blank lines", S_COMMENTS, "http://example.com/", "http://p:3128"),
+    row("a later line wins", S_TWICE, "http://example.com/", "http://second:2"),
+    row("an empty HTTPS_PROXY: https falls to SOCKS", S_HTTPS_EMPTY, "https://example.com/", "socks5://s:1080"),
+    row("an empty HTTPS_PROXY and no SOCKS: direct", S_DEFAULT_NO_PROXY, "https://example.com/", "DIRECT"),
+    row("a bare host:port value", S_BARE, "http://example.com/", "http://p:8080"),
+    row("a value with credentials", S_CREDS, "http://example.com/", "http://u:***@p:3128"),
+    row("NO_PROXY: host:port never matches, as curl reads it", S_PORTS, "http://api.example:8080/", "http://p:3128"),
+    row("NO_PROXY: host:port, another port", S_PORTS, "http://api.example/", "http://p:3128"),
+    row("NO_PROXY: CIDR as curl reads it", S_PORTS, "http://10.1.2.3/", "DIRECT"),
+    row("NO_PROXY: * bypasses everything", S_STAR, "http://example.com/", "DIRECT"),
+    row("ws reads HTTP_PROXY", S_ON, "ws://example.com/", "http://proxy.corp.example.com:3128"),
+    row("a proxy that does not parse is skipped, SOCKS serves", S_BAD_HTTP, "http://example.com/", "socks5://s:1080"),
 ];
+
+const S_BOTH_SOCKS: &str =
+    "PROXY_ENABLED=yes\nSOCKS_PROXY=socks://a.example:1080\nSOCKS5_SERVER=b.example:1080\n";
+const S_YES_UPPER: &str = "PROXY_ENABLED=\"YES please\"\nHTTP_PROXY=http://p:3128\n";
+const S_NO_ENABLED: &str = "HTTP_PROXY=http://p:3128\n";
+const S_EMPTY_ENABLED: &str = "PROXY_ENABLED=\"\"\nHTTP_PROXY=http://p:3128\n";
+const S_EXPORT: &str = "export PROXY_ENABLED=yes\nexport HTTP_PROXY=http://p:3128\n";
+const S_COMMENTS: &str =
+    "# a comment\n\n## Type: yesno\nPROXY_ENABLED=yes\n  # indented\nHTTP_PROXY=http://p:3128\n";
+const S_TWICE: &str = "PROXY_ENABLED=yes\nHTTP_PROXY=http://first:1\nHTTP_PROXY=http://second:2\n";
+const S_HTTPS_EMPTY: &str = "PROXY_ENABLED=yes\nHTTPS_PROXY=\"\"\nSOCKS5_SERVER=s:1080\n";
+const S_BARE: &str = "PROXY_ENABLED=yes\nHTTP_PROXY=p:8080\n";
+const S_CREDS: &str = "PROXY_ENABLED=yes\nHTTP_PROXY=\"http://u:pw@p:3128\"\n";
+const S_PORTS: &str =
+    "PROXY_ENABLED=yes\nHTTP_PROXY=http://p:3128\nNO_PROXY=\"api.example:8080, 10.0.0.0/8\"\n";
+const S_STAR: &str = "PROXY_ENABLED=yes\nHTTP_PROXY=http://p:3128\nNO_PROXY=\"*\"\n";
+const S_BAD_HTTP: &str = "PROXY_ENABLED=yes\nHTTP_PROXY=ftp://p:21\nSOCKS5_SERVER=s:1080\n";
 
 #[test]
 fn sysconfig_rows() {
@@ -793,7 +827,20 @@ const MACOS: &[Row] = &[
     row("Enable 0: off even with a host", M_DISABLED, "http://example.com/", "DIRECT"),
     row("a missing port is the default", M_NO_PORT, "http://example.com/", "http://p.example:80"),
     row("an array out of order is skipped", M_BAD_ARRAY, "http://x.corp/", "http://p.example:1"),
+    row("FTP proxy", M_FTP, "ftp://example.com/", "http://f.example:2121"),
+    row("FTP proxy does not serve http", M_FTP, "http://example.com/", "DIRECT"),
+    row("an IPv6 proxy host", M_V6, "http://example.com/", "http://[fd00::1]:3128"),
+    row("inline PAC JavaScript: refused", M_INLINE_PAC, "http://example.com/", "refused"),
+    row("ExceptionsList: an exact host", M_EXACT, "http://www.example.com/", "DIRECT"),
+    row("ExceptionsList: no implied subdomains", M_EXACT, "http://a.www.example.com/", "http://p.example:1"),
 ];
+
+const M_FTP: &str =
+    "<dictionary> {\n  FTPEnable : 1\n  FTPPort : 2121\n  FTPProxy : f.example\n}\n";
+const M_V6: &str =
+    "<dictionary> {\n  HTTPEnable : 1\n  HTTPPort : 3128\n  HTTPProxy : fd00::1\n}\n";
+const M_INLINE_PAC: &str = "<dictionary> {\n  ProxyAutoConfigEnable : 1\n  ProxyAutoConfigJavaScript : function FindProxyForURL(u, h) { return \"DIRECT\"; }\n}\n";
+const M_EXACT: &str = "<dictionary> {\n  ExceptionsList : <array> {\n    0 : www.example.com\n  }\n  HTTPEnable : 1\n  HTTPPort : 1\n  HTTPProxy : p.example\n}\n";
 
 #[test]
 fn macos_rows() {
