@@ -1134,6 +1134,44 @@ fn real_gsettings_round_trip() {
     let _ = std::fs::remove_dir_all(&home);
 }
 
+/// The macOS reader's command path, with a stand-in `scutil` (a shell
+/// script printing a captured `scutil --proxy`): what it reads and how it
+/// fails. The real `scutil` exists on macOS only.
+#[cfg(all(unix, feature = "macos"))]
+#[test]
+fn macos_reader_runs_scutil_and_reads_its_output() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("proxyroute-scutil-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("out.txt");
+    std::fs::write(&out, M_MANUAL).unwrap();
+    let script = dir.join("scutil");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\n[ \"$1\" = --proxy ] || exit 3\ncat '{}'\n",
+            out.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let system = macos::read_command(Command::new(&script)).unwrap();
+    assert_eq!(
+        route(&system, "https://example.com/"),
+        "http://secure.corp.example.com:3129"
+    );
+    let err = macos::read_command(Command::new(dir.join("missing"))).unwrap_err();
+    assert!(
+        err.to_string().starts_with("macos: scutil --proxy"),
+        "{err}"
+    );
+    let mut wrong = Command::new(&script);
+    wrong.arg("--dns");
+    let err = macos::read_command(wrong).unwrap_err();
+    assert!(err.to_string().contains("scutil failed"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Real files in a temporary XDG tree: the system-wide file, then the
 /// user's, read through the cascade.
 #[cfg(feature = "kde")]

@@ -173,3 +173,46 @@ pub fn parse(text: &str, name: &str) -> SystemProxies {
     out.set_bypass(list, format!("macos:{name} ExceptionsList"));
     out
 }
+
+/// Runs `command` (an `scutil` invocation the caller prepared) with
+/// `--proxy` and reads its output: the same dictionary
+/// `SCDynamicStoreCopyProxies` returns, as text.
+///
+/// # Errors
+///
+/// `scutil` could not be run or failed; the message names it.
+#[cfg(feature = "macos")]
+pub fn read_command(mut command: std::process::Command) -> Result<SystemProxies, crate::Error> {
+    let fail = |why: String| {
+        crate::Error::new(
+            crate::ErrorKind::SystemStore(why),
+            Origin::setting("macos: scutil --proxy"),
+            "",
+        )
+    };
+    let out = command
+        .arg("--proxy")
+        .output()
+        .map_err(|e| fail(format!("cannot run scutil: {e}")))?;
+    if !out.status.success() {
+        return Err(fail(format!(
+            "scutil failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(parse(
+        &String::from_utf8_lossy(&out.stdout),
+        "scutil --proxy",
+    ))
+}
+
+/// Reads the live macOS settings with `/usr/sbin/scutil --proxy`.
+///
+/// # Errors
+///
+/// As [`read_command`].
+#[cfg(feature = "macos")]
+pub fn read() -> Result<SystemProxies, crate::Error> {
+    read_command(std::process::Command::new("/usr/sbin/scutil"))
+}

@@ -8,7 +8,7 @@
 //! | KDE `kioslaverc` `[Proxy Settings]` | [`kde`] | the XDG config cascade (`kde`) |
 //! | SUSE `/etc/sysconfig/proxy` | [`sysconfig`] | the file (`sysconfig`) |
 //! | Windows `Internet Settings` | [`windows`] | the registry, HKCU or the machine policy's HKLM (`windows`) |
-//! | macOS SystemConfiguration | [`macos`] | not yet: `scutil --proxy` text only |
+//! | macOS SystemConfiguration | [`macos`] | `scutil --proxy` (`macos`) |
 //!
 //! Every reader gives a [`SystemProxies`]: the mode (direct, manual, a PAC URL,
 //! auto-detection), a proxy per scheme with the key it came from, the bypass
@@ -243,7 +243,8 @@ pub(crate) fn proxy_value(text: &str, source: &str) -> Result<Proxy, Error> {
 
 /// The live system settings: the store the running desktop uses, read now.
 ///
-/// On Windows it reads the WinINet settings (feature `windows`). On Linux it
+/// On Windows it reads the WinINet settings (feature `windows`), on macOS
+/// the SystemConfiguration proxies (feature `macos`). On Linux it
 /// picks the store from `XDG_CURRENT_DESKTOP` (GNOME, Unity,
 /// Cinnamon, MATE, Pantheon, Budgie → GNOME; KDE → KDE), then
 /// `/etc/sysconfig/proxy` when it exists; each needs its feature (`gnome`,
@@ -292,6 +293,10 @@ pub fn from_system_with(
     #[cfg(all(windows, feature = "windows"))]
     if cfg!(windows) {
         return windows::read().map(Some);
+    }
+    #[cfg(all(target_os = "macos", feature = "macos"))]
+    if cfg!(target_os = "macos") {
+        return macos::read().map(Some);
     }
     #[cfg(feature = "sysconfig")]
     if std::path::Path::new(sysconfig::PATH).exists() {
