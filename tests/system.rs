@@ -759,6 +759,28 @@ fn windows_reg_files_in_utf16_and_their_sources() {
         .unwrap_err()
         .to_string()
         .contains("x.reg"));
+    // F-W5: WinHTTP's machine default is reported, not mixed in.
+    let winhttp = w("") + &connections("2800000000000000030000001B00000070726F78792E636F72702E6578616D706C652E636F6D3A38303830070000003C6C6F63616C3E").replace("DefaultConnectionSettings", "WinHttpSettings");
+    let system = windows::parse(&winhttp, "x.reg");
+    assert_eq!(route(&system, "http://example.com/"), "DIRECT");
+    let notes: Vec<String> = system
+        .violations()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(notes.iter().any(|n| n.starts_with("x.reg WinHttpSettings \"proxy.corp.example.com:8080 (bypass <local>)\": note: WinHTTP's machine default")), "{notes:?}");
+    let direct = w("")
+        + &connections("2800000000000000010000000000000000000000")
+            .replace("DefaultConnectionSettings", "WinHttpSettings");
+    let notes: Vec<String> = windows::parse(&direct, "x.reg")
+        .violations()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        notes.iter().any(|n| n.contains("is direct access")),
+        "{notes:?}"
+    );
     let pac = windows::parse(
         &w("\"AutoConfigURL\"=\"http://pac.example/p.pac\"\n"),
         "x.reg",
@@ -1132,6 +1154,37 @@ fn real_gsettings_round_trip() {
     let err = gnome::read_command(Command::new("false")).unwrap_err();
     assert!(err.to_string().contains("gsettings failed"), "{err}");
     let _ = std::fs::remove_dir_all(&home);
+}
+
+/// `/etc/sysconfig/proxy` as a real file, and an unreadable one.
+#[cfg(feature = "sysconfig")]
+#[test]
+fn real_sysconfig_file() {
+    let dir = std::env::temp_dir().join(format!("proxyroute-sysconfig-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("proxy");
+    std::fs::write(&path, S_ON).unwrap();
+    let system = sysconfig::read(&path).unwrap();
+    assert_eq!(
+        route(&system, "https://example.com/"),
+        "http://secure.corp.example.com:3129"
+    );
+    let why = Resolver::builder()
+        .system(system)
+        .build()
+        .unwrap()
+        .explain(&t("https://example.com/"));
+    assert_eq!(
+        why.source(),
+        format!("sysconfig:{} HTTPS_PROXY", path.display())
+    );
+    let err = sysconfig::read(&dir).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with(&format!("sysconfig:{}", dir.display())),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The macOS reader's command path, with a stand-in `scutil` (a shell

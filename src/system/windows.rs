@@ -210,7 +210,7 @@ struct Blob {
     pac: String,
 }
 
-fn blob(bytes: &[u8]) -> Option<Blob> {
+fn read_blob(bytes: &[u8]) -> Option<Blob> {
     let u32_at = |at: usize| -> Option<u32> {
         Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
     };
@@ -267,7 +267,7 @@ fn from_values(
     };
     let blob = match get(true, "DefaultConnectionSettings") {
         Some(RegValue::Binary(bytes)) => {
-            let parsed = blob(bytes);
+            let parsed = read_blob(bytes);
             if parsed.is_none() {
                 bad.push(Violation::new(
                     Origin::setting(format!("{name} DefaultConnectionSettings")),
@@ -345,6 +345,45 @@ fn from_values(
     }
     let list = override_list::parse(&bypass, Origin::setting(format!("{name} ProxyOverride")));
     out.set_bypass(list, format!("windows:{name} ProxyOverride"));
+    // WinHTTP's machine default (`netsh winhttp set proxy`), the same blob
+    // layout without a PAC URL: reported, since services use it instead.
+    if let Some(RegValue::Binary(bytes)) = get(true, "WinHttpSettings") {
+        let origin = Origin::setting(format!("{name} WinHttpSettings"));
+        let note = match read_blob(bytes) {
+            Some(b) if b.flags & 0x02 != 0 && !b.proxy.is_empty() => {
+                let text = if b.bypass.is_empty() {
+                    b.proxy
+                } else {
+                    format!("{} (bypass {})", b.proxy, b.bypass)
+                };
+                Violation::new(
+                    origin,
+                    None,
+                    &text,
+                    ViolationKind::Note(
+                        "WinHTTP's machine default (netsh winhttp): services that use WinHTTP \
+                         take this proxy, not the settings above",
+                    ),
+                )
+            }
+            Some(_) => Violation::new(
+                origin,
+                None,
+                "direct",
+                ViolationKind::Note(
+                    "WinHTTP's machine default (netsh winhttp) is direct access: services \
+                     that use WinHTTP connect directly",
+                ),
+            ),
+            None => Violation::new(
+                origin,
+                None,
+                "",
+                ViolationKind::Ignored("the WinHTTP blob is truncated"),
+            ),
+        };
+        out.violation(note);
+    }
     out
 }
 
@@ -388,6 +427,16 @@ pub fn read() -> Result<SystemProxies, Error> {
             values.push((false, value.to_owned(), RegValue::Str(text)));
         }
     }
+    let machine_connections = format!("{}\\Connections", KEY.replacen("Software", "SOFTWARE", 1));
+    if let Ok(connections) = LOCAL_MACHINE.open(machine_connections) {
+        if let Ok(blob) = connections.get_value("WinHttpSettings") {
+            values.push((
+                true,
+                "WinHttpSettings".to_owned(),
+                RegValue::Binary(blob.to_vec()),
+            ));
+        }
+    }
     if let Ok(connections) = hive.open(format!("{KEY}\\Connections")) {
         if let Ok(blob) = connections.get_value("DefaultConnectionSettings") {
             values.push((
@@ -408,18 +457,18 @@ mod tests {
     fn the_blob_reads_with_bounds() {
         let hex = "460000001C000000030000001B00000070726F78792E636F72702E6578616D706C652E636F6D3A383038301A0000003C6C6F63616C3E3B2A2E636F72702E6578616D706C652E636F6D";
         let bytes = hex_bytes(hex, ' ').unwrap();
-        let b = blob(&bytes).unwrap();
+        let b = read_blob(&bytes).unwrap();
         assert_eq!(b.flags, 3);
         assert_eq!(b.proxy, "proxy.corp.example.com:8080");
         assert_eq!(b.bypass, "<local>;*.corp.example.com");
         assert_eq!(b.pac, "");
         for cut in 0..bytes.len() - 26 {
-            let _ = blob(&bytes[..cut]);
+            let _ = read_blob(&bytes[..cut]);
         }
-        assert!(blob(&bytes[..20]).is_none());
+        assert!(read_blob(&bytes[..20]).is_none());
         let mut huge = bytes.clone();
         huge[12..16].copy_from_slice(&u32::MAX.to_le_bytes());
-        assert!(blob(&huge).is_none());
+        assert!(read_blob(&huge).is_none());
     }
 
     #[test]
