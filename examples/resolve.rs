@@ -64,7 +64,10 @@ system proxy settings (a layer below the environment):
   --macos-scutil FILE    the output of `scutil --proxy`
   --system-first         put the system layer above the environment (Postman)
 
-not supported yet (exit 2): --pac
+proxy auto-config:
+  --pac FILE             ask this PAC script (FindProxyForURL) for every URL,
+                         in a sandbox (100 ms, 64 MiB, no DNS: IP literals
+                         only); needs a build with --features pac
 ";
 
 #[derive(Default)]
@@ -81,6 +84,7 @@ struct Options {
     postman_config: Option<String>,
     system: Option<SystemSource>,
     system_first: bool,
+    pac: Option<String>,
     dialect_given: bool,
     json: bool,
     curl: bool,
@@ -149,9 +153,7 @@ fn parse_args(args: Vec<String>) -> Result<Parsed, String> {
             "--postman-config" => opts.postman_config = Some(value("--postman-config")?),
             "--windows-reg" => opts.system = Some(SystemSource::Windows(value("--windows-reg")?)),
             "--macos-scutil" => opts.system = Some(SystemSource::Macos(value("--macos-scutil")?)),
-            "--pac" => {
-                return Err(format!("{flag}: not supported yet"));
-            }
+            "--pac" => opts.pac = Some(value("--pac")?),
             "--gnome-gsettings" => {
                 opts.system = Some(SystemSource::Gnome(value("--gnome-gsettings")?));
             }
@@ -448,6 +450,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(file) = &opts.pac {
+        return run_pac(file, &opts);
+    }
     let resolver = match build(&opts) {
         Ok(resolver) => resolver,
         Err(message) => {
@@ -497,4 +502,97 @@ fn main() -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// `--pac FILE`: the script decides every URL; a failing script is an error
+/// for that URL (exit 1), never a silent DIRECT.
+#[cfg(feature = "pac")]
+fn run_pac(file: &str, opts: &Options) -> ExitCode {
+    use proxyroute::pac::{PacHop, PacResult, PacScript};
+    let script = match std::fs::read_to_string(file)
+        .map_err(|e| e.to_string())
+        .and_then(|text| PacScript::new(&text).map_err(|e| e.to_string()))
+    {
+        Ok(script) => script,
+        Err(message) => {
+            eprintln!("resolve: --pac {file}: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let source = format!("pac:{file}");
+    let mut failed = false;
+    for url in &opts.urls {
+        let outcome = target(url).and_then(|t| {
+            script
+                .call(&t.to_string(), t.host())
+                .map(|raw| (PacResult::parse(&raw), raw))
+        });
+        let (result, raw) = match outcome {
+            Ok(ok) => ok,
+            Err(e) => {
+                failed = true;
+                if opts.json {
+                    let mut out = String::from("{\"url\": ");
+                    json_string(&mut out, url);
+                    out.push_str(", \"error\": ");
+                    json_string(&mut out, &e.to_string());
+                    out.push('}');
+                    println!("{out}");
+                } else {
+                    println!("{url}\n  error:   {e}");
+                }
+                continue;
+            }
+        };
+        let hops: Vec<String> = result
+            .hops()
+            .iter()
+            .map(|h| match h {
+                PacHop::Proxy(p) if opts.show_credentials => p.url_with_credentials(),
+                other => other.to_string(),
+            })
+            .collect();
+        let reason = format!("FindProxyForURL returned {raw:?}");
+        let violations: Vec<String> = result
+            .violations()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        if opts.json {
+            let mut out = String::from("{\"url\": ");
+            json_string(&mut out, url);
+            out.push_str(", \"route\": ");
+            json_array(&mut out, hops.iter().map(String::as_str));
+            out.push_str(", \"source\": ");
+            json_string(&mut out, &source);
+            out.push_str(", \"reason\": ");
+            json_string(&mut out, &reason);
+            out.push_str(", \"rule\": null, \"violations\": ");
+            json_array(&mut out, violations.iter().map(String::as_str));
+            out.push_str(", \"layer\": \"pac\"}");
+            println!("{out}");
+        } else {
+            println!("{url}");
+            println!("  route:   {}", hops.join(", then "));
+            println!("  source:  {source}");
+            println!("  why:     {reason}");
+            for v in &violations {
+                println!("  note:    {v}");
+            }
+        }
+    }
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+#[cfg(not(feature = "pac"))]
+fn run_pac(file: &str, _opts: &Options) -> ExitCode {
+    eprintln!(
+        "resolve: --pac {file}: this build cannot evaluate PAC scripts; run it with \
+         `cargo run --features pac --example resolve -- --pac {file} URL`"
+    );
+    ExitCode::from(2)
 }

@@ -83,7 +83,7 @@ pub enum ErrorKind {
     )]
     CgiRefused,
     /// A proxy auto-config script or auto-detection is configured but cannot be evaluated.
-    #[error("proxy auto-config is configured but not evaluated (no PAC support yet); refusing to guess DIRECT")]
+    #[error("proxy auto-config is configured but not evaluated here (see proxyroute::pac and --pac); refusing to guess DIRECT")]
     PacNotEvaluated,
     /// A bypass entry that parses but that the dialect can never match.
     #[error("never matches: {0}")]
@@ -94,6 +94,10 @@ pub enum ErrorKind {
     /// A configuration file that is not JSON, or not the JSON expected.
     #[error("invalid JSON: {0}")]
     InvalidJson(String),
+    /// A proxy auto-config script failed: it threw, ran out of time or
+    /// memory, or returned something that is not a string.
+    #[error("{0}")]
+    Pac(String),
     /// A system proxy store could not be read.
     #[error("cannot read the system proxy settings: {0}")]
     SystemStore(String),
@@ -178,7 +182,12 @@ impl fmt::Display for Error {
         if let Some(i) = self.index {
             write!(f, " entry {i}")?;
         }
-        if self.input.is_empty() && matches!(self.kind, ErrorKind::InvalidJson(_)) {
+        if self.input.is_empty()
+            && matches!(
+                self.kind,
+                ErrorKind::InvalidJson(_) | ErrorKind::Pac(_) | ErrorKind::SystemStore(_)
+            )
+        {
             // A file's syntax error names its line and column instead.
             return write!(f, ": {}", self.kind);
         }

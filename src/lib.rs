@@ -177,13 +177,18 @@
 //!   [`ProxyRules`], [`Credentials`], [`Dialect`], [`BypassSyntax`],
 //!   [`postman::ProxyConfig`], [`postman::ProxyConfigList`]), each as the text
 //!   its `Display` / `FromStr` use. Adds the `serde` dependency.
-//! - `gnome`, `kde`, `sysconfig` (all three: `system`), off by default: the
-//!   live readers behind [`system::from_system`]; the parsers of what they
-//!   read are always built (see [`system`]). No dependency.
+//! - `gnome`, `kde`, `sysconfig`, `windows`, `macos` (all five: `system`),
+//!   off by default: the live readers behind [`system::from_system`]
+//!   (`gsettings`, the `kioslaverc` cascade, `/etc/sysconfig/proxy`, the
+//!   registry through the Windows-only `windows-registry` dependency,
+//!   `scutil --proxy`); the parsers of what they read are always built (see
+//!   [`system`]).
+//! - `pac`, off by default: [`pac::PacScript`] evaluates proxy auto-config
+//!   scripts in a sandboxed QuickJS (`rquickjs`); the result grammar,
+//!   [`pac::PacResult`], is always built.
 //!
 //! Without features, environment and explicit configuration work with `url`,
-//! `ipnet`, `http` and `thiserror` as the only dependencies. Windows and macOS
-//! readers and PAC evaluation are planned.
+//! `ipnet`, `http` and `thiserror` as the only dependencies.
 //!
 //! # Secrets
 //!
@@ -203,6 +208,7 @@ mod dialect;
 pub mod env;
 mod error;
 mod json;
+pub mod pac;
 pub mod postman;
 mod proxy;
 mod proxy_rules;

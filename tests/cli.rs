@@ -198,9 +198,9 @@ fn bad_options_exit_2_with_a_message() {
             "--macos-scutil /nonexistent/x.txt: ",
         ),
         (
-            "pac later",
+            "pac without the feature",
             &["--pac", "f.pac", "http://x/"],
-            "not supported yet",
+            "this build cannot evaluate PAC scripts",
         ),
     ];
     for (name, args, want) in rows {

@@ -1042,7 +1042,7 @@ fn cli_reads_settings_from_a_bug_report() {
     );
     let (code, _, err) = run(&["--pac", "x.pac", "http://a/"]);
     assert_eq!(code, 2);
-    assert!(err.contains("not supported yet"), "{err}");
+    assert!(err.contains("--features pac"), "{err}");
 }
 
 // ===== the real stores =====

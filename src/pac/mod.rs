@@ -1,0 +1,28 @@
+//! Proxy auto-config (PAC): what a `FindProxyForURL` result means, and
+//! (with the `pac` feature) running the script itself in a sandbox.
+//!
+//! [`PacResult::parse`] reads a return string such as
+//! `"PROXY a.corp:3128; SOCKS5 b.corp:1080; DIRECT"` into its hops in
+//! fallback order, the way browsers read it: keywords in any case, blanks
+//! and empty entries ignored, `SOCKS` meaning SOCKS4, `HTTPS` meaning TLS to
+//! the proxy, bad entries skipped and reported, and nothing valid left
+//! meaning `DIRECT`.
+//!
+//! ```
+//! use proxyroute::pac::{PacHop, PacResult};
+//! let r = PacResult::parse(" PROXY a.corp:3128 ;; socks b.corp; DIRECT x; DIRECT ");
+//! let hops: Vec<String> = r.hops().iter().map(|h| h.to_string()).collect();
+//! assert_eq!(hops, ["http://a.corp:3128", "socks4://b.corp:1080", "DIRECT"]);
+//! assert_eq!(r.violations()[0].text(), "DIRECT x");
+//! assert!(matches!(r.hops()[2], PacHop::Direct));
+//! ```
+
+mod result;
+
+#[cfg(feature = "pac")]
+mod eval;
+
+pub use result::{PacHop, PacResult};
+
+#[cfg(feature = "pac")]
+pub use eval::{Clock, HostResolver, NoDns, PacLimits, PacScript, SystemClock};

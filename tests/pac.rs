@@ -1,0 +1,323 @@
+//! Proxy auto-config (issue 8): the result grammar (always built), then,
+//! with `--features pac`, the sandboxed evaluation, every helper's
+//! documented behaviour (research/os-formats.md part 6) with an injected
+//! resolver and clock, hostile scripts, and the CLI's `--pac`.
+
+use proxyroute::pac::PacResult;
+
+// ===== the result grammar =====
+
+#[test]
+fn result_rows() {
+    #[rustfmt::skip]
+    let rows: &[(&str, &str, &[&str], usize)] = &[
+        ("DIRECT", "DIRECT", &["DIRECT"], 0),
+        ("blanks and empty entries", " PROXY a:1 ;; DIRECT ;", &["http://a:1", "DIRECT"], 0),
+        ("keywords in any case; SOCKS is SOCKS4", "proxy a:1;socks b", &["http://a:1", "socks4://b:1080"], 0),
+        ("HTTPS is TLS to the proxy, 443 by default", "HTTPS [2001:db8::1]:8443; HTTPS s", &["https://[2001:db8::1]:8443", "https://s:443"], 0),
+        ("DIRECT takes no host", "DIRECT x", &["DIRECT"], 1),
+        ("PROXY without a port: 80", "PROXY a", &["http://a:80"], 0),
+        ("HTTP is PROXY (as Firefox reads it)", "HTTP a:1", &["http://a:1"], 0),
+        ("SOCKS5 and SOCKS4", "SOCKS5 s:1080; SOCKS4 t", &["socks5://s:1080", "socks4://t:1080"], 0),
+        ("empty string: DIRECT", "", &["DIRECT"], 0),
+        ("only separators: DIRECT", " ; ;; ", &["DIRECT"], 0),
+        ("tabs are blanks", "PROXY\ta:1\t;\tDIRECT", &["http://a:1", "DIRECT"], 0),
+        ("runs of blanks", "PROXY    a:1", &["http://a:1"], 0),
+        ("an unknown keyword is skipped", "QUIC q:443; PROXY a:1", &["http://a:1"], 1),
+        ("a keyword without a host", "PROXY; DIRECT", &["DIRECT"], 1),
+        ("user info is invalid", "PROXY u:p@a:1; DIRECT", &["DIRECT"], 1),
+        ("an empty port is invalid", "PROXY a:; DIRECT", &["DIRECT"], 1),
+        ("a port out of range is invalid", "PROXY a:70000; PROXY b:2", &["http://b:2"], 1),
+        ("two hosts in one entry", "PROXY a:1 b:2", &["DIRECT"], 1),
+        ("nothing valid: DIRECT", "garbage; PROXY", &["DIRECT"], 2),
+        ("order is fallback order", "SOCKS5 s:1; PROXY p:2; DIRECT; PROXY q:3", &["socks5://s:1", "http://p:2", "DIRECT", "http://q:3"], 0),
+        ("an IPv4 proxy", "PROXY 10.0.0.1:3128", &["http://10.0.0.1:3128"], 0),
+        ("a path is invalid", "PROXY a:1/x", &["DIRECT"], 1),
+    ];
+    let mut failures = Vec::new();
+    for (name, text, hops, bad) in rows {
+        let r = PacResult::parse(text);
+        let got: Vec<String> = r.hops().iter().map(ToString::to_string).collect();
+        if got != *hops || r.violations().len() != *bad {
+            failures.push(format!(
+                "{name}: {text:?} -> {got:?} with {} violations",
+                r.violations().len()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn result_text_form_reads_back() {
+    for text in [
+        "PROXY a:1; SOCKS5 b:2; SOCKS4 c:3; HTTPS d:4; DIRECT",
+        "DIRECT",
+        "PROXY [::1]:8080",
+    ] {
+        let r = PacResult::parse(text);
+        assert_eq!(r.to_string(), text);
+        assert_eq!(PacResult::parse(&r.to_string()), r);
+    }
+    let parsed = PacResult::parse("PROXY a:; DIRECT");
+    assert_eq!(
+        parsed.violations()[0].to_string(),
+        "FindProxyForURL result entry 0 \"PROXY a:\": invalid port"
+    );
+}
+
+#[cfg(feature = "pac")]
+mod eval {
+    use std::net::IpAddr;
+    use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+    use proxyroute::pac::{PacLimits, PacScript};
+    use proxyroute::ErrorKind;
+
+    /// Saturday 2026-11-28 14:30:15 UTC.
+    fn clock() -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(1_795_876_215)
+    }
+
+    fn dns(host: &str) -> Vec<IpAddr> {
+        let table: &[(&str, &[&str])] = &[
+            ("intranet.corp.example", &["10.1.2.3"]),
+            ("www.example.com", &["2001:db8::5", "93.184.216.34"]),
+            ("v6only.example", &["2001:db8::7"]),
+        ];
+        if let Ok(ip) = host.parse() {
+            return vec![ip];
+        }
+        table
+            .iter()
+            .find(|(h, _)| *h == host)
+            .map(|(_, ips)| ips.iter().map(|ip| ip.parse().unwrap()).collect())
+            .unwrap_or_default()
+    }
+
+    struct Local;
+    impl proxyroute::pac::HostResolver for Local {
+        fn resolve(&self, host: &str) -> Vec<IpAddr> {
+            dns(host)
+        }
+        fn local_addresses(&self) -> Vec<IpAddr> {
+            vec!["fe80::1".parse().unwrap(), "192.168.7.20".parse().unwrap()]
+        }
+    }
+
+    /// What `expr` evaluates to, as a string, inside FindProxyForURL.
+    fn js(expr: &str) -> String {
+        let source = format!("function FindProxyForURL(url, host) {{ return String({expr}); }}");
+        PacScript::new(&source)
+            .unwrap_or_else(|e| panic!("{expr}: {e}"))
+            .with_resolver(Local)
+            .with_clock(clock())
+            .call("http://x/", "x")
+            .unwrap_or_else(|e| panic!("{expr}: {e}"))
+    }
+
+    #[test]
+    fn helper_rows() {
+        #[rustfmt::skip]
+        let rows: &[(&str, &str)] = &[
+            ("isPlainHostName('www')", "true"),
+            ("isPlainHostName('www.example.com')", "false"),
+            ("isPlainHostName('::1')", "false"),
+            ("isPlainHostName('[::1]')", "true"),
+            ("isPlainHostName('foo:112')", "true"),
+            ("(function(){ try { isPlainHostName(5); return 'no'; } catch (e) { return e instanceof TypeError; } })()", "true"),
+            ("dnsDomainIs('www.adobe.com', '.ad')", "false"),
+            ("dnsDomainIs('www.adobe.com', '.adobe.com')", "true"),
+            ("dnsDomainIs('google.com', 'google.com')", "true"),
+            ("dnsDomainIs('com', '.com')", "false"),
+            ("localHostOrDomainIs('www.google.com', 'www.google.com')", "true"),
+            ("localHostOrDomainIs('www', 'www.google.com')", "true"),
+            ("localHostOrDomainIs('www.google.com', 'www.google.org')", "false"),
+            ("localHostOrDomainIs('home.google.com', 'www.google.com')", "false"),
+            ("dnsResolve('intranet.corp.example')", "10.1.2.3"),
+            ("dnsResolve('www.example.com')", "93.184.216.34"),
+            ("dnsResolve('v6only.example')", "null"),
+            ("dnsResolve('nowhere.example')", "null"),
+            ("isResolvable('intranet.corp.example')", "true"),
+            ("isResolvable('nowhere.example')", "false"),
+            ("convert_addr('104.16.41.2')", "1745889538"),
+            ("convert_addr('255.255.255.255')", "4294967295"),
+            ("isInNet('10.1.2.3', '10.0.0.0', '255.0.0.0')", "true"),
+            ("isInNet('intranet.corp.example', '10.0.0.0', '255.0.0.0')", "true"),
+            ("isInNet('11.1.2.3', '10.0.0.0', '255.0.0.0')", "false"),
+            ("isInNet('nowhere.example', '10.0.0.0', '255.0.0.0')", "false"),
+            ("isInNet('10.1.2.3', '10.0.0.0', '255.0.0')", "false"),
+            ("isInNet('198.95.249.79', '198.95.0.0', '255.255.0.0')", "true"),
+            ("myIpAddress()", "192.168.7.20"),
+            ("dnsDomainLevels('www')", "0"),
+            ("dnsDomainLevels('www.netscape.com')", "2"),
+            ("dnsDomainLevels('192.168.1.1')", "3"),
+            ("shExpMatch('http://home.netscape.com/people/ari/index.html', '*/ari/*')", "true"),
+            ("shExpMatch('http://home.netscape.com/people/montulli/index.html', '*/ari/*')", "false"),
+            ("shExpMatch('abc', 'a?c')", "true"),
+            ("shExpMatch('abbc', 'a?c')", "false"),
+            ("shExpMatch('a.c', 'a.c')", "true"),
+            ("shExpMatch('abc', 'a.c')", "false"),
+            ("shExpMatch('a+b(c)', 'a+b(c)')", "true"),
+            // The clock: Saturday 2026-11-28 14:30:15 UTC.
+            ("weekdayRange('SAT', 'GMT')", "true"),
+            ("weekdayRange('MON', 'FRI', 'GMT')", "false"),
+            ("weekdayRange('FRI', 'MON', 'GMT')", "true"),
+            ("weekdayRange('SAT', 'WED', 'GMT')", "true"),
+            ("weekdayRange('SUN', 'FRI', 'GMT')", "false"),
+            ("weekdayRange('XYZ', 'GMT')", "false"),
+            ("weekdayRange()", "false"),
+            ("timeRange(14, 'GMT')", "true"),
+            ("timeRange(15, 'GMT')", "false"),
+            ("timeRange(9, 17, 'GMT')", "true"),
+            ("timeRange(22, 6, 'GMT')", "false"),
+            ("timeRange(14, 30, 14, 30, 'GMT')", "true"),
+            ("timeRange(14, 31, 15, 0, 'GMT')", "false"),
+            ("timeRange(14, 30, 15, 14, 30, 16, 'GMT')", "true"),
+            ("timeRange(14, 30, 16, 14, 30, 20, 'GMT')", "false"),
+            ("timeRange(23, 0, 15, 0, 'GMT')", "true"),
+            ("(function(){ try { timeRange(1, 2, 3); return 'no'; } catch (e) { return 'threw'; } })()", "threw"),
+            ("dateRange(28, 'GMT')", "true"),
+            ("dateRange(1, 'GMT')", "false"),
+            ("dateRange('NOV', 'GMT')", "true"),
+            ("dateRange(2026, 'GMT')", "true"),
+            ("dateRange(1, 15, 'GMT')", "false"),
+            ("dateRange(25, 3, 'GMT')", "true"),
+            ("dateRange('OCT', 'DEC', 'GMT')", "true"),
+            ("dateRange('DEC', 'FEB', 'GMT')", "false"),
+            ("dateRange('SEP', 'JAN', 'GMT')", "true"),
+            ("dateRange(1, 'NOV', 30, 'NOV', 'GMT')", "true"),
+            ("dateRange('NOV', 2026, 'DEC', 2026, 'GMT')", "true"),
+            ("dateRange(1, 'JAN', 2026, 31, 'OCT', 2026, 'GMT')", "false"),
+            ("dateRange(2020, 2025, 'GMT')", "false"),
+            ("dateRange(28, 'NOV', 'GMT')", "true"),
+            ("dateRange(1, 'JAN', 'GMT')", "true"),
+            ("dateRange('FOO', 'GMT')", "false"),
+            // Microsoft's set.
+            ("dnsResolveEx('www.example.com')", "2001:db8::5;93.184.216.34"),
+            ("dnsResolveEx('nowhere.example')", ""),
+            ("isResolvableEx('v6only.example')", "true"),
+            ("isResolvableEx('nowhere.example')", "false"),
+            ("myIpAddressEx()", "fe80::1;192.168.7.20"),
+            ("isInNetEx('198.95.249.79', '198.95.249.79/32')", "true"),
+            ("isInNetEx('198.95.6.8', '198.95.0.0/16')", "true"),
+            ("isInNetEx('198.95.6.8', '198.96.0.0/16')", "false"),
+            ("isInNetEx('3ffe:8311:ffff:abcd:1234:dead:beef:101', '3ffe:8311:ffff::/48')", "true"),
+            ("isInNetEx('10.1.2.3', '::ffff:10.0.0.0/104')", "true"),
+            ("isInNetEx('10.1.2.3', 'nonsense')", "false"),
+            ("sortIpAddressList('10.2.3.9;2001:4860:4860::8888;2001:4860:4860::8844;10.1.2.3')", "2001:4860:4860::8844;2001:4860:4860::8888;10.1.2.3;10.2.3.9"),
+            ("sortIpAddressList(' 10.0.0.2 ; ::1')", "::1;10.0.0.2"),
+            ("sortIpAddressList('')", "false"),
+            ("sortIpAddressList('10.0.0.1;x')", "false"),
+            ("getClientVersion()", "1.0"),
+            ("alert('hello')", "undefined"),
+            // Nothing beyond the language and the helpers.
+            ("typeof require + typeof os + typeof std + typeof fetch + typeof XMLHttpRequest", "undefinedundefinedundefinedundefinedundefined"),
+        ];
+        let mut failures = Vec::new();
+        for (expr, want) in rows {
+            let got = js(expr);
+            if got != *want {
+                failures.push(format!("{expr} -> {got:?}, want {want:?}"));
+            }
+        }
+        assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn find_proxy_passes_the_origin_and_the_bare_host() {
+        let script = PacScript::new(
+            "function FindProxyForURL(url, host) { return 'PROXY ' + (url === 'https://[2001:db8::1]:8443/' && host === '2001:db8::1' ? 'yes' : 'no') + ':1'; }",
+        )
+        .unwrap();
+        let r = script
+            .find_proxy(&"https://u:p@[2001:db8::1]:8443/a?b#c".parse().unwrap())
+            .unwrap();
+        assert_eq!(r.to_string(), "PROXY yes:1");
+        // FindProxyForURLEx wins where defined.
+        let ex = PacScript::new(
+            "function FindProxyForURL(u, h) { return 'PROXY old:1'; } function FindProxyForURLEx(u, h) { return 'PROXY new:1'; }",
+        )
+        .unwrap();
+        assert_eq!(ex.call("http://x/", "x").unwrap(), "PROXY new:1");
+    }
+
+    /// Each hostile script ends in a clear error well within a generous
+    /// bound (5 s; the limits aim at about 100 ms), never a DIRECT.
+    #[test]
+    fn hostile_scripts_end_in_errors() {
+        let rows: &[(&str, &str, &str)] = &[
+            ("an endless loop", "function FindProxyForURL(u, h) { while (true) {} }", "did not finish within 100 ms"),
+            ("an endless loop inside try/catch", "function FindProxyForURL(u, h) { for (;;) { try { while (true) {} } catch (e) {} } }", "did not finish within 100 ms"),
+            ("a callback loop", "function FindProxyForURL(u, h) { [1,2,3].forEach(function () { while (true) {} }); }", "did not finish within 100 ms"),
+            ("catastrophic backtracking", "function FindProxyForURL(u, h) { return String(/^(a+)+$/.test('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!')); }", "did not finish within 100 ms"),
+            ("a built-in that never yields", "function FindProxyForURL(u, h) { var a = []; for (var i = 0; i < 300000; i++) a.push(Math.random()); for (;;) a.sort(); }", "did not finish within 100 ms"),
+            ("pushing objects forever", "function FindProxyForURL(u, h) { var a = []; for (;;) a.push({x: a.length}); }", "PAC"),
+            ("a string doubled forever", "function FindProxyForURL(u, h) { var s = 'x'; for (;;) s = s + s; }", "PAC"),
+            ("unbounded recursion", "function FindProxyForURL(u, h) { return FindProxyForURL(u, h); }", "FindProxyForURL threw"),
+            ("a throw", "function FindProxyForURL(u, h) { throw new Error('boom'); }", "FindProxyForURL threw: Error: boom"),
+            ("null", "function FindProxyForURL(u, h) { return null; }", "returned null, not a string"),
+            ("undefined", "function FindProxyForURL(u, h) { }", "returned undefined, not a string"),
+            ("a number", "function FindProxyForURL(u, h) { return 42; }", "not a string"),
+            ("an object", "function FindProxyForURL(u, h) { return {}; }", "not a string"),
+        ];
+        for (name, source, want) in rows {
+            let script = PacScript::new(source).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let started = Instant::now();
+            let err = script.call("http://x/", "x").unwrap_err();
+            let took = started.elapsed();
+            assert!(matches!(err.kind(), ErrorKind::Pac(_)), "{name}: {err:?}");
+            assert!(err.to_string().contains(want), "{name}: {err}");
+            assert!(took < Duration::from_secs(5), "{name} took {took:?}");
+            eprintln!("{name}: {took:?}: {err}");
+        }
+    }
+
+    /// With time to spare, the memory cap (not the clock) stops a huge
+    /// allocation.
+    #[test]
+    fn the_memory_cap_stops_an_allocation_bomb() {
+        let mut limits = PacLimits::default();
+        limits.deadline = Duration::from_secs(10);
+        for source in [
+            "function FindProxyForURL(u, h) { return String(new Array(4e8).fill(1.5).length); }",
+            "function FindProxyForURL(u, h) { var a = []; for (;;) a.push('x'.repeat(65536) + a.length); }",
+        ] {
+            let started = Instant::now();
+            let err = PacScript::new(source).unwrap().with_limits(limits).call("http://x/", "x").unwrap_err();
+            assert!(err.to_string().contains("ran out of memory (the cap is 64 MiB)"), "{err}");
+            assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+            eprintln!("{source}: {:?}", started.elapsed());
+        }
+    }
+
+    #[test]
+    fn bad_scripts_fail_when_loaded() {
+        let rows = [
+            ("function FindProxyForURL(u, h) {", "failed to load"),
+            ("var x = 1;", "defines no function FindProxyForURL"),
+            ("throw new Error('top');", "failed to load"),
+            ("while (true) {}", "did not finish within 100 ms"),
+        ];
+        for (source, want) in rows {
+            let err = PacScript::new(source).unwrap_err();
+            assert!(err.to_string().contains(want), "{source}: {err}");
+        }
+    }
+
+    #[test]
+    fn limits_are_the_callers() {
+        let script = PacScript::new("function FindProxyForURL(u, h) { var t = Date.now(); while (Date.now() - t < 200) {} return 'DIRECT'; }")
+            .unwrap();
+        assert!(
+            script.call("http://x/", "x").is_err(),
+            "200 ms exceeds the default 100 ms"
+        );
+        let mut limits = PacLimits::default();
+        limits.deadline = Duration::from_secs(2);
+        assert_eq!(
+            script.with_limits(limits).call("http://x/", "x").unwrap(),
+            "DIRECT"
+        );
+    }
+}
