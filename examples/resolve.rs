@@ -66,8 +66,8 @@ system proxy settings (a layer below the environment):
 
 proxy auto-config:
   --pac FILE             ask this PAC script (FindProxyForURL) for every URL,
-                         in a sandbox (100 ms, 64 MiB, no DNS: IP literals
-                         only); needs a build with --features pac
+                         in a sandbox (100 ms, 64 MiB, the system resolver
+                         with a 1 s timeout); needs a build with --features pac
 ";
 
 #[derive(Default)]

@@ -321,3 +321,152 @@ mod eval {
         );
     }
 }
+
+#[cfg(feature = "pac")]
+#[test]
+fn system_dns_answers_literals_and_localhost_and_gives_up_on_junk() {
+    use proxyroute::pac::{HostResolver, SystemDns};
+    let dns = SystemDns::default();
+    assert_eq!(
+        dns.resolve("10.1.2.3"),
+        vec!["10.1.2.3".parse::<std::net::IpAddr>().unwrap()]
+    );
+    assert!(
+        dns.resolve("localhost").iter().any(|ip| ip.is_loopback()),
+        "{:?}",
+        dns.resolve("localhost")
+    );
+    assert!(dns.resolve("bad host name").is_empty());
+    assert!(dns.resolve("").is_empty());
+}
+
+/// Realistic PAC scripts (corporate patterns written for these tests), each
+/// with the routes it must give: resolved with a fixed DNS table and clock.
+#[cfg(feature = "pac")]
+#[test]
+fn realistic_scripts() {
+    use std::net::IpAddr;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use proxyroute::pac::PacScript;
+
+    fn dns(host: &str) -> Vec<IpAddr> {
+        let table: &[(&str, &str)] = &[
+            ("wiki.corp.example", "10.20.1.5"),
+            ("git.corp.example", "10.20.1.6"),
+            ("partner.example", "172.16.4.2"),
+            ("www.example.com", "93.184.216.34"),
+            ("printer", "192.168.1.50"),
+        ];
+        if let Ok(ip) = host.parse() {
+            return vec![ip];
+        }
+        table
+            .iter()
+            .filter(|(h, _)| *h == host)
+            .map(|(_, ip)| ip.parse().unwrap())
+            .collect()
+    }
+    // Saturday 2026-11-28 14:30:15 UTC.
+    let clock = UNIX_EPOCH + Duration::from_secs(1_795_876_215);
+
+    const CORP: &str = r#"
+        function FindProxyForURL(url, host) {
+          if (isPlainHostName(host) || dnsDomainIs(host, ".corp.example")) return "DIRECT";
+          if (isInNet(dnsResolve(host), "10.0.0.0", "255.0.0.0")) return "DIRECT";
+          if (shExpMatch(url, "https://*")) return "PROXY p1.corp.example:3128; PROXY p2.corp.example:3128";
+          return "PROXY p1.corp.example:3128; SOCKS5 socks.corp.example:1080; DIRECT";
+        }"#;
+    const BY_SCHEME: &str = r#"
+        function FindProxyForURL(url, host) {
+          if (url.substring(0, 5) === "http:") return "PROXY web.example:80";
+          if (url.substring(0, 6) === "https:") return "PROXY secure.example:8443";
+          if (url.substring(0, 4) === "ftp:") return "PROXY ftp.example:2121";
+          return "DIRECT";
+        }"#;
+    const LOCALHOST: &str = r#"
+        function FindProxyForURL(url, host) {
+          if (host === "localhost" || host === "127.0.0.1" || host === "::1") return "DIRECT";
+          if (localHostOrDomainIs(host, "www.example.com")) return "DIRECT";
+          return "PROXY p:3128";
+        }"#;
+    const LEVELS: &str = r#"
+        function FindProxyForURL(url, host) {
+          return dnsDomainLevels(host) > 2 ? "PROXY deep:1" : "PROXY shallow:1";
+        }"#;
+    const HOURS: &str = r#"
+        function FindProxyForURL(url, host) {
+          if (timeRange(8, 18, "GMT") && weekdayRange("MON", "FRI", "GMT")) return "PROXY office:3128";
+          return "PROXY afterhours:3128; DIRECT";
+        }"#;
+    const PARTNER: &str = r#"
+        var partners = ["partner.example", "supplier.example"];
+        function FindProxyForURL(url, host) {
+          for (var i = 0; i < partners.length; i++) {
+            if (dnsDomainIs(host, partners[i])) return "SOCKS partner-gw:1080";
+          }
+          if (isInNet(host, "172.16.0.0", "255.240.0.0")) return "SOCKS5 partner-gw:1081";
+          return "DIRECT";
+        }"#;
+    const LOAD_BALANCE: &str = r#"
+        function FindProxyForURL(url, host) {
+          var n = 0;
+          for (var i = 0; i < host.length; i++) n = (n + host.charCodeAt(i)) % 2;
+          return n === 0 ? "PROXY a.lb:3128; PROXY b.lb:3128" : "PROXY b.lb:3128; PROXY a.lb:3128";
+        }"#;
+    const EX: &str = r#"
+        function FindProxyForURLEx(url, host) {
+          if (isInNetEx(host, "2001:db8::/32")) return "DIRECT";
+          if (isResolvableEx(host)) return "HTTPS tls-proxy.example:443";
+          return "PROXY fallback:3128";
+        }"#;
+    const SLOPPY: &str = r#"
+        function FindProxyForURL(url, host) {
+          return "  proxy   a.example:8080 ;; socks b.example ; bogus c ; DIRECT ";
+        }"#;
+    const EMPTY: &str = r#"function FindProxyForURL(url, host) { return ""; }"#;
+
+    #[rustfmt::skip]
+    let rows: &[(&str, &str, &str, &str)] = &[
+        ("corp: a plain host name", CORP, "http://intranet/", "DIRECT"),
+        ("corp: an internal domain", CORP, "https://wiki.corp.example/", "DIRECT"),
+        ("corp: a name in 10/8 by DNS", CORP, "http://10.20.1.6/", "DIRECT"),
+        ("corp: https goes to two proxies", CORP, "https://www.example.com/", "PROXY p1.corp.example:3128; PROXY p2.corp.example:3128"),
+        ("corp: http falls back to SOCKS then DIRECT", CORP, "http://www.example.com/", "PROXY p1.corp.example:3128; SOCKS5 socks.corp.example:1080; DIRECT"),
+        ("corp: an unresolvable name is proxied", CORP, "http://nowhere.example/", "PROXY p1.corp.example:3128; SOCKS5 socks.corp.example:1080; DIRECT"),
+        ("by scheme: http", BY_SCHEME, "http://a.example/", "PROXY web.example:80"),
+        ("by scheme: https", BY_SCHEME, "https://a.example/", "PROXY secure.example:8443"),
+        ("by scheme: ftp", BY_SCHEME, "ftp://a.example/", "PROXY ftp.example:2121"),
+        ("by scheme: ws", BY_SCHEME, "ws://a.example/", "DIRECT"),
+        ("localhost is direct", LOCALHOST, "http://localhost:8080/", "DIRECT"),
+        ("::1 arrives unbracketed", LOCALHOST, "http://[::1]/", "DIRECT"),
+        ("localHostOrDomainIs exact", LOCALHOST, "https://www.example.com/", "DIRECT"),
+        ("localHostOrDomainIs other", LOCALHOST, "https://example.com/", "PROXY p:3128"),
+        ("levels: deep", LEVELS, "https://a.b.c.example/", "PROXY deep:1"),
+        ("levels: shallow", LEVELS, "https://b.example/", "PROXY shallow:1"),
+        ("office hours: Saturday is after hours", HOURS, "https://a.example/", "PROXY afterhours:3128; DIRECT"),
+        ("partners: a listed domain over SOCKS4", PARTNER, "https://partner.example/", "SOCKS4 partner-gw:1080"),
+        ("partners: 172.16/12 over SOCKS5", PARTNER, "http://172.20.1.1/", "SOCKS5 partner-gw:1081"),
+        ("partners: others direct", PARTNER, "http://www.example.com/", "DIRECT"),
+        ("load balance by host", LOAD_BALANCE, "http://ab/", "PROXY b.lb:3128; PROXY a.lb:3128"),
+        ("load balance by host, other order", LOAD_BALANCE, "http://aa/", "PROXY a.lb:3128; PROXY b.lb:3128"),
+        ("Ex: an IPv6 range is direct", EX, "https://[2001:db8::9]/", "DIRECT"),
+        ("Ex: resolvable names use a TLS proxy", EX, "https://www.example.com/", "HTTPS tls-proxy.example:443"),
+        ("Ex: others fall back", EX, "https://nowhere.example/", "PROXY fallback:3128"),
+        ("sloppy results are read as browsers read them", SLOPPY, "http://x/", "PROXY a.example:8080; SOCKS4 b.example:1080; DIRECT"),
+        ("an empty result is DIRECT", EMPTY, "http://x/", "DIRECT"),
+    ];
+    let mut failures = Vec::new();
+    for (name, source, url, want) in rows {
+        let script = PacScript::new(source)
+            .unwrap()
+            .with_resolver(dns)
+            .with_clock(clock);
+        match script.find_proxy(&url.parse().unwrap()) {
+            Ok(r) if r.to_string() == *want => {}
+            Ok(r) => failures.push(format!("{name}: {url} -> {r}, want {want}")),
+            Err(e) => failures.push(format!("{name}: {url} -> error {e}")),
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}

@@ -12,7 +12,12 @@
 //! - **Access**: only the ECMAScript built-ins and the PAC helpers exist; no
 //!   file, network, process or module loading. Name resolution and the
 //!   clock go through [`HostResolver`] and [`Clock`], which the caller
-//!   chooses ([`NoDns`] resolves IP literals only).
+//!   chooses: by default [`SystemDns`] (the OS resolver, 1 s per lookup) and
+//!   [`SystemClock`]; [`NoDns`] resolves IP literals only.
+//! - **The URL**: [`PacScript::find_proxy`] passes only `scheme://host[:port]/`
+//!   (as Chromium does for https, for every scheme here), so no path or
+//!   query reaches a script from the network; [`PacScript::call`] passes
+//!   whatever URL the caller gives, for those who want the full one.
 //!
 //! The helpers (`isPlainHostName`, `dnsDomainIs`, `localHostOrDomainIs`,
 //! `isResolvable`, `isInNet`, `dnsResolve`, `convert_addr`, `myIpAddress`,
@@ -61,6 +66,71 @@ where
 {
     fn resolve(&self, host: &str) -> Vec<IpAddr> {
         self(host)
+    }
+}
+
+/// The operating system's resolver (`getaddrinfo`), each lookup bounded by
+/// a timeout: a lookup that takes longer counts as "does not resolve" (its
+/// thread finishes on its own). The default for [`PacScript`].
+#[derive(Debug, Clone, Copy)]
+pub struct SystemDns {
+    /// How long one lookup may take.
+    pub timeout: Duration,
+}
+
+impl Default for SystemDns {
+    fn default() -> Self {
+        SystemDns {
+            timeout: Duration::from_secs(1),
+        }
+    }
+}
+
+impl HostResolver for SystemDns {
+    fn resolve(&self, host: &str) -> Vec<IpAddr> {
+        if let Ok(ip) = host.parse() {
+            return vec![ip];
+        }
+        if host.is_empty()
+            || host.len() > 253
+            || host.contains(|c: char| c.is_whitespace() || c == ':')
+        {
+            return Vec::new();
+        }
+        let (tx, rx) = mpsc::channel();
+        let name = format!("{host}:0");
+        let spawned = std::thread::Builder::new()
+            .name("proxyroute-dns".into())
+            .spawn(move || {
+                use std::net::ToSocketAddrs;
+                let found: Vec<IpAddr> = name
+                    .to_socket_addrs()
+                    .map(|addrs| addrs.map(|a| a.ip()).collect())
+                    .unwrap_or_default();
+                let _ = tx.send(found);
+            });
+        if spawned.is_err() {
+            return Vec::new();
+        }
+        let mut found = rx.recv_timeout(self.timeout).unwrap_or_default();
+        found.dedup();
+        found
+    }
+
+    fn local_addresses(&self) -> Vec<IpAddr> {
+        // The address a socket would leave from towards a public address;
+        // connecting a UDP socket sends nothing.
+        let mut out = Vec::new();
+        for (bind, to) in [("0.0.0.0:0", "192.0.2.1:9"), ("[::]:0", "[2001:db8::1]:9")] {
+            if let Ok(sock) = std::net::UdpSocket::bind(bind) {
+                if sock.connect(to).is_ok() {
+                    if let Ok(addr) = sock.local_addr() {
+                        out.push(addr.ip());
+                    }
+                }
+            }
+        }
+        out
     }
 }
 
@@ -158,7 +228,7 @@ impl PacScript {
         let script = PacScript {
             source: source.into(),
             limits: PacLimits::default(),
-            dns: Arc::new(NoDns),
+            dns: Arc::new(SystemDns::default()),
             clock: Arc::new(SystemClock),
         };
         script.run(None)?;

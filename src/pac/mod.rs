@@ -25,4 +25,4 @@ mod eval;
 pub use result::{PacHop, PacResult};
 
 #[cfg(feature = "pac")]
-pub use eval::{Clock, HostResolver, NoDns, PacLimits, PacScript, SystemClock};
+pub use eval::{Clock, HostResolver, NoDns, PacLimits, PacScript, SystemClock, SystemDns};
