@@ -65,7 +65,10 @@ system proxy settings (a layer below the environment):
   --system-first         put the system layer above the environment (Postman)
 
 proxy auto-config:
-  --pac FILE             ask this PAC script (FindProxyForURL) for every URL,
+  --pac FILE|URL         ask this PAC script (FindProxyForURL) for every URL
+                         (file://, or http:// with --features pac-fetch);
+                         a GNOME/KDE/Windows/macOS setting naming a PAC URL
+                         is evaluated the same way;
                          in a sandbox (100 ms, 64 MiB, the system resolver
                          with a 1 s timeout); needs a build with --features pac
 ";
@@ -202,55 +205,7 @@ fn build(opts: &Options) -> Result<Resolver, String> {
         builder = builder.postman_configs(list);
     }
     if let Some(source) = &opts.system {
-        let read = |flag: &str, file: &str| {
-            std::fs::read_to_string(file).map_err(|e| format!("{flag} {file}: {e}"))
-        };
-        let settings = match source {
-            SystemSource::Live => match proxyroute::system::from_system() {
-                Ok(Some(settings)) => settings,
-                Ok(None)
-                    if cfg!(any(
-                        feature = "gnome",
-                        feature = "kde",
-                        feature = "sysconfig"
-                    )) =>
-                {
-                    return Err(
-                        "--system: no system proxy store applies here (XDG_CURRENT_DESKTOP names \
-                         no GNOME or KDE desktop, and there is no /etc/sysconfig/proxy)"
-                            .to_owned(),
-                    )
-                }
-                Ok(None) => {
-                    return Err("--system: this build reads no system store; run it with \
-                                `cargo run --features system --example resolve -- --system URL`"
-                        .to_owned())
-                }
-                Err(e) => return Err(format!("--system: {e}")),
-            },
-            SystemSource::Gnome(file) => {
-                proxyroute::system::gnome::parse(&read("--gnome-gsettings", file)?)
-            }
-            SystemSource::Kde(file) => {
-                let text = read("--kde-kioslaverc", file)?;
-                proxyroute::system::kde::parse(&[(file.as_str(), text.as_str())], |name| {
-                    std::env::var(name).ok()
-                })
-            }
-            SystemSource::Windows(file) => {
-                let flag = format!("--windows-reg {file}");
-                let bytes = std::fs::read(file).map_err(|e| format!("{flag}: {e}"))?;
-                let text = proxyroute::system::windows::decode(&bytes, &flag)
-                    .map_err(|e| e.to_string())?;
-                proxyroute::system::windows::parse(&text, file)
-            }
-            SystemSource::Macos(file) => {
-                proxyroute::system::macos::parse(&read("--macos-scutil", file)?, file)
-            }
-            SystemSource::Sysconfig(file) => {
-                proxyroute::system::sysconfig::parse(&read("--sysconfig", file)?, file)
-            }
-        };
+        let settings = read_system(source)?;
         builder = builder.system(settings).system_first(opts.system_first);
     }
     if let Some(rules) = &opts.proxy_rules {
@@ -289,6 +244,60 @@ fn build(opts: &Options) -> Result<Resolver, String> {
         builder = builder.bypass_list(list.reversed(opts.reverse_bypass));
     }
     builder.build().map_err(|e| e.to_string())
+}
+
+/// The system settings `--system` or a fixture option names.
+fn read_system(source: &SystemSource) -> Result<proxyroute::system::SystemProxies, String> {
+    let read = |flag: &str, file: &str| {
+        std::fs::read_to_string(file).map_err(|e| format!("{flag} {file}: {e}"))
+    };
+    let settings = match source {
+        SystemSource::Live => match proxyroute::system::from_system() {
+            Ok(Some(settings)) => settings,
+            Ok(None)
+                if cfg!(any(
+                    feature = "gnome",
+                    feature = "kde",
+                    feature = "sysconfig"
+                )) =>
+            {
+                return Err(
+                    "--system: no system proxy store applies here (XDG_CURRENT_DESKTOP names \
+                     no GNOME or KDE desktop, and there is no /etc/sysconfig/proxy)"
+                        .to_owned(),
+                )
+            }
+            Ok(None) => {
+                return Err("--system: this build reads no system store; run it with \
+                            `cargo run --features system --example resolve -- --system URL`"
+                    .to_owned())
+            }
+            Err(e) => return Err(format!("--system: {e}")),
+        },
+        SystemSource::Gnome(file) => {
+            proxyroute::system::gnome::parse(&read("--gnome-gsettings", file)?)
+        }
+        SystemSource::Kde(file) => {
+            let text = read("--kde-kioslaverc", file)?;
+            proxyroute::system::kde::parse(&[(file.as_str(), text.as_str())], |name| {
+                std::env::var(name).ok()
+            })
+        }
+        SystemSource::Windows(file) => {
+            let flag = format!("--windows-reg {file}");
+            let bytes = std::fs::read(file).map_err(|e| format!("{flag}: {e}"))?;
+            let text =
+                proxyroute::system::windows::decode(&bytes, &flag).map_err(|e| e.to_string())?;
+            proxyroute::system::windows::parse(&text, file)
+        }
+        SystemSource::Macos(file) => {
+            proxyroute::system::macos::parse(&read("--macos-scutil", file)?, file)
+        }
+        SystemSource::Sysconfig(file) => {
+            proxyroute::system::sysconfig::parse(&read("--sysconfig", file)?, file)
+        }
+    };
+    Ok(settings)
 }
 
 /// The URL as a target; text without a scheme is read as `http://`, as curl does.
@@ -453,6 +462,16 @@ fn main() -> ExitCode {
     if let Some(file) = &opts.pac {
         return run_pac(file, &opts);
     }
+    // A system setting that names a PAC script: evaluate it where this build can.
+    if cfg!(feature = "pac") {
+        if let Some(source) = &opts.system {
+            if let Ok(settings) = read_system(source) {
+                if let proxyroute::system::SystemMode::AutoConfig(url) = settings.mode() {
+                    return run_pac(url, &opts);
+                }
+            }
+        }
+    }
     let resolver = match build(&opts) {
         Ok(resolver) => resolver,
         Err(message) => {
@@ -509,10 +528,13 @@ fn main() -> ExitCode {
 #[cfg(feature = "pac")]
 fn run_pac(file: &str, opts: &Options) -> ExitCode {
     use proxyroute::pac::{PacHop, PacResult, PacScript};
-    let script = match std::fs::read_to_string(file)
-        .map_err(|e| e.to_string())
-        .and_then(|text| PacScript::new(&text).map_err(|e| e.to_string()))
-    {
+    let text = if file.contains("://") {
+        proxyroute::pac::fetch::fetch(file, std::time::Duration::from_secs(10))
+            .map_err(|e| e.to_string())
+    } else {
+        std::fs::read_to_string(file).map_err(|e| e.to_string())
+    };
+    let script = match text.and_then(|text| PacScript::new(&text).map_err(|e| e.to_string())) {
         Ok(script) => script,
         Err(message) => {
             eprintln!("resolve: --pac {file}: {message}");

@@ -470,3 +470,146 @@ fn realistic_scripts() {
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
+
+#[cfg(feature = "pac-fetch")]
+#[path = "support/cli.rs"]
+#[allow(dead_code)]
+mod cli;
+
+/// A PAC file served over loopback and one from `file://`, end to end
+/// through the CLI, directly and as a GNOME `autoconfig-url` read by the
+/// system reader.
+#[cfg(feature = "pac-fetch")]
+mod end_to_end {
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+    use std::process::Command;
+
+    use super::cli;
+
+    const SCRIPT: &str = r#"function FindProxyForURL(url, host) {
+  if (isPlainHostName(host)) return "DIRECT";
+  return "PROXY served.example:3128; SOCKS5 socks.example:1080";
+}"#;
+
+    /// Serves `body` with `status` to every request, on a free loopback port.
+    fn serve(status: &'static str, body: String) -> u16 {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf);
+                let head = format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: application/x-ns-proxy-autoconfig\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(body.as_bytes());
+            }
+        });
+        port
+    }
+
+    fn run(args: &[&str]) -> (i32, String, String) {
+        let bin = cli::example_bin("resolve", &["--features", "pac-fetch"]);
+        let out = Command::new(bin).args(args).env_clear().output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    #[test]
+    fn served_and_file_scripts_resolve_through_the_cli() {
+        let port = serve("200 OK", SCRIPT.to_owned());
+        let url = format!("http://127.0.0.1:{port}/proxy.pac");
+        let (code, out, err) = run(&[
+            "--pac",
+            &url,
+            "--json",
+            "https://example.com/",
+            "http://intranet/",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(
+            lines[0].contains(
+                r#""route": ["http://served.example:3128", "socks5://socks.example:1080"]"#
+            ),
+            "{}",
+            lines[0]
+        );
+        assert!(
+            lines[0].contains(&format!(r#""source": "pac:{url}""#)),
+            "{}",
+            lines[0]
+        );
+        assert!(lines[1].contains(r#""route": ["DIRECT"]"#), "{}", lines[1]);
+
+        let dir = std::env::temp_dir().join(format!("proxyroute-pac-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("proxy.pac");
+        std::fs::write(&file, SCRIPT).unwrap();
+        let file_url = format!("file://{}", file.display());
+        let (code, out, _) = run(&["--pac", &file_url, "https://example.com/"]);
+        assert_eq!(code, 0);
+        assert!(
+            out.contains("route:   http://served.example:3128, then socks5://socks.example:1080"),
+            "{out}"
+        );
+
+        // A GNOME setting naming the served script.
+        let gsettings = dir.join("gsettings.txt");
+        std::fs::write(
+            &gsettings,
+            format!("org.gnome.system.proxy mode 'auto'\norg.gnome.system.proxy autoconfig-url '{url}'\n"),
+        )
+        .unwrap();
+        let (code, out, err) = run(&[
+            "--gnome-gsettings",
+            gsettings.to_str().unwrap(),
+            "--json",
+            "https://example.com/",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            out.contains(
+                r#""route": ["http://served.example:3128", "socks5://socks.example:1080"]"#
+            ),
+            "{out}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn fetch_failures_are_errors_naming_the_url() {
+        let port = serve("404 Not Found", "nope".to_owned());
+        let url = format!("http://127.0.0.1:{port}/missing.pac");
+        let (code, _, err) = run(&["--pac", &url, "https://example.com/"]);
+        assert_eq!(code, 2);
+        assert!(
+            err.contains(&format!("PAC URL {url}: fetch failed")) && err.contains("404"),
+            "{err}"
+        );
+
+        let big = format!("{SCRIPT}\n//{}", "x".repeat(2 << 20));
+        let port = serve("200 OK", big);
+        let url = format!("http://127.0.0.1:{port}/big.pac");
+        let (code, _, err) = run(&["--pac", &url, "https://example.com/"]);
+        assert_eq!(code, 2);
+        assert!(err.contains("at most 1 MiB"), "{err}");
+
+        let (code, _, err) = run(&["--pac", "https://example.invalid/x.pac", "http://a/"]);
+        assert_eq!(code, 2);
+        assert!(err.contains("only file:// URLs"), "{err}");
+        let (code, _, err) = run(&["--pac", "file:///nonexistent/x.pac", "http://a/"]);
+        assert_eq!(code, 2);
+        assert!(
+            err.contains("PAC URL file:///nonexistent/x.pac: cannot read it"),
+            "{err}"
+        );
+    }
+}

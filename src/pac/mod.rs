@@ -21,6 +21,8 @@ mod result;
 
 #[cfg(feature = "pac")]
 mod eval;
+#[cfg(feature = "pac")]
+pub mod fetch;
 
 pub use result::{PacHop, PacResult};
 
