@@ -1,6 +1,9 @@
 //! The compiled bypass matcher.
 //!
-//! Rules are sorted by strategy when the matcher is built:
+//! Rules are sorted by strategy when the matcher is built. A kind with at most
+//! 16 rules (names, IPv4, IPv6) is scanned in list order over precompiled
+//! entries instead (a word compare per name, a mask per address), which is
+//! cheaper than hashing the host. Otherwise:
 //!
 //! - name rules (`Host`, `Domain`, `Subdomains`) go into one hash table keyed
 //!   by the name; a query walks the host from its last byte to its first,
@@ -197,7 +200,7 @@ struct ScanNet<T> {
     entry: Entry,
 }
 
-/// A [`BypassList`] compiled for fast queries: no scan of the list, no allocation.
+/// A [`BypassList`] compiled for fast queries: no scan of a long list, no allocation.
 ///
 /// Made by [`BypassList::compile`]. `Send + Sync`; build once, query from
 /// every thread. Only glob rules are tried one by one, and only those whose
