@@ -707,7 +707,7 @@ impl Resolver {
         self.decision(target, Some(request))
     }
 
-    #[inline]
+    #[inline(always)]
     fn verdict<'a>(&'a self, target: &Target, request: Option<&'a RequestProxy>) -> Verdict<'a> {
         if let Some(request) = request {
             return Verdict::Request(request);

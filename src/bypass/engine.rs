@@ -1,6 +1,9 @@
 //! The compiled bypass matcher.
 //!
-//! Rules are sorted by strategy when the matcher is built:
+//! Rules are sorted by strategy when the matcher is built. A kind with at most
+//! 16 rules (names, IPv4, IPv6) is scanned in list order over precompiled
+//! entries instead (a word compare per name, a mask per address), which is
+//! cheaper than hashing the host. Otherwise:
 //!
 //! - name rules (`Host`, `Domain`, `Subdomains`) go into one hash table keyed
 //!   by the name; a query walks the host from its last byte to its first,
@@ -71,6 +74,27 @@ impl NetTable {
         );
         NetTable { lengths, table }
     }
+
+    /// Offers every rule whose block holds `bits`: one lookup per prefix length.
+    fn probe(
+        &self,
+        bits: u128,
+        width: u8,
+        admits: &impl Fn(u32, Option<u16>, bool) -> bool,
+        best: &mut Best,
+    ) {
+        for &len in &self.lengths {
+            let masked = mask(bits, len, width);
+            let entries = self
+                .table
+                .get(hash_prefix(masked, len), |k| *k == (masked, len));
+            for entry in entries {
+                if admits(entry.rule, entry.port, entry.scoped) {
+                    best.offer(entry.rule);
+                }
+            }
+        }
+    }
 }
 
 fn mask(bits: u128, len: u8, width: u8) -> u128 {
@@ -140,7 +164,43 @@ impl<V> TextTable<V> {
     }
 }
 
-/// A [`BypassList`] compiled for fast queries: no scan of the list, no allocation.
+/// Kinds with at most this many rules are scanned in list order rather than
+/// hashed: a handful of word compares costs less than hashing the host.
+const SCAN_MAX: usize = 16;
+
+/// A name rule of a short list, ready for a scan: its last (up to) eight
+/// bytes as a word, so that most misses cost one compare.
+#[derive(Debug, Clone)]
+struct ScanName {
+    /// [`tail_word`] of the name.
+    word: u64,
+    /// The bits of a host's [`tail_word`] that the name covers.
+    mask: u64,
+    text: Box<str>,
+    entry: NameEntry,
+}
+
+/// The last (up to) eight bytes of `bytes`, the last byte lowest.
+#[inline]
+fn tail_word(bytes: &[u8]) -> u64 {
+    match bytes.len().checked_sub(8) {
+        Some(at) => match <[u8; 8]>::try_from(&bytes[at..]) {
+            Ok(word) => u64::from_be_bytes(word),
+            Err(_) => 0,
+        },
+        None => bytes.iter().fold(0, |w, &b| (w << 8) | u64::from(b)),
+    }
+}
+
+/// An IP rule of a short list: the network and its mask.
+#[derive(Debug, Clone, Copy)]
+struct ScanNet<T> {
+    net: T,
+    mask: T,
+    entry: Entry,
+}
+
+/// A [`BypassList`] compiled for fast queries: no scan of a long list, no allocation.
 ///
 /// Made by [`BypassList::compile`]. `Send + Sync`; build once, query from
 /// every thread. Only glob rules are tried one by one, and only those whose
@@ -154,6 +214,9 @@ pub struct BypassMatcher {
     all_names: Vec<u32>,
     plain_hostnames: Vec<u32>,
     subtract: Option<u32>,
+    /// Name rules: scanned when few (`names_scan`), else hashed (`names`);
+    /// one of the two is empty.
+    names_scan: Vec<ScanName>,
     names: TextTable<NameEntry>,
     /// Text suffixes, and the literal ends of globs.
     suffixes: TextTable<Entry>,
@@ -161,8 +224,18 @@ pub struct BypassMatcher {
     prefixes: TextTable<Entry>,
     /// Globs with no literal start or end (`*a*`).
     open_globs: Vec<Entry>,
+    /// IP rules, per family: scanned when few, else hashed; one of each pair is empty.
+    v4_scan: Vec<ScanNet<u32>>,
+    v6_scan: Vec<ScanNet<u128>>,
     v4: NetTable,
     v6: NetTable,
+    /// Some `*`, `<local>` or hyper-style `*` rule exists.
+    flag_rules: bool,
+    /// Some text-suffix or glob rule exists.
+    text_rules: bool,
+    /// No implicit bypass, no `<-loopback>`, not reversed: the answer is the
+    /// first matching rule, as found.
+    plain: bool,
 }
 
 impl BypassMatcher {
@@ -237,16 +310,72 @@ impl BypassMatcher {
                 },
             }
         }
+        let names_scan = if names.len() <= SCAN_MAX {
+            names
+                .drain(..)
+                .map(|(_, text, entry): (u64, Box<str>, NameEntry)| {
+                    let bytes = text.as_bytes();
+                    ScanName {
+                        word: tail_word(bytes),
+                        mask: match bytes.len() {
+                            n if n >= 8 => u64::MAX,
+                            n => (1u64 << (8 * n)) - 1,
+                        },
+                        entry,
+                        text,
+                    }
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let v4_scan = if v4.len() <= SCAN_MAX {
+            v4.drain(..)
+                .map(|(bits, len, entry)| {
+                    let mask = mask(u128::from(u32::MAX), len, 32) as u32;
+                    ScanNet {
+                        net: bits as u32 & mask,
+                        mask,
+                        entry,
+                    }
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let v6_scan = if v6.len() <= SCAN_MAX {
+            v6.drain(..)
+                .map(|(bits, len, entry)| {
+                    let mask = mask(u128::MAX, len, 128);
+                    ScanNet {
+                        net: bits & mask,
+                        mask,
+                        entry,
+                    }
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let text_rules = !(suffixes.is_empty() && prefixes.is_empty() && open_globs.is_empty());
         BypassMatcher {
+            flag_rules: !(all.is_empty() && all_names.is_empty() && plain_hostnames.is_empty()),
+            text_rules,
+            plain: list.flags().implicit == ImplicitBypass::None
+                && subtract.is_none()
+                && !list.is_reversed(),
             list: list.clone(),
             all,
             all_names,
             plain_hostnames,
             subtract,
+            names_scan,
             names: TextTable::build(names),
             suffixes: TextTable::build(suffixes),
             prefixes: TextTable::build(prefixes),
             open_globs,
+            v4_scan,
+            v6_scan,
             v4: NetTable::build(v4),
             v6: NetTable::build(v6),
         }
@@ -273,6 +402,18 @@ impl BypassMatcher {
     /// [`BypassList::find_linear`].
     #[must_use]
     pub fn find(&self, target: &Target) -> Option<BypassHit<'_>> {
+        let best = self.first_rule(target);
+        if self.plain {
+            return best
+                .get()
+                .map(|rule| BypassHit::Rule(&self.list.rules()[rule as usize]));
+        }
+        self.finish(target, best)
+    }
+
+    /// The matching rule with the lowest index, `<-loopback>` aside.
+    #[inline]
+    fn first_rule(&self, target: &Target) -> Best {
         let flags = self.list.flags();
         let rules = self.list.rules();
         let mut best = Best::NONE;
@@ -280,29 +421,41 @@ impl BypassMatcher {
             flags.port_ok(port, target)
                 && (!scoped || rules[rule as usize].scheme() == Some(target.scheme()))
         };
-        if let Some(&rule) = self
-            .all
-            .iter()
-            .find(|&&r| flags.rule_ok(&rules[r as usize], target))
-        {
-            best.offer(rule);
-        }
-        if target.ip().is_none() {
+        if self.flag_rules {
             if let Some(&rule) = self
-                .all_names
+                .all
                 .iter()
                 .find(|&&r| flags.rule_ok(&rules[r as usize], target))
             {
                 best.offer(rule);
             }
+            if target.ip().is_none() {
+                if let Some(&rule) = self
+                    .all_names
+                    .iter()
+                    .find(|&&r| flags.rule_ok(&rules[r as usize], target))
+                {
+                    best.offer(rule);
+                }
+            }
         }
-        if let Some(text) = flags.name_text(target) {
-            self.find_name(text, target, &flags, &admits, &mut best);
+        match target.ip() {
+            // A name is never bracketed, and has no zone: it is the name text.
+            None => self.find_name(target.host_in_url(), target, &flags, &admits, &mut best),
+            Some(ip) => {
+                if let Some(text) = flags.name_text(target) {
+                    self.find_name(text, target, &flags, &admits, &mut best);
+                }
+                self.find_ip(ip, &admits, &mut best);
+            }
         }
-        if let Some(ip) = target.ip() {
-            self.find_ip(ip, &admits, &mut best);
-        }
-        let implicit = match flags.implicit {
+        best
+    }
+
+    /// The implicit bypass, `<-loopback>` and reversal applied to the first rule.
+    fn finish(&self, target: &Target, mut best: Best) -> Option<BypassHit<'_>> {
+        let rules = self.list.rules();
+        let implicit = match self.list.flags().implicit {
             ImplicitBypass::None => None,
             other => other.covers(target),
         };
@@ -327,6 +480,8 @@ impl BypassMatcher {
         }
     }
 
+    /// Name rules, then (when the list has any) text rules and `<local>`.
+    #[inline]
     fn find_name(
         &self,
         host: &str,
@@ -335,22 +490,50 @@ impl BypassMatcher {
         admits: &impl Fn(u32, Option<u16>, bool) -> bool,
         best: &mut Best,
     ) {
-        if !self.plain_hostnames.is_empty() && target.ip().is_none() && !host.contains('.') {
-            if let Some(&rule) = self
-                .plain_hostnames
-                .iter()
-                .find(|&&r| flags.rule_ok(&self.list.rules()[r as usize], target))
-            {
-                best.offer(rule);
-            }
-        }
-        let rules = self.list.rules();
-        let glob_ok = |entry: &Entry| {
-            !entry.glob
-                || matches!(rules[entry.rule as usize].pattern(), Pattern::Glob(g) if glob::matches(g, host))
-        };
         let bytes = host.as_bytes();
-        if !self.names.table.is_empty() {
+        if !self.names_scan.is_empty() {
+            // Few rules: each in list order, the first that admits the target wins.
+            let word = tail_word(bytes);
+            for name in &self.names_scan {
+                if word & name.mask != name.word || name.text.len() > bytes.len() {
+                    continue;
+                }
+                let start = bytes.len() - name.text.len();
+                let dot = start > 0 && bytes[start - 1] == b'.';
+                let mode_ok = match name.entry.mode {
+                    Mode::Host => start == 0,
+                    Mode::Domain => start == 0 || dot,
+                    Mode::Subdomains => dot,
+                };
+                let head = name.text.len().saturating_sub(8);
+                if mode_ok
+                    && bytes[start..start + head] == name.text.as_bytes()[..head]
+                    && admits(name.entry.rule, name.entry.port, name.entry.scoped)
+                    && (!flags.first_occurrence || first_occurrence_at_end(host, &name.text))
+                {
+                    best.offer(name.entry.rule);
+                    break;
+                }
+            }
+        } else if !self.names.table.is_empty() {
+            self.find_hashed_name(host, target, flags, admits, best);
+        }
+        if self.text_rules || !self.plain_hostnames.is_empty() {
+            self.find_text(host, target, flags, admits, best);
+        }
+    }
+
+    /// Name rules of a long list, by hash: one lookup per label.
+    fn find_hashed_name(
+        &self,
+        host: &str,
+        target: &Target,
+        flags: &MatchFlags,
+        admits: &impl Fn(u32, Option<u16>, bool) -> bool,
+        best: &mut Best,
+    ) {
+        let bytes = host.as_bytes();
+        {
             // Label by label from the right, one lookup per suffix whose length
             // some key has, stopping past the longest key. A host name's
             // suffixes come hashed from the target; IP text is hashed here.
@@ -413,6 +596,32 @@ impl BypassMatcher {
                 }
             }
         }
+    }
+
+    /// `<local>`, text suffixes and globs.
+    fn find_text(
+        &self,
+        host: &str,
+        target: &Target,
+        flags: &MatchFlags,
+        admits: &impl Fn(u32, Option<u16>, bool) -> bool,
+        best: &mut Best,
+    ) {
+        if !self.plain_hostnames.is_empty() && target.ip().is_none() && !host.contains('.') {
+            if let Some(&rule) = self
+                .plain_hostnames
+                .iter()
+                .find(|&&r| flags.rule_ok(&self.list.rules()[r as usize], target))
+            {
+                best.offer(rule);
+            }
+        }
+        let rules = self.list.rules();
+        let glob_ok = |entry: &Entry| {
+            !entry.glob
+                || matches!(rules[entry.rule as usize].pattern(), Pattern::Glob(g) if glob::matches(g, host))
+        };
+        let bytes = host.as_bytes();
         if !self.suffixes.table.is_empty() {
             // Text suffixes and glob ends: every length, byte by byte.
             let stop = bytes.len().saturating_sub(self.suffixes.longest());
@@ -457,38 +666,51 @@ impl BypassMatcher {
         admits: &impl Fn(u32, Option<u16>, bool) -> bool,
         best: &mut Best,
     ) {
-        let mut probe = |table: &NetTable, bits: u128, width: u8| {
-            for &len in &table.lengths {
-                let masked = mask(bits, len, width);
-                let entries = table
-                    .table
-                    .get(hash_prefix(masked, len), |k| *k == (masked, len));
-                for entry in entries {
-                    if admits(entry.rule, entry.port, entry.scoped) {
-                        best.offer(entry.rule);
-                    }
-                }
-            }
+        // IPv4-mapped IPv6 addresses meet the rules of both families.
+        let v4 = match ip {
+            IpAddr::V4(a) => Some(a),
+            IpAddr::V6(a) => a.to_ipv4_mapped(),
         };
-        match ip {
-            IpAddr::V4(a) => {
-                if !self.v4.lengths.is_empty() {
-                    probe(&self.v4, u128::from(u32::from(a)), 32);
+        if let Some(a) = v4 {
+            let bits = u32::from(a);
+            if !self.v4_scan.is_empty() {
+                if let Some(rule) = scan_nets(&self.v4_scan, bits, admits) {
+                    best.offer(rule);
                 }
-                if !self.v6.lengths.is_empty() {
-                    probe(&self.v6, u128::from(a.to_ipv6_mapped()), 128);
-                }
-            }
-            IpAddr::V6(a) => {
-                if !self.v6.lengths.is_empty() {
-                    probe(&self.v6, u128::from(a), 128);
-                }
-                if let (false, Some(v4)) = (self.v4.lengths.is_empty(), a.to_ipv4_mapped()) {
-                    probe(&self.v4, u128::from(u32::from(v4)), 32);
-                }
+            } else if !self.v4.lengths.is_empty() {
+                self.v4.probe(u128::from(bits), 32, admits, best);
             }
         }
+        if self.v6_scan.is_empty() && self.v6.lengths.is_empty() {
+            return;
+        }
+        let bits = match ip {
+            IpAddr::V4(a) => u128::from(a.to_ipv6_mapped()),
+            IpAddr::V6(a) => u128::from(a),
+        };
+        if !self.v6_scan.is_empty() {
+            if let Some(rule) = scan_nets(&self.v6_scan, bits, admits) {
+                best.offer(rule);
+            }
+        } else {
+            self.v6.probe(bits, 128, admits, best);
+        }
     }
+}
+
+/// The first rule of a short IP list that holds `bits` and admits the target.
+#[inline]
+fn scan_nets<T>(
+    nets: &[ScanNet<T>],
+    bits: T,
+    admits: &impl Fn(u32, Option<u16>, bool) -> bool,
+) -> Option<u32>
+where
+    T: Copy + Eq + std::ops::BitAnd<Output = T>,
+{
+    nets.iter()
+        .find(|n| bits & n.mask == n.net && admits(n.entry.rule, n.entry.port, n.entry.scoped))
+        .map(|n| n.entry.rule)
 }
 
 /// postman-request's test: the first place `.entry` occurs in `.host` is its end.

@@ -2,8 +2,9 @@
 //!
 //! A list is parsed once under a [`Dialect`]'s rules into plain
 //! [`BypassRule`]s (see [`no_proxy`] for each dialect's reading), then compiled into
-//! a [`BypassMatcher`] whose queries do not scan the list and do not allocate
-//! (see [`engine`]). [`BypassList::find_linear`] is the slow, obviously-correct
+//! a [`BypassMatcher`] whose queries do not allocate and whose cost does not
+//! grow with the list: long lists are hashed, and a kind of rule with at
+//! most 16 entries is checked in order, which is faster (see [`engine`]). [`BypassList::find_linear`] is the slow, obviously-correct
 //! reference the compiled form is tested against.
 
 use std::fmt;

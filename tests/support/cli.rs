@@ -33,6 +33,7 @@ pub(crate) fn example_bin(name: &str, cargo_args: &[&str]) -> PathBuf {
         let status = Command::new(cargo)
             .args(["build", "--quiet", "--example", name])
             .args(cargo_args)
+            .args(profile_dir.ends_with("release").then_some("--release"))
             .status()
             .unwrap_or_else(|e| panic!("run cargo build --example {name}: {e}"));
         assert!(status.success(), "building the example {name} failed");
