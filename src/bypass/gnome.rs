@@ -220,8 +220,9 @@ fn mask(entry: &str) -> Option<Result<IpNet, &'static str>> {
 
 /// Whether the text is GVariant array syntax rather than a plain list.
 fn looks_like_array(text: &str) -> bool {
-    if text.starts_with("@as") {
-        return true;
+    // `@as []` is a typed empty array; `@as` alone (or `@as,x`) is text.
+    if let Some(rest) = text.strip_prefix("@as") {
+        return rest.trim_start().starts_with('[');
     }
     text.strip_prefix('[')
         .map(str::trim_start)
