@@ -1344,10 +1344,19 @@ proptest! {
 fn gnome_at_as_is_an_array_only_before_brackets() {
     // Found by the bypass_gnome fuzz target: a text list whose one entry was
     // `@as` printed as `@as`, which then read back as a malformed array.
-    for (text, rules) in [("@as []", 0), ("@as", 1), ("@as, a.test", 2), ("@as ['a.test']", 1)] {
+    for (text, rules) in [
+        ("@as []", 0),
+        ("@as", 1),
+        ("@as, a.test", 2),
+        ("@as ['a.test']", 1),
+    ] {
         let list = gnome::parse(text, Origin::Text);
         assert_eq!(list.rules().len(), rules, "{text}: {:?}", list.violations());
         let back = gnome::parse(&list.to_string(), Origin::Text);
-        assert_eq!(back.rules().len(), list.rules().len(), "{text} shown as {list}");
+        assert_eq!(
+            back.rules().len(),
+            list.rules().len(),
+            "{text} shown as {list}"
+        );
     }
 }
