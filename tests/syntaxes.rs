@@ -1349,6 +1349,8 @@ fn gnome_at_as_is_an_array_only_before_brackets() {
         ("@as", 1),
         ("@as, a.test", 2),
         ("@as ['a.test']", 1),
+        // A text entry that starts like an array prints with a leading comma.
+        (",@as['el", 1),
     ] {
         let list = gnome::parse(text, Origin::Text);
         assert_eq!(list.rules().len(), rules, "{text}: {:?}", list.violations());

@@ -219,7 +219,7 @@ fn mask(entry: &str) -> Option<Result<IpNet, &'static str>> {
 }
 
 /// Whether the text is GVariant array syntax rather than a plain list.
-fn looks_like_array(text: &str) -> bool {
+pub(crate) fn looks_like_array(text: &str) -> bool {
     // `@as []` is a typed empty array; `@as` alone (or `@as,x`) is text.
     if let Some(rest) = text.strip_prefix("@as") {
         return rest.trim_start().starts_with('[');

@@ -418,6 +418,16 @@ impl fmt::Display for BypassList {
         let mut rules: Vec<&BypassRule> = self.rules.iter().collect();
         rules.sort_by_key(|r| r.index);
         rules.dedup_by_key(|r| r.index);
+        // GNOME's text form is also GVariant array text: a first entry that
+        // starts like an array gets an empty entry before it, which the
+        // text reader skips.
+        if self.syntax == BypassSyntax::Gnome
+            && rules
+                .first()
+                .is_some_and(|r| gnome::looks_like_array(r.text.trim_start()))
+        {
+            f.write_str(",")?;
+        }
         for (i, rule) in rules.iter().enumerate() {
             if i > 0 {
                 f.write_str(",")?;
