@@ -261,7 +261,11 @@ static CURL: DialectSpec = DialectSpec {
         },
         trailing_dot: TrailingDot::Stripped,
         grammar: Grammar::NoProxy,
-        flags: MatchFlags::PLAIN,
+        // An IPv6 host meets IPv6 entries only, an IPv4 host IPv4 entries.
+        flags: MatchFlags {
+            ip_families_apart: true,
+            ..MatchFlags::PLAIN
+        },
     },
     no_proxy_applies_to_custom: true,
 };
@@ -339,7 +343,7 @@ static PYTHON: DialectSpec = DialectSpec {
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
-        default_port: DefaultPort::ByScheme,
+        default_port: DefaultPort::Request,
         socks_alias: None,
         accepted: ProxySyntax::accepting(&[Http, Https]),
         credentials: true,

@@ -43,6 +43,9 @@ pub struct EnvProxies {
     pub(crate) cgi_refusal: Option<Error>,
     /// Chromium: `auto_proxy` is set; nothing can be resolved without PAC.
     pub(crate) pac: Option<Error>,
+    /// Slots for schemes the crate does not know by name (`foo_proxy` for
+    /// `foo://`), found by listing the variables; lower-case scheme first.
+    pub(crate) extra: Vec<(Box<str>, EnvSlot)>,
     violations: Vec<Violation>,
 }
 
@@ -155,15 +158,83 @@ fn without_scheme(value: &str) -> &str {
 }
 
 impl EnvProxies {
-    /// Reads the process environment under `dialect`.
+    /// Reads the process environment under `dialect`. The variables are
+    /// listed, so that tools which read `<scheme>_proxy` for any scheme are
+    /// followed for schemes the crate does not know by name (see
+    /// [`EnvProxies::read_vars`]).
     pub fn from_env(dialect: Dialect) -> Self {
-        EnvProxies::read(dialect, |name| std::env::var_os(name))
+        EnvProxies::read_vars(dialect, std::env::vars_os())
+    }
+
+    /// Reads a listed environment (`(name, value)` pairs, as
+    /// [`std::env::vars_os`] gives them) under `dialect`. Unlike
+    /// [`EnvProxies::read`], it sees every variable's name, so curl's,
+    /// Python's and Node's reading of `<scheme>_proxy` for any URL scheme
+    /// (`foo_proxy` for `foo://`) is followed too.
+    ///
+    /// ```
+    /// use proxyroute::{Dialect, EnvProxies};
+    /// let env = EnvProxies::read_vars(Dialect::Python, [("foo_proxy", "http://p:3128")]);
+    /// assert_eq!(env.proxy_for("foo").unwrap().to_string(), "http://p:3128");
+    /// // A lookup cannot be asked for names it was never given:
+    /// let env = EnvProxies::read(Dialect::Python, |n| (n == "foo_proxy").then_some("http://p:3128"));
+    /// assert!(env.proxy_for("foo").is_none());
+    /// ```
+    pub fn read_vars<I, K, V>(dialect: Dialect, vars: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<OsStr>,
+        V: AsRef<OsStr>,
+    {
+        let vars: Vec<(String, OsString)> = vars
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.as_ref().to_str()?.to_owned(), v.as_ref().to_owned())))
+            .collect();
+        let mut bases: Vec<String> = Vec::new();
+        if let SchemeVars::Any { .. } = dialect.spec().env.schemes {
+            let known = crate::target::known_schemes();
+            for (name, _) in &vars {
+                let Some(base) = name
+                    .len()
+                    .checked_sub(6)
+                    .filter(|&i| name.is_char_boundary(i))
+                    .filter(|&i| name[i..].eq_ignore_ascii_case("_proxy"))
+                    .map(|i| name[..i].to_ascii_lowercase())
+                else {
+                    continue;
+                };
+                let scheme_like = base.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && base
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
+                if scheme_like
+                    && !matches!(base.as_str(), "all" | "no")
+                    && !known.contains(&base.as_str())
+                    && !bases.contains(&base)
+                {
+                    bases.push(base);
+                }
+            }
+            bases.sort();
+        }
+        let lookup = |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        EnvProxies::read_with(dialect, lookup, &bases)
     }
 
     /// Reads the environment through `lookup` (a variable's name to its value,
     /// `None` when unset) under `dialect`. Lenient: unusable values are kept as
     /// errors for the schemes they would serve, and reported as violations.
     pub fn read<F, V>(dialect: Dialect, lookup: F) -> Self
+    where
+        F: Fn(&str) -> Option<V>,
+        V: AsRef<OsStr>,
+    {
+        EnvProxies::read_with(dialect, lookup, &[])
+    }
+
+    /// [`EnvProxies::read`], also reading `<base>_proxy` for each of
+    /// `extra_bases` (schemes the crate does not know by name).
+    fn read_with<F, V>(dialect: Dialect, lookup: F, extra_bases: &[String]) -> Self
     where
         F: Fn(&str) -> Option<V>,
         V: AsRef<OsStr>,
@@ -178,6 +249,7 @@ impl EnvProxies {
         let mut slots: Vec<Option<EnvSlot>> = vec![None; KNOWN_SCHEME_COUNT + 1];
         let mut pac = None;
         let mut cgi_refusal = None;
+        let mut extra = Vec::new();
 
         // The CGI guard decides which spellings may be read at all.
         let (cgi_all_off, skip_upper_http, refuse_http) = match spec.cgi {
@@ -260,6 +332,13 @@ impl EnvProxies {
                     slots[i] = Some(r.slot(var, &value, request));
                 }
             }
+            if winner.is_none() {
+                for base in extra_bases {
+                    if let Some((var, value)) = r.first(&r.spellings(base), spec.empty_proxy) {
+                        extra.push((base.as_str().into(), r.slot(var, &value, None)));
+                    }
+                }
+            }
             if spec.socks_server && slots.iter().all(Option::is_none) {
                 if let Some(value) = r.get("SOCKS_SERVER").filter(|v| !v.is_empty()) {
                     // Version 5 unless SOCKS_VERSION is 4 or the value says
@@ -303,6 +382,7 @@ impl EnvProxies {
             no_proxy,
             cgi_refusal,
             pac,
+            extra,
             violations,
         }
     }
@@ -323,11 +403,23 @@ impl EnvProxies {
     }
 
     fn slot_for(&self, scheme: &str) -> Option<&EnvSlot> {
-        let index = crate::target::known_schemes()
+        match crate::target::known_schemes()
             .iter()
             .position(|s| s.eq_ignore_ascii_case(scheme))
-            .unwrap_or(KNOWN_SCHEME_COUNT);
-        self.slots[index].as_ref()
+        {
+            Some(index) => self.slots[index].as_ref(),
+            None => self.other_slot(scheme),
+        }
+    }
+
+    /// The slot of a scheme the crate does not know by name: its own
+    /// `<scheme>_proxy` if one was listed, else the shared one.
+    pub(crate) fn other_slot(&self, scheme: &str) -> Option<&EnvSlot> {
+        self.extra
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(scheme))
+            .map(|(_, slot)| slot)
+            .or(self.slots[KNOWN_SCHEME_COUNT].as_ref())
     }
 
     /// The no-proxy list, if a variable set one.
@@ -343,7 +435,7 @@ impl EnvProxies {
     /// Whether any proxy variable (or a PAC setting) was found: whether the
     /// environment layer decides.
     pub fn is_configured(&self) -> bool {
-        self.pac.is_some() || self.slots.iter().any(Option::is_some)
+        self.pac.is_some() || self.slots.iter().any(Option::is_some) || !self.extra.is_empty()
     }
 
     /// Values skipped or flagged while reading.

@@ -361,6 +361,9 @@ pub(crate) enum DefaultPort {
     ByScheme,
     /// curl: 1080, except 443 for an HTTPS proxy.
     Curl,
+    /// Python urllib: an HTTP proxy serving `https` requests is reached on
+    /// 443 (the connection class is the request's), otherwise by scheme.
+    Request,
 }
 
 /// How one tool reads a proxy value: a small table, not a code path.
@@ -396,11 +399,12 @@ impl ProxySyntax {
         credentials: true,
     };
 
-    fn port_for(&self, scheme: ProxyScheme) -> u16 {
+    fn port_for(&self, scheme: ProxyScheme, request: Option<ProxyScheme>) -> u16 {
         match (self.default_port, scheme) {
             (DefaultPort::Curl, ProxyScheme::Https) => 443,
             (DefaultPort::Curl, _) => 1080,
-            (DefaultPort::ByScheme, s) => s.default_port(),
+            (DefaultPort::Request, ProxyScheme::Http) if request == Some(ProxyScheme::Https) => 443,
+            (DefaultPort::ByScheme | DefaultPort::Request, s) => s.default_port(),
         }
     }
 }
@@ -459,7 +463,7 @@ pub(crate) fn parse_proxy(
     let (host, port) = split_host_port(hostport).map_err(err)?;
     let port = match port {
         Some(port) => port,
-        None => syntax.port_for(scheme),
+        None => syntax.port_for(scheme, request),
     };
     if port == 0 {
         return Err(err(ErrorKind::InvalidPort));

@@ -105,6 +105,8 @@ type Lookup = Box<dyn Fn(&str) -> Option<OsString> + Send + Sync>;
 
 enum EnvChoice {
     Off,
+    Process,
+    Vars(Vec<(OsString, OsString)>),
     Lookup(Lookup),
     Read(Box<EnvProxies>),
 }
@@ -149,6 +151,8 @@ impl fmt::Debug for ResolverBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let env = match &self.env {
             EnvChoice::Off => "off",
+            EnvChoice::Process => "process",
+            EnvChoice::Vars(_) => "vars",
             EnvChoice::Lookup(_) => "lookup",
             EnvChoice::Read(_) => "read",
         };
@@ -210,9 +214,29 @@ impl ResolverBuilder {
         self
     }
 
-    /// Reads the process environment when building.
-    pub fn env(self) -> Self {
-        self.env_with(|name| std::env::var_os(name))
+    /// Reads the process environment when building (every variable is
+    /// listed; see [`EnvProxies::read_vars`]).
+    pub fn env(mut self) -> Self {
+        self.env = EnvChoice::Process;
+        self
+    }
+
+    /// Reads these `(name, value)` pairs as the environment when building.
+    /// Unlike [`env_with`](ResolverBuilder::env_with), the names are known,
+    /// so `<scheme>_proxy` is followed for schemes the crate does not know
+    /// by name where the dialect's tool does that.
+    pub fn env_vars<I, K, V>(mut self, vars: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<OsStr>,
+        V: AsRef<OsStr>,
+    {
+        self.env = EnvChoice::Vars(
+            vars.into_iter()
+                .map(|(k, v)| (k.as_ref().to_owned(), v.as_ref().to_owned()))
+                .collect(),
+        );
+        self
     }
 
     /// Reads the environment through `lookup` when building (a variable's name
@@ -415,6 +439,8 @@ impl ResolverBuilder {
         let dialect = self.dialect;
         let env = match self.env {
             EnvChoice::Off => None,
+            EnvChoice::Process => Some(EnvProxies::from_env(dialect)),
+            EnvChoice::Vars(vars) => Some(EnvProxies::read_vars(dialect, vars)),
             EnvChoice::Lookup(lookup) => Some(EnvProxies::read(dialect, lookup)),
             EnvChoice::Read(env) => Some(*env),
         };
@@ -654,7 +680,12 @@ impl Resolver {
 
     /// The process environment under the default dialect (curl).
     pub fn from_env() -> Self {
-        Resolver::from_env_with(Dialect::default(), |name| std::env::var_os(name))
+        let dialect = Dialect::default();
+        Resolver::builder()
+            .dialect(dialect)
+            .env_proxies(EnvProxies::from_env(dialect))
+            .build()
+            .expect("an environment-only configuration has no strict settings to fail")
     }
 
     /// The environment seen through `lookup`, under `dialect`.
@@ -766,10 +797,11 @@ impl Resolver {
                     error,
                 };
             }
-            let index = target
-                .scheme_index()
-                .map_or(KNOWN_SCHEME_COUNT, usize::from);
-            let Some(slot) = &env.env.slots[index] else {
+            let slot = match target.scheme_index() {
+                Some(index) => env.env.slots[usize::from(index)].as_ref(),
+                None => env.env.other_slot(target.scheme()),
+            };
+            let Some(slot) = slot else {
                 if !self.system_first {
                     if let Some(v) = self.system_verdict(target) {
                         return v;

@@ -28,7 +28,7 @@
 //!   (research/postman.md section 7).
 //! - research/anchors.md 1a, 1b and 3.2 for the disagreements between them.
 
-use proxyroute::{env::lookup_in, BypassList, Dialect, Resolver, Route, Target};
+use proxyroute::{env::lookup_in, BypassList, Dialect, EnvProxies, Resolver, Route, Target};
 
 /// What a row checks.
 #[derive(Debug, Clone, Copy)]
@@ -52,9 +52,6 @@ struct Row {
     dialect: Dialect,
     url: &'static str,
     check: Check,
-    /// The crate does not do what the tool does here, and the fix lies
-    /// outside `dialect.rs`, `env.rs` and `bypass/no_proxy.rs`: the reason.
-    gap: Option<&'static str>,
 }
 
 /// A row with an injected environment.
@@ -62,32 +59,30 @@ macro_rules! row {
     (@opt) => { None };
     (@opt $v:literal) => { Some($v) };
     ($name:literal, $d:ident, env = [$(($k:literal, $v:literal)),* $(,)?], url = $url:literal, want = $want:literal
-     $(, password = $pw:literal)? $(, gap = $gap:literal)? $(,)?) => {
+     $(, password = $pw:literal)? $(,)?) => {
         Row {
             name: $name,
             dialect: Dialect::$d,
             url: $url,
             check: Check::Env { env: &[$(($k, $v)),*], want: $want, password: row!(@opt $($pw)?) },
-            gap: row!(@opt $($gap)?),
         }
     };
 }
 
 /// A `no_proxy` row: `bypass` (DIRECT) or `proxy` (through `http://p:1`).
 macro_rules! np {
-    ($name:literal, $d:ident, $list:literal, $url:literal, bypass $(, gap = $gap:literal)? $(,)?) => {
-        np!(@make $name, $d, $list, $url, true $(, $gap)?)
+    ($name:literal, $d:ident, $list:literal, $url:literal, bypass $(,)?) => {
+        np!(@make $name, $d, $list, $url, true)
     };
-    ($name:literal, $d:ident, $list:literal, $url:literal, proxy $(, gap = $gap:literal)? $(,)?) => {
-        np!(@make $name, $d, $list, $url, false $(, $gap)?)
+    ($name:literal, $d:ident, $list:literal, $url:literal, proxy $(,)?) => {
+        np!(@make $name, $d, $list, $url, false)
     };
-    (@make $name:literal, $d:ident, $list:literal, $url:literal, $bypass:literal $(, $gap:literal)?) => {
+    (@make $name:literal, $d:ident, $list:literal, $url:literal, $bypass:literal) => {
         Row {
             name: $name,
             dialect: Dialect::$d,
             url: $url,
             check: Check::NoProxy { list: $list, bypass: $bypass },
-            gap: row!(@opt $($gap)?),
         }
     };
 }
@@ -103,7 +98,6 @@ macro_rules! viol {
                 list: $list,
                 count: $count,
             },
-            gap: None,
         }
     };
 }
@@ -116,158 +110,657 @@ const NP_PROXY: &str = "http://p:1";
 
 const CURL: &[Row] = &[
     // Variables and their case order.
-    row!("curl: http_proxy serves http URLs", Curl,
-        env = [("http_proxy", "http://lower:1111")], url = "http://example.com/", want = "http://lower:1111"),
-    row!("curl: uppercase HTTP_PROXY is never read", Curl,
-        env = [("HTTP_PROXY", "http://upper:2222")], url = "http://example.com/", want = "DIRECT"),
-    row!("curl: HTTP_PROXY=A and http_proxy=B give B", Curl,
-        env = [("HTTP_PROXY", "http://upper:2222"), ("http_proxy", "http://lower:1111")],
-        url = "http://example.com/", want = "http://lower:1111"),
-    row!("curl: https_proxy serves https URLs", Curl,
-        env = [("https_proxy", "http://lower:1111")], url = "https://example.com/", want = "http://lower:1111"),
-    row!("curl: uppercase HTTPS_PROXY is read", Curl,
-        env = [("HTTPS_PROXY", "http://upper:2222")], url = "https://example.com/", want = "http://upper:2222"),
-    row!("curl: lowercase https_proxy wins over HTTPS_PROXY", Curl,
-        env = [("HTTPS_PROXY", "http://upper:2222"), ("https_proxy", "http://lower:1111")],
-        url = "https://example.com/", want = "http://lower:1111"),
-    row!("curl: only http_proxy set, an https URL goes direct", Curl,
-        env = [("http_proxy", "http://lower:1111")], url = "https://example.com/", want = "DIRECT"),
-    row!("curl: https_proxy does not serve http URLs", Curl,
-        env = [("https_proxy", "http://lower:1111")], url = "http://example.com/", want = "DIRECT"),
+    row!(
+        "curl: http_proxy serves http URLs",
+        Curl,
+        env = [("http_proxy", "http://lower:1111")],
+        url = "http://example.com/",
+        want = "http://lower:1111"
+    ),
+    row!(
+        "curl: uppercase HTTP_PROXY is never read",
+        Curl,
+        env = [("HTTP_PROXY", "http://upper:2222")],
+        url = "http://example.com/",
+        want = "DIRECT"
+    ),
+    row!(
+        "curl: HTTP_PROXY=A and http_proxy=B give B",
+        Curl,
+        env = [
+            ("HTTP_PROXY", "http://upper:2222"),
+            ("http_proxy", "http://lower:1111")
+        ],
+        url = "http://example.com/",
+        want = "http://lower:1111"
+    ),
+    row!(
+        "curl: https_proxy serves https URLs",
+        Curl,
+        env = [("https_proxy", "http://lower:1111")],
+        url = "https://example.com/",
+        want = "http://lower:1111"
+    ),
+    row!(
+        "curl: uppercase HTTPS_PROXY is read",
+        Curl,
+        env = [("HTTPS_PROXY", "http://upper:2222")],
+        url = "https://example.com/",
+        want = "http://upper:2222"
+    ),
+    row!(
+        "curl: lowercase https_proxy wins over HTTPS_PROXY",
+        Curl,
+        env = [
+            ("HTTPS_PROXY", "http://upper:2222"),
+            ("https_proxy", "http://lower:1111")
+        ],
+        url = "https://example.com/",
+        want = "http://lower:1111"
+    ),
+    row!(
+        "curl: only http_proxy set, an https URL goes direct",
+        Curl,
+        env = [("http_proxy", "http://lower:1111")],
+        url = "https://example.com/",
+        want = "DIRECT"
+    ),
+    row!(
+        "curl: https_proxy does not serve http URLs",
+        Curl,
+        env = [("https_proxy", "http://lower:1111")],
+        url = "http://example.com/",
+        want = "DIRECT"
+    ),
     // Empty values: curl_getenv reads an empty variable as unset.
-    row!("curl: empty https_proxy is unset, so HTTPS_PROXY is used", Curl,
+    row!(
+        "curl: empty https_proxy is unset, so HTTPS_PROXY is used",
+        Curl,
         env = [("https_proxy", ""), ("HTTPS_PROXY", "http://upper:2222")],
-        url = "https://example.com/", want = "http://upper:2222"),
-    row!("curl: empty https_proxy falls through to all_proxy", Curl,
+        url = "https://example.com/",
+        want = "http://upper:2222"
+    ),
+    row!(
+        "curl: empty https_proxy falls through to all_proxy",
+        Curl,
         env = [("https_proxy", ""), ("all_proxy", "http://all:3333")],
-        url = "https://example.com/", want = "http://all:3333"),
-    row!("curl: empty http_proxy and a set HTTP_PROXY still go direct", Curl,
+        url = "https://example.com/",
+        want = "http://all:3333"
+    ),
+    row!(
+        "curl: empty http_proxy and a set HTTP_PROXY still go direct",
+        Curl,
         env = [("http_proxy", ""), ("HTTP_PROXY", "http://upper:2222")],
-        url = "http://example.com/", want = "DIRECT"),
+        url = "http://example.com/",
+        want = "DIRECT"
+    ),
     // ALL_PROXY.
-    row!("curl: all_proxy is the last resort for https", Curl,
-        env = [("all_proxy", "http://all:3333")], url = "https://example.com/", want = "http://all:3333"),
-    row!("curl: uppercase ALL_PROXY is read", Curl,
-        env = [("ALL_PROXY", "http://all:3333")], url = "http://example.com/", want = "http://all:3333"),
-    row!("curl: lowercase all_proxy wins over ALL_PROXY", Curl,
-        env = [("ALL_PROXY", "http://upper:2222"), ("all_proxy", "http://all:3333")],
-        url = "http://example.com/", want = "http://all:3333"),
-    row!("curl: ALL_PROXY=A and HTTPS_PROXY=B give B for https", Curl,
-        env = [("ALL_PROXY", "http://all:3333"), ("HTTPS_PROXY", "http://upper:2222")],
-        url = "https://example.com/", want = "http://upper:2222"),
-    row!("curl: all_proxy serves any protocol, imap included", Curl,
-        env = [("all_proxy", "http://all:3333")], url = "imap://mail.example.com/", want = "http://all:3333"),
+    row!(
+        "curl: all_proxy is the last resort for https",
+        Curl,
+        env = [("all_proxy", "http://all:3333")],
+        url = "https://example.com/",
+        want = "http://all:3333"
+    ),
+    row!(
+        "curl: uppercase ALL_PROXY is read",
+        Curl,
+        env = [("ALL_PROXY", "http://all:3333")],
+        url = "http://example.com/",
+        want = "http://all:3333"
+    ),
+    row!(
+        "curl: lowercase all_proxy wins over ALL_PROXY",
+        Curl,
+        env = [
+            ("ALL_PROXY", "http://upper:2222"),
+            ("all_proxy", "http://all:3333")
+        ],
+        url = "http://example.com/",
+        want = "http://all:3333"
+    ),
+    row!(
+        "curl: ALL_PROXY=A and HTTPS_PROXY=B give B for https",
+        Curl,
+        env = [
+            ("ALL_PROXY", "http://all:3333"),
+            ("HTTPS_PROXY", "http://upper:2222")
+        ],
+        url = "https://example.com/",
+        want = "http://upper:2222"
+    ),
+    row!(
+        "curl: all_proxy serves any protocol, imap included",
+        Curl,
+        env = [("all_proxy", "http://all:3333")],
+        url = "imap://mail.example.com/",
+        want = "http://all:3333"
+    ),
     // Request schemes.
-    row!("curl: ws URLs read ws_proxy first", Curl,
-        env = [("ws_proxy", "http://ws:4444"), ("http_proxy", "http://lower:1111")],
-        url = "ws://example.com/", want = "http://ws:4444"),
-    row!("curl: uppercase WS_PROXY serves ws", Curl,
-        env = [("WS_PROXY", "http://ws:4444"), ("http_proxy", "http://lower:1111")],
-        url = "ws://example.com/", want = "http://ws:4444"),
-    row!("curl: ws URLs fall back to http_proxy", Curl,
-        env = [("http_proxy", "http://lower:1111")], url = "ws://example.com/", want = "http://lower:1111"),
-    row!("curl: ws URLs never fall back to uppercase HTTP_PROXY", Curl,
-        env = [("HTTP_PROXY", "http://upper:2222")], url = "ws://example.com/", want = "DIRECT"),
-    row!("curl: wss URLs fall back to HTTPS_PROXY", Curl,
-        env = [("HTTPS_PROXY", "http://upper:2222")], url = "wss://example.com/", want = "http://upper:2222"),
-    row!("curl: wss_proxy wins over https_proxy for wss", Curl,
-        env = [("wss_proxy", "http://ws:4444"), ("https_proxy", "http://lower:1111")],
-        url = "wss://example.com/", want = "http://ws:4444"),
-    row!("curl: ftp URLs read ftp_proxy", Curl,
-        env = [("ftp_proxy", "http://lower:1111")], url = "ftp://example.com/", want = "http://lower:1111"),
-    row!("curl: ftp URLs read uppercase FTP_PROXY", Curl,
-        env = [("FTP_PROXY", "http://upper:2222")], url = "ftp://example.com/", want = "http://upper:2222"),
-    row!("curl: http_proxy does not serve ftp", Curl,
-        env = [("http_proxy", "http://lower:1111")], url = "ftp://example.com/", want = "DIRECT"),
-    row!("curl: ftp without ftp_proxy uses all_proxy", Curl,
-        env = [("http_proxy", "http://lower:1111"), ("all_proxy", "http://all:3333")],
-        url = "ftp://example.com/", want = "http://all:3333"),
+    row!(
+        "curl: ws URLs read ws_proxy first",
+        Curl,
+        env = [
+            ("ws_proxy", "http://ws:4444"),
+            ("http_proxy", "http://lower:1111")
+        ],
+        url = "ws://example.com/",
+        want = "http://ws:4444"
+    ),
+    row!(
+        "curl: uppercase WS_PROXY serves ws",
+        Curl,
+        env = [
+            ("WS_PROXY", "http://ws:4444"),
+            ("http_proxy", "http://lower:1111")
+        ],
+        url = "ws://example.com/",
+        want = "http://ws:4444"
+    ),
+    row!(
+        "curl: ws URLs fall back to http_proxy",
+        Curl,
+        env = [("http_proxy", "http://lower:1111")],
+        url = "ws://example.com/",
+        want = "http://lower:1111"
+    ),
+    row!(
+        "curl: ws URLs never fall back to uppercase HTTP_PROXY",
+        Curl,
+        env = [("HTTP_PROXY", "http://upper:2222")],
+        url = "ws://example.com/",
+        want = "DIRECT"
+    ),
+    row!(
+        "curl: wss URLs fall back to HTTPS_PROXY",
+        Curl,
+        env = [("HTTPS_PROXY", "http://upper:2222")],
+        url = "wss://example.com/",
+        want = "http://upper:2222"
+    ),
+    row!(
+        "curl: wss_proxy wins over https_proxy for wss",
+        Curl,
+        env = [
+            ("wss_proxy", "http://ws:4444"),
+            ("https_proxy", "http://lower:1111")
+        ],
+        url = "wss://example.com/",
+        want = "http://ws:4444"
+    ),
+    row!(
+        "curl: ftp URLs read ftp_proxy",
+        Curl,
+        env = [("ftp_proxy", "http://lower:1111")],
+        url = "ftp://example.com/",
+        want = "http://lower:1111"
+    ),
+    row!(
+        "curl: ftp URLs read uppercase FTP_PROXY",
+        Curl,
+        env = [("FTP_PROXY", "http://upper:2222")],
+        url = "ftp://example.com/",
+        want = "http://upper:2222"
+    ),
+    row!(
+        "curl: http_proxy does not serve ftp",
+        Curl,
+        env = [("http_proxy", "http://lower:1111")],
+        url = "ftp://example.com/",
+        want = "DIRECT"
+    ),
+    row!(
+        "curl: ftp without ftp_proxy uses all_proxy",
+        Curl,
+        env = [
+            ("http_proxy", "http://lower:1111"),
+            ("all_proxy", "http://all:3333")
+        ],
+        url = "ftp://example.com/",
+        want = "http://all:3333"
+    ),
     // No CGI guard beyond never reading HTTP_PROXY.
-    row!("curl: REQUEST_METHOD set, http_proxy is still used", Curl,
-        env = [("REQUEST_METHOD", "GET"), ("http_proxy", "http://lower:1111")],
-        url = "http://example.com/", want = "http://lower:1111"),
-    row!("curl: REQUEST_METHOD set, HTTPS_PROXY is still used", Curl,
-        env = [("REQUEST_METHOD", "GET"), ("HTTPS_PROXY", "http://upper:2222")],
-        url = "https://example.com/", want = "http://upper:2222"),
+    row!(
+        "curl: REQUEST_METHOD set, http_proxy is still used",
+        Curl,
+        env = [
+            ("REQUEST_METHOD", "GET"),
+            ("http_proxy", "http://lower:1111")
+        ],
+        url = "http://example.com/",
+        want = "http://lower:1111"
+    ),
+    row!(
+        "curl: REQUEST_METHOD set, HTTPS_PROXY is still used",
+        Curl,
+        env = [
+            ("REQUEST_METHOD", "GET"),
+            ("HTTPS_PROXY", "http://upper:2222")
+        ],
+        url = "https://example.com/",
+        want = "http://upper:2222"
+    ),
     // Proxy values.
-    row!("curl: a value without scheme is an HTTP proxy", Curl,
-        env = [("https_proxy", "proxy:3128")], url = "https://example.com/", want = "http://proxy:3128"),
-    row!("curl: an HTTP proxy without port uses 1080", Curl,
-        env = [("https_proxy", "http://proxy")], url = "https://example.com/", want = "http://proxy:1080"),
-    row!("curl: a bare host name is HTTP on port 1080", Curl,
-        env = [("http_proxy", "proxy")], url = "http://example.com/", want = "http://proxy:1080"),
-    row!("curl: an HTTPS proxy without port uses 443", Curl,
-        env = [("https_proxy", "https://proxy")], url = "https://example.com/", want = "https://proxy:443"),
-    row!("curl: socks:// is SOCKS4", Curl,
-        env = [("all_proxy", "socks://proxy")], url = "https://example.com/", want = "socks4://proxy:1080"),
-    row!("curl: socks5h:// keeps name resolution at the proxy", Curl,
-        env = [("all_proxy", "socks5h://proxy:9050")], url = "https://example.com/", want = "socks5h://proxy:9050"),
-    row!("curl: socks4a:// is accepted", Curl,
-        env = [("all_proxy", "socks4a://proxy:1081")], url = "https://example.com/", want = "socks4a://proxy:1081"),
-    row!("curl: credentials in the value are used, decoded, and printed masked", Curl,
-        env = [("https_proxy", "http://alice:p%40ss@proxy:3128")], url = "https://example.com/",
-        want = "http://alice:***@proxy:3128", password = "p@ss"),
-    row!("curl: a trailing slash in the value is ignored", Curl,
-        env = [("https_proxy", "http://proxy:3128/")], url = "https://example.com/", want = "http://proxy:3128"),
-    row!("curl: an unsupported proxy scheme is refused, not ignored", Curl,
-        env = [("https_proxy", "ftp://proxy:21")], url = "https://example.com/", want = "refused"),
+    row!(
+        "curl: a value without scheme is an HTTP proxy",
+        Curl,
+        env = [("https_proxy", "proxy:3128")],
+        url = "https://example.com/",
+        want = "http://proxy:3128"
+    ),
+    row!(
+        "curl: an HTTP proxy without port uses 1080",
+        Curl,
+        env = [("https_proxy", "http://proxy")],
+        url = "https://example.com/",
+        want = "http://proxy:1080"
+    ),
+    row!(
+        "curl: a bare host name is HTTP on port 1080",
+        Curl,
+        env = [("http_proxy", "proxy")],
+        url = "http://example.com/",
+        want = "http://proxy:1080"
+    ),
+    row!(
+        "curl: an HTTPS proxy without port uses 443",
+        Curl,
+        env = [("https_proxy", "https://proxy")],
+        url = "https://example.com/",
+        want = "https://proxy:443"
+    ),
+    row!(
+        "curl: socks:// is SOCKS4",
+        Curl,
+        env = [("all_proxy", "socks://proxy")],
+        url = "https://example.com/",
+        want = "socks4://proxy:1080"
+    ),
+    row!(
+        "curl: socks5h:// keeps name resolution at the proxy",
+        Curl,
+        env = [("all_proxy", "socks5h://proxy:9050")],
+        url = "https://example.com/",
+        want = "socks5h://proxy:9050"
+    ),
+    row!(
+        "curl: socks4a:// is accepted",
+        Curl,
+        env = [("all_proxy", "socks4a://proxy:1081")],
+        url = "https://example.com/",
+        want = "socks4a://proxy:1081"
+    ),
+    row!(
+        "curl: credentials in the value are used, decoded, and printed masked",
+        Curl,
+        env = [("https_proxy", "http://alice:p%40ss@proxy:3128")],
+        url = "https://example.com/",
+        want = "http://alice:***@proxy:3128",
+        password = "p@ss"
+    ),
+    row!(
+        "curl: a trailing slash in the value is ignored",
+        Curl,
+        env = [("https_proxy", "http://proxy:3128/")],
+        url = "https://example.com/",
+        want = "http://proxy:3128"
+    ),
+    row!(
+        "curl: an unsupported proxy scheme is refused, not ignored",
+        Curl,
+        env = [("https_proxy", "ftp://proxy:21")],
+        url = "https://example.com/",
+        want = "refused"
+    ),
     // Implicit bypass: none.
-    row!("curl: localhost goes through the proxy without NO_PROXY", Curl,
-        env = [("http_proxy", "http://lower:1111")], url = "http://localhost/", want = "http://lower:1111"),
-    row!("curl: 127.0.0.1 goes through the proxy without NO_PROXY", Curl,
-        env = [("http_proxy", "http://lower:1111")], url = "http://127.0.0.1/", want = "http://lower:1111"),
+    row!(
+        "curl: localhost goes through the proxy without NO_PROXY",
+        Curl,
+        env = [("http_proxy", "http://lower:1111")],
+        url = "http://localhost/",
+        want = "http://lower:1111"
+    ),
+    row!(
+        "curl: 127.0.0.1 goes through the proxy without NO_PROXY",
+        Curl,
+        env = [("http_proxy", "http://lower:1111")],
+        url = "http://127.0.0.1/",
+        want = "http://lower:1111"
+    ),
     // NO_PROXY variables.
-    row!("curl: empty no_proxy is unset, so NO_PROXY is used", Curl,
-        env = [("https_proxy", "http://p:1"), ("no_proxy", ""), ("NO_PROXY", "example.com")],
-        url = "https://example.com/", want = "DIRECT"),
-    row!("curl: lowercase no_proxy wins over NO_PROXY", Curl,
-        env = [("https_proxy", "http://p:1"), ("no_proxy", "other.org"), ("NO_PROXY", "example.com")],
-        url = "https://example.com/", want = "http://p:1"),
+    row!(
+        "curl: empty no_proxy is unset, so NO_PROXY is used",
+        Curl,
+        env = [
+            ("https_proxy", "http://p:1"),
+            ("no_proxy", ""),
+            ("NO_PROXY", "example.com")
+        ],
+        url = "https://example.com/",
+        want = "DIRECT"
+    ),
+    row!(
+        "curl: lowercase no_proxy wins over NO_PROXY",
+        Curl,
+        env = [
+            ("https_proxy", "http://p:1"),
+            ("no_proxy", "other.org"),
+            ("NO_PROXY", "example.com")
+        ],
+        url = "https://example.com/",
+        want = "http://p:1"
+    ),
     // NO_PROXY semantics (unit1614 and anchors 3.2).
-    np!("curl: a bare name matches itself", Curl, "localhost,example.com,.example.de", "https://example.com/", bypass),
-    np!("curl: a bare name matches its subdomains", Curl, "localhost,example.com,.example.de", "https://www.example.com/", bypass),
-    np!("curl: a bare name does not match a longer name", Curl, "localhost,example.com,.example.de", "https://nexample.com/", proxy),
-    np!("curl: a leading dot also matches the domain itself", Curl, ".example.com, .example.net", "https://example.com/", bypass),
-    np!("curl: a leading dot matches subdomains", Curl, "foo, .example.com", "https://www.example.com/", bypass),
-    np!("curl: a leading dot does not match a longer name", Curl, ".example.com, .example.net", "https://nonexample.com/", proxy),
-    np!("curl: a sibling subdomain does not match", Curl, "www2.example.com, .example.net", "https://www.example.com/", proxy),
-    np!("curl: * alone bypasses every host", Curl, "*", "https://example.com/", bypass),
-    np!("curl: * alone bypasses IP literals too", Curl, "*", "http://10.0.0.1/", bypass),
-    np!("curl: * inside a list is not a wildcard", Curl, "*,foo.org", "https://example.com/", proxy),
-    np!("curl: * with blanks around it is not the wildcard", Curl, " * ", "https://example.com/", proxy),
-    np!("curl: *.example.com never matches", Curl, "*.example.com", "https://www.example.com/", proxy),
-    np!("curl: host:port never matches, even on that port", Curl, "example.com:8080", "http://example.com:8080/", proxy),
-    np!("curl: 10.0.0.0/8 matches 10.1.2.3", Curl, "10.0.0.0/8", "http://10.1.2.3/", bypass),
-    np!("curl: 192.168.0.0/16 matches after other entries", Curl, "foo, bar, 192.168.0.0/16", "http://192.168.1.1/", bypass),
-    np!("curl: 192.168.0.0/24 does not match 192.168.1.1", Curl, "foo, bar, 192.168.0.0/24", "http://192.168.1.1/", proxy),
-    np!("curl: a /32 network is one address", Curl, "192.168.0.0/32", "http://192.168.0.1/", proxy),
-    np!("curl: an address without mask is exact", Curl, "192.168.0.0", "http://192.168.0.1/", proxy),
-    np!("curl: a /0 mask means the single address, not every address", Curl, "192.168.0.1/0", "http://192.168.0.2/", proxy),
-    np!("curl: a /0 mask still matches its own address", Curl, "192.168.0.1/0", "http://192.168.0.1/", bypass),
-    np!("curl: a /33 mask never matches", Curl, "192.168.0.0/33", "http://192.168.0.1/", proxy),
-    np!("curl: an IPv6 CIDR matches the loopback address", Curl, "foo, bar, ::1/64", "http://[::1]/", bypass),
-    np!("curl: an IPv6 /32 matches inside it", Curl, "2001:db8::/32", "https://[2001:db8::5]/", bypass),
-    np!("curl: an IPv6 /129 never matches", Curl, "::1/129", "http://[::1]/", proxy),
-    np!("curl: an IPv4 CIDR does not match an IPv6 host", Curl, "foo, bar, 192.168.0.0/16", "http://[::1]/", proxy),
-    np!("curl: a bracketed IPv6 entry never matches", Curl, "[2001:db8::1]", "https://[2001:db8::1]/", proxy),
-    np!("curl: an unbracketed IPv6 entry matches", Curl, "2001:db8::1", "https://[2001:db8::1]/", bypass),
-    np!("curl: CIDR does not match host names", Curl, "10.0.0.0/8", "https://example.com/", proxy),
-    np!("curl: an IP entry does not match the name localhost", Curl, "127.0.0.1", "http://localhost/", proxy),
-    np!("curl: a name entry does not match an IP host", Curl, "localhost", "http://127.0.0.1/", proxy),
-    np!("curl: matching ignores case", Curl, "foo, BAR, ::1/64", "http://bAr/", bypass),
-    np!("curl: runs of commas and blanks are skipped", Curl, "foo,,,,,              bar, ::1/64", "http://bar/", bypass),
-    np!("curl: comma and blank together separate entries", Curl, "a.org, example.com", "https://example.com/", bypass),
-    np!("curl: a blank ends the list at HEAD", Curl, "localhost example.com", "https://example.com/", proxy),
-    np!("curl: the entry before the blank still matches", Curl, "localhost example.com", "http://localhost/", bypass),
-    np!("curl: a trailing dot in the entry is ignored", Curl, "localhost,www.example.com.,.example.de", "https://www.example.com/", bypass),
-    np!("curl: a trailing dot in the URL is ignored", Curl, "localhost,.example.com,.example.de", "https://www.example.com./", bypass),
-    np!("curl: a semicolon is not a separator", Curl, "a.org;example.com", "https://example.com/", proxy),
-    np!("curl: IPv4-mapped IPv6 host is not in an IPv4 CIDR", Curl, "10.0.0.0/8", "http://[::ffff:10.1.2.3]/", proxy,
-        gap = "the bypass engine reads IPv4-mapped addresses both ways for every dialect (bypass/oracle.rs, engine.rs); curl compares IPv6 hosts with IPv6 entries only"),
-    viol!("curl: *.x, host:port, [v6] and a bad mask are reported", Curl, "*.example.com,example.com:80,[::1],10.0.0.0/33,ok.org", 4),
-    row!("curl: an unknown request scheme still gets all_proxy", Curl,
-        env = [("http_proxy", "http://lower:1111"), ("all_proxy", "http://all:3333")],
-        url = "foo://example.com/", want = "http://all:3333"),
+    np!(
+        "curl: a bare name matches itself",
+        Curl,
+        "localhost,example.com,.example.de",
+        "https://example.com/",
+        bypass
+    ),
+    np!(
+        "curl: a bare name matches its subdomains",
+        Curl,
+        "localhost,example.com,.example.de",
+        "https://www.example.com/",
+        bypass
+    ),
+    np!(
+        "curl: a bare name does not match a longer name",
+        Curl,
+        "localhost,example.com,.example.de",
+        "https://nexample.com/",
+        proxy
+    ),
+    np!(
+        "curl: a leading dot also matches the domain itself",
+        Curl,
+        ".example.com, .example.net",
+        "https://example.com/",
+        bypass
+    ),
+    np!(
+        "curl: a leading dot matches subdomains",
+        Curl,
+        "foo, .example.com",
+        "https://www.example.com/",
+        bypass
+    ),
+    np!(
+        "curl: a leading dot does not match a longer name",
+        Curl,
+        ".example.com, .example.net",
+        "https://nonexample.com/",
+        proxy
+    ),
+    np!(
+        "curl: a sibling subdomain does not match",
+        Curl,
+        "www2.example.com, .example.net",
+        "https://www.example.com/",
+        proxy
+    ),
+    np!(
+        "curl: * alone bypasses every host",
+        Curl,
+        "*",
+        "https://example.com/",
+        bypass
+    ),
+    np!(
+        "curl: * alone bypasses IP literals too",
+        Curl,
+        "*",
+        "http://10.0.0.1/",
+        bypass
+    ),
+    np!(
+        "curl: * inside a list is not a wildcard",
+        Curl,
+        "*,foo.org",
+        "https://example.com/",
+        proxy
+    ),
+    np!(
+        "curl: * with blanks around it is not the wildcard",
+        Curl,
+        " * ",
+        "https://example.com/",
+        proxy
+    ),
+    np!(
+        "curl: *.example.com never matches",
+        Curl,
+        "*.example.com",
+        "https://www.example.com/",
+        proxy
+    ),
+    np!(
+        "curl: host:port never matches, even on that port",
+        Curl,
+        "example.com:8080",
+        "http://example.com:8080/",
+        proxy
+    ),
+    np!(
+        "curl: 10.0.0.0/8 matches 10.1.2.3",
+        Curl,
+        "10.0.0.0/8",
+        "http://10.1.2.3/",
+        bypass
+    ),
+    np!(
+        "curl: 192.168.0.0/16 matches after other entries",
+        Curl,
+        "foo, bar, 192.168.0.0/16",
+        "http://192.168.1.1/",
+        bypass
+    ),
+    np!(
+        "curl: 192.168.0.0/24 does not match 192.168.1.1",
+        Curl,
+        "foo, bar, 192.168.0.0/24",
+        "http://192.168.1.1/",
+        proxy
+    ),
+    np!(
+        "curl: a /32 network is one address",
+        Curl,
+        "192.168.0.0/32",
+        "http://192.168.0.1/",
+        proxy
+    ),
+    np!(
+        "curl: an address without mask is exact",
+        Curl,
+        "192.168.0.0",
+        "http://192.168.0.1/",
+        proxy
+    ),
+    np!(
+        "curl: a /0 mask means the single address, not every address",
+        Curl,
+        "192.168.0.1/0",
+        "http://192.168.0.2/",
+        proxy
+    ),
+    np!(
+        "curl: a /0 mask still matches its own address",
+        Curl,
+        "192.168.0.1/0",
+        "http://192.168.0.1/",
+        bypass
+    ),
+    np!(
+        "curl: a /33 mask never matches",
+        Curl,
+        "192.168.0.0/33",
+        "http://192.168.0.1/",
+        proxy
+    ),
+    np!(
+        "curl: an IPv6 CIDR matches the loopback address",
+        Curl,
+        "foo, bar, ::1/64",
+        "http://[::1]/",
+        bypass
+    ),
+    np!(
+        "curl: an IPv6 /32 matches inside it",
+        Curl,
+        "2001:db8::/32",
+        "https://[2001:db8::5]/",
+        bypass
+    ),
+    np!(
+        "curl: an IPv6 /129 never matches",
+        Curl,
+        "::1/129",
+        "http://[::1]/",
+        proxy
+    ),
+    np!(
+        "curl: an IPv4 CIDR does not match an IPv6 host",
+        Curl,
+        "foo, bar, 192.168.0.0/16",
+        "http://[::1]/",
+        proxy
+    ),
+    np!(
+        "curl: a bracketed IPv6 entry never matches",
+        Curl,
+        "[2001:db8::1]",
+        "https://[2001:db8::1]/",
+        proxy
+    ),
+    np!(
+        "curl: an unbracketed IPv6 entry matches",
+        Curl,
+        "2001:db8::1",
+        "https://[2001:db8::1]/",
+        bypass
+    ),
+    np!(
+        "curl: CIDR does not match host names",
+        Curl,
+        "10.0.0.0/8",
+        "https://example.com/",
+        proxy
+    ),
+    np!(
+        "curl: an IP entry does not match the name localhost",
+        Curl,
+        "127.0.0.1",
+        "http://localhost/",
+        proxy
+    ),
+    np!(
+        "curl: a name entry does not match an IP host",
+        Curl,
+        "localhost",
+        "http://127.0.0.1/",
+        proxy
+    ),
+    np!(
+        "curl: matching ignores case",
+        Curl,
+        "foo, BAR, ::1/64",
+        "http://bAr/",
+        bypass
+    ),
+    np!(
+        "curl: runs of commas and blanks are skipped",
+        Curl,
+        "foo,,,,,              bar, ::1/64",
+        "http://bar/",
+        bypass
+    ),
+    np!(
+        "curl: comma and blank together separate entries",
+        Curl,
+        "a.org, example.com",
+        "https://example.com/",
+        bypass
+    ),
+    np!(
+        "curl: a blank ends the list at HEAD",
+        Curl,
+        "localhost example.com",
+        "https://example.com/",
+        proxy
+    ),
+    np!(
+        "curl: the entry before the blank still matches",
+        Curl,
+        "localhost example.com",
+        "http://localhost/",
+        bypass
+    ),
+    np!(
+        "curl: a trailing dot in the entry is ignored",
+        Curl,
+        "localhost,www.example.com.,.example.de",
+        "https://www.example.com/",
+        bypass
+    ),
+    np!(
+        "curl: a trailing dot in the URL is ignored",
+        Curl,
+        "localhost,.example.com,.example.de",
+        "https://www.example.com./",
+        bypass
+    ),
+    np!(
+        "curl: a semicolon is not a separator",
+        Curl,
+        "a.org;example.com",
+        "https://example.com/",
+        proxy
+    ),
+    np!(
+        "curl: IPv4-mapped IPv6 host is not in an IPv4 CIDR",
+        Curl,
+        "10.0.0.0/8",
+        "http://[::ffff:10.1.2.3]/",
+        proxy
+    ),
+    np!(
+        "curl: IPv4-mapped IPv6 host is not an exact IPv4 entry",
+        Curl,
+        "10.1.2.3",
+        "http://[::ffff:10.1.2.3]/",
+        proxy
+    ),
+    np!(
+        "curl: an IPv4 host is not in an IPv4-mapped IPv6 CIDR",
+        Curl,
+        "::ffff:10.0.0.0/104",
+        "http://10.1.2.3/",
+        proxy
+    ),
+    np!(
+        "curl: IPv4-mapped IPv6 host is in an IPv4-mapped IPv6 CIDR",
+        Curl,
+        "::ffff:10.0.0.0/104",
+        "http://[::ffff:10.1.2.3]/",
+        bypass
+    ),
+    viol!(
+        "curl: *.x, host:port, [v6] and a bad mask are reported",
+        Curl,
+        "*.example.com,example.com:80,[::1],10.0.0.0/33,ok.org",
+        4
+    ),
+    row!(
+        "curl: an unknown request scheme still gets all_proxy",
+        Curl,
+        env = [
+            ("http_proxy", "http://lower:1111"),
+            ("all_proxy", "http://all:3333")
+        ],
+        url = "foo://example.com/",
+        want = "http://all:3333"
+    ),
 ];
 
 // ---------------------------------------------------------------------------
@@ -833,105 +1326,426 @@ const GO: &[Row] = &[
 // ---------------------------------------------------------------------------
 
 const PYTHON: &[Row] = &[
-    row!("python: http_proxy serves http URLs", Python,
-        env = [("http_proxy", "http://lower:1111")], url = "http://example.com/", want = "http://lower:1111"),
-    row!("python: uppercase HTTP_PROXY is read when lowercase is unset", Python,
-        env = [("HTTP_PROXY", "http://upper:2222")], url = "http://example.com/", want = "http://upper:2222"),
-    row!("python: HTTP_PROXY=A and http_proxy=B give B", Python,
-        env = [("HTTP_PROXY", "http://upper:2222"), ("http_proxy", "http://lower:1111")],
-        url = "http://example.com/", want = "http://lower:1111"),
-    row!("python: uppercase HTTPS_PROXY is read", Python,
-        env = [("HTTPS_PROXY", "http://upper:2222")], url = "https://example.com/", want = "http://upper:2222"),
-    row!("python: an empty lowercase https_proxy deletes HTTPS_PROXY too", Python,
+    row!(
+        "python: http_proxy serves http URLs",
+        Python,
+        env = [("http_proxy", "http://lower:1111")],
+        url = "http://example.com/",
+        want = "http://lower:1111"
+    ),
+    row!(
+        "python: uppercase HTTP_PROXY is read when lowercase is unset",
+        Python,
+        env = [("HTTP_PROXY", "http://upper:2222")],
+        url = "http://example.com/",
+        want = "http://upper:2222"
+    ),
+    row!(
+        "python: HTTP_PROXY=A and http_proxy=B give B",
+        Python,
+        env = [
+            ("HTTP_PROXY", "http://upper:2222"),
+            ("http_proxy", "http://lower:1111")
+        ],
+        url = "http://example.com/",
+        want = "http://lower:1111"
+    ),
+    row!(
+        "python: uppercase HTTPS_PROXY is read",
+        Python,
+        env = [("HTTPS_PROXY", "http://upper:2222")],
+        url = "https://example.com/",
+        want = "http://upper:2222"
+    ),
+    row!(
+        "python: an empty lowercase https_proxy deletes HTTPS_PROXY too",
+        Python,
         env = [("https_proxy", ""), ("HTTPS_PROXY", "http://upper:2222")],
-        url = "https://example.com/", want = "DIRECT"),
-    row!("python: an empty uppercase HTTPS_PROXY does not hide https_proxy", Python,
+        url = "https://example.com/",
+        want = "DIRECT"
+    ),
+    row!(
+        "python: an empty uppercase HTTPS_PROXY does not hide https_proxy",
+        Python,
         env = [("HTTPS_PROXY", ""), ("https_proxy", "http://lower:1111")],
-        url = "https://example.com/", want = "http://lower:1111"),
-    row!("python: ALL_PROXY is not used by urllib", Python,
-        env = [("ALL_PROXY", "http://all:3333")], url = "https://example.com/", want = "DIRECT"),
-    row!("python: ALL_PROXY=A and HTTPS_PROXY=B give B", Python,
-        env = [("ALL_PROXY", "http://all:3333"), ("HTTPS_PROXY", "http://upper:2222")],
-        url = "https://example.com/", want = "http://upper:2222"),
-    row!("python: only http_proxy set, an https URL goes direct", Python,
-        env = [("http_proxy", "http://lower:1111")], url = "https://example.com/", want = "DIRECT"),
-    row!("python: ftp_proxy serves ftp URLs", Python,
-        env = [("ftp_proxy", "http://lower:1111")], url = "ftp://example.com/", want = "http://lower:1111"),
-    row!("python: any scheme has its own variable: ws_proxy", Python,
-        env = [("ws_proxy", "http://ws:4444")], url = "ws://example.com/", want = "http://ws:4444"),
-    row!("python: ws does not fall back to http_proxy", Python,
-        env = [("http_proxy", "http://lower:1111")], url = "ws://example.com/", want = "DIRECT"),
-    row!("python: gopher_proxy serves gopher", Python,
-        env = [("GOPHER_PROXY", "http://upper:2222")], url = "gopher://example.com/", want = "http://upper:2222"),
+        url = "https://example.com/",
+        want = "http://lower:1111"
+    ),
+    row!(
+        "python: ALL_PROXY is not used by urllib",
+        Python,
+        env = [("ALL_PROXY", "http://all:3333")],
+        url = "https://example.com/",
+        want = "DIRECT"
+    ),
+    row!(
+        "python: ALL_PROXY=A and HTTPS_PROXY=B give B",
+        Python,
+        env = [
+            ("ALL_PROXY", "http://all:3333"),
+            ("HTTPS_PROXY", "http://upper:2222")
+        ],
+        url = "https://example.com/",
+        want = "http://upper:2222"
+    ),
+    row!(
+        "python: only http_proxy set, an https URL goes direct",
+        Python,
+        env = [("http_proxy", "http://lower:1111")],
+        url = "https://example.com/",
+        want = "DIRECT"
+    ),
+    row!(
+        "python: ftp_proxy serves ftp URLs",
+        Python,
+        env = [("ftp_proxy", "http://lower:1111")],
+        url = "ftp://example.com/",
+        want = "http://lower:1111"
+    ),
+    row!(
+        "python: any scheme has its own variable: ws_proxy",
+        Python,
+        env = [("ws_proxy", "http://ws:4444")],
+        url = "ws://example.com/",
+        want = "http://ws:4444"
+    ),
+    row!(
+        "python: ws does not fall back to http_proxy",
+        Python,
+        env = [("http_proxy", "http://lower:1111")],
+        url = "ws://example.com/",
+        want = "DIRECT"
+    ),
+    row!(
+        "python: gopher_proxy serves gopher",
+        Python,
+        env = [("GOPHER_PROXY", "http://upper:2222")],
+        url = "gopher://example.com/",
+        want = "http://upper:2222"
+    ),
     // CGI (CVE-2016-1000110).
-    row!("python: REQUEST_METHOD drops uppercase HTTP_PROXY", Python,
-        env = [("REQUEST_METHOD", "GET"), ("HTTP_PROXY", "http://upper:2222")],
-        url = "http://example.com/", want = "DIRECT"),
-    row!("python: REQUEST_METHOD keeps lowercase http_proxy", Python,
-        env = [("REQUEST_METHOD", "GET"), ("HTTP_PROXY", "http://upper:2222"), ("http_proxy", "http://lower:1111")],
-        url = "http://example.com/", want = "http://lower:1111"),
-    row!("python: an empty REQUEST_METHOD still counts as CGI", Python,
+    row!(
+        "python: REQUEST_METHOD drops uppercase HTTP_PROXY",
+        Python,
+        env = [
+            ("REQUEST_METHOD", "GET"),
+            ("HTTP_PROXY", "http://upper:2222")
+        ],
+        url = "http://example.com/",
+        want = "DIRECT"
+    ),
+    row!(
+        "python: REQUEST_METHOD keeps lowercase http_proxy",
+        Python,
+        env = [
+            ("REQUEST_METHOD", "GET"),
+            ("HTTP_PROXY", "http://upper:2222"),
+            ("http_proxy", "http://lower:1111")
+        ],
+        url = "http://example.com/",
+        want = "http://lower:1111"
+    ),
+    row!(
+        "python: an empty REQUEST_METHOD still counts as CGI",
+        Python,
         env = [("REQUEST_METHOD", ""), ("HTTP_PROXY", "http://upper:2222")],
-        url = "http://example.com/", want = "DIRECT"),
-    row!("python: REQUEST_METHOD leaves HTTPS_PROXY alone", Python,
-        env = [("REQUEST_METHOD", "GET"), ("HTTPS_PROXY", "http://upper:2222")],
-        url = "https://example.com/", want = "http://upper:2222"),
+        url = "http://example.com/",
+        want = "DIRECT"
+    ),
+    row!(
+        "python: REQUEST_METHOD leaves HTTPS_PROXY alone",
+        Python,
+        env = [
+            ("REQUEST_METHOD", "GET"),
+            ("HTTPS_PROXY", "http://upper:2222")
+        ],
+        url = "https://example.com/",
+        want = "http://upper:2222"
+    ),
     // Proxy values.
-    row!("python: a value without scheme is an HTTP proxy", Python,
-        env = [("http_proxy", "proxy:3128")], url = "http://example.com/", want = "http://proxy:3128"),
-    row!("python: an http request through a port-less proxy uses 80", Python,
-        env = [("http_proxy", "http://proxy")], url = "http://example.com/", want = "http://proxy:80"),
-    row!("python: an https request through a port-less proxy connects to 443", Python,
-        env = [("https_proxy", "http://proxy")], url = "https://example.com/", want = "http://proxy:443",
-        gap = "urllib opens an HTTPSConnection to the proxy host, whose default port is 443; proxy.rs has no DefaultPort that follows the request scheme"),
-    row!("python: credentials in the value are kept", Python,
-        env = [("https_proxy", "http://joe:se%20cret@proxy:3128")], url = "https://example.com/",
-        want = "http://joe:***@proxy:3128", password = "se cret"),
-    row!("python: a socks proxy is refused (urllib has no SOCKS)", Python,
-        env = [("https_proxy", "socks5://proxy:1080")], url = "https://example.com/", want = "refused"),
+    row!(
+        "python: a value without scheme is an HTTP proxy",
+        Python,
+        env = [("http_proxy", "proxy:3128")],
+        url = "http://example.com/",
+        want = "http://proxy:3128"
+    ),
+    row!(
+        "python: an http request through a port-less proxy uses 80",
+        Python,
+        env = [("http_proxy", "http://proxy")],
+        url = "http://example.com/",
+        want = "http://proxy:80"
+    ),
+    row!(
+        "python: an https request through a port-less proxy connects to 443",
+        Python,
+        env = [("https_proxy", "http://proxy")],
+        url = "https://example.com/",
+        want = "http://proxy:443"
+    ),
+    row!(
+        "python: a port-less value with an explicit https scheme uses 443",
+        Python,
+        env = [("https_proxy", "https://proxy")],
+        url = "https://example.com/",
+        want = "https://proxy:443"
+    ),
+    row!(
+        "python: credentials in the value are kept",
+        Python,
+        env = [("https_proxy", "http://joe:se%20cret@proxy:3128")],
+        url = "https://example.com/",
+        want = "http://joe:***@proxy:3128",
+        password = "se cret"
+    ),
+    row!(
+        "python: a socks proxy is refused (urllib has no SOCKS)",
+        Python,
+        env = [("https_proxy", "socks5://proxy:1080")],
+        url = "https://example.com/",
+        want = "refused"
+    ),
     // NO_PROXY variables.
-    row!("python: an empty lowercase no_proxy deletes NO_PROXY", Python,
-        env = [("https_proxy", "http://p:1"), ("no_proxy", ""), ("NO_PROXY", "example.com")],
-        url = "https://example.com/", want = "http://p:1"),
-    row!("python: NO_PROXY is read when no_proxy is unset", Python,
+    row!(
+        "python: an empty lowercase no_proxy deletes NO_PROXY",
+        Python,
+        env = [
+            ("https_proxy", "http://p:1"),
+            ("no_proxy", ""),
+            ("NO_PROXY", "example.com")
+        ],
+        url = "https://example.com/",
+        want = "http://p:1"
+    ),
+    row!(
+        "python: NO_PROXY is read when no_proxy is unset",
+        Python,
         env = [("https_proxy", "http://p:1"), ("NO_PROXY", "example.com")],
-        url = "https://example.com/", want = "DIRECT"),
-    row!("python: lowercase no_proxy wins over NO_PROXY", Python,
-        env = [("https_proxy", "http://p:1"), ("no_proxy", "other.org"), ("NO_PROXY", "example.com")],
-        url = "https://example.com/", want = "http://p:1"),
-    row!("python: localhost goes through the proxy without no_proxy", Python,
-        env = [("http_proxy", "http://lower:1111")], url = "http://localhost/", want = "http://lower:1111"),
+        url = "https://example.com/",
+        want = "DIRECT"
+    ),
+    row!(
+        "python: lowercase no_proxy wins over NO_PROXY",
+        Python,
+        env = [
+            ("https_proxy", "http://p:1"),
+            ("no_proxy", "other.org"),
+            ("NO_PROXY", "example.com")
+        ],
+        url = "https://example.com/",
+        want = "http://p:1"
+    ),
+    row!(
+        "python: localhost goes through the proxy without no_proxy",
+        Python,
+        env = [("http_proxy", "http://lower:1111")],
+        url = "http://localhost/",
+        want = "http://lower:1111"
+    ),
     // NO_PROXY semantics.
-    np!("python: a bare name matches itself", Python, "example.com", "https://example.com/", bypass),
-    np!("python: a bare name matches subdomains", Python, "example.com", "https://sub.example.com/", bypass),
-    np!("python: a bare name does not match a longer label", Python, "example.com", "https://notexample.com/", proxy),
-    np!("python: a leading dot also matches the domain itself", Python, ".example.com", "https://example.com/", bypass),
-    np!("python: every leading dot is stripped", Python, "..example.com", "https://example.com/", bypass),
-    np!("python: * alone bypasses every host", Python, "*", "https://example.com/", bypass),
-    np!("python: * alone bypasses IP literals too", Python, "*", "http://10.0.0.1/", bypass),
-    np!("python: * inside a list is not a wildcard", Python, "*,foo.org", "https://example.com/", proxy),
-    np!("python: * with blanks around it is not the wildcard", Python, " * ", "https://example.com/", proxy),
-    np!("python: *.example.com never matches", Python, "*.example.com", "https://www.example.com/", proxy),
-    np!("python: host:port matches a URL written with that port", Python, "example.com:8080", "http://example.com:8080/", bypass),
-    np!("python: host:port does not match a URL without a port", Python, "example.com:8080", "http://example.com/", proxy),
-    np!("python: host:port also matches subdomains with that port", Python, "example.com:8080", "http://www.example.com:8080/", bypass),
-    np!("python: CIDR is not supported", Python, "10.0.0.0/8", "http://10.1.2.3/", proxy),
-    np!("python: an IPv4 entry matches as text", Python, "10.1.2.3", "http://10.1.2.3/", bypass),
-    np!("python: a partial IPv4 entry matches as a dotted suffix", Python, "0.0.1", "http://10.0.0.1/", bypass),
-    np!("python: a bracketed IPv6 entry matches", Python, "[2001:db8::1]", "http://[2001:db8::1]/", bypass),
-    np!("python: an unbracketed IPv6 entry never matches", Python, "2001:db8::1", "http://[2001:db8::1]/", proxy),
-    np!("python: matching ignores case", Python, "Example.COM", "https://WWW.example.com/", bypass),
-    np!("python: blanks around entries are stripped", Python, " a.org , example.com ", "https://example.com/", bypass),
-    np!("python: a blank does not separate entries", Python, "a.org example.com", "https://example.com/", proxy),
-    np!("python: a semicolon does not separate entries", Python, "a.org;example.com", "https://example.com/", proxy),
-    np!("python: empty entries are skipped", Python, ",,example.com,,", "https://example.com/", bypass),
-    np!("python: a trailing dot in the entry does not match the dotless host", Python, "example.com.", "https://example.com/", proxy),
-    viol!("python: *.x, CIDR and an unbracketed IPv6 entry are reported", Python, "*.example.com,10.0.0.0/8,::1,ok.org", 3),
-    row!("python: https_proxy=proxy:3128 is plain HTTP to the proxy", Python,
-        env = [("https_proxy", "proxy:3128")], url = "https://example.com/", want = "http://proxy:3128"),
-    row!("python: any scheme reads its own variable, foo_proxy for foo://", Python,
-        env = [("foo_proxy", "http://lower:1111")], url = "foo://example.com/", want = "http://lower:1111",
-        gap = "env slots exist for the crate's known schemes and one shared slot for the rest (env.rs slots, resolver.rs looks them up by scheme index); a slot per unknown scheme name needs resolver.rs"),
+    np!(
+        "python: a bare name matches itself",
+        Python,
+        "example.com",
+        "https://example.com/",
+        bypass
+    ),
+    np!(
+        "python: a bare name matches subdomains",
+        Python,
+        "example.com",
+        "https://sub.example.com/",
+        bypass
+    ),
+    np!(
+        "python: a bare name does not match a longer label",
+        Python,
+        "example.com",
+        "https://notexample.com/",
+        proxy
+    ),
+    np!(
+        "python: a leading dot also matches the domain itself",
+        Python,
+        ".example.com",
+        "https://example.com/",
+        bypass
+    ),
+    np!(
+        "python: every leading dot is stripped",
+        Python,
+        "..example.com",
+        "https://example.com/",
+        bypass
+    ),
+    np!(
+        "python: * alone bypasses every host",
+        Python,
+        "*",
+        "https://example.com/",
+        bypass
+    ),
+    np!(
+        "python: * alone bypasses IP literals too",
+        Python,
+        "*",
+        "http://10.0.0.1/",
+        bypass
+    ),
+    np!(
+        "python: * inside a list is not a wildcard",
+        Python,
+        "*,foo.org",
+        "https://example.com/",
+        proxy
+    ),
+    np!(
+        "python: * with blanks around it is not the wildcard",
+        Python,
+        " * ",
+        "https://example.com/",
+        proxy
+    ),
+    np!(
+        "python: *.example.com never matches",
+        Python,
+        "*.example.com",
+        "https://www.example.com/",
+        proxy
+    ),
+    np!(
+        "python: host:port matches a URL written with that port",
+        Python,
+        "example.com:8080",
+        "http://example.com:8080/",
+        bypass
+    ),
+    np!(
+        "python: host:port does not match a URL without a port",
+        Python,
+        "example.com:8080",
+        "http://example.com/",
+        proxy
+    ),
+    np!(
+        "python: host:port also matches subdomains with that port",
+        Python,
+        "example.com:8080",
+        "http://www.example.com:8080/",
+        bypass
+    ),
+    np!(
+        "python: CIDR is not supported",
+        Python,
+        "10.0.0.0/8",
+        "http://10.1.2.3/",
+        proxy
+    ),
+    np!(
+        "python: an IPv4 entry matches as text",
+        Python,
+        "10.1.2.3",
+        "http://10.1.2.3/",
+        bypass
+    ),
+    np!(
+        "python: a partial IPv4 entry matches as a dotted suffix",
+        Python,
+        "0.0.1",
+        "http://10.0.0.1/",
+        bypass
+    ),
+    np!(
+        "python: a bracketed IPv6 entry matches",
+        Python,
+        "[2001:db8::1]",
+        "http://[2001:db8::1]/",
+        bypass
+    ),
+    np!(
+        "python: an unbracketed IPv6 entry never matches",
+        Python,
+        "2001:db8::1",
+        "http://[2001:db8::1]/",
+        proxy
+    ),
+    np!(
+        "python: matching ignores case",
+        Python,
+        "Example.COM",
+        "https://WWW.example.com/",
+        bypass
+    ),
+    np!(
+        "python: blanks around entries are stripped",
+        Python,
+        " a.org , example.com ",
+        "https://example.com/",
+        bypass
+    ),
+    np!(
+        "python: a blank does not separate entries",
+        Python,
+        "a.org example.com",
+        "https://example.com/",
+        proxy
+    ),
+    np!(
+        "python: a semicolon does not separate entries",
+        Python,
+        "a.org;example.com",
+        "https://example.com/",
+        proxy
+    ),
+    np!(
+        "python: empty entries are skipped",
+        Python,
+        ",,example.com,,",
+        "https://example.com/",
+        bypass
+    ),
+    np!(
+        "python: a trailing dot in the entry does not match the dotless host",
+        Python,
+        "example.com.",
+        "https://example.com/",
+        proxy
+    ),
+    viol!(
+        "python: *.x, CIDR and an unbracketed IPv6 entry are reported",
+        Python,
+        "*.example.com,10.0.0.0/8,::1,ok.org",
+        3
+    ),
+    row!(
+        "python: https_proxy=proxy:3128 is plain HTTP to the proxy",
+        Python,
+        env = [("https_proxy", "proxy:3128")],
+        url = "https://example.com/",
+        want = "http://proxy:3128"
+    ),
+    row!(
+        "python: any scheme reads its own variable, foo_proxy for foo://",
+        Python,
+        env = [("foo_proxy", "http://lower:1111")],
+        url = "foo://example.com/",
+        want = "http://lower:1111"
+    ),
+    row!(
+        "python: an upper-case FOO_PROXY serves foo:// too",
+        Python,
+        env = [("FOO_PROXY", "http://upper:2222")],
+        url = "foo://example.com/",
+        want = "http://upper:2222"
+    ),
+    row!(
+        "python: another scheme's variable does not serve foo://",
+        Python,
+        env = [("bar_proxy", "http://lower:1111")],
+        url = "foo://example.com/",
+        want = "DIRECT"
+    ),
 ];
 
 // ---------------------------------------------------------------------------
@@ -1083,6 +1897,16 @@ const NODE: &[Row] = &[
         want = "http://upper:2222"
     ),
     // A value without scheme takes the request's scheme.
+    row!(
+        "node: any scheme reads its own variable, foo_proxy for foo://",
+        Node,
+        env = [
+            ("foo_proxy", "http://lower:1111"),
+            ("all_proxy", "http://all:9")
+        ],
+        url = "foo://example.com:99/",
+        want = "http://lower:1111"
+    ),
     row!(
         "node: a scheme-less value for http is http",
         Node,
@@ -2806,12 +3630,41 @@ const CHROMIUM: &[Row] = &[
         "10.0.0.0/33,:80,ok.org",
         2
     ),
-    row!("chromium: https_proxy=proxy:3128 is plain HTTP to the proxy", Chromium,
-        env = [("https_proxy", "proxy:3128")], url = "https://example.com/", want = "http://proxy:3128"),
-    np!("chromium: a blank does not separate entries", Chromium, "a.org example.com", "https://example.com/", proxy),
-    np!("chromium: later entries are read first, so <-loopback> after localhost wins", Chromium, "localhost,<-loopback>", "https://localhost/", proxy),
-    np!("chromium: a trailing dot in the entry does not match the dotless host", Chromium, "example.com.", "https://example.com/", proxy,
-        gap = "bypass/chromium.rs drops a host pattern's trailing dot; Chromium matches the pattern against GURL's host, which keeps the URL's own dot and has none here"),
+    row!(
+        "chromium: https_proxy=proxy:3128 is plain HTTP to the proxy",
+        Chromium,
+        env = [("https_proxy", "proxy:3128")],
+        url = "https://example.com/",
+        want = "http://proxy:3128"
+    ),
+    np!(
+        "chromium: a blank does not separate entries",
+        Chromium,
+        "a.org example.com",
+        "https://example.com/",
+        proxy
+    ),
+    np!(
+        "chromium: later entries are read first, so <-loopback> after localhost wins",
+        Chromium,
+        "localhost,<-loopback>",
+        "https://localhost/",
+        proxy
+    ),
+    np!(
+        "chromium: a trailing dot in the entry does not match the dotless host",
+        Chromium,
+        "example.com.",
+        "https://example.com/",
+        proxy
+    ),
+    np!(
+        "chromium: a leading and a trailing dot match no dotless host",
+        Chromium,
+        ".example.com.",
+        "https://www.example.com/",
+        proxy
+    ),
 ];
 
 // ---------------------------------------------------------------------------
@@ -3229,8 +4082,26 @@ fn check_env(
     want: &str,
     password: Option<&str>,
 ) -> Result<(), String> {
-    let resolver = Resolver::from_env_with(dialect, lookup_in(env));
+    // The listed environment, as `from_env` reads it: every name is seen.
+    let resolver = Resolver::builder()
+        .dialect(dialect)
+        .env_vars(env.iter().copied())
+        .build()
+        .map_err(|e| e.to_string())?;
     let route = resolver.resolve(t);
+    // A lookup sees only the names asked for; it agrees wherever the
+    // scheme is one the crate knows by name.
+    let looked_up = Resolver::from_env_with(dialect, lookup_in(env));
+    let by_name = EnvProxies::read_vars(dialect, env.iter().copied());
+    let known = EnvProxies::read(dialect, lookup_in(env)).variable_for(t.scheme())
+        == by_name.variable_for(t.scheme());
+    if known && render(looked_up.resolve(t)) != render(route) {
+        return Err(format!(
+            "a lookup gives {} but the listed variables give {}",
+            render(looked_up.resolve(t)),
+            render(route)
+        ));
+    }
     let got = render(route);
     let why = resolver.explain(t);
     let explained = render(why.route());
@@ -3292,9 +4163,7 @@ fn check(row: &Row) -> Result<(), String> {
 }
 
 fn run(dialect: Dialect) {
-    let rows: Vec<&Row> = all_rows()
-        .filter(|r| r.dialect == dialect && r.gap.is_none())
-        .collect();
+    let rows: Vec<&Row> = all_rows().filter(|r| r.dialect == dialect).collect();
     let failures: Vec<String> = rows
         .iter()
         .filter_map(|row| {
@@ -3352,34 +4221,10 @@ fn postman_rows() {
     run(Dialect::Postman);
 }
 
-/// Rows where the crate differs from the tool for a reason outside the
-/// dialect tables; each names the file that would need the change. Run with
-/// `--ignored` to see whether they still fail.
-#[test]
-#[ignore = "known gaps outside dialect.rs, env.rs and bypass/no_proxy.rs: see each row's reason"]
-fn known_gaps() {
-    let failures: Vec<String> = all_rows()
-        .filter_map(|row| {
-            let gap = row.gap?;
-            check(row)
-                .err()
-                .map(|e| format!("  {}\n      {e}\n      gap: {gap}", row.name))
-        })
-        .collect();
-    assert!(
-        failures.is_empty(),
-        "{} gaps remain:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-}
-
 #[test]
 fn every_dialect_has_at_least_forty_rows() {
     for dialect in Dialect::ALL {
-        let n = all_rows()
-            .filter(|r| r.dialect == dialect && r.gap.is_none())
-            .count();
+        let n = all_rows().filter(|r| r.dialect == dialect).count();
         assert!(n >= 40, "{dialect}: only {n} rows");
     }
 }

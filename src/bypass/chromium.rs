@@ -22,7 +22,8 @@
 //! Host patterns see IP-literal hosts as URL text (`10.*` matches `10.1.2.3`,
 //! IPv6 in brackets). Entries Chromium drops (a bad port, a bracketed IPv6
 //! range) and entries it keeps but can never match (a non-ASCII name, which it
-//! compares with the host's punycode form) are [`Violation`](crate::Violation)s.
+//! compares with the host's punycode form; a name ending in a dot, which it
+//! compares with the host as the URL wrote it) are [`Violation`](crate::Violation)s.
 //!
 //! ```
 //! use proxyroute::{bypass::chromium, Origin};
@@ -40,7 +41,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::IpNet;
 
-use super::syntax::{glob_pattern, split_entries, strip_dot, Reader};
+use super::syntax::{glob_pattern, split_entries, Reader};
 use super::{BypassList, BypassRule, BypassSyntax, ImplicitBypass, MatchFlags, Pattern};
 use crate::error::{ErrorKind, Origin};
 
@@ -51,6 +52,7 @@ pub(crate) const FLAGS: MatchFlags = MatchFlags {
     bracket_ipv6: true,
     explicit_port_only: false,
     first_occurrence: false,
+    ip_families_apart: false,
     implicit: ImplicitBypass::LocalAndLinkLocal,
 };
 
@@ -158,18 +160,22 @@ pub(crate) fn read_entry(reader: &mut Reader, index: usize, raw: &str, flavor: F
             "a host pattern with blanks inside matches no host",
         );
     }
+    if host.len() > 1 && host.ends_with('.') {
+        // GURL keeps a URL's trailing dot and the rule keeps its own, so
+        // `example.com.` matches only `http://example.com./`, which reaches
+        // this crate without its dot.
+        return reader.never(
+            index,
+            raw,
+            "the pattern ends in a dot, and Chromium compares it with the host as written, \
+             so it matches only a URL whose host ends in a dot: drop the dot",
+        );
+    }
     let pattern = if host.contains(['*', '?']) {
         let glob = match host.strip_prefix('.') {
             Some(_) => format!("*{host}"),
             None => host.to_owned(),
         };
-        if glob.ends_with('.') {
-            return reader.never(
-                index,
-                raw,
-                "the pattern ends in a dot, and hosts are compared without their trailing dot",
-            );
-        }
         if glob.contains('?') {
             reader.note(
                 index,
@@ -179,13 +185,12 @@ pub(crate) fn read_entry(reader: &mut Reader, index: usize, raw: &str, flavor: F
         }
         glob_pattern(&glob)
     } else if let Some(domain) = host.strip_prefix('.') {
-        let domain = strip_dot(domain);
-        if domain.is_empty() || domain == "." {
+        if domain.is_empty() {
             return reader.never(index, raw, "the entry has no host name");
         }
         Pattern::Subdomains(domain.into())
     } else {
-        match url::Host::parse(strip_dot(host)) {
+        match url::Host::parse(host) {
             Ok(url::Host::Ipv4(a)) => Pattern::Host(a.to_string().into()),
             Ok(url::Host::Domain(d)) => Pattern::Host(d.into()),
             Ok(url::Host::Ipv6(_)) | Err(_) => {

@@ -446,7 +446,7 @@ impl BypassMatcher {
                 if let Some(text) = flags.name_text(target) {
                     self.find_name(text, target, &flags, &admits, &mut best);
                 }
-                self.find_ip(ip, &admits, &mut best);
+                self.find_ip(ip, flags.ip_families_apart, &admits, &mut best);
             }
         }
         best
@@ -663,12 +663,15 @@ impl BypassMatcher {
     fn find_ip(
         &self,
         ip: IpAddr,
+        families_apart: bool,
         admits: &impl Fn(u32, Option<u16>, bool) -> bool,
         best: &mut Best,
     ) {
-        // IPv4-mapped IPv6 addresses meet the rules of both families.
+        // IPv4-mapped IPv6 addresses meet the rules of both families, unless
+        // the tool keeps the families apart.
         let v4 = match ip {
             IpAddr::V4(a) => Some(a),
+            IpAddr::V6(_) if families_apart => None,
             IpAddr::V6(a) => a.to_ipv4_mapped(),
         };
         if let Some(a) = v4 {
@@ -681,7 +684,7 @@ impl BypassMatcher {
                 self.v4.probe(u128::from(bits), 32, admits, best);
             }
         }
-        if self.v6_scan.is_empty() && self.v6.lengths.is_empty() {
+        if self.v6_scan.is_empty() && self.v6.lengths.is_empty() || families_apart && ip.is_ipv4() {
             return;
         }
         let bits = match ip {

@@ -46,6 +46,7 @@ pub(crate) const FLAGS: MatchFlags = MatchFlags {
     bracket_ipv6: false,
     explicit_port_only: true,
     first_occurrence: false,
+    ip_families_apart: false,
     implicit: ImplicitBypass::None,
 };
 

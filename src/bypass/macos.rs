@@ -42,6 +42,7 @@ pub(crate) const FLAGS: MatchFlags = MatchFlags {
     bracket_ipv6: true,
     explicit_port_only: false,
     first_occurrence: false,
+    ip_families_apart: false,
     implicit: ImplicitBypass::Macos,
 };
 

@@ -197,6 +197,9 @@ pub(crate) struct MatchFlags {
     pub(crate) explicit_port_only: bool,
     /// postman-request: the entry must first occur in `.host` at its very end.
     pub(crate) first_occurrence: bool,
+    /// IPv4-mapped IPv6 hosts meet IPv6 rules only, and IPv4 hosts IPv4
+    /// rules only (curl); otherwise a mapped address meets both families.
+    pub(crate) ip_families_apart: bool,
     /// Hosts never proxied by this tool.
     pub(crate) implicit: ImplicitBypass,
 }
@@ -207,6 +210,7 @@ impl MatchFlags {
         bracket_ipv6: false,
         explicit_port_only: false,
         first_occurrence: false,
+        ip_families_apart: false,
         implicit: ImplicitBypass::None,
     };
 

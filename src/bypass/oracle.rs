@@ -65,6 +65,9 @@ fn rule_matches(rule: &BypassRule, target: &Target, flags: &MatchFlags) -> bool 
     match rule.pattern() {
         Pattern::All => true,
         Pattern::AllNames => target.ip().is_none(),
+        Pattern::Net(net) if flags.ip_families_apart => {
+            target.ip().is_some_and(|ip| net.contains(&ip))
+        }
         Pattern::Net(net) => target.ip().is_some_and(|ip| net_contains(net, ip)),
         Pattern::SubtractImplicit => flags.implicit.covers(target).is_some(),
         _ => flags.name_text(target).is_some_and(name),

@@ -50,6 +50,7 @@ pub(crate) const FLAGS: MatchFlags = MatchFlags {
     bracket_ipv6: true,
     explicit_port_only: false,
     first_occurrence: false,
+    ip_families_apart: false,
     implicit: ImplicitBypass::None,
 };
 
