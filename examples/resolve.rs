@@ -462,16 +462,6 @@ fn main() -> ExitCode {
     if let Some(file) = &opts.pac {
         return run_pac(file, &opts);
     }
-    // A system setting that names a PAC script: evaluate it where this build can.
-    if cfg!(feature = "pac") {
-        if let Some(source) = &opts.system {
-            if let Ok(settings) = read_system(source) {
-                if let proxyroute::system::SystemMode::AutoConfig(url) = settings.mode() {
-                    return run_pac(url, &opts);
-                }
-            }
-        }
-    }
     let resolver = match build(&opts) {
         Ok(resolver) => resolver,
         Err(message) => {

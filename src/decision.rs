@@ -122,10 +122,7 @@ impl Decision {
         if let Some(e) = &self.error {
             return Route::refused(e);
         }
-        match self.hops.first() {
-            Some(HopBuf::Proxy(p)) => Route::via(p),
-            _ => Route::DIRECT,
-        }
+        Route::hop_list(&self.hops)
     }
 
     /// The hops in order (none when refused).
@@ -180,6 +177,12 @@ impl Decision {
                     cannot evaluate it. Fetch the script and check what FindProxyForURL returns, or \
                     configure the proxy explicitly."
                     .to_owned(),
+                ErrorKind::Pac(_) => format!(
+                    "The PAC script could not be fetched, loaded or run; check what it answers with \
+                     `resolve --pac URL` (the script's location: {}), or configure the proxy \
+                     explicitly. Nothing is sent directly in its place.",
+                    e.origin()
+                ),
                 _ => format!(
                     "{} is not a usable proxy: write it as http://host:port (or socks5h://host:port).",
                     e.origin()

@@ -27,6 +27,11 @@ use crate::route::Route;
 use crate::system::SystemProxies;
 use crate::target::{Target, KNOWN_SCHEME_COUNT, SCHEME_HTTP};
 
+#[cfg(feature = "pac")]
+use crate::pac::{layer::PacLayer, PacScript};
+#[cfg(feature = "pac")]
+use std::sync::Arc;
+
 /// A request's own proxy setting, which overrides every configured layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -145,6 +150,10 @@ pub struct ResolverBuilder {
     postman: Option<ProxyConfigList>,
     system: Option<SystemProxies>,
     system_first: bool,
+    #[cfg(feature = "pac")]
+    pac: Option<PacScript>,
+    #[cfg(feature = "pac")]
+    system_pac: Option<PacScript>,
 }
 
 impl fmt::Debug for ResolverBuilder {
@@ -186,6 +195,10 @@ impl ResolverBuilder {
             postman: None,
             system: None,
             system_first: false,
+            #[cfg(feature = "pac")]
+            pac: None,
+            #[cfg(feature = "pac")]
+            system_pac: None,
         }
     }
 
@@ -419,6 +432,41 @@ impl ResolverBuilder {
         self
     }
 
+    /// A PAC script that decides every request the custom layer's explicit
+    /// proxies do not serve (a configured "automatic proxy configuration
+    /// URL"). Its answers are full routes, every hop in order; a script that
+    /// fails gives a refused route naming the failure.
+    ///
+    /// ```
+    /// # #[cfg(feature = "pac")] {
+    /// use proxyroute::{pac::PacScript, Resolver};
+    /// let script = PacScript::new(r#"function FindProxyForURL(url, host) {
+    ///     return isPlainHostName(host) ? "DIRECT" : "PROXY a.corp:3128; SOCKS5 b.corp:1080";
+    /// }"#)?;
+    /// let resolver = Resolver::builder().pac(script).build()?;
+    /// let route = resolver.resolve(&"https://example.com/".parse()?);
+    /// assert_eq!(route.to_string(), "http://a.corp:3128; socks5://b.corp:1080");
+    /// assert!(resolver.resolve(&"http://intranet/".parse()?).is_direct());
+    /// # }
+    /// # Ok::<(), proxyroute::Error>(())
+    /// ```
+    #[cfg(feature = "pac")]
+    pub fn pac(mut self, script: PacScript) -> Self {
+        self.pac = Some(script);
+        self
+    }
+
+    /// The script for the system settings' PAC URL, fetched already. Without
+    /// it, [`build`](ResolverBuilder::build) fetches the URL the settings
+    /// name (`file://` and paths; `http(s)://` with the `pac-fetch` feature)
+    /// and loads it; a failure there refuses every route of the system layer
+    /// with that error.
+    #[cfg(feature = "pac")]
+    pub fn system_pac(mut self, script: PacScript) -> Self {
+        self.system_pac = Some(script);
+        self
+    }
+
     /// Puts the system layer above the environment, as Postman does when it
     /// uses the system proxy.
     pub fn system_first(mut self, first: bool) -> Self {
@@ -460,12 +508,16 @@ impl ResolverBuilder {
         if let Some(list) = &self.postman {
             violations.extend(list.violations().iter().cloned());
         }
+        #[cfg(feature = "pac")]
+        let mut system_pac = self.system_pac;
         let system = self.system.map(|settings| {
             violations.extend(settings.violations().iter().cloned());
             SystemLayer {
                 bypass: settings
                     .bypass_source()
                     .map(|(list, source)| (list.compile(), source.to_owned())),
+                #[cfg(feature = "pac")]
+                pac: system_pac_layer(&settings, system_pac.take()),
                 settings,
             }
         });
@@ -489,6 +541,14 @@ impl ResolverBuilder {
         Ok(Resolver {
             dialect,
             system,
+            #[cfg(feature = "pac")]
+            pac: self.pac.map(|script| {
+                Arc::new(PacLayer::new(
+                    "custom:pac".to_owned(),
+                    "(a script given to the builder)".to_owned(),
+                    Ok(script),
+                ))
+            }),
             system_first: self.system_first,
             postman: self.postman,
             custom,
@@ -594,6 +654,32 @@ impl CustomLayer {
 struct SystemLayer {
     settings: SystemProxies,
     bypass: Option<(BypassMatcher, String)>,
+    /// The script the settings' PAC URL names, loaded (or why it is not).
+    #[cfg(feature = "pac")]
+    pac: Option<Arc<PacLayer>>,
+}
+
+/// The PAC layer for system settings in auto-config mode: `script` if the
+/// caller fetched it, else the URL fetched and loaded now.
+#[cfg(feature = "pac")]
+fn system_pac_layer(settings: &SystemProxies, script: Option<PacScript>) -> Option<Arc<PacLayer>> {
+    let crate::system::SystemMode::AutoConfig(url) = settings.mode() else {
+        return None;
+    };
+    let source = settings
+        .pac_error()
+        .map(|e| match e.origin() {
+            Origin::Setting(s) => s.clone(),
+            _ => format!("system:{}", settings.store()),
+        })
+        .unwrap_or_else(|| format!("system:{}", settings.store()));
+    let script = match script {
+        Some(script) => Ok(script),
+        None => crate::pac::fetch::fetch(url, crate::pac::fetch::DEFAULT_TIMEOUT)
+            .and_then(|text| PacScript::new(&text)),
+    }
+    .map_err(|e| e.with_origin(Origin::setting(format!("{source} ({url})"))));
+    Some(Arc::new(PacLayer::new(source, url.clone(), script)))
 }
 
 #[derive(Debug, Clone)]
@@ -623,18 +709,26 @@ enum Verdict<'a> {
         layer: Layer,
         error: &'a Error,
     },
+    /// A PAC script decides; asked only when the route is wanted.
+    #[cfg(feature = "pac")]
+    Pac {
+        layer: Layer,
+        pac: &'a PacLayer,
+    },
     Unserved,
     Nothing,
 }
 
 impl<'a> Verdict<'a> {
     #[inline]
-    fn route(&self) -> Route<'a> {
+    fn route(&self, #[allow(unused_variables)] target: &Target) -> Route<'a> {
         match *self {
             Verdict::Request(RequestProxy::Proxy(p)) | Verdict::Proxy { proxy: p, .. } => {
                 Route::via(p)
             }
             Verdict::Refused { error, .. } => Route::refused(error),
+            #[cfg(feature = "pac")]
+            Verdict::Pac { pac, .. } => pac.route(target),
             _ => Route::DIRECT,
         }
     }
@@ -668,6 +762,8 @@ pub struct Resolver {
     system_first: bool,
     postman: Option<ProxyConfigList>,
     custom: Option<CustomLayer>,
+    #[cfg(feature = "pac")]
+    pac: Option<Arc<PacLayer>>,
     env: Option<EnvLayer>,
     violations: Vec<Violation>,
 }
@@ -716,16 +812,18 @@ impl Resolver {
         self.env.as_ref().map(|e| &e.env)
     }
 
-    /// Where `target` goes. Allocates nothing.
+    /// Where `target` goes. Allocates nothing, except where a PAC script
+    /// decides (feature `pac`): then the script is asked, and its answer is
+    /// kept in the resolver so that the route can borrow it.
     #[must_use]
     pub fn resolve(&self, target: &Target) -> Route<'_> {
-        self.verdict(target, None).route()
+        self.verdict(target, None).route(target)
     }
 
     /// Where `target` goes when the request carries its own setting.
     #[must_use]
     pub fn resolve_with<'a>(&'a self, target: &Target, request: &'a RequestProxy) -> Route<'a> {
-        self.verdict(target, Some(request)).route()
+        self.verdict(target, Some(request)).route(target)
     }
 
     /// Where `target` goes, and why.
@@ -784,6 +882,13 @@ impl Resolver {
                     source,
                 };
             }
+        }
+        #[cfg(feature = "pac")]
+        if let Some(pac) = &self.pac {
+            return Verdict::Pac {
+                layer: Layer::Custom,
+                pac,
+            };
         }
         if self.system_first {
             if let Some(v) = self.system_verdict(target) {
@@ -850,6 +955,13 @@ impl Resolver {
     #[inline]
     fn system_verdict<'a>(&'a self, target: &Target) -> Option<Verdict<'a>> {
         let system = self.system.as_ref()?;
+        #[cfg(feature = "pac")]
+        if let Some(pac) = &system.pac {
+            return Some(Verdict::Pac {
+                layer: Layer::System,
+                pac,
+            });
+        }
         if let Some(error) = system.settings.pac_error() {
             return Some(Verdict::Refused {
                 layer: Layer::System,
@@ -876,7 +988,11 @@ impl Resolver {
 
     fn decision(&self, target: &Target, request: Option<&RequestProxy>) -> Decision {
         let verdict = self.verdict(target, request);
-        let route = verdict.route();
+        #[cfg(feature = "pac")]
+        if let Verdict::Pac { layer, pac } = verdict {
+            return self.pac_decision(target, layer, pac);
+        }
+        let route = verdict.route(target);
         let tool = self.dialect.tool();
         let host = target.host();
         let scheme = target.scheme();
@@ -1011,6 +1127,8 @@ impl Resolver {
                 },
                 format!("no route: {error}"),
             ),
+            #[cfg(feature = "pac")]
+            Verdict::Pac { layer, pac } => return self.pac_decision(target, layer, pac),
             Verdict::Unserved => (
                 Layer::Environment,
                 "env".to_owned(),
@@ -1070,6 +1188,53 @@ impl Resolver {
             reason,
             rule,
             violations: self.violations.clone(),
+            target: target.clone(),
+        }
+    }
+
+    /// The decision of a PAC layer: the script's whole answer, or its failure.
+    #[cfg(feature = "pac")]
+    fn pac_decision(&self, target: &Target, layer: Layer, pac: &PacLayer) -> Decision {
+        let mut violations = self.violations.clone();
+        let whose = match layer {
+            Layer::System => format!(
+                "the {} proxy settings name a PAC script ({})",
+                self.system
+                    .as_ref()
+                    .map_or("system", |s| s.settings.store().as_str()),
+                pac.location
+            ),
+            _ => "the configured PAC script".to_owned(),
+        };
+        let (hops, error, reason) = match pac.answer(target) {
+            Ok(answer) => {
+                violations.extend(answer.result.violations().iter().cloned());
+                let hops = crate::pac::layer::hop_bufs(&answer.result).into_vec();
+                let reason = format!(
+                    "{whose}; FindProxyForURL({:?}, {:?}) returned {:?}, so the request tries {}",
+                    target.to_string(),
+                    target.host(),
+                    answer.raw,
+                    hops.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", then ")
+                );
+                (hops, None, reason)
+            }
+            Err(error) => {
+                let reason = format!("{whose}, and it gives no answer: {error}");
+                (Vec::new(), Some(error), reason)
+            }
+        };
+        Decision {
+            hops,
+            error,
+            layer,
+            source: pac.source.clone(),
+            reason,
+            rule: None,
+            violations,
             target: target.clone(),
         }
     }

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::decision::HopBuf;
 use crate::error::Error;
 use crate::proxy::Proxy;
 
@@ -28,6 +29,8 @@ impl fmt::Display for Hop<'_> {
 enum Repr<'a> {
     Direct,
     Proxy(&'a Proxy),
+    /// Several hops (a PAC answer), held by the resolver or a `Decision`.
+    Hops(&'a [HopBuf]),
     Refused(&'a Error),
 }
 
@@ -49,6 +52,17 @@ impl<'a> Route<'a> {
     pub(crate) fn via(proxy: &'a Proxy) -> Self {
         Route {
             repr: Repr::Proxy(proxy),
+        }
+    }
+
+    /// The hops of a PAC answer; an empty list is `DIRECT`.
+    pub(crate) fn hop_list(hops: &'a [HopBuf]) -> Self {
+        match hops {
+            [] | [HopBuf::Direct] => Route::DIRECT,
+            [HopBuf::Proxy(p)] => Route::via(p),
+            hops => Route {
+                repr: Repr::Hops(hops),
+            },
         }
     }
 
@@ -83,12 +97,15 @@ impl<'a> Route<'a> {
 
     /// The hops in order; none when the route is refused.
     pub fn hops(&self) -> Hops<'a> {
+        let (next, rest): (_, &[HopBuf]) = match self.repr {
+            Repr::Direct => (Some(Hop::Direct), &[]),
+            Repr::Proxy(p) => (Some(Hop::Proxy(p)), &[]),
+            Repr::Hops(hops) => (None, hops),
+            Repr::Refused(_) => (None, &[]),
+        };
         Hops {
-            next: match self.repr {
-                Repr::Direct => Some(Hop::Direct),
-                Repr::Proxy(p) => Some(Hop::Proxy(p)),
-                Repr::Refused(_) => None,
-            },
+            next,
+            rest: rest.iter(),
         }
     }
 
@@ -122,17 +139,23 @@ impl fmt::Display for Route<'_> {
 #[derive(Debug, Clone)]
 pub struct Hops<'a> {
     next: Option<Hop<'a>>,
+    rest: std::slice::Iter<'a, HopBuf>,
 }
 
 impl<'a> Iterator for Hops<'a> {
     type Item = Hop<'a>;
 
     fn next(&mut self) -> Option<Hop<'a>> {
-        self.next.take()
+        self.next.take().or_else(|| {
+            self.rest.next().map(|hop| match hop {
+                HopBuf::Direct => Hop::Direct,
+                HopBuf::Proxy(p) => Hop::Proxy(p),
+            })
+        })
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = usize::from(self.next.is_some());
+        let n = usize::from(self.next.is_some()) + self.rest.len();
         (n, Some(n))
     }
 }

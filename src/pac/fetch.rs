@@ -11,6 +11,10 @@ use crate::error::{Error, ErrorKind, Origin};
 /// The largest script accepted.
 pub const MAX_BYTES: u64 = 1 << 20;
 
+/// How long a fetch may take when the caller does not say (the resolver's
+/// own fetch of a system PAC URL).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
 fn fail(url: &str, why: String) -> Error {
     Error::new(
         ErrorKind::Pac(why),

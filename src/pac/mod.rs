@@ -23,6 +23,8 @@ mod result;
 mod eval;
 #[cfg(feature = "pac")]
 pub mod fetch;
+#[cfg(feature = "pac")]
+pub(crate) mod layer;
 
 pub use result::{PacHop, PacResult};
 

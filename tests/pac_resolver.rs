@@ -1,0 +1,350 @@
+//! A PAC script as a layer of the `Resolver`: a configured script
+//! (`ResolverBuilder::pac`) and the script a system setting names
+//! (`SystemMode::AutoConfig`), through `resolve` (borrowed routes, every hop)
+//! and `explain` (the script's raw answer and its violations). A script that
+//! cannot be fetched, loaded or run refuses the route; it never turns into a
+//! silent `DIRECT`.
+#![cfg(feature = "pac")]
+
+use std::path::PathBuf;
+
+use proxyroute::pac::{NoDns, PacScript};
+use proxyroute::{system::gnome, ErrorKind, Hop, Layer, Resolver, Target};
+
+fn t(url: &str) -> Target {
+    url.parse().unwrap()
+}
+
+fn script(source: &str) -> PacScript {
+    PacScript::new(source).unwrap().with_resolver(NoDns)
+}
+
+const CORP: &str = r#"function FindProxyForURL(url, host) {
+    if (isPlainHostName(host) || dnsDomainIs(host, ".corp.example")) return "DIRECT";
+    if (shExpMatch(host, "*.socks.example")) return "SOCKS5 s.corp.example:1080";
+    if (host == "bad.example") return "PROXY a.corp.example:3128; BOGUS x; DIRECT";
+    return "PROXY a.corp.example:3128; PROXY b.corp.example:3128; DIRECT";
+}"#;
+
+/// A scratch file that is removed when dropped.
+struct TempFile(PathBuf);
+
+impl TempFile {
+    fn new(name: &str, text: &str) -> TempFile {
+        let path = std::env::temp_dir().join(format!(
+            "proxyroute-pac-resolver-{}-{name}",
+            std::process::id()
+        ));
+        std::fs::write(&path, text).unwrap();
+        TempFile(path)
+    }
+
+    fn url(&self) -> String {
+        format!("file://{}", self.0.display())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// `(name, url, route)`: what the configured script routes, hop by hop.
+const ROWS: &[(&str, &str, &str)] = &[
+    (
+        "a plain host name goes direct",
+        "http://intranet/",
+        "DIRECT",
+    ),
+    (
+        "a corp host goes direct",
+        "https://wiki.corp.example/",
+        "DIRECT",
+    ),
+    (
+        "socks hosts take one SOCKS5 hop",
+        "https://x.socks.example/",
+        "socks5://s.corp.example:1080",
+    ),
+    (
+        "other hosts take every hop in order",
+        "https://example.com/",
+        "http://a.corp.example:3128; http://b.corp.example:3128; DIRECT",
+    ),
+    (
+        "a bad entry is skipped, the others kept",
+        "http://bad.example/",
+        "http://a.corp.example:3128; DIRECT",
+    ),
+];
+
+#[test]
+fn configured_script_routes_every_hop() {
+    let resolver = Resolver::builder().pac(script(CORP)).build().unwrap();
+    for (name, url, want) in ROWS {
+        let target = t(url);
+        let route = resolver.resolve(&target);
+        assert_eq!(route.to_string(), *want, "{name}");
+        let why = resolver.explain(&target);
+        assert_eq!(why.route().to_string(), *want, "{name}: explain");
+        assert_eq!(why.layer(), Layer::Custom, "{name}");
+        assert_eq!(why.source(), "custom:pac", "{name}");
+        assert!(
+            why.reason().contains("FindProxyForURL("),
+            "{name}: {}",
+            why.reason()
+        );
+        assert_eq!(route.hops().len(), why.hops().len(), "{name}");
+    }
+}
+
+#[test]
+fn bad_entries_of_an_answer_are_violations_of_the_decision() {
+    let resolver = Resolver::builder().pac(script(CORP)).build().unwrap();
+    let why = resolver.explain(&t("http://bad.example/"));
+    let texts: Vec<&str> = why.violations().iter().map(|v| v.text()).collect();
+    assert_eq!(texts, ["BOGUS x"]);
+    assert!(why
+        .reason()
+        .contains(r#"returned "PROXY a.corp.example:3128; BOGUS x; DIRECT""#));
+    assert!(resolver
+        .explain(&t("https://example.com/"))
+        .violations()
+        .is_empty());
+}
+
+#[test]
+fn equal_answers_share_one_interned_route() {
+    let resolver = Resolver::builder().pac(script(CORP)).build().unwrap();
+    let first = resolver.resolve(&t("https://one.example/"));
+    let second = resolver.resolve(&t("https://two.example/"));
+    let (Some(Hop::Proxy(a)), Some(Hop::Proxy(b))) = (first.first(), second.first()) else {
+        panic!("{first} / {second}");
+    };
+    assert!(std::ptr::eq(a, b), "the same answer is stored once");
+}
+
+#[test]
+fn explicit_proxies_serve_their_schemes_before_the_script() {
+    let resolver = Resolver::builder()
+        .http_proxy("http://explicit:8080")
+        .pac(script(CORP))
+        .build()
+        .unwrap();
+    assert_eq!(
+        resolver.resolve(&t("http://example.com/")).to_string(),
+        "http://explicit:8080"
+    );
+    assert_eq!(
+        resolver.resolve(&t("https://example.com/")).to_string(),
+        "http://a.corp.example:3128; http://b.corp.example:3128; DIRECT"
+    );
+}
+
+#[test]
+fn the_script_decides_above_the_environment() {
+    let resolver = Resolver::builder()
+        .env_vars([("https_proxy", "http://env:1")])
+        .pac(script(
+            r#"function FindProxyForURL(u, h) { return "DIRECT"; }"#,
+        ))
+        .build()
+        .unwrap();
+    assert!(resolver.resolve(&t("https://example.com/")).is_direct());
+    let why = resolver.explain(&t("https://example.com/"));
+    assert_eq!(why.layer(), Layer::Custom);
+}
+
+#[test]
+fn a_failing_script_refuses_the_route_and_says_why() {
+    let resolver = Resolver::builder()
+        .pac(script(
+            r#"function FindProxyForURL(u, h) {
+                if (h == "loop.example") { while (true) {} }
+                if (h == "num.example") return 42;
+                throw new Error("no route for " + h);
+            }"#,
+        ))
+        .build()
+        .unwrap();
+    for (url, says) in [
+        ("http://x.example/", "no route for x.example"),
+        ("http://num.example/", "not a string"),
+        ("http://loop.example/", "did not finish within 100 ms"),
+    ] {
+        let route = resolver.resolve(&t(url));
+        assert!(route.is_refused(), "{url}: {route}");
+        let error = route.error().unwrap();
+        assert!(matches!(error.kind(), ErrorKind::Pac(_)), "{url}");
+        assert!(error.to_string().contains(says), "{url}: {error}");
+        assert!(error.to_string().contains("custom:pac"), "{url}: {error}");
+        let why = resolver.explain(&t(url));
+        assert!(why.route().is_refused(), "{url}");
+        assert!(why.hops().is_empty(), "{url}");
+        assert!(
+            why.hints().iter().any(|h| h.contains("PAC script")),
+            "{url}"
+        );
+    }
+    // The same failure is kept once.
+    let a = resolver.resolve(&t("http://x.example/")).error().unwrap() as *const _;
+    let b = resolver.resolve(&t("http://x.example/")).error().unwrap() as *const _;
+    assert_eq!(a, b);
+}
+
+#[test]
+fn past_the_interned_answers_the_route_is_refused_but_explain_answers() {
+    // Every host gets its own proxy port: more distinct answers than a
+    // resolver keeps for borrowed routes.
+    let resolver = Resolver::builder()
+        .pac(script(
+            r#"function FindProxyForURL(u, h) { return "PROXY p.example:" + (1000 + parseInt(h.substring(1))); }"#,
+        ))
+        .build()
+        .unwrap();
+    for i in 0..256 {
+        let route = resolver.resolve(&t(&format!("http://h{i}.example/")));
+        assert_eq!(route.to_string(), format!("http://p.example:{}", 1000 + i));
+    }
+    let route = resolver.resolve(&t("http://h256.example/"));
+    assert!(route.is_refused(), "{route}");
+    assert!(route
+        .error()
+        .unwrap()
+        .to_string()
+        .contains("more than 256 distinct answers"));
+    let why = resolver.explain(&t("http://h256.example/"));
+    assert_eq!(why.route().to_string(), "http://p.example:1256");
+    // Answers stored earlier still resolve.
+    assert_eq!(
+        resolver.resolve(&t("http://h7.example/")).to_string(),
+        "http://p.example:1007"
+    );
+}
+
+#[test]
+fn a_system_autoconfig_url_is_fetched_and_evaluated() {
+    let file = TempFile::new("corp.pac", CORP);
+    let settings = gnome::parse(&format!(
+        "org.gnome.system.proxy mode 'auto'\norg.gnome.system.proxy autoconfig-url '{}'\n",
+        file.url()
+    ));
+    let resolver = Resolver::builder().system(settings).build().unwrap();
+    assert_eq!(
+        resolver.resolve(&t("https://example.com/")).to_string(),
+        "http://a.corp.example:3128; http://b.corp.example:3128; DIRECT"
+    );
+    assert!(resolver.resolve(&t("http://intranet/")).is_direct());
+    let why = resolver.explain(&t("https://example.com/"));
+    assert_eq!(why.layer(), Layer::System);
+    assert!(why.source().contains("autoconfig-url"), "{}", why.source());
+    assert!(why.reason().contains(&file.url()), "{}", why.reason());
+}
+
+#[test]
+fn a_system_autoconfig_url_that_cannot_be_read_refuses_every_route() {
+    let settings = gnome::parse(
+        "org.gnome.system.proxy mode 'auto'\n\
+         org.gnome.system.proxy autoconfig-url 'file:///nonexistent/proxyroute/proxy.pac'\n",
+    );
+    let resolver = Resolver::builder().system(settings).build().unwrap();
+    for url in ["https://example.com/", "http://intranet/"] {
+        let route = resolver.resolve(&t(url));
+        assert!(route.is_refused(), "{url}: {route}");
+        let message = route.error().unwrap().to_string();
+        assert!(
+            message.contains("file:///nonexistent/proxyroute/proxy.pac")
+                && message.contains("cannot read it"),
+            "{message}"
+        );
+    }
+    // A script that does not load is the same: refused, with its error.
+    let file = TempFile::new("broken.pac", "function FindProxyForURL(u, h) { return ");
+    let settings = gnome::parse(&format!(
+        "org.gnome.system.proxy mode 'auto'\norg.gnome.system.proxy autoconfig-url '{}'\n",
+        file.url()
+    ));
+    let resolver = Resolver::builder().system(settings).build().unwrap();
+    let route = resolver.resolve(&t("https://example.com/"));
+    assert!(route.is_refused(), "{route}");
+    assert!(route
+        .error()
+        .unwrap()
+        .to_string()
+        .contains("failed to load"));
+}
+
+#[test]
+fn a_script_given_for_the_system_setting_is_not_fetched() {
+    let settings = gnome::parse(
+        "org.gnome.system.proxy mode 'auto'\n\
+         org.gnome.system.proxy autoconfig-url 'http://wpad.invalid/proxy.pac'\n",
+    );
+    let resolver = Resolver::builder()
+        .system(settings)
+        .system_pac(script(
+            r#"function FindProxyForURL(u, h) { return "SOCKS s:1"; }"#,
+        ))
+        .build()
+        .unwrap();
+    assert_eq!(
+        resolver.resolve(&t("https://example.com/")).to_string(),
+        "socks4://s:1"
+    );
+}
+
+#[test]
+fn the_environment_decides_above_a_system_script_unless_the_system_goes_first() {
+    let file = TempFile::new(
+        "direct.pac",
+        r#"function FindProxyForURL(u, h) { return "DIRECT"; }"#,
+    );
+    let text = format!(
+        "org.gnome.system.proxy mode 'auto'\norg.gnome.system.proxy autoconfig-url '{}'\n",
+        file.url()
+    );
+    let env = [("https_proxy", "http://env:1")];
+    let below = Resolver::builder()
+        .env_vars(env)
+        .system(gnome::parse(&text))
+        .build()
+        .unwrap();
+    assert_eq!(
+        below.resolve(&t("https://example.com/")).to_string(),
+        "http://env:1"
+    );
+    // The environment serves no http proxy: the script decides.
+    assert!(below.resolve(&t("http://example.com/")).is_direct());
+    let above = Resolver::builder()
+        .env_vars(env)
+        .system(gnome::parse(&text))
+        .system_first(true)
+        .build()
+        .unwrap();
+    assert!(above.resolve(&t("https://example.com/")).is_direct());
+}
+
+#[test]
+fn threads_share_one_resolver_and_agree() {
+    let resolver = std::sync::Arc::new(Resolver::builder().pac(script(CORP)).build().unwrap());
+    let handles: Vec<_> = (0..4)
+        .map(|n| {
+            let resolver = resolver.clone();
+            std::thread::spawn(move || {
+                for i in 0..25 {
+                    let url = format!("https://h{n}-{i}.example/");
+                    let route = resolver.resolve(&t(&url));
+                    assert_eq!(
+                        route.to_string(),
+                        "http://a.corp.example:3128; http://b.corp.example:3128; DIRECT",
+                        "{url}"
+                    );
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+}
