@@ -10,8 +10,9 @@
 # `cargo test`.
 set -euo pipefail
 
-# gsettings (libglib2.0-bin) and the proxy schema for tests/system.rs.
-packages=(squid microsocks curl apache2-utils libglib2.0-bin gsettings-desktop-schemas)
+# gsettings (libglib2.0-bin) and the proxy schema for tests/system.rs; openssl
+# (s_server) serves PAC files over HTTPS for tests/pac_fetch.rs.
+packages=(squid microsocks curl apache2-utils libglib2.0-bin gsettings-desktop-schemas openssl)
 need=()
 for pkg in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then

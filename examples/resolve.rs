@@ -66,11 +66,14 @@ system proxy settings (a layer below the environment):
 
 proxy auto-config:
   --pac FILE|URL         ask this PAC script (FindProxyForURL) for every URL
-                         (file://, or http:// with --features pac-fetch);
-                         a GNOME/KDE/Windows/macOS setting naming a PAC URL
-                         is evaluated the same way;
+                         (file://, or http:// and https:// with --features
+                         pac-fetch); a GNOME/KDE/Windows/macOS setting naming
+                         a PAC URL is evaluated the same way;
                          in a sandbox (100 ms, 64 MiB, the system resolver
                          with a 1 s timeout); needs a build with --features pac
+  --wpad DOMAIN          find the script by WPAD (wpad.DOMAIN, then up the
+                         domain to its registrable domain) and ask it as --pac
+                         does; needs --features pac-fetch
 ";
 
 #[derive(Default)]
@@ -88,6 +91,7 @@ struct Options {
     system: Option<SystemSource>,
     system_first: bool,
     pac: Option<String>,
+    wpad: Option<String>,
     dialect_given: bool,
     json: bool,
     curl: bool,
@@ -157,6 +161,7 @@ fn parse_args(args: Vec<String>) -> Result<Parsed, String> {
             "--windows-reg" => opts.system = Some(SystemSource::Windows(value("--windows-reg")?)),
             "--macos-scutil" => opts.system = Some(SystemSource::Macos(value("--macos-scutil")?)),
             "--pac" => opts.pac = Some(value("--pac")?),
+            "--wpad" => opts.wpad = Some(value("--wpad")?),
             "--gnome-gsettings" => {
                 opts.system = Some(SystemSource::Gnome(value("--gnome-gsettings")?));
             }
@@ -459,6 +464,20 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(domain) = &opts.wpad {
+        return match wpad(domain) {
+            Ok(url) => {
+                if !opts.json {
+                    println!("note: WPAD found {url}");
+                }
+                run_pac(&url, &opts)
+            }
+            Err(message) => {
+                eprintln!("resolve: --wpad {domain}: {message}");
+                ExitCode::from(2)
+            }
+        };
+    }
     if let Some(file) = &opts.pac {
         return run_pac(file, &opts);
     }
@@ -511,6 +530,22 @@ fn main() -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// `--wpad DOMAIN`: the URL of the first script WPAD finds under `DOMAIN`.
+#[cfg(feature = "pac-fetch")]
+fn wpad(domain: &str) -> Result<String, String> {
+    proxyroute::pac::wpad::Wpad::devolving(domain)
+        .and_then(|search| search.discover())
+        .map(|found| found.url)
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(not(feature = "pac-fetch"))]
+fn wpad(_domain: &str) -> Result<String, String> {
+    Err("this build cannot search for PAC scripts; run it with \
+         `cargo run --features pac-fetch --example resolve -- --wpad DOMAIN URL`"
+        .to_owned())
 }
 
 /// `--pac FILE`: the script decides every URL; a failing script is an error

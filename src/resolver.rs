@@ -154,6 +154,10 @@ pub struct ResolverBuilder {
     pac: Option<PacScript>,
     #[cfg(feature = "pac")]
     system_pac: Option<PacScript>,
+    #[cfg(feature = "pac-fetch")]
+    wpad: Option<crate::pac::wpad::Wpad>,
+    #[cfg(feature = "pac")]
+    pac_failure_direct: bool,
 }
 
 impl fmt::Debug for ResolverBuilder {
@@ -199,6 +203,10 @@ impl ResolverBuilder {
             pac: None,
             #[cfg(feature = "pac")]
             system_pac: None,
+            #[cfg(feature = "pac-fetch")]
+            wpad: None,
+            #[cfg(feature = "pac")]
+            pac_failure_direct: false,
         }
     }
 
@@ -467,6 +475,27 @@ impl ResolverBuilder {
         self
     }
 
+    /// How to search for a script when the system settings say "detect
+    /// automatically" (default: [`Wpad::new`](crate::pac::wpad::Wpad::new),
+    /// the name `wpad` through the OS resolver). The search runs when the
+    /// resolver is built; finding nothing refuses every route of the system
+    /// layer with what each name gave.
+    #[cfg(feature = "pac-fetch")]
+    pub fn wpad(mut self, search: crate::pac::wpad::Wpad) -> Self {
+        self.wpad = Some(search);
+        self
+    }
+
+    /// Whether a PAC script that cannot be fetched, loaded or run sends the
+    /// request directly, as browsers do, instead of refusing the route (the
+    /// default). The failure stays visible: `explain` names it and lists it
+    /// among the violations.
+    #[cfg(feature = "pac")]
+    pub fn pac_failure_direct(mut self, direct: bool) -> Self {
+        self.pac_failure_direct = direct;
+        self
+    }
+
     /// Puts the system layer above the environment, as Postman does when it
     /// uses the system proxy.
     pub fn system_first(mut self, first: bool) -> Self {
@@ -510,6 +539,8 @@ impl ResolverBuilder {
         }
         #[cfg(feature = "pac")]
         let mut system_pac = self.system_pac;
+        #[cfg(feature = "pac-fetch")]
+        let mut wpad = self.wpad;
         let system = self.system.map(|settings| {
             violations.extend(settings.violations().iter().cloned());
             SystemLayer {
@@ -517,7 +548,16 @@ impl ResolverBuilder {
                     .bypass_source()
                     .map(|(list, source)| (list.compile(), source.to_owned())),
                 #[cfg(feature = "pac")]
-                pac: system_pac_layer(&settings, system_pac.take()),
+                pac: system_pac_layer(
+                    &settings,
+                    system_pac.take(),
+                    #[cfg(feature = "pac-fetch")]
+                    wpad.take(),
+                )
+                .map(|mut layer| {
+                    layer.failure_direct = self.pac_failure_direct;
+                    Arc::new(layer)
+                }),
                 settings,
             }
         });
@@ -538,17 +578,21 @@ impl ResolverBuilder {
         if let Some(e) = &env {
             violations.extend(e.env.violations().iter().cloned());
         }
+        #[cfg(feature = "pac")]
+        let custom_pac = self.pac.map(|script| {
+            let mut layer = PacLayer::new(
+                "custom:pac".to_owned(),
+                "(a script given to the builder)".to_owned(),
+                Ok(script),
+            );
+            layer.failure_direct = self.pac_failure_direct;
+            Arc::new(layer)
+        });
         Ok(Resolver {
             dialect,
             system,
             #[cfg(feature = "pac")]
-            pac: self.pac.map(|script| {
-                Arc::new(PacLayer::new(
-                    "custom:pac".to_owned(),
-                    "(a script given to the builder)".to_owned(),
-                    Ok(script),
-                ))
-            }),
+            pac: custom_pac,
             system_first: self.system_first,
             postman: self.postman,
             custom,
@@ -662,8 +706,29 @@ struct SystemLayer {
 /// The PAC layer for system settings in auto-config mode: `script` if the
 /// caller fetched it, else the URL fetched and loaded now.
 #[cfg(feature = "pac")]
-fn system_pac_layer(settings: &SystemProxies, script: Option<PacScript>) -> Option<Arc<PacLayer>> {
-    let crate::system::SystemMode::AutoConfig(url) = settings.mode() else {
+fn system_pac_layer(
+    settings: &SystemProxies,
+    script: Option<PacScript>,
+    #[cfg(feature = "pac-fetch")] wpad: Option<crate::pac::wpad::Wpad>,
+) -> Option<PacLayer> {
+    use crate::system::SystemMode;
+    #[cfg(feature = "pac-fetch")]
+    if *settings.mode() == SystemMode::AutoDetect {
+        let source = format!("system:{} auto-detect", settings.store());
+        return Some(match script {
+            Some(script) => PacLayer::new(source, "(a script given for WPAD)".into(), Ok(script)),
+            None => match wpad.unwrap_or_default().discover() {
+                Ok(found) => {
+                    let loaded = PacScript::new(&found.script).map_err(|e| {
+                        e.with_origin(Origin::setting(format!("{source} ({})", found.url)))
+                    });
+                    PacLayer::new(source, found.url, loaded)
+                }
+                Err(e) => PacLayer::new(source, "WPAD".into(), Err(e)),
+            },
+        });
+    }
+    let SystemMode::AutoConfig(url) = settings.mode() else {
         return None;
     };
     let source = settings
@@ -679,7 +744,7 @@ fn system_pac_layer(settings: &SystemProxies, script: Option<PacScript>) -> Opti
             .and_then(|text| PacScript::new(&text)),
     }
     .map_err(|e| e.with_origin(Origin::setting(format!("{source} ({url})"))));
-    Some(Arc::new(PacLayer::new(source, url.clone(), script)))
+    Some(PacLayer::new(source, url.clone(), script))
 }
 
 #[derive(Debug, Clone)]
@@ -1221,6 +1286,14 @@ impl Resolver {
                         .join(", then ")
                 );
                 (hops, None, reason)
+            }
+            Err(error) if pac.failure_direct => {
+                let reason = format!(
+                    "{whose}, and it gives no answer: {error}; the request goes directly because \
+                     the resolver was built with pac_failure_direct(true)"
+                );
+                violations.push(crate::error::Violation::from_error(error));
+                (vec![HopBuf::Direct], None, reason)
             }
             Err(error) => {
                 let reason = format!("{whose}, and it gives no answer: {error}");

@@ -602,7 +602,7 @@ mod end_to_end {
         assert_eq!(code, 2);
         assert!(err.contains("at most 1 MiB"), "{err}");
 
-        let (code, _, err) = run(&["--pac", "https://example.invalid/x.pac", "http://a/"]);
+        let (code, _, err) = run(&["--pac", "ftp://example.invalid/x.pac", "http://a/"]);
         assert_eq!(code, 2);
         assert!(err.contains("only file:// URLs"), "{err}");
         let (code, _, err) = run(&["--pac", "file:///nonexistent/x.pac", "http://a/"]);

@@ -348,3 +348,49 @@ fn threads_share_one_resolver_and_agree() {
         h.join().unwrap();
     }
 }
+
+#[test]
+fn direct_on_failure_only_where_the_caller_asks_for_it() {
+    let throwing = r#"function FindProxyForURL(u, h) { if (h == "ok.example") return "PROXY p:1"; throw "down"; }"#;
+    let refusing = Resolver::builder().pac(script(throwing)).build().unwrap();
+    assert!(refusing.resolve(&t("http://x.example/")).is_refused());
+    let direct = Resolver::builder()
+        .pac(script(throwing))
+        .pac_failure_direct(true)
+        .build()
+        .unwrap();
+    assert!(direct.resolve(&t("http://x.example/")).is_direct());
+    assert_eq!(
+        direct.resolve(&t("http://ok.example/")).to_string(),
+        "http://p:1"
+    );
+    let why = direct.explain(&t("http://x.example/"));
+    assert!(why.route().is_direct());
+    assert!(why.error().is_none());
+    assert!(
+        why.reason().contains("pac_failure_direct(true)"),
+        "{}",
+        why.reason()
+    );
+    assert!(why.reason().contains("down"), "{}", why.reason());
+    assert!(
+        why.violations()
+            .iter()
+            .any(|v| v.to_string().contains("down")),
+        "{:?}",
+        why.violations()
+    );
+    // A system URL that cannot be read, with the fallback: DIRECT, said so.
+    let settings = gnome::parse(
+        "org.gnome.system.proxy mode 'auto'\n\
+         org.gnome.system.proxy autoconfig-url 'file:///nonexistent/proxyroute/proxy.pac'\n",
+    );
+    let resolver = Resolver::builder()
+        .system(settings)
+        .pac_failure_direct(true)
+        .build()
+        .unwrap();
+    assert!(resolver.resolve(&t("https://example.com/")).is_direct());
+    let why = resolver.explain(&t("https://example.com/"));
+    assert!(why.reason().contains("cannot read it"), "{}", why.reason());
+}

@@ -1,8 +1,35 @@
 //! Getting a PAC script from where a setting points: `file://` URLs and
-//! paths always; `http://` URLs with the `pac-fetch` feature (through ureq,
-//! never through a proxy). At most 1 MiB; an HTTP status other than 200 is an
-//! error. Scripts from the network are as untrusted as anything else there:
-//! they run in the sandbox of [`PacScript`](super::PacScript).
+//! paths always; `http://` and `https://` URLs with the `pac-fetch` feature
+//! (through ureq with rustls, never through a proxy).
+//!
+//! A [`Fetcher`] holds the policy: a timeout per attempt (10 s), a number of
+//! attempts (3) with a doubling pause between them (250 ms, then 500 ms),
+//! and, for `https://`, the certificates to trust (the operating system's
+//! store by default, as a corporate PAC server's certificate is usually
+//! signed by the company's own CA; or exactly the PEM certificates given).
+//! Only failures that may pass are tried again: a connection refused, reset
+//! or timed out, a name that did not resolve, and the statuses 408, 429 and
+//! 5xx. A 404, a certificate that does not verify, a script over 1 MiB or
+//! not UTF-8 fail at once. Every error names the URL and, when it was
+//! retried, how many attempts were made.
+//!
+//! Scripts from the network are as untrusted as anything else there: they
+//! run in the sandbox of [`PacScript`](super::PacScript).
+//!
+//! ```
+//! use proxyroute::pac::fetch::Fetcher;
+//! # let dir = std::env::temp_dir().join(format!("proxyroute-doc-fetch-{}", std::process::id()));
+//! # std::fs::create_dir_all(&dir)?;
+//! # let path = dir.join("proxy.pac");
+//! # std::fs::write(&path, "function FindProxyForURL(u, h) { return 'DIRECT'; }")?;
+//! let url = format!("file://{}", path.display());
+//! let script = Fetcher::new().fetch(&url)?;
+//! assert!(script.contains("FindProxyForURL"));
+//! let err = Fetcher::new().fetch("file:///nonexistent/proxy.pac").unwrap_err();
+//! assert!(err.to_string().contains("PAC URL file:///nonexistent/proxy.pac: cannot read it"));
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::time::Duration;
 
@@ -11,11 +38,11 @@ use crate::error::{Error, ErrorKind, Origin};
 /// The largest script accepted.
 pub const MAX_BYTES: u64 = 1 << 20;
 
-/// How long a fetch may take when the caller does not say (the resolver's
-/// own fetch of a system PAC URL).
+/// How long one attempt may take when the caller does not say (the
+/// resolver's own fetch of a system PAC URL).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
-fn fail(url: &str, why: String) -> Error {
+pub(crate) fn fail(url: &str, why: String) -> Error {
     Error::new(
         ErrorKind::Pac(why),
         Origin::setting(format!("PAC URL {url}")),
@@ -23,66 +50,245 @@ fn fail(url: &str, why: String) -> Error {
     )
 }
 
-/// The script at `location`: a `file://` URL, an absolute path, or (with
-/// the `pac-fetch` feature) an `http://` URL, fetched directly within
-/// `timeout`.
+/// The script at `location` under the default policy, each attempt within
+/// `timeout`: `Fetcher::new().timeout(timeout).fetch(location)`.
 ///
 /// # Errors
 ///
-/// [`ErrorKind::Pac`]: the file cannot be read, the server answers anything
-/// but 200, the script is larger than 1 MiB or not UTF-8 text, the scheme
-/// is not supported in this build; the message names the URL.
+/// As [`Fetcher::fetch`].
 pub fn fetch(location: &str, timeout: Duration) -> Result<String, Error> {
-    let path = location
-        .strip_prefix("file://")
-        .or_else(|| location.starts_with('/').then_some(location));
-    if let Some(path) = path {
-        let bytes =
-            std::fs::read(path).map_err(|e| fail(location, format!("cannot read it: {e}")))?;
-        if bytes.len() as u64 > MAX_BYTES {
-            return Err(fail(location, "the script is larger than 1 MiB".into()));
+    Fetcher::new().timeout(timeout).fetch(location)
+}
+
+/// Which certificates an `https://` PAC server may present.
+#[derive(Clone, Debug, Default)]
+#[cfg_attr(not(feature = "pac-fetch"), allow(dead_code))]
+enum Roots {
+    /// The operating system's trust store.
+    #[default]
+    System,
+    /// Exactly these certificates (PEM).
+    Pem(Vec<u8>),
+}
+
+/// How PAC scripts are fetched: timeout, attempts, pause, trusted roots.
+#[derive(Clone, Debug)]
+pub struct Fetcher {
+    timeout: Duration,
+    attempts: u32,
+    pause: Duration,
+    roots: Roots,
+}
+
+impl Default for Fetcher {
+    fn default() -> Self {
+        Fetcher::new()
+    }
+}
+
+/// One failed attempt: why, and whether another attempt may do better.
+pub(crate) struct Failure {
+    why: String,
+    transient: bool,
+}
+
+impl Fetcher {
+    /// The default policy: 10 s per attempt, 3 attempts, a 250 ms pause
+    /// doubling after each, the system's trusted certificates.
+    pub fn new() -> Self {
+        Fetcher {
+            timeout: DEFAULT_TIMEOUT,
+            attempts: 3,
+            pause: Duration::from_millis(250),
+            roots: Roots::System,
         }
-        return String::from_utf8(bytes)
-            .map_err(|_| fail(location, "the script is not UTF-8 text".into()));
     }
-    if location.starts_with("http://") {
-        return http(location, timeout);
-    }
-    Err(fail(
-        location,
-        "only file:// URLs, paths and (with the pac-fetch feature) http:// URLs can be fetched"
-            .into(),
-    ))
-}
 
-#[cfg(feature = "pac-fetch")]
-fn http(url: &str, timeout: Duration) -> Result<String, Error> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .proxy(None)
-        .timeout_global(Some(timeout))
-        .build()
-        .into();
-    let mut response = agent
-        .get(url)
-        .call()
-        .map_err(|e| fail(url, format!("fetch failed: {e}")))?;
-    response
-        .body_mut()
-        .with_config()
-        .limit(MAX_BYTES)
-        .read_to_string()
-        .map_err(|e| {
-            fail(
-                url,
-                format!("cannot read the script (at most 1 MiB of UTF-8): {e}"),
-            )
+    /// The time one attempt may take, connecting and reading included.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// How many times a transient failure is tried in all (at least once).
+    #[must_use]
+    pub fn attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts.max(1);
+        self
+    }
+
+    /// The pause before the second attempt; it doubles for each further one.
+    #[must_use]
+    pub fn pause(mut self, pause: Duration) -> Self {
+        self.pause = pause;
+        self
+    }
+
+    /// Trusts exactly the certificates in `pem` (one or more PEM blocks) for
+    /// `https://` PAC URLs, instead of the system's store.
+    #[must_use]
+    pub fn root_certificates_pem(mut self, pem: &[u8]) -> Self {
+        self.roots = Roots::Pem(pem.to_vec());
+        self
+    }
+
+    /// The script at `location`: a `file://` URL, an absolute path, or (with
+    /// the `pac-fetch` feature) an `http://` or `https://` URL, fetched
+    /// directly, never through a proxy.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Pac`], naming the URL: the file cannot be read, the
+    /// server answers anything but 200 (after the attempts, for a transient
+    /// status), the certificate does not verify, the script is larger than
+    /// 1 MiB or not UTF-8 text, the scheme is not supported in this build.
+    pub fn fetch(&self, location: &str) -> Result<String, Error> {
+        let path = location
+            .strip_prefix("file://")
+            .or_else(|| location.starts_with('/').then_some(location));
+        if let Some(path) = path {
+            let bytes =
+                std::fs::read(path).map_err(|e| fail(location, format!("cannot read it: {e}")))?;
+            if bytes.len() as u64 > MAX_BYTES {
+                return Err(fail(location, "the script is larger than 1 MiB".into()));
+            }
+            return String::from_utf8(bytes)
+                .map_err(|_| fail(location, "the script is not UTF-8 text".into()));
+        }
+        let scheme_end = location.find("://").unwrap_or(0);
+        if !matches!(
+            location[..scheme_end].to_ascii_lowercase().as_str(),
+            "http" | "https"
+        ) {
+            return Err(fail(
+                location,
+                "only file:// URLs, paths and (with the pac-fetch feature) http:// and https:// \
+                 URLs can be fetched"
+                    .into(),
+            ));
+        }
+        self.with_retries(location, || self.get(location, None))
+    }
+
+    /// Runs `attempt` until it succeeds, fails for good, or the attempts
+    /// are spent; the error says how many were made.
+    pub(crate) fn with_retries(
+        &self,
+        url: &str,
+        mut attempt: impl FnMut() -> Result<String, Failure>,
+    ) -> Result<String, Error> {
+        let mut pause = self.pause;
+        let mut made = 0;
+        loop {
+            made += 1;
+            match attempt() {
+                Ok(text) => return Ok(text),
+                Err(f) if f.transient && made < self.attempts => {
+                    std::thread::sleep(pause);
+                    pause = pause.saturating_mul(2);
+                }
+                Err(f) if made > 1 => {
+                    return Err(fail(url, format!("{} (after {made} attempts)", f.why)))
+                }
+                Err(f) => return Err(fail(url, f.why)),
+            }
+        }
+    }
+
+    /// One GET of `url`, with `host` as the Host header if given.
+    #[cfg(feature = "pac-fetch")]
+    pub(crate) fn get(&self, url: &str, host: Option<&str>) -> Result<String, Failure> {
+        use ureq::tls::{Certificate, RootCerts, TlsConfig};
+        let permanent = |why: String| Failure {
+            why,
+            transient: false,
+        };
+        let roots = match &self.roots {
+            Roots::System => RootCerts::PlatformVerifier,
+            Roots::Pem(pem) => {
+                let certs: Vec<Certificate<'static>> = ureq::tls::parse_pem(pem)
+                    .filter_map(|item| match item {
+                        Ok(ureq::tls::PemItem::Certificate(c)) => Some(Ok(c)),
+                        Ok(_) => None,
+                        Err(e) => Some(Err(e)),
+                    })
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| permanent(format!("the trusted certificates are not PEM: {e}")))?;
+                if certs.is_empty() {
+                    return Err(permanent(
+                        "no certificate in the trusted certificates' PEM".into(),
+                    ));
+                }
+                RootCerts::new_with_certs(&certs)
+            }
+        };
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .proxy(None)
+            .timeout_global(Some(self.timeout))
+            .http_status_as_error(false)
+            .max_redirects(5)
+            .tls_config(TlsConfig::builder().root_certs(roots).build())
+            .build()
+            .into();
+        let mut request = agent.get(url);
+        if let Some(host) = host {
+            request = request.header("Host", host);
+        }
+        let mut response = request.call().map_err(|e| Failure {
+            transient: transient(&e),
+            why: format!("fetch failed: {e}"),
+        })?;
+        let status = response.status().as_u16();
+        if status != 200 {
+            return Err(Failure {
+                why: format!("fetch failed: http status: {status}"),
+                transient: status == 408 || status == 429 || status >= 500,
+            });
+        }
+        response
+            .body_mut()
+            .with_config()
+            .limit(MAX_BYTES)
+            .read_to_string()
+            .map_err(|e| {
+                permanent(format!(
+                    "cannot read the script (at most 1 MiB of UTF-8): {e}"
+                ))
+            })
+    }
+
+    #[cfg(not(feature = "pac-fetch"))]
+    pub(crate) fn get(&self, url: &str, _host: Option<&str>) -> Result<String, Failure> {
+        Err(Failure {
+            why: format!(
+                "{} PAC URLs need the pac-fetch feature",
+                &url[..url.find("://").map_or(0, |i| i + 3)]
+            ),
+            transient: false,
         })
+    }
 }
 
-#[cfg(not(feature = "pac-fetch"))]
-fn http(url: &str, _timeout: Duration) -> Result<String, Error> {
-    Err(fail(
-        url,
-        "http:// PAC URLs need the pac-fetch feature".into(),
-    ))
+/// Whether a failed request may succeed when tried again: the network
+/// failed, not the server's answer or its certificate (a TLS failure
+/// reaches here as an I/O error of kind `InvalidData`).
+#[cfg(feature = "pac-fetch")]
+fn transient(e: &ureq::Error) -> bool {
+    use std::io::ErrorKind as Io;
+    match e {
+        ureq::Error::Io(io) => matches!(
+            io.kind(),
+            Io::ConnectionRefused
+                | Io::ConnectionReset
+                | Io::ConnectionAborted
+                | Io::NotConnected
+                | Io::BrokenPipe
+                | Io::TimedOut
+                | Io::Interrupted
+                | Io::UnexpectedEof
+        ),
+        ureq::Error::Timeout(_) | ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => true,
+        _ => false,
+    }
 }

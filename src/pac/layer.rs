@@ -37,6 +37,8 @@ pub(crate) struct PacLayer {
     /// Serialises the writers; readers only look at set cells.
     fill: Mutex<()>,
     full: Error,
+    /// A failure means `DIRECT` (the caller asked for that), not a refusal.
+    pub(crate) failure_direct: bool,
 }
 
 impl std::fmt::Debug for PacLayer {
@@ -58,6 +60,7 @@ pub(crate) struct PacAnswer {
 impl PacLayer {
     pub(crate) fn new(source: String, location: String, script: Result<PacScript, Error>) -> Self {
         PacLayer {
+            failure_direct: false,
             full: Error::new(
                 ErrorKind::Pac(format!(
                     "the script gave more than {ANSWERS} distinct answers or {FAILURES} distinct \
@@ -95,6 +98,7 @@ impl PacLayer {
                     None => Route::refused(&self.full),
                 }
             }
+            Err(_) if self.failure_direct => Route::DIRECT,
             Err(error) => match intern(&self.failures, &self.fill, error, |a, b| a == b) {
                 Some(error) => Route::refused(error),
                 None => Route::refused(&self.full),

@@ -25,6 +25,8 @@ mod eval;
 pub mod fetch;
 #[cfg(feature = "pac")]
 pub(crate) mod layer;
+#[cfg(feature = "pac-fetch")]
+pub mod wpad;
 
 pub use result::{PacHop, PacResult};
 

@@ -1,0 +1,484 @@
+//! Fetching PAC scripts for real (feature `pac-fetch`): `https://` from an
+//! `openssl s_server` with a certificate made for the test, the retry
+//! policy against a loopback server that fails on purpose, and WPAD by DNS
+//! with an injected resolver, up to a `Resolver` whose system settings say
+//! "detect automatically".
+#![cfg(feature = "pac-fetch")]
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{IpAddr, Ipv4Addr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use proxyroute::pac::fetch::Fetcher;
+use proxyroute::pac::wpad::Wpad;
+use proxyroute::{system::gnome, ErrorKind, Resolver};
+
+const SCRIPT: &str = r#"function FindProxyForURL(url, host) {
+  return isPlainHostName(host) ? "DIRECT" : "PROXY found.example:3128";
+}"#;
+
+/// A scratch directory, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("proxyroute-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_for(port: u16) {
+    let until = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < until, "nothing listens on {port}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `openssl s_server -WWW` serving `dir` over TLS with a certificate for
+/// `localhost` and 127.0.0.1, signed by a CA made for the test (as a
+/// company's PAC server's certificate is signed by the company's CA);
+/// killed when dropped.
+struct TlsServer {
+    child: Child,
+    port: u16,
+    /// The CA's certificate, PEM.
+    cert: Vec<u8>,
+}
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let status = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl is installed by .ci/install-proxies.sh");
+    assert!(status.success(), "openssl {args:?} failed");
+}
+
+impl TlsServer {
+    fn start(dir: &Path) -> TlsServer {
+        openssl(
+            dir,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=proxyroute test CA",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+            ],
+        );
+        openssl(
+            dir,
+            &[
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                "/CN=localhost",
+                "-keyout",
+                "key.pem",
+                "-out",
+                "leaf.csr",
+            ],
+        );
+        std::fs::write(
+            dir.join("leaf.ext"),
+            "basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n\
+             subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+        )
+        .unwrap();
+        openssl(
+            dir,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "leaf.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-extfile",
+                "leaf.ext",
+                "-out",
+                "cert.pem",
+            ],
+        );
+        let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+        let port = free_port();
+        let child = Command::new("openssl")
+            .args(["s_server", "-WWW", "-quiet", "-accept"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("-cert")
+            .arg(&cert)
+            .arg("-key")
+            .arg(&key)
+            .current_dir(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        wait_for(port);
+        TlsServer {
+            child,
+            port,
+            cert: std::fs::read(dir.join("ca.pem")).unwrap(),
+        }
+    }
+}
+
+impl Drop for TlsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn https_scripts_are_fetched_from_a_server_whose_certificate_is_trusted() {
+    let dir = Scratch::new("pac-https");
+    std::fs::write(dir.0.join("proxy.pac"), SCRIPT).unwrap();
+    let server = TlsServer::start(&dir.0);
+    let url = format!("https://localhost:{}/proxy.pac", server.port);
+    let trusted = Fetcher::new().root_certificates_pem(&server.cert);
+    assert_eq!(trusted.fetch(&url).unwrap(), SCRIPT);
+    // By IP address too: the certificate names 127.0.0.1.
+    let by_ip = format!("https://127.0.0.1:{}/proxy.pac", server.port);
+    assert_eq!(trusted.fetch(&by_ip).unwrap(), SCRIPT);
+
+    // The system's store does not know the test's certificate: a TLS
+    // failure, at once (not retried), naming the URL.
+    let started = Instant::now();
+    let err = Fetcher::new().fetch(&url).unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err.kind(), ErrorKind::Pac(_)));
+    assert!(
+        message.starts_with(&format!("PAC URL {url}: fetch failed")),
+        "{message}"
+    );
+    assert!(!message.contains("attempts"), "{message}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // Another certificate is no better.
+    let other = Scratch::new("pac-https-other");
+    let unrelated = TlsServer::start(&other.0);
+    let err = Fetcher::new()
+        .root_certificates_pem(&unrelated.cert)
+        .fetch(&url)
+        .unwrap_err();
+    assert!(err.to_string().contains("fetch failed"), "{err}");
+    // Text that holds no certificate is an error of its own.
+    let err = Fetcher::new()
+        .root_certificates_pem(b"not a certificate")
+        .fetch(&url)
+        .unwrap_err();
+    assert!(err.to_string().contains("no certificate"), "{err}");
+}
+
+/// A loopback HTTP server answering the statuses of `script` in turn (the
+/// last one for every later request), recording each request's first line
+/// and `Host` header.
+struct Scripted {
+    port: u16,
+    seen: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+impl Scripted {
+    fn start(statuses: &[u16], body: &'static str) -> Scripted {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let statuses = statuses.to_vec();
+        std::thread::spawn(move || {
+            for (n, stream) in listener.incoming().enumerate() {
+                let Ok(stream) = stream else { continue };
+                let mut reader = BufReader::new(stream);
+                let mut first = String::new();
+                let _ = reader.read_line(&mut first);
+                let mut host = String::new();
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
+                        break;
+                    }
+                    if let Some((k, v)) = line.split_once(':') {
+                        if k.eq_ignore_ascii_case("host") {
+                            host = v.trim().to_owned();
+                        }
+                    }
+                }
+                log.lock().unwrap().push((first.trim().to_owned(), host));
+                let status = statuses[n.min(statuses.len() - 1)];
+                let body = if status == 200 { body } else { "no" };
+                let mut stream = reader.into_inner();
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        Scripted { port, seen }
+    }
+
+    fn requests(&self) -> usize {
+        self.seen.lock().unwrap().len()
+    }
+}
+
+fn quick() -> Fetcher {
+    Fetcher::new()
+        .timeout(Duration::from_secs(5))
+        .pause(Duration::from_millis(10))
+}
+
+#[test]
+fn transient_failures_are_tried_again_and_others_are_not() {
+    /// (name, statuses answered in turn, attempts, fetched?, requests made, message part)
+    type Row = (&'static str, &'static [u16], u32, bool, usize, &'static str);
+    let rows: &[Row] = &[
+        ("200 at once", &[200], 3, true, 1, ""),
+        ("503 twice, then 200", &[503, 503, 200], 3, true, 3, ""),
+        ("429, then 200", &[429, 200], 3, true, 2, ""),
+        ("408, then 200", &[408, 200], 2, true, 2, ""),
+        (
+            "503 for ever: the attempts run out",
+            &[503],
+            3,
+            false,
+            3,
+            "503 (after 3 attempts)",
+        ),
+        ("one attempt only", &[503, 200], 1, false, 1, "503"),
+        ("404 is not retried", &[404, 200], 3, false, 1, "404"),
+        ("403 is not retried", &[403, 200], 3, false, 1, "403"),
+    ];
+    for (name, statuses, attempts, fetched, requests, says) in rows {
+        let server = Scripted::start(statuses, SCRIPT);
+        let url = format!("http://127.0.0.1:{}/proxy.pac", server.port);
+        let got = quick().attempts(*attempts).fetch(&url);
+        assert_eq!(got.is_ok(), *fetched, "{name}: {got:?}");
+        assert_eq!(server.requests(), *requests, "{name}");
+        if let Err(e) = got {
+            assert!(e.to_string().contains(says), "{name}: {e}");
+            assert!(
+                e.to_string().starts_with(&format!("PAC URL {url}")),
+                "{name}: {e}"
+            );
+        } else {
+            assert_eq!(got.unwrap(), SCRIPT, "{name}");
+        }
+    }
+}
+
+#[test]
+fn a_refused_connection_is_tried_again_with_a_growing_pause() {
+    let port = free_port(); // nothing listens there any more
+    let url = format!("http://127.0.0.1:{port}/proxy.pac");
+    let started = Instant::now();
+    let err = Fetcher::new()
+        .attempts(3)
+        .pause(Duration::from_millis(100))
+        .fetch(&url)
+        .unwrap_err();
+    // Pauses of 100 ms and 200 ms between the three attempts.
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(err.to_string().contains("(after 3 attempts)"), "{err}");
+}
+
+/// A resolver from a fixed table: every other name does not resolve.
+fn table(entries: &'static [(&'static str, IpAddr)]) -> impl Fn(&str) -> Vec<IpAddr> + Send + Sync {
+    move |name: &str| {
+        entries
+            .iter()
+            .filter(|(n, _)| *n == name)
+            .map(|(_, ip)| *ip)
+            .collect()
+    }
+}
+
+const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+#[test]
+fn wpad_asks_each_name_up_the_domain_and_fetches_the_first_that_answers() {
+    let server = Scripted::start(&[200], SCRIPT);
+    let wpad = Wpad::devolving("a.b.example.com")
+        .unwrap()
+        .with_resolver(table(&[
+            ("wpad.b.example.com", LOOPBACK),
+            ("wpad.example.com", LOOPBACK),
+        ]))
+        .with_port(server.port);
+    let found = wpad.discover().unwrap();
+    assert_eq!(
+        found.url,
+        format!("http://wpad.b.example.com:{}/wpad.dat", server.port)
+    );
+    assert_eq!(found.script, SCRIPT);
+    // Fetched from the address, by name: the Host header carries the name.
+    let seen = server.seen.lock().unwrap().clone();
+    assert_eq!(
+        seen,
+        [(
+            "GET /wpad.dat HTTP/1.1".to_owned(),
+            format!("wpad.b.example.com:{}", server.port)
+        )]
+    );
+}
+
+#[test]
+fn wpad_reports_what_each_name_gave_when_none_serves_a_script() {
+    let server = Scripted::start(&[404], SCRIPT);
+    let err = Wpad::devolving("a.b.example.com")
+        .unwrap()
+        .with_resolver(table(&[("wpad.b.example.com", LOOPBACK)]))
+        .with_port(server.port)
+        .discover()
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err.kind(), ErrorKind::Pac(_)));
+    for part in [
+        "WPAD search: found no script",
+        "wpad.a.b.example.com does not resolve",
+        "wpad.b.example.com (127.0.0.1): fetch failed: http status: 404",
+        "wpad.example.com does not resolve",
+    ] {
+        assert!(message.contains(part), "{part:?} in {message}");
+    }
+}
+
+#[test]
+fn a_system_set_to_detect_automatically_runs_the_search_when_built() {
+    let server = Scripted::start(&[200], SCRIPT);
+    // GNOME's "automatic" mode with no URL is WPAD.
+    let settings = gnome::parse(
+        "org.gnome.system.proxy mode 'auto'\norg.gnome.system.proxy autoconfig-url ''\n",
+    );
+    let resolver = Resolver::builder()
+        .system(settings.clone())
+        .wpad(
+            Wpad::devolving("corp.example.com")
+                .unwrap()
+                .with_resolver(table(&[("wpad.corp.example.com", LOOPBACK)]))
+                .with_port(server.port),
+        )
+        .build()
+        .unwrap();
+    let target = "https://example.com/".parse().unwrap();
+    assert_eq!(
+        resolver.resolve(&target).to_string(),
+        "http://found.example:3128"
+    );
+    let why = resolver.explain(&target);
+    assert!(
+        why.reason().contains(&format!(
+            "http://wpad.corp.example.com:{}/wpad.dat",
+            server.port
+        )),
+        "{}",
+        why.reason()
+    );
+    assert!(resolver
+        .resolve(&"http://intranet/".parse().unwrap())
+        .is_direct());
+
+    // Nothing found: every route of the layer is refused, saying what was tried.
+    let resolver = Resolver::builder()
+        .system(settings)
+        .wpad(
+            Wpad::devolving("corp.example.com")
+                .unwrap()
+                .with_resolver(table(&[])),
+        )
+        .build()
+        .unwrap();
+    let route = resolver.resolve(&target);
+    assert!(route.is_refused(), "{route}");
+    assert!(
+        route
+            .error()
+            .unwrap()
+            .to_string()
+            .contains("wpad.corp.example.com does not resolve"),
+        "{route}"
+    );
+}
+
+#[path = "support/cli.rs"]
+#[allow(dead_code)]
+mod cli;
+
+fn run_cli(args: &[&str]) -> (i32, String, String) {
+    let bin = cli::example_bin("resolve", &["--features", "pac-fetch"]);
+    let out = Command::new(bin).args(args).env_clear().output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_cli_fetches_https_scripts_and_searches_wpad() {
+    let dir = Scratch::new("pac-https-cli");
+    std::fs::write(dir.0.join("proxy.pac"), SCRIPT).unwrap();
+    let server = TlsServer::start(&dir.0);
+    // The test CA is not in the system's store: the CLI says so, naming the URL.
+    let url = format!("https://localhost:{}/proxy.pac", server.port);
+    let (code, _, err) = run_cli(&["--pac", &url, "https://example.com/"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!("PAC URL {url}: fetch failed")),
+        "{err}"
+    );
+    assert!(err.contains("certificate"), "{err}");
+    // `.invalid` never resolves: the search reports each name it asked.
+    let (code, out, err) = run_cli(&["--wpad", "corp.invalid", "https://example.com/"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains(
+            "--wpad corp.invalid: WPAD search: found no script: wpad.corp.invalid does not resolve"
+        ),
+        "{err}"
+    );
+    let (code, _, err) = run_cli(&["--wpad", "co.uk", "https://example.com/"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("public suffix"), "{err}");
+}
