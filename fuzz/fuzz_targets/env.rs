@@ -1,5 +1,7 @@
 //! An arbitrary environment (`NAME=VALUE` lines, values in any bytes) read by
-//! every dialect; `resolve` and `explain` must agree for every target.
+//! every dialect, through a lookup and as a listed environment; `resolve` and
+//! `explain` must agree for every target, and the two readings must agree on
+//! every scheme the crate knows by name.
 #![no_main]
 
 use std::ffi::OsString;
@@ -23,6 +25,7 @@ fuzz_target!(|data: &[u8]| {
     let (mode, data) = data.split_first().unwrap_or((&0, data));
     let mut vars: Vec<(String, OsString)> = Vec::new();
     let mut targets = fixed_targets();
+    targets.extend(["foo://example.com/", "git+ssh://example.com:22/"].map(|u| u.parse().unwrap()));
     for line in data.split(|&b| b == b'\n') {
         let Some(eq) = line.iter().position(|&b| b == b'=') else {
             continue;
@@ -38,6 +41,20 @@ fuzz_target!(|data: &[u8]| {
     }
     let lookup = |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     for dialect in Dialect::ALL {
+        let listed = EnvProxies::read_vars(dialect, vars.iter().map(|(k, v)| (k, v)));
+        for scheme in ["http", "https", "ws", "wss", "ftp", "gopher", "smtp"] {
+            assert_eq!(
+                listed.variable_for(scheme),
+                EnvProxies::read(dialect, lookup).variable_for(scheme),
+                "{dialect} {scheme}"
+            );
+        }
+        let by_name = Resolver::builder()
+            .dialect(dialect)
+            .env_proxies(listed)
+            .build()
+            .expect("an environment-only configuration is valid");
+        check_resolver(&by_name, &targets);
         let env = EnvProxies::read(dialect, lookup);
         for v in env.violations() {
             let _ = v.to_string();
