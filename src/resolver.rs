@@ -743,8 +743,13 @@ fn system_pac_layer(
         None => crate::pac::fetch::fetch(url, crate::pac::fetch::DEFAULT_TIMEOUT)
             .and_then(|text| PacScript::new(&text)),
     }
-    .map_err(|e| e.with_origin(Origin::setting(format!("{source} ({url})"))));
-    Some(PacLayer::new(source, url.clone(), script))
+    .map_err(|e| {
+        e.with_origin(Origin::setting(format!(
+            "{source} ({})",
+            crate::error::redact(url)
+        )))
+    });
+    Some(PacLayer::new(source, crate::error::redact(url), script))
 }
 
 #[derive(Debug, Clone)]

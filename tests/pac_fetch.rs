@@ -482,3 +482,48 @@ fn the_cli_fetches_https_scripts_and_searches_wpad() {
     assert_eq!(code, 2);
     assert!(err.contains("public suffix"), "{err}");
 }
+
+#[test]
+fn a_password_in_a_pac_url_is_never_shown() {
+    let server = Scripted::start(&[404], SCRIPT);
+    let url = format!("http://alice:s3cret@127.0.0.1:{}/proxy.pac", server.port);
+    let err = quick().fetch(&url).unwrap_err();
+    for shown in [err.to_string(), format!("{err:?}")] {
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("alice:***@127.0.0.1"), "{shown}");
+    }
+    // Through a system setting and the resolver: source, reason and error.
+    let settings = gnome::parse(&format!(
+        "org.gnome.system.proxy mode 'auto'\norg.gnome.system.proxy autoconfig-url '{url}'\n"
+    ));
+    let resolver = Resolver::builder().system(settings).build().unwrap();
+    let target = "https://example.com/".parse().unwrap();
+    let why = resolver.explain(&target);
+    assert!(why.route().is_refused());
+    for shown in [
+        why.reason().to_owned(),
+        why.source().to_owned(),
+        why.error().unwrap().to_string(),
+        why.hints().join(" "),
+        resolver.resolve(&target).to_string(),
+    ] {
+        assert!(!shown.contains("s3cret"), "{shown}");
+    }
+}
+
+#[test]
+fn a_password_in_a_system_pac_url_stays_out_of_debug_output() {
+    let url = "http://alice:s3cret@wpad.invalid/proxy.pac";
+    let settings = gnome::parse(&format!(
+        "org.gnome.system.proxy mode 'auto'\norg.gnome.system.proxy autoconfig-url '{url}'\n"
+    ));
+    let shown = format!("{settings:?} {:?}", settings.mode());
+    assert!(!shown.contains("s3cret"), "{shown}");
+    let resolver = Resolver::builder()
+        .system(settings)
+        .wpad(Wpad::new().with_resolver(table(&[])))
+        .build()
+        .unwrap();
+    let shown = format!("{resolver:?}");
+    assert!(!shown.contains("s3cret"), "{shown}");
+}

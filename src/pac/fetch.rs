@@ -33,7 +33,7 @@
 
 use std::time::Duration;
 
-use crate::error::{Error, ErrorKind, Origin};
+use crate::error::{redact, Error, ErrorKind, Origin};
 
 /// The largest script accepted.
 pub const MAX_BYTES: u64 = 1 << 20;
@@ -42,10 +42,11 @@ pub const MAX_BYTES: u64 = 1 << 20;
 /// resolver's own fetch of a system PAC URL).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// An error about the script at `url`, any password in the URL as `***`.
 pub(crate) fn fail(url: &str, why: String) -> Error {
     Error::new(
-        ErrorKind::Pac(why),
-        Origin::setting(format!("PAC URL {url}")),
+        ErrorKind::Pac(redact(&why)),
+        Origin::setting(format!("PAC URL {}", redact(url))),
         "",
     )
 }

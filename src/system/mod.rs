@@ -99,17 +99,32 @@ impl fmt::Display for Store {
 }
 
 /// What the settings ask for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SystemMode {
     /// No proxy.
     Direct,
     /// Proxies per scheme.
     Manual,
-    /// A proxy auto-config script at this URL.
+    /// A proxy auto-config script at this URL (as written, a password
+    /// included; `Debug` shows it as `***`).
     AutoConfig(String),
     /// Web proxy auto-discovery (WPAD).
     AutoDetect,
+}
+
+impl std::fmt::Debug for SystemMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SystemMode::Direct => f.write_str("Direct"),
+            SystemMode::Manual => f.write_str("Manual"),
+            SystemMode::AutoConfig(url) => f
+                .debug_tuple("AutoConfig")
+                .field(&crate::error::redact(url))
+                .finish(),
+            SystemMode::AutoDetect => f.write_str("AutoDetect"),
+        }
+    }
 }
 
 /// The scheme slots a store fills: one proxy each for http, https and ftp
