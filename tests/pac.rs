@@ -320,6 +320,168 @@ mod eval {
             "DIRECT"
         );
     }
+
+    // ===== warm runtimes =====
+
+    /// A script that counts its calls in a global, and answers by host:
+    /// `loop` never ends, `throw` throws, `bomb` exhausts memory.
+    const COUNTER: &str = r#"
+        var calls = 0;
+        function FindProxyForURL(url, host) {
+          calls++;
+          if (host === "loop") for (;;) {}
+          if (host === "throw") throw new Error("asked to");
+          if (host === "bomb") { var a = []; for (;;) a.push("x".repeat(65536) + a.length); }
+          if (host === "lookup") dnsResolve("slow.example");
+          return "PROXY " + host + ":" + calls;
+        }"#;
+
+    #[test]
+    fn the_runtime_stays_warm_and_keeps_its_globals() {
+        let script = PacScript::new(COUNTER).unwrap().with_resolver(dns);
+        let answers: Vec<String> = ["a", "b", "c"]
+            .iter()
+            .map(|h| script.call("http://x/", h).unwrap())
+            .collect();
+        assert_eq!(answers, ["PROXY a:1", "PROXY b:2", "PROXY c:3"]);
+        // Clones share the runtime; a script's own exception keeps it.
+        let clone = script.clone();
+        assert!(clone
+            .call("http://x/", "throw")
+            .unwrap_err()
+            .to_string()
+            .contains("asked to"));
+        assert_eq!(clone.call("http://x/", "d").unwrap(), "PROXY d:5");
+        // A clone with other settings gets its own runtime.
+        let other = script.clone().with_clock(clock());
+        assert_eq!(other.call("http://x/", "e").unwrap(), "PROXY e:1");
+        assert_eq!(script.call("http://x/", "f").unwrap(), "PROXY f:6");
+    }
+
+    #[test]
+    fn a_timed_out_or_exhausted_call_retires_the_runtime_and_the_next_call_works() {
+        let mut limits = PacLimits::default();
+        limits.deadline = Duration::from_secs(3);
+        let script = PacScript::new(COUNTER)
+            .unwrap()
+            .with_resolver(dns)
+            .with_limits(limits);
+        assert_eq!(script.call("http://x/", "a").unwrap(), "PROXY a:1");
+        for (host, want) in [
+            ("loop", "did not finish within 3000 ms"),
+            ("bomb", "ran out of memory"),
+        ] {
+            let started = Instant::now();
+            let err = script.call("http://x/", host).unwrap_err();
+            let failed = started.elapsed();
+            assert!(err.to_string().contains(want), "{host}: {err}");
+            assert!(failed < Duration::from_secs(4), "{host}: {failed:?}");
+            let started = Instant::now();
+            // A fresh runtime: the count starts again.
+            assert_eq!(
+                script.call("http://x/", "b").unwrap(),
+                "PROXY b:1",
+                "after {host}"
+            );
+            let next = started.elapsed();
+            assert!(next < Duration::from_secs(1), "after {host}: {next:?}");
+            eprintln!("{host}: failed in {failed:?}, next call in {next:?}");
+        }
+    }
+
+    /// A resolver that blocks until the test opens its gate: a native call
+    /// that no interrupt can stop.
+    #[derive(Clone, Default)]
+    struct Gate(std::sync::Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>);
+
+    impl Gate {
+        fn open(&self) {
+            *self.0 .0.lock().unwrap() = true;
+            self.0 .1.notify_all();
+        }
+    }
+
+    impl proxyroute::pac::HostResolver for Gate {
+        fn resolve(&self, _host: &str) -> Vec<IpAddr> {
+            let (open, cond) = &*self.0;
+            let mut open = open.lock().unwrap();
+            while !*open {
+                open = cond.wait(open).unwrap();
+            }
+            Vec::new()
+        }
+    }
+
+    #[test]
+    fn abandoned_runtimes_are_bounded_and_released() {
+        let gate = Gate::default();
+        let script = PacScript::new(COUNTER).unwrap().with_resolver(gate.clone());
+        for i in 0..4 {
+            let started = Instant::now();
+            let err = script.call("http://x/", "lookup").unwrap_err();
+            assert!(
+                err.to_string().contains("its runtime was abandoned"),
+                "{i}: {err}"
+            );
+            assert!(
+                started.elapsed() < Duration::from_secs(2),
+                "{:?}",
+                started.elapsed()
+            );
+        }
+        // Four threads are stuck in the resolver: no fifth is started.
+        let started = Instant::now();
+        let err = script.call("http://x/", "a").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("4 abandoned evaluations of this script are still running"),
+            "{err}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_millis(50),
+            "{:?}",
+            started.elapsed()
+        );
+        gate.open();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            match script.call("http://x/", "a") {
+                Ok(answer) => {
+                    assert_eq!(answer, "PROXY a:1");
+                    break;
+                }
+                Err(e) if Instant::now() < deadline => {
+                    assert!(e.to_string().contains("still running"), "{e}");
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(e) => panic!("the stuck threads never ended: {e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn many_threads_share_the_script() {
+        const BY_HOST: &str =
+            "function FindProxyForURL(url, host) { return 'PROXY ' + host + ':' + url.length; }";
+        for workers in [1, 3] {
+            let script = PacScript::new(BY_HOST).unwrap().with_workers(workers);
+            std::thread::scope(|s| {
+                for t in 0..6 {
+                    let script = &script;
+                    s.spawn(move || {
+                        for i in 0..50 {
+                            let host = format!("h{t}x{i}");
+                            let url = format!("http://{host}/");
+                            let want = format!("PROXY {host}:{}", url.len());
+                            assert_eq!(script.call(&url, &host).unwrap(), want);
+                        }
+                    });
+                }
+            });
+        }
+        fn shared<T: Send + Sync + Clone>() {}
+        shared::<PacScript>();
+    }
 }
 
 #[cfg(feature = "pac")]

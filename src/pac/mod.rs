@@ -23,6 +23,8 @@ mod result;
 mod eval;
 #[cfg(feature = "pac")]
 pub mod fetch;
+#[cfg(feature = "pac")]
+mod worker;
 
 pub use result::{PacHop, PacResult};
 
