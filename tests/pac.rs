@@ -71,7 +71,7 @@ mod eval {
     use std::net::IpAddr;
     use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-    use proxyroute::pac::{PacLimits, PacScript};
+    use proxyroute::pac::{PacCache, PacLimits, PacScript};
     use proxyroute::ErrorKind;
 
     /// Saturday 2026-11-28 14:30:15 UTC.
@@ -481,6 +481,225 @@ mod eval {
         }
         fn shared<T: Send + Sync + Clone>() {}
         shared::<PacScript>();
+    }
+
+    // ===== the result cache =====
+
+    /// A clock the test moves by hand, in seconds after `clock()`.
+    #[derive(Clone, Default)]
+    struct Manual(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+    impl Manual {
+        fn advance(&self, secs: u64) {
+            self.0.fetch_add(secs, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    impl proxyroute::pac::Clock for Manual {
+        fn now(&self) -> SystemTime {
+            clock() + Duration::from_secs(self.0.load(std::sync::atomic::Ordering::SeqCst))
+        }
+    }
+
+    /// Answers with the URL and a count of the script's runs, so a cached
+    /// answer shows by its count; `flaky` throws on its first run.
+    const RUNS: &str = r#"
+        var runs = 0;
+        function FindProxyForURL(url, host) {
+          runs++;
+          if (host === "flaky" && runs === 1) throw new Error("first run");
+          return "PROXY " + host + ":" + runs + "; DIRECT";
+        }"#;
+
+    fn runs(cache: PacCache, clock: &Manual) -> PacScript {
+        PacScript::new(RUNS)
+            .unwrap()
+            .with_clock(clock.clone())
+            .with_cache(cache)
+    }
+
+    /// `(raw, cached)` for `url`.
+    fn ask(script: &PacScript, url: &str) -> (String, bool) {
+        let answer = script.find_proxy_traced(&url.parse().unwrap()).unwrap();
+        assert_eq!(
+            answer.result(),
+            &proxyroute::pac::PacResult::parse(answer.raw())
+        );
+        (answer.raw().to_owned(), answer.is_cached())
+    }
+
+    fn hit(raw: &str) -> (String, bool) {
+        (raw.to_owned(), true)
+    }
+
+    fn miss(raw: &str) -> (String, bool) {
+        (raw.to_owned(), false)
+    }
+
+    #[test]
+    fn cache_hits_are_marked_and_skip_the_script() {
+        let clock = Manual::default();
+        let script = runs(PacCache::default(), &clock);
+        assert_eq!(
+            script.cache(),
+            PacCache::new(1024, Duration::from_secs(300))
+        );
+        assert_eq!(
+            ask(&script, "https://a.example/x?y"),
+            miss("PROXY a.example:1; DIRECT")
+        );
+        assert_eq!(
+            ask(&script, "https://a.example/other"),
+            hit("PROXY a.example:1; DIRECT")
+        );
+        // The key is the origin the script sees: the default port is the same origin.
+        assert_eq!(
+            ask(&script, "https://a.example:443/"),
+            hit("PROXY a.example:1; DIRECT")
+        );
+        assert_eq!(
+            ask(&script, "http://a.example/"),
+            miss("PROXY a.example:2; DIRECT")
+        );
+        // find_proxy answers from the cache too.
+        assert_eq!(
+            script
+                .find_proxy(&"http://a.example/".parse().unwrap())
+                .unwrap()
+                .to_string(),
+            "PROXY a.example:2; DIRECT"
+        );
+        // Clones share the cache.
+        assert_eq!(
+            ask(&script.clone(), "http://a.example/"),
+            hit("PROXY a.example:2; DIRECT")
+        );
+        // call() is never cached.
+        assert_eq!(
+            script.call("http://a.example/", "a.example").unwrap(),
+            "PROXY a.example:3; DIRECT"
+        );
+    }
+
+    #[test]
+    fn different_ports_are_different_answers() {
+        let clock = Manual::default();
+        let script = runs(PacCache::default(), &clock);
+        assert_eq!(
+            ask(&script, "http://a.example:8080/"),
+            miss("PROXY a.example:1; DIRECT")
+        );
+        assert_eq!(
+            ask(&script, "http://a.example:8081/"),
+            miss("PROXY a.example:2; DIRECT")
+        );
+        assert_eq!(
+            ask(&script, "http://a.example:8080/"),
+            hit("PROXY a.example:1; DIRECT")
+        );
+        assert_eq!(
+            ask(&script, "http://b.example:8080/"),
+            miss("PROXY b.example:3; DIRECT")
+        );
+    }
+
+    #[test]
+    fn cached_answers_expire() {
+        let clock = Manual::default();
+        let script = runs(PacCache::new(16, Duration::from_secs(60)), &clock);
+        assert_eq!(
+            ask(&script, "http://a.example/"),
+            miss("PROXY a.example:1; DIRECT")
+        );
+        clock.advance(59);
+        assert_eq!(
+            ask(&script, "http://a.example/"),
+            hit("PROXY a.example:1; DIRECT")
+        );
+        clock.advance(1);
+        assert_eq!(
+            ask(&script, "http://a.example/"),
+            miss("PROXY a.example:2; DIRECT")
+        );
+        assert_eq!(
+            ask(&script, "http://a.example/"),
+            hit("PROXY a.example:2; DIRECT")
+        );
+    }
+
+    #[test]
+    fn the_cache_is_bounded_and_drops_the_oldest() {
+        let clock = Manual::default();
+        let script = runs(PacCache::new(2, Duration::from_secs(600)), &clock);
+        for (url, want) in [
+            ("http://a/", miss("PROXY a:1; DIRECT")),
+            ("http://b/", miss("PROXY b:2; DIRECT")),
+            ("http://a/", hit("PROXY a:1; DIRECT")),
+            // Full: c drops a, the oldest kept.
+            ("http://c/", miss("PROXY c:3; DIRECT")),
+            ("http://b/", hit("PROXY b:2; DIRECT")),
+            ("http://a/", miss("PROXY a:4; DIRECT")),
+            ("http://c/", hit("PROXY c:3; DIRECT")),
+            ("http://b/", miss("PROXY b:5; DIRECT")),
+        ] {
+            assert_eq!(ask(&script, url), want, "{url}");
+            clock.advance(1);
+        }
+        // Expired answers go first, even when newer than others.
+        let script = runs(PacCache::new(2, Duration::from_secs(10)), &clock);
+        assert_eq!(ask(&script, "http://a/"), miss("PROXY a:1; DIRECT"));
+        clock.advance(10);
+        assert_eq!(ask(&script, "http://b/"), miss("PROXY b:2; DIRECT"));
+        assert_eq!(ask(&script, "http://c/"), miss("PROXY c:3; DIRECT"));
+        assert_eq!(ask(&script, "http://b/"), hit("PROXY b:2; DIRECT"));
+    }
+
+    #[test]
+    fn errors_are_not_cached() {
+        let clock = Manual::default();
+        let script = runs(PacCache::default(), &clock);
+        let target = "http://flaky/".parse().unwrap();
+        let err = script.find_proxy_traced(&target).unwrap_err();
+        assert!(err.to_string().contains("first run"), "{err}");
+        assert_eq!(ask(&script, "http://flaky/"), miss("PROXY flaky:2; DIRECT"));
+        assert_eq!(ask(&script, "http://flaky/"), hit("PROXY flaky:2; DIRECT"));
+        // Nor are huge result strings.
+        let big = PacScript::new(
+            "var n = 0; function FindProxyForURL(u, h) { n++; return 'PROXY p:' + n + ';' + ' '.repeat(h === 'big' ? 9000 : 8000); }",
+        )
+        .unwrap();
+        for (host, cached) in [
+            ("big", false),
+            ("big", false),
+            ("small", false),
+            ("small", true),
+        ] {
+            let answer = big
+                .find_proxy_traced(&format!("http://{host}/").parse().unwrap())
+                .unwrap();
+            assert_eq!(answer.is_cached(), cached, "{host}");
+        }
+    }
+
+    #[test]
+    fn the_cache_can_be_turned_off_and_settings_forget_it() {
+        let clock = Manual::default();
+        for script in [
+            runs(PacCache::default(), &clock).without_cache(),
+            runs(PacCache::new(0, Duration::from_secs(60)), &clock),
+        ] {
+            assert_eq!(ask(&script, "http://a/"), miss("PROXY a:1; DIRECT"));
+            assert_eq!(ask(&script, "http://a/"), miss("PROXY a:2; DIRECT"));
+        }
+        // A new resolver or clock may change answers: the cache is dropped.
+        let script = runs(PacCache::default(), &clock);
+        assert_eq!(ask(&script, "http://a/"), miss("PROXY a:1; DIRECT"));
+        let script = script.with_resolver(dns);
+        assert_eq!(ask(&script, "http://a/"), miss("PROXY a:2; DIRECT"));
+        // A clone with its own settings keeps its own cache.
+        let other = script.clone().with_clock(clock.clone());
+        assert_eq!(ask(&other, "http://a/"), miss("PROXY a:1; DIRECT"));
+        assert_eq!(ask(&script, "http://a/"), hit("PROXY a:2; DIRECT"));
     }
 }
 

@@ -32,6 +32,7 @@ use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use super::cache::{Cache, PacAnswer, PacCache};
 use super::worker::{Env, Pool};
 use super::PacResult;
 use crate::error::{Error, ErrorKind, Origin};
@@ -220,16 +221,39 @@ impl Default for PacLimits {
 /// deadline). [`with_workers`](PacScript::with_workers) allows more
 /// runtimes, each with its own copy of the globals, for callers that resolve
 /// many uncached hosts at once or whose resolver blocks.
+///
+/// # Cache
+///
+/// [`find_proxy`](PacScript::find_proxy) keeps its answers, by origin, in a
+/// bounded cache with a time to live (by default 1024 answers for 5
+/// minutes, on the script's [`Clock`]); see [`PacCache`] and
+/// [`with_cache`](PacScript::with_cache). A cached answer costs well under
+/// a microsecond.
 #[derive(Clone)]
 pub struct PacScript {
     source: Arc<str>,
     limits: PacLimits,
     workers: usize,
+    cache: PacCache,
     dns: Arc<dyn HostResolver>,
     clock: Arc<dyn Clock>,
-    /// The warm runtimes, shared by clones until one of them changes its
-    /// settings.
-    pool: Arc<Pool>,
+    /// The warm runtimes and the cache, shared by clones until one of them
+    /// changes its settings.
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    pool: Pool,
+    cache: Cache<PacAnswer>,
+}
+
+impl Shared {
+    fn new(source: &Arc<str>, workers: usize, cache: PacCache) -> Arc<Self> {
+        Arc::new(Shared {
+            pool: Pool::new(source.clone(), workers),
+            cache: Cache::new(cache),
+        })
+    }
 }
 
 impl std::fmt::Debug for PacScript {
@@ -238,9 +262,14 @@ impl std::fmt::Debug for PacScript {
             .field("bytes", &self.source.len())
             .field("limits", &self.limits)
             .field("workers", &self.workers)
+            .field("cache", &self.cache)
             .finish_non_exhaustive()
     }
 }
+
+/// The longest result string the cache keeps, so that a script cannot
+/// fill memory through it (a real result is a few dozen bytes).
+const MAX_CACHED_BYTES: usize = 8 << 10;
 
 pub(super) fn pac_error(why: String) -> Error {
     Error::new(ErrorKind::Pac(why), Origin::setting("PAC script"), "")
@@ -258,14 +287,15 @@ impl PacScript {
     pub fn new(source: &str) -> Result<Self, Error> {
         let source: Arc<str> = source.into();
         let script = PacScript {
-            pool: Arc::new(Pool::new(source.clone(), 1)),
+            shared: Shared::new(&source, 1, PacCache::default()),
             source,
             limits: PacLimits::default(),
             workers: 1,
+            cache: PacCache::default(),
             dns: Arc::new(SystemDns::default()),
             clock: Arc::new(SystemClock),
         };
-        script.pool.warm(&script.env())?;
+        script.shared.pool.warm(&script.env())?;
         Ok(script)
     }
 
@@ -300,8 +330,28 @@ impl PacScript {
     pub fn with_workers(mut self, workers: usize) -> Self {
         self.workers = workers.max(1);
         self.detach();
-        self.pool.set_size(self.workers);
+        self.shared.pool.set_size(self.workers);
         self
+    }
+
+    /// The same script, keeping `find_proxy` answers as `cache` says.
+    #[must_use]
+    pub fn with_cache(mut self, cache: PacCache) -> Self {
+        self.cache = cache;
+        // Calls carry every other setting; the cache's bounds are its own.
+        if self.shared.cache.config() != cache {
+            match Arc::get_mut(&mut self.shared) {
+                Some(shared) => shared.cache = Cache::new(cache),
+                None => self.shared = Shared::new(&self.source, self.workers, cache),
+            }
+        }
+        self
+    }
+
+    /// The same script without a cache: every `find_proxy` runs the script.
+    #[must_use]
+    pub fn without_cache(self) -> Self {
+        self.with_cache(PacCache::off())
     }
 
     /// The limits calls run under.
@@ -309,12 +359,19 @@ impl PacScript {
         self.limits
     }
 
+    /// The cache's bounds.
+    pub fn cache(&self) -> PacCache {
+        self.cache
+    }
+
     /// After a change of settings: keeps the warm runtimes when no clone
-    /// shares them (calls carry the settings), else starts afresh, so that
-    /// clones never see each other's settings or state.
+    /// shares them (calls carry the settings) but forgets cached answers,
+    /// else starts afresh, so that clones never see each other's settings,
+    /// state or answers.
     fn detach(&mut self) {
-        if Arc::get_mut(&mut self.pool).is_none() {
-            self.pool = Arc::new(Pool::new(self.source.clone(), self.workers));
+        match Arc::get_mut(&mut self.shared) {
+            Some(shared) => shared.cache.clear(),
+            None => self.shared = Shared::new(&self.source, self.workers, self.cache),
         }
     }
 
@@ -335,9 +392,33 @@ impl PacScript {
     /// [`ErrorKind::Pac`]: the script threw, ran out of time or memory, or
     /// returned something that is not a string. Never a silent `DIRECT`.
     pub fn find_proxy(&self, target: &Target) -> Result<PacResult, Error> {
-        let url = target.to_string();
-        self.call(&url, target.host())
-            .map(|raw| PacResult::parse(&raw))
+        self.find_proxy_traced(target).map(PacAnswer::into_result)
+    }
+
+    /// As [`find_proxy`](PacScript::find_proxy), saying more: the string
+    /// the script returned and whether the answer came from the cache.
+    ///
+    /// # Errors
+    ///
+    /// As [`find_proxy`](PacScript::find_proxy).
+    pub fn find_proxy_traced(&self, target: &Target) -> Result<PacAnswer, Error> {
+        let origin = target.to_string();
+        if let Some(mut answer) = self.shared.cache.get(&origin, self.clock.now()) {
+            answer.cached = true;
+            return Ok(answer);
+        }
+        let raw = self.call(&origin, target.host())?;
+        let answer = PacAnswer {
+            result: PacResult::parse(&raw),
+            raw,
+            cached: false,
+        };
+        if answer.raw.len() <= MAX_CACHED_BYTES {
+            self.shared
+                .cache
+                .put(origin, answer.clone(), self.clock.now());
+        }
+        Ok(answer)
     }
 
     /// Calls `FindProxyForURL(url, host)` (or `FindProxyForURLEx`) and
@@ -347,6 +428,6 @@ impl PacScript {
     ///
     /// As [`find_proxy`](PacScript::find_proxy).
     pub fn call(&self, url: &str, host: &str) -> Result<String, Error> {
-        self.pool.call(&self.env(), url, host)
+        self.shared.pool.call(&self.env(), url, host)
     }
 }

@@ -20,6 +20,8 @@
 mod result;
 
 #[cfg(feature = "pac")]
+mod cache;
+#[cfg(feature = "pac")]
 mod eval;
 #[cfg(feature = "pac")]
 pub mod fetch;
@@ -28,5 +30,7 @@ mod worker;
 
 pub use result::{PacHop, PacResult};
 
+#[cfg(feature = "pac")]
+pub use cache::{PacAnswer, PacCache};
 #[cfg(feature = "pac")]
 pub use eval::{Clock, HostResolver, NoDns, PacLimits, PacScript, SystemClock, SystemDns};
