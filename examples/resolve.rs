@@ -70,7 +70,8 @@ proxy auto-config:
                          a GNOME/KDE/Windows/macOS setting naming a PAC URL
                          is evaluated the same way;
                          in a sandbox (100 ms, 64 MiB, the system resolver
-                         with a 1 s timeout); needs a build with --features pac
+                         with a 1 s timeout); needs a build with --features pac;
+                         the human output names the `return` that answered
 ";
 
 #[derive(Default)]
@@ -527,7 +528,7 @@ fn main() -> ExitCode {
 /// for that URL (exit 1), never a silent DIRECT.
 #[cfg(feature = "pac")]
 fn run_pac(file: &str, opts: &Options) -> ExitCode {
-    use proxyroute::pac::{PacHop, PacResult, PacScript};
+    use proxyroute::pac::{PacHop, PacScript};
     let text = if file.contains("://") {
         proxyroute::pac::fetch::fetch(file, std::time::Duration::from_secs(10))
             .map_err(|e| e.to_string())
@@ -544,12 +545,8 @@ fn run_pac(file: &str, opts: &Options) -> ExitCode {
     let source = format!("pac:{file}");
     let mut failed = false;
     for url in &opts.urls {
-        let outcome = target(url).and_then(|t| {
-            script
-                .call(&t.to_string(), t.host())
-                .map(|raw| (PacResult::parse(&raw), raw))
-        });
-        let (result, raw) = match outcome {
+        let outcome = target(url).and_then(|t| script.find_proxy_traced(&t));
+        let answer = match outcome {
             Ok(ok) => ok,
             Err(e) => {
                 failed = true;
@@ -566,6 +563,8 @@ fn run_pac(file: &str, opts: &Options) -> ExitCode {
                 continue;
             }
         };
+        let result = answer.result();
+        let raw = answer.raw();
         let hops: Vec<String> = result
             .hops()
             .iter()
@@ -598,6 +597,9 @@ fn run_pac(file: &str, opts: &Options) -> ExitCode {
             println!("  route:   {}", hops.join(", then "));
             println!("  source:  {source}");
             println!("  why:     {reason}");
+            if let Some(branch) = answer.branch() {
+                println!("  branch:  {branch}");
+            }
             for v in &violations {
                 println!("  note:    {v}");
             }

@@ -701,6 +701,115 @@ mod eval {
         assert_eq!(ask(&other, "http://a/"), miss("PROXY a:1; DIRECT"));
         assert_eq!(ask(&script, "http://a/"), hit("PROXY a:2; DIRECT"));
     }
+
+    // ===== which branch answered =====
+
+    /// Each row: a script, a URL, then the string returned (or an error
+    /// containing the text after `error: `) and the branch reported, as
+    /// `line N: text`, or "" for none.
+    #[test]
+    fn branch_rows() {
+        const NESTED: &str = r#"function FindProxyForURL(url, host) {
+  if (dnsDomainIs(host, ".corp.example")) {
+    if (shExpMatch(host, "git.*"))
+      return "PROXY git-gw:3128";
+    else if (host === "wiki.corp.example") { return "DIRECT"; }
+    return "PROXY corp:3128";
+  }
+  return "PROXY internet:3128";
+}"#;
+        const HIDDEN: &str = r#"function FindProxyForURL(url, host) {
+  var s = 'return "PROXY s:1"'; // return "PROXY c:1"
+  /* return "PROXY b:1";
+     return "PROXY b:2"; */
+  var r = /return "x"/, half = 10 / 2 / 5;
+  var t = `return ${ "return" } ${ `return ${host}` }`;
+  if (host === "s") return s.substring(8, 17);
+  return r.test('return "x"') && t === "return return return " + host && half === 1 ? "DIRECT" : "PROXY broken:1";
+}"#;
+        const TEMPLATE: &str = r#"function FindProxyForURL(url, host) {
+  return `PROXY ${host.split(".")[0]}-gw:${ host.length > 5 ? `${8000 + host.length}` : "80" }`;
+}"#;
+        const ASI: &str = "function FindProxyForURL(url, host) {\n  return\n  \"DIRECT\";\n}";
+        const HELPERS: &str = r#"function pick(host) {
+  if (host === "a") return "PROXY a:1";
+  return "PROXY other:1";
+}
+function FindProxyForURL(url, host) {
+  var inner = function () { return "DIRECT"; };
+  if (host === "inner") return inner();
+  return pick(host);
+}"#;
+        const FINALLY: &str = r#"function FindProxyForURL(url, host) {
+  try {
+    return "PROXY try:1";
+  } finally {
+    if (host === "f") return "PROXY finally:1";
+  }
+}"#;
+        const EX: &str = r#"function FindProxyForURL(url, host) { return "PROXY old:1"; }
+var FindProxyForURLEx = function (url, host) {
+  return "PROXY new:1";
+};"#;
+        const UNTOKENIZABLE: &str = r#"function FindProxyForURL(url, host) {
+  if (host) /"/.test(host);
+  return "DIRECT";
+}"#;
+        const CLASH: &str = r#"function __pr_hit(n) { return n; }
+function FindProxyForURL(url, host) { return "PROXY clash:1"; }"#;
+        #[rustfmt::skip]
+        let rows: &[(&str, &str, &str, &str, &str)] = &[
+            ("nested ifs: inner if", NESTED, "http://git.corp.example/", "PROXY git-gw:3128", r#"line 4: return "PROXY git-gw:3128";"#),
+            ("nested ifs: else if with a block", NESTED, "http://wiki.corp.example/", "DIRECT", r#"line 5: else if (host === "wiki.corp.example") { return "DIRECT"; }"#),
+            ("nested ifs: after the inner ifs", NESTED, "http://mail.corp.example/", "PROXY corp:3128", r#"line 6: return "PROXY corp:3128";"#),
+            ("nested ifs: the last return", NESTED, "http://example.com/", "PROXY internet:3128", r#"line 8: return "PROXY internet:3128";"#),
+            ("returns in strings, comments, regex and templates are text", HIDDEN, "http://h/", "DIRECT", r#"line 8: return r.test('return "x"') && t === "return return return " + host && half === 1 ? "DIRECT" : "PROXY broken:1";"#),
+            ("a string holding a return keeps its text", HIDDEN, "http://s/", "PROXY s:1", r#"line 7: if (host === "s") return s.substring(8, 17);"#),
+            ("template literals", TEMPLATE, "http://office.example/", "PROXY office-gw:8014", r#"line 2: return `PROXY ${host.split(".")[0]}-gw:${ host.length > 5 ? `${8000 + host.length}` : "80" }`;"#),
+            ("template literals, short", TEMPLATE, "http://ab/", "PROXY ab-gw:80", r#"line 2: return `PROXY ${host.split(".")[0]}-gw:${ host.length > 5 ? `${8000 + host.length}` : "80" }`;"#),
+            ("return then a line break returns undefined", ASI, "http://x/", "error: returned undefined, not a string", ""),
+            ("a helper's return is not FindProxyForURL's", HELPERS, "http://a/", "PROXY a:1", "line 8: return pick(host);"),
+            ("a nested function's return neither", HELPERS, "http://inner/", "DIRECT", r#"line 7: if (host === "inner") return inner();"#),
+            ("try: the return that wins", FINALLY, "http://t/", "PROXY try:1", r#"line 3: return "PROXY try:1";"#),
+            ("finally: the return that wins", FINALLY, "http://f/", "PROXY finally:1", r#"line 5: if (host === "f") return "PROXY finally:1";"#),
+            ("FindProxyForURLEx, assigned", EX, "http://x/", "PROXY new:1", r#"line 3: return "PROXY new:1";"#),
+            ("an untokenizable script runs plain", UNTOKENIZABLE, "http://x/", "DIRECT", ""),
+            ("an instrumented script that fails to load runs plain", CLASH, "http://x/", "PROXY clash:1", ""),
+        ];
+        let mut failures = Vec::new();
+        for (name, source, url, want, branch) in rows {
+            let script = PacScript::new(source)
+                .unwrap_or_else(|e| panic!("{name}: {e}"))
+                .with_resolver(dns);
+            // Twice: the second answer comes from the cache, branch and all.
+            for round in 0..2 {
+                let got = match script.find_proxy_traced(&url.parse().unwrap()) {
+                    Ok(answer) => {
+                        assert_eq!(
+                            answer.is_cached(),
+                            round == 1 && !want.starts_with("error: ")
+                        );
+                        (
+                            answer.raw().to_owned(),
+                            answer.branch().map(ToString::to_string).unwrap_or_default(),
+                        )
+                    }
+                    Err(e) => (format!("error: {e}"), String::new()),
+                };
+                let ok = match want.strip_prefix("error: ") {
+                    Some(text) => got.0.contains(text),
+                    None => got.0 == *want,
+                };
+                if !ok || got.1 != *branch {
+                    failures.push(format!(
+                        "{name}, round {round}: {url} -> {:?}, branch {:?}",
+                        got.0, got.1
+                    ));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    }
 }
 
 #[cfg(feature = "pac")]

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
+use super::trace::Branch;
 use super::PacResult;
 
 /// How many [`PacScript::find_proxy`](super::PacScript::find_proxy) answers
@@ -148,13 +149,14 @@ impl<T: Clone> Cache<T> {
 }
 
 /// What [`PacScript::find_proxy_traced`](super::PacScript::find_proxy_traced)
-/// says: the result, the string the script returned, and whether the
-/// answer came from the cache.
+/// says: the result, the string the script returned, whether the answer
+/// came from the cache, and which `return` produced it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PacAnswer {
     pub(super) result: PacResult,
     pub(super) raw: String,
     pub(super) cached: bool,
+    pub(super) branch: Option<Branch>,
 }
 
 impl PacAnswer {
@@ -177,5 +179,12 @@ impl PacAnswer {
     /// script now.
     pub fn is_cached(&self) -> bool {
         self.cached
+    }
+
+    /// The `return` statement of `FindProxyForURL` that produced the
+    /// answer, when the script could be instrumented to tell (see
+    /// [`PacScript::find_proxy_traced`](super::PacScript::find_proxy_traced)).
+    pub fn branch(&self) -> Option<&Branch> {
+        self.branch.as_ref()
     }
 }

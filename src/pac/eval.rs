@@ -33,7 +33,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use super::cache::{Cache, PacAnswer, PacCache};
-use super::worker::{Env, Pool};
+use super::worker::{Env, Pool, Script};
 use super::PacResult;
 use crate::error::{Error, ErrorKind, Origin};
 use crate::target::Target;
@@ -231,7 +231,7 @@ impl Default for PacLimits {
 /// a microsecond.
 #[derive(Clone)]
 pub struct PacScript {
-    source: Arc<str>,
+    script: Arc<Script>,
     limits: PacLimits,
     workers: usize,
     cache: PacCache,
@@ -248,9 +248,9 @@ struct Shared {
 }
 
 impl Shared {
-    fn new(source: &Arc<str>, workers: usize, cache: PacCache) -> Arc<Self> {
+    fn new(script: &Arc<Script>, workers: usize, cache: PacCache) -> Arc<Self> {
         Arc::new(Shared {
-            pool: Pool::new(source.clone(), workers),
+            pool: Pool::new(script.clone(), workers),
             cache: Cache::new(cache),
         })
     }
@@ -259,7 +259,8 @@ impl Shared {
 impl std::fmt::Debug for PacScript {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PacScript")
-            .field("bytes", &self.source.len())
+            .field("bytes", &self.script.plain.len())
+            .field("traced", &self.script.traced.is_some())
             .field("limits", &self.limits)
             .field("workers", &self.workers)
             .field("cache", &self.cache)
@@ -285,10 +286,10 @@ impl PacScript {
     ///
     /// [`ErrorKind::Pac`] saying what is wrong with the script.
     pub fn new(source: &str) -> Result<Self, Error> {
-        let source: Arc<str> = source.into();
+        let text = Arc::new(Script::new(source));
         let script = PacScript {
-            shared: Shared::new(&source, 1, PacCache::default()),
-            source,
+            shared: Shared::new(&text, 1, PacCache::default()),
+            script: text,
             limits: PacLimits::default(),
             workers: 1,
             cache: PacCache::default(),
@@ -342,7 +343,7 @@ impl PacScript {
         if self.shared.cache.config() != cache {
             match Arc::get_mut(&mut self.shared) {
                 Some(shared) => shared.cache = Cache::new(cache),
-                None => self.shared = Shared::new(&self.source, self.workers, cache),
+                None => self.shared = Shared::new(&self.script, self.workers, cache),
             }
         }
         self
@@ -371,7 +372,7 @@ impl PacScript {
     fn detach(&mut self) {
         match Arc::get_mut(&mut self.shared) {
             Some(shared) => shared.cache.clear(),
-            None => self.shared = Shared::new(&self.source, self.workers, self.cache),
+            None => self.shared = Shared::new(&self.script, self.workers, self.cache),
         }
     }
 
@@ -396,7 +397,33 @@ impl PacScript {
     }
 
     /// As [`find_proxy`](PacScript::find_proxy), saying more: the string
-    /// the script returned and whether the answer came from the cache.
+    /// the script returned, whether the answer came from the cache, and
+    /// which `return` of `FindProxyForURL` produced it.
+    ///
+    /// The branch is found by instrumenting the script before it is loaded
+    /// (a tokenizer finds each `return` in `FindProxyForURL`'s own body and
+    /// makes it record its line first, without changing what the script
+    /// does); it is `None` when the script could not be instrumented, or
+    /// the instrumented text failed to load where the plain one loaded (the
+    /// plain one runs then). Only the returns of `FindProxyForURL` itself
+    /// count: when a helper it calls answers (`return helper(host)`), the
+    /// branch is that `return helper(host)`. The last such `return` reached
+    /// is reported, which with `try`/`finally` is the one whose value
+    /// wins. A script that reads its own source
+    /// (`FindProxyForURL.toString()`) sees the instrumented text.
+    ///
+    /// ```
+    /// use proxyroute::pac::PacScript;
+    /// let script = PacScript::new(r#"function FindProxyForURL(url, host) {
+    ///   if (isPlainHostName(host))
+    ///     return "DIRECT";
+    ///   return "PROXY proxy.corp.example:3128";
+    /// }"#)?;
+    /// let answer = script.find_proxy_traced(&"http://intranet/".parse()?)?;
+    /// assert_eq!(answer.raw(), "DIRECT");
+    /// assert_eq!(answer.branch().unwrap().to_string(), r#"line 3: return "DIRECT";"#);
+    /// # Ok::<(), proxyroute::Error>(())
+    /// ```
     ///
     /// # Errors
     ///
@@ -407,11 +434,16 @@ impl PacScript {
             answer.cached = true;
             return Ok(answer);
         }
-        let raw = self.call(&origin, target.host())?;
+        let answer = self.shared.pool.call(&self.env(), &origin, target.host())?;
+        let branch = answer.branch.and_then(|n| {
+            let traced = self.script.traced.as_ref()?;
+            traced.branches.get(n).cloned()
+        });
         let answer = PacAnswer {
-            result: PacResult::parse(&raw),
-            raw,
+            result: PacResult::parse(&answer.raw),
+            raw: answer.raw,
             cached: false,
+            branch,
         };
         if answer.raw.len() <= MAX_CACHED_BYTES {
             self.shared
@@ -428,6 +460,6 @@ impl PacScript {
     ///
     /// As [`find_proxy`](PacScript::find_proxy).
     pub fn call(&self, url: &str, host: &str) -> Result<String, Error> {
-        self.shared.pool.call(&self.env(), url, host)
+        self.shared.pool.call(&self.env(), url, host).map(|a| a.raw)
     }
 }

@@ -26,6 +26,8 @@ mod eval;
 #[cfg(feature = "pac")]
 pub mod fetch;
 #[cfg(feature = "pac")]
+mod trace;
+#[cfg(feature = "pac")]
 mod worker;
 
 pub use result::{PacHop, PacResult};
@@ -34,3 +36,5 @@ pub use result::{PacHop, PacResult};
 pub use cache::{PacAnswer, PacCache};
 #[cfg(feature = "pac")]
 pub use eval::{Clock, HostResolver, NoDns, PacLimits, PacScript, SystemClock, SystemDns};
+#[cfg(feature = "pac")]
+pub use trace::Branch;

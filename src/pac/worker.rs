@@ -13,10 +13,10 @@
 //! no new worker starts while [`MAX_LINGERING`] of them remain, so a script
 //! that wedges a built-in cannot pile up threads and memory.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::net::IpAddr;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant, UNIX_EPOCH};
@@ -24,6 +24,7 @@ use std::time::{Duration, Instant, UNIX_EPOCH};
 use rquickjs::{CatchResultExt, Context, Function, Runtime, Value};
 
 use super::eval::{pac_error, Clock, HostResolver, PacLimits};
+use super::trace::{self, Instrumented};
 use crate::error::Error;
 
 /// How long past its deadline a caller waits for a worker's own answer
@@ -43,8 +44,39 @@ pub(super) struct Env {
     pub(super) limits: PacLimits,
 }
 
-/// The script's answer: the string it returned.
-pub(super) type Answer = String;
+/// A script's text, as given and instrumented to say which `return`
+/// answered (see the `trace` module).
+#[derive(Debug)]
+pub(super) struct Script {
+    pub(super) plain: Arc<str>,
+    pub(super) traced: Option<Instrumented>,
+    /// Set once the instrumented text failed to load where the plain one
+    /// loaded: later runtimes load the plain text directly.
+    untraceable: AtomicBool,
+}
+
+impl Script {
+    pub(super) fn new(source: &str) -> Self {
+        Script {
+            plain: source.into(),
+            traced: trace::instrument(source).ok().flatten(),
+            untraceable: AtomicBool::new(false),
+        }
+    }
+
+    fn traced(&self) -> Option<&Instrumented> {
+        self.traced
+            .as_ref()
+            .filter(|_| !self.untraceable.load(Ordering::Relaxed))
+    }
+}
+
+/// The script's answer: the string it returned and, when the script is
+/// instrumented, the index of the `return` that produced it.
+pub(super) struct Answer {
+    pub(super) raw: String,
+    pub(super) branch: Option<usize>,
+}
 
 /// A failed call, and whether the worker must be retired after it.
 struct Failure {
@@ -75,7 +107,7 @@ struct State {
 
 /// A bounded set of warm workers for one script.
 pub(super) struct Pool {
-    source: Arc<str>,
+    script: Arc<Script>,
     state: Mutex<State>,
     freed: Condvar,
     /// Worker threads still running, retired or not.
@@ -83,9 +115,9 @@ pub(super) struct Pool {
 }
 
 impl Pool {
-    pub(super) fn new(source: Arc<str>, size: usize) -> Self {
+    pub(super) fn new(script: Arc<Script>, size: usize) -> Self {
         Pool {
-            source,
+            script,
             state: Mutex::new(State {
                 idle: Vec::new(),
                 live: 0,
@@ -144,7 +176,7 @@ impl Pool {
         match worker.replies.recv_timeout(wait) {
             Ok(Ok(answer)) => {
                 self.release(worker);
-                Ok(answer.unwrap_or_default())
+                answer.ok_or_else(|| pac_error("the evaluation thread gave no answer".into()))
             }
             Ok(Err(failure)) => {
                 if failure.retire {
@@ -215,7 +247,7 @@ impl Pool {
     fn spawn(&self, env: &Env, deadline: Instant) -> Result<Worker, Error> {
         let (jobs, job_rx) = mpsc::channel::<Job>();
         let (reply_tx, replies) = mpsc::channel::<Reply>();
-        let source = self.source.clone();
+        let script = self.script.clone();
         let first = env.clone();
         let threads = self.threads.clone();
         threads.fetch_add(1, Ordering::SeqCst);
@@ -224,7 +256,7 @@ impl Pool {
             .name("proxyroute-pac".into())
             .spawn(move || {
                 let _counted = counted;
-                serve(&source, first, deadline, &job_rx, &reply_tx);
+                serve(&script, first, deadline, &job_rx, &reply_tx);
             });
         if let Err(e) = spawned {
             return Err(pac_error(format!(
@@ -260,13 +292,13 @@ fn abandoned(limits: PacLimits) -> Error {
 /// The worker thread: load, report, then answer calls until the pool drops
 /// this worker or a call leaves the runtime suspect.
 fn serve(
-    source: &str,
+    script: &Script,
     env: Env,
     deadline: Instant,
     jobs: &mpsc::Receiver<Job>,
     replies: &mpsc::Sender<Reply>,
 ) {
-    let mut loaded = match Loaded::load(source, env, deadline) {
+    let mut loaded = match Loaded::load(script, env, deadline) {
         Ok(loaded) => loaded,
         Err(failure) => {
             let _ = replies.send(Err(failure));
@@ -295,17 +327,16 @@ struct Loaded {
     epoch: Instant,
     /// What the native helpers use: the current call's resolver and clock.
     env: Rc<RefCell<Env>>,
+    /// The number of the last instrumented `return` reached (0: none).
+    hit: Rc<Cell<usize>>,
+    traced: bool,
 }
 
 impl Loaded {
-    fn load(source: &str, env: Env, deadline: Instant) -> Result<Self, Failure> {
+    fn load(script: &Script, env: Env, deadline: Instant) -> Result<Self, Failure> {
         let limits = env.limits;
         let epoch = Instant::now();
         let stop = Arc::new(AtomicU64::new(nanos_after(epoch, deadline)));
-        let start_failed = |e: rquickjs::Error| Failure {
-            error: pac_error(format!("cannot start QuickJS: {e}")),
-            retire: true,
-        };
         let rt = Runtime::new().map_err(start_failed)?;
         rt.set_memory_limit(limits.memory);
         rt.set_max_stack_size(limits.stack);
@@ -313,40 +344,41 @@ impl Loaded {
         rt.set_interrupt_handler(Some(Box::new(move || {
             nanos_after(epoch, Instant::now()) >= handler_stop.load(Ordering::Relaxed)
         })));
-        let ctx = Context::full(&rt).map_err(start_failed)?;
         let env = Rc::new(RefCell::new(env));
-        let loaded = Loaded {
+        let hit = Rc::new(Cell::new(0));
+        if let Some(traced) = script.traced() {
+            match load_into(&rt, &env, &traced.source, Some(&hit), deadline, limits) {
+                Ok(ctx) => {
+                    return Ok(Loaded {
+                        rt,
+                        ctx,
+                        deadline: stop,
+                        epoch,
+                        env,
+                        hit,
+                        traced: true,
+                    })
+                }
+                // Out of time or memory: the plain text would fare no better.
+                Err(failure) if failure.retire => return Err(failure),
+                // Otherwise the instrumentation may be at fault: try the
+                // text as given, in a fresh context.
+                Err(_) => {}
+            }
+        }
+        let ctx = load_into(&rt, &env, &script.plain, None, deadline, limits)?;
+        if script.traced.is_some() {
+            script.untraceable.store(true, Ordering::Relaxed);
+        }
+        Ok(Loaded {
             rt,
             ctx,
             deadline: stop,
             epoch,
             env,
-        };
-        loaded.ctx.with(|ctx| {
-            install_natives(&ctx, &loaded.env).map_err(|error| Failure {
-                error,
-                retire: true,
-            })?;
-            ctx.eval::<(), _>(PRELUDE)
-                .catch(&ctx)
-                .map_err(|e| Failure {
-                    error: pac_error(format!("the helpers failed to load: {e}")),
-                    retire: true,
-                })?;
-            ctx.eval::<(), _>(source).catch(&ctx).map_err(|e| {
-                explain(format!("the script failed to load: {e}"), deadline, limits)
-            })?;
-            let globals = ctx.globals();
-            let defined = |name: &str| globals.get::<_, Function>(name).is_ok();
-            if !defined("FindProxyForURLEx") && !defined("FindProxyForURL") {
-                return Err(Failure {
-                    error: pac_error("the script defines no function FindProxyForURL".to_owned()),
-                    retire: true,
-                });
-            }
-            Ok(())
-        })?;
-        Ok(loaded)
+            hit,
+            traced: false,
+        })
     }
 
     fn call(&mut self, job: Job) -> Result<Answer, Failure> {
@@ -361,6 +393,7 @@ impl Loaded {
         let deadline = job.deadline;
         self.deadline
             .store(nanos_after(self.epoch, deadline), Ordering::Relaxed);
+        self.hit.set(0);
         let answer = self.ctx.with(|ctx| {
             let globals = ctx.globals();
             // Looked up per call, as browsers do: a script may redefine it.
@@ -381,8 +414,67 @@ impl Loaded {
             })
         });
         self.deadline.store(u64::MAX, Ordering::Relaxed);
-        answer
+        let hit = self.hit.get();
+        answer.map(|raw| Answer {
+            raw,
+            branch: (self.traced && hit > 0).then(|| hit - 1),
+        })
     }
+}
+
+fn start_failed(e: rquickjs::Error) -> Failure {
+    Failure {
+        error: pac_error(format!("cannot start QuickJS: {e}")),
+        retire: true,
+    }
+}
+
+/// A fresh context on `rt` with the helpers and `source` loaded; with
+/// `hit`, `source` is instrumented and its `__pr_hit` records there.
+fn load_into(
+    rt: &Runtime,
+    env: &Rc<RefCell<Env>>,
+    source: &str,
+    hit: Option<&Rc<Cell<usize>>>,
+    deadline: Instant,
+    limits: PacLimits,
+) -> Result<Context, Failure> {
+    let ctx = Context::full(rt).map_err(start_failed)?;
+    ctx.with(|ctx| {
+        let helpers_failed = |error| Failure {
+            error,
+            retire: true,
+        };
+        install_natives(&ctx, env).map_err(helpers_failed)?;
+        ctx.eval::<(), _>(PRELUDE)
+            .catch(&ctx)
+            .map_err(|e| helpers_failed(pac_error(format!("the helpers failed to load: {e}"))))?;
+        if let Some(hit) = hit {
+            let hit = hit.clone();
+            let record = Function::new(ctx.clone(), move |n: usize| hit.set(n));
+            install(&ctx, trace::HIT, record).map_err(helpers_failed)?;
+            // The script can neither replace nor delete the recorder.
+            ctx.eval::<(), _>(format!(
+                "Object.defineProperty(globalThis, '{}', {{ writable: false, configurable: false, enumerable: false }});",
+                trace::HIT
+            ))
+            .catch(&ctx)
+            .map_err(|e| helpers_failed(pac_error(format!("the helpers failed to load: {e}"))))?;
+        }
+        ctx.eval::<(), _>(source)
+            .catch(&ctx)
+            .map_err(|e| explain(format!("the script failed to load: {e}"), deadline, limits))?;
+        let globals = ctx.globals();
+        let defined = |name: &str| globals.get::<_, Function>(name).is_ok();
+        if !defined("FindProxyForURLEx") && !defined("FindProxyForURL") {
+            return Err(Failure {
+                error: pac_error("the script defines no function FindProxyForURL".to_owned()),
+                retire: true,
+            });
+        }
+        Ok(())
+    })?;
+    Ok(ctx)
 }
 
 fn nanos_after(epoch: Instant, t: Instant) -> u64 {
@@ -419,7 +511,7 @@ fn explain(message: String, deadline: Instant, limits: PacLimits) -> Failure {
     }
 }
 
-fn string_result(value: &Value<'_>) -> Result<Answer, Error> {
+fn string_result(value: &Value<'_>) -> Result<String, Error> {
     match value.as_string() {
         Some(s) => s
             .to_string()
@@ -441,11 +533,7 @@ fn string_result(value: &Value<'_>) -> Result<Answer, Error> {
 /// The native half of the helpers, reading the current call's resolver
 /// and clock.
 fn install_natives<'js>(ctx: &rquickjs::Ctx<'js>, env: &Rc<RefCell<Env>>) -> Result<(), Error> {
-    let globals = ctx.globals();
-    let set = |name: &str, f: rquickjs::Result<Function<'js>>| {
-        f.and_then(|f| globals.set(name, f))
-            .map_err(|e| pac_error(format!("cannot install {name}: {e}")))
-    };
+    let set = |name: &str, f| install(ctx, name, f);
     let e = env.clone();
     set(
         "__resolve",
@@ -504,6 +592,15 @@ fn install_natives<'js>(ctx: &rquickjs::Ctx<'js>, env: &Rc<RefCell<Env>>) -> Res
         Function::new(ctx.clone(), |_message: rquickjs::Coerced<String>| {}),
     )?;
     Ok(())
+}
+
+fn install<'js>(
+    ctx: &rquickjs::Ctx<'js>,
+    name: &str,
+    f: rquickjs::Result<Function<'js>>,
+) -> Result<(), Error> {
+    f.and_then(|f| ctx.globals().set(name, f))
+        .map_err(|e| pac_error(format!("cannot install {name}: {e}")))
 }
 
 /// `isInNetEx(ip, "prefix/len")`: a CIDR test, an IPv4 address promoted to
