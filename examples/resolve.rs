@@ -72,6 +72,8 @@ proxy auto-config:
                          in a sandbox (100 ms, 64 MiB, the system resolver
                          with a 1 s timeout); needs a build with --features pac;
                          the human output names the `return` that answered
+  --pac-isolate          evaluate the PAC script in a child process (this
+                         program again) under OS limits, killed at the deadline
 ";
 
 #[derive(Default)]
@@ -89,6 +91,7 @@ struct Options {
     system: Option<SystemSource>,
     system_first: bool,
     pac: Option<String>,
+    pac_isolate: bool,
     dialect_given: bool,
     json: bool,
     curl: bool,
@@ -166,6 +169,7 @@ fn parse_args(args: Vec<String>) -> Result<Parsed, String> {
             "--system-first" => opts.system_first = true,
             "--system" => opts.system = Some(SystemSource::Live),
             "--json" => opts.json = true,
+            "--pac-isolate" => opts.pac_isolate = true,
             "--curl" => opts.curl = true,
             "--show-credentials" => opts.show_credentials = true,
             "--" => opts.urls.extend(args.by_ref()),
@@ -449,6 +453,17 @@ fn human_decision(url: &str, d: &Decision, opts: &Options, dialect: Dialect) -> 
 }
 
 fn main() -> ExitCode {
+    // The child process of --pac-isolate: PAC evaluations on stdin/stdout.
+    #[cfg(feature = "pac")]
+    if std::env::args().nth(1).as_deref() == Some("--pac-child") {
+        return match proxyroute::pac::child::serve_stdio() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("resolve --pac-child: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let opts = match parse_args(std::env::args().skip(1).collect()) {
         Ok(Parsed::Run(opts)) => *opts,
         Ok(Parsed::Help) => {
@@ -535,7 +550,16 @@ fn run_pac(file: &str, opts: &Options) -> ExitCode {
     } else {
         std::fs::read_to_string(file).map_err(|e| e.to_string())
     };
-    let script = match text.and_then(|text| PacScript::new(&text).map_err(|e| e.to_string())) {
+    let load = |text: String| {
+        if opts.pac_isolate {
+            let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+            let child = proxyroute::pac::child::ChildProcess::new(exe).arg("--pac-child");
+            PacScript::new_isolated(&text, child).map_err(|e| e.to_string())
+        } else {
+            PacScript::new(&text).map_err(|e| e.to_string())
+        }
+    };
+    let script = match text.and_then(load) {
         Ok(script) => script,
         Err(message) => {
             eprintln!("resolve: --pac {file}: {message}");

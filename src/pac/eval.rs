@@ -33,7 +33,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use super::cache::{Cache, PacAnswer, PacCache};
-use super::worker::{Env, Pool, Script};
+use super::child::{ChildHost, ChildProcess};
+use super::worker::{Answer, Env, Pool, Script};
 use super::PacResult;
 use crate::error::{Error, ErrorKind, Origin};
 use crate::target::Target;
@@ -235,24 +236,38 @@ pub struct PacScript {
     limits: PacLimits,
     workers: usize,
     cache: PacCache,
+    isolation: Option<ChildProcess>,
     dns: Arc<dyn HostResolver>,
     clock: Arc<dyn Clock>,
-    /// The warm runtimes and the cache, shared by clones until one of them
-    /// changes its settings.
+    /// The warm runtimes (or the child process) and the cache, shared by
+    /// clones until one of them changes its settings.
     shared: Arc<Shared>,
 }
 
 struct Shared {
     pool: Pool,
+    child: Option<ChildHost>,
     cache: Cache<PacAnswer>,
 }
 
 impl Shared {
-    fn new(script: &Arc<Script>, workers: usize, cache: PacCache) -> Arc<Self> {
+    fn new(
+        script: &Arc<Script>,
+        workers: usize,
+        isolation: Option<&ChildProcess>,
+        cache: PacCache,
+    ) -> Arc<Self> {
         Arc::new(Shared {
             pool: Pool::new(script.clone(), workers),
+            child: isolation.map(|config| ChildHost::new(config.clone(), script.clone())),
             cache: Cache::new(cache),
         })
+    }
+}
+
+impl PacScript {
+    fn fresh_shared(&self, cache: PacCache) -> Arc<Shared> {
+        Shared::new(&self.script, self.workers, self.isolation.as_ref(), cache)
     }
 }
 
@@ -264,6 +279,7 @@ impl std::fmt::Debug for PacScript {
             .field("limits", &self.limits)
             .field("workers", &self.workers)
             .field("cache", &self.cache)
+            .field("isolation", &self.isolation)
             .finish_non_exhaustive()
     }
 }
@@ -286,17 +302,71 @@ impl PacScript {
     ///
     /// [`ErrorKind::Pac`] saying what is wrong with the script.
     pub fn new(source: &str) -> Result<Self, Error> {
+        Self::build(
+            source,
+            PacLimits::default(),
+            PacCache::default(),
+            None,
+            Arc::new(SystemDns::default()),
+            Arc::new(SystemClock),
+        )
+    }
+
+    /// A script evaluated in a child process (see [`child`](super::child)):
+    /// loaded there now, under the default limits, and evaluated there on
+    /// every call; the child is killed when a call outlives its deadline,
+    /// and started again on the next call.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Pac`]: the child could not be started, or said what is
+    /// wrong with the script.
+    pub fn new_isolated(source: &str, child: ChildProcess) -> Result<Self, Error> {
+        Self::build(
+            source,
+            PacLimits::default(),
+            PacCache::default(),
+            Some(child),
+            Arc::new(SystemDns::default()),
+            Arc::new(SystemClock),
+        )
+    }
+
+    /// The script that a child process serves: no cache (the parent keeps
+    /// one), the parent's limits, resolver and clock.
+    pub(super) fn load_with(
+        source: &str,
+        limits: PacLimits,
+        dns: Arc<dyn HostResolver>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, Error> {
+        Self::build(source, limits, PacCache::off(), None, dns, clock)
+    }
+
+    fn build(
+        source: &str,
+        limits: PacLimits,
+        cache: PacCache,
+        isolation: Option<ChildProcess>,
+        dns: Arc<dyn HostResolver>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, Error> {
         let text = Arc::new(Script::new(source));
         let script = PacScript {
-            shared: Shared::new(&text, 1, PacCache::default()),
+            shared: Shared::new(&text, 1, isolation.as_ref(), cache),
             script: text,
-            limits: PacLimits::default(),
+            limits,
             workers: 1,
-            cache: PacCache::default(),
-            dns: Arc::new(SystemDns::default()),
-            clock: Arc::new(SystemClock),
+            cache,
+            isolation,
+            dns,
+            clock,
         };
-        script.shared.pool.warm(&script.env())?;
+        let env = script.env();
+        match &script.shared.child {
+            Some(child) => child.warm(&env)?,
+            None => script.shared.pool.warm(&env)?,
+        }
         Ok(script)
     }
 
@@ -343,7 +413,7 @@ impl PacScript {
         if self.shared.cache.config() != cache {
             match Arc::get_mut(&mut self.shared) {
                 Some(shared) => shared.cache = Cache::new(cache),
-                None => self.shared = Shared::new(&self.script, self.workers, cache),
+                None => self.shared = self.fresh_shared(cache),
             }
         }
         self
@@ -372,7 +442,7 @@ impl PacScript {
     fn detach(&mut self) {
         match Arc::get_mut(&mut self.shared) {
             Some(shared) => shared.cache.clear(),
-            None => self.shared = Shared::new(&self.script, self.workers, self.cache),
+            None => self.shared = self.fresh_shared(self.cache),
         }
     }
 
@@ -434,7 +504,7 @@ impl PacScript {
             answer.cached = true;
             return Ok(answer);
         }
-        let answer = self.shared.pool.call(&self.env(), &origin, target.host())?;
+        let answer = self.answer(&origin, target.host())?;
         let branch = answer.branch.and_then(|n| {
             let traced = self.script.traced.as_ref()?;
             traced.branches.get(n).cloned()
@@ -460,6 +530,19 @@ impl PacScript {
     ///
     /// As [`find_proxy`](PacScript::find_proxy).
     pub fn call(&self, url: &str, host: &str) -> Result<String, Error> {
-        self.shared.pool.call(&self.env(), url, host).map(|a| a.raw)
+        self.answer(url, host).map(|a| a.raw)
+    }
+
+    /// Runs the script, in process or in the child.
+    pub(super) fn answer(&self, url: &str, host: &str) -> Result<Answer, Error> {
+        match &self.shared.child {
+            Some(child) => child.call(&self.env(), url, host),
+            None => self.shared.pool.call(&self.env(), url, host),
+        }
+    }
+
+    /// How many in-process runtimes were retired so far.
+    pub(super) fn retirements(&self) -> usize {
+        self.shared.pool.retirements()
     }
 }

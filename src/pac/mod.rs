@@ -22,6 +22,8 @@ mod result;
 #[cfg(feature = "pac")]
 mod cache;
 #[cfg(feature = "pac")]
+pub mod child;
+#[cfg(feature = "pac")]
 mod eval;
 #[cfg(feature = "pac")]
 pub mod fetch;

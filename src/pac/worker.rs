@@ -112,6 +112,8 @@ pub(super) struct Pool {
     freed: Condvar,
     /// Worker threads still running, retired or not.
     threads: Arc<AtomicUsize>,
+    /// How many workers were retired or failed to start, ever.
+    retired: AtomicUsize,
 }
 
 impl Pool {
@@ -125,6 +127,7 @@ impl Pool {
             }),
             freed: Condvar::new(),
             threads: Arc::new(AtomicUsize::new(0)),
+            retired: AtomicUsize::new(0),
         }
     }
 
@@ -216,6 +219,7 @@ impl Pool {
                 return match self.spawn(env, deadline) {
                     Ok(worker) => Ok((worker, true)),
                     Err(e) => {
+                        self.retired.fetch_add(1, Ordering::SeqCst);
                         self.lock().live -= 1;
                         self.freed.notify_one();
                         Err(e)
@@ -237,7 +241,13 @@ impl Pool {
         self.freed.notify_one();
     }
 
+    /// How many workers were retired or failed to start so far.
+    pub(super) fn retirements(&self) -> usize {
+        self.retired.load(Ordering::SeqCst)
+    }
+
     fn retire(&self, worker: Worker) {
+        self.retired.fetch_add(1, Ordering::SeqCst);
         drop(worker);
         self.lock().live -= 1;
         self.freed.notify_one();
