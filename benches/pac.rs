@@ -1,7 +1,11 @@
-//! PAC evaluation cost: loading a realistic script (a fresh sandboxed
-//! runtime) and asking it for one URL. Each call runs in its own runtime on
-//! a worker thread, so there is no warm, cached path yet: the `call` figure
-//! is the cost of every PAC decision today.
+//! PAC evaluation cost per URL, three ways:
+//!
+//! - `cold`: a fresh script and its first call (loading the sandbox: what
+//!   every call cost before runtimes were kept warm);
+//! - `warm_uncached`: a call on the warm runtime, the cache off;
+//! - `cached`: an answer from the result cache;
+//!
+//! plus `load` (`PacScript::new` alone).
 //!
 //! ```text
 //! cargo bench --features pac --bench pac
@@ -21,10 +25,6 @@ function FindProxyForURL(url, host) {
 
 fn pac(c: &mut Criterion) {
     let mut group = c.benchmark_group("pac");
-    group.bench_function("load", |b| {
-        b.iter(|| PacScript::new(std::hint::black_box(SCRIPT)).unwrap());
-    });
-    let script = PacScript::new(SCRIPT).unwrap().with_resolver(NoDns);
     let targets: Vec<proxyroute::Target> = [
         "https://www.example.com/",
         "http://intranet/",
@@ -34,11 +34,41 @@ fn pac(c: &mut Criterion) {
     .iter()
     .map(|u| u.parse().unwrap())
     .collect();
-    group.bench_function("call", |b| {
+    group.bench_function("load", |b| {
+        b.iter(|| PacScript::new(std::hint::black_box(SCRIPT)).unwrap());
+    });
+    group.bench_function("cold", |b| {
         let mut i = 0;
         b.iter(|| {
             i = (i + 1) % targets.len();
+            let script = PacScript::new(std::hint::black_box(SCRIPT))
+                .unwrap()
+                .with_resolver(NoDns);
             script.find_proxy(&targets[i]).unwrap()
+        });
+    });
+    let uncached = PacScript::new(SCRIPT)
+        .unwrap()
+        .with_resolver(NoDns)
+        .without_cache();
+    group.bench_function("warm_uncached", |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) % targets.len();
+            uncached.find_proxy(&targets[i]).unwrap()
+        });
+    });
+    let cached = PacScript::new(SCRIPT).unwrap().with_resolver(NoDns);
+    for t in &targets {
+        cached.find_proxy(t).unwrap();
+    }
+    group.bench_function("cached", |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) % targets.len();
+            let answer = cached.find_proxy_traced(&targets[i]).unwrap();
+            assert!(answer.is_cached());
+            answer
         });
     });
     group.finish();

@@ -70,10 +70,13 @@ proxy auto-config:
                          pac-fetch); a GNOME/KDE/Windows/macOS setting naming
                          a PAC URL is evaluated the same way;
                          in a sandbox (100 ms, 64 MiB, the system resolver
-                         with a 1 s timeout); needs a build with --features pac
+                         with a 1 s timeout); needs a build with --features pac;
+                         the human output names the `return` that answered
   --wpad DOMAIN          find the script by WPAD (wpad.DOMAIN, then up the
                          domain to its registrable domain) and ask it as --pac
                          does; needs --features pac-fetch
+  --pac-isolate          evaluate the PAC script in a child process (this
+                         program again) under OS limits, killed at the deadline
 ";
 
 #[derive(Default)]
@@ -92,6 +95,7 @@ struct Options {
     system_first: bool,
     pac: Option<String>,
     wpad: Option<String>,
+    pac_isolate: bool,
     dialect_given: bool,
     json: bool,
     curl: bool,
@@ -170,6 +174,7 @@ fn parse_args(args: Vec<String>) -> Result<Parsed, String> {
             "--system-first" => opts.system_first = true,
             "--system" => opts.system = Some(SystemSource::Live),
             "--json" => opts.json = true,
+            "--pac-isolate" => opts.pac_isolate = true,
             "--curl" => opts.curl = true,
             "--show-credentials" => opts.show_credentials = true,
             "--" => opts.urls.extend(args.by_ref()),
@@ -453,6 +458,17 @@ fn human_decision(url: &str, d: &Decision, opts: &Options, dialect: Dialect) -> 
 }
 
 fn main() -> ExitCode {
+    // The child process of --pac-isolate: PAC evaluations on stdin/stdout.
+    #[cfg(feature = "pac")]
+    if std::env::args().nth(1).as_deref() == Some("--pac-child") {
+        return match proxyroute::pac::child::serve_stdio() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("resolve --pac-child: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let opts = match parse_args(std::env::args().skip(1).collect()) {
         Ok(Parsed::Run(opts)) => *opts,
         Ok(Parsed::Help) => {
@@ -552,14 +568,23 @@ fn wpad(_domain: &str) -> Result<String, String> {
 /// for that URL (exit 1), never a silent DIRECT.
 #[cfg(feature = "pac")]
 fn run_pac(file: &str, opts: &Options) -> ExitCode {
-    use proxyroute::pac::{PacHop, PacResult, PacScript};
+    use proxyroute::pac::{PacHop, PacScript};
     let text = if file.contains("://") {
         proxyroute::pac::fetch::fetch(file, std::time::Duration::from_secs(10))
             .map_err(|e| e.to_string())
     } else {
         std::fs::read_to_string(file).map_err(|e| e.to_string())
     };
-    let script = match text.and_then(|text| PacScript::new(&text).map_err(|e| e.to_string())) {
+    let load = |text: String| {
+        if opts.pac_isolate {
+            let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+            let child = proxyroute::pac::child::ChildProcess::new(exe).arg("--pac-child");
+            PacScript::new_isolated(&text, child).map_err(|e| e.to_string())
+        } else {
+            PacScript::new(&text).map_err(|e| e.to_string())
+        }
+    };
+    let script = match text.and_then(load) {
         Ok(script) => script,
         Err(message) => {
             eprintln!("resolve: --pac {file}: {message}");
@@ -569,12 +594,8 @@ fn run_pac(file: &str, opts: &Options) -> ExitCode {
     let source = format!("pac:{file}");
     let mut failed = false;
     for url in &opts.urls {
-        let outcome = target(url).and_then(|t| {
-            script
-                .call(&t.to_string(), t.host())
-                .map(|raw| (PacResult::parse(&raw), raw))
-        });
-        let (result, raw) = match outcome {
+        let outcome = target(url).and_then(|t| script.find_proxy_traced(&t));
+        let answer = match outcome {
             Ok(ok) => ok,
             Err(e) => {
                 failed = true;
@@ -591,6 +612,8 @@ fn run_pac(file: &str, opts: &Options) -> ExitCode {
                 continue;
             }
         };
+        let result = answer.result();
+        let raw = answer.raw();
         let hops: Vec<String> = result
             .hops()
             .iter()
@@ -623,6 +646,9 @@ fn run_pac(file: &str, opts: &Options) -> ExitCode {
             println!("  route:   {}", hops.join(", then "));
             println!("  source:  {source}");
             println!("  why:     {reason}");
+            if let Some(branch) = answer.branch() {
+                println!("  branch:  {branch}");
+            }
             for v in &violations {
                 println!("  note:    {v}");
             }

@@ -1278,13 +1278,18 @@ impl Resolver {
         };
         let (hops, error, reason) = match pac.answer(target) {
             Ok(answer) => {
-                violations.extend(answer.result.violations().iter().cloned());
-                let hops = crate::pac::layer::hop_bufs(&answer.result).into_vec();
+                violations.extend(answer.result().violations().iter().cloned());
+                let hops = crate::pac::layer::hop_bufs(answer.result()).into_vec();
                 let reason = format!(
-                    "{whose}; FindProxyForURL({:?}, {:?}) returned {:?}, so the request tries {}",
+                    "{whose}; FindProxyForURL({:?}, {:?}) returned {:?}{}{}, so the request tries {}",
                     target.to_string(),
                     target.host(),
-                    answer.raw,
+                    answer.raw(),
+                    answer
+                        .branch()
+                        .map(|b| format!(" at {b}"))
+                        .unwrap_or_default(),
+                    if answer.is_cached() { " (cached)" } else { "" },
                     hops.iter()
                         .map(ToString::to_string)
                         .collect::<Vec<_>>()

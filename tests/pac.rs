@@ -71,7 +71,7 @@ mod eval {
     use std::net::IpAddr;
     use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-    use proxyroute::pac::{PacLimits, PacScript};
+    use proxyroute::pac::{PacCache, PacLimits, PacScript};
     use proxyroute::ErrorKind;
 
     /// Saturday 2026-11-28 14:30:15 UTC.
@@ -319,6 +319,496 @@ mod eval {
             script.with_limits(limits).call("http://x/", "x").unwrap(),
             "DIRECT"
         );
+    }
+
+    // ===== warm runtimes =====
+
+    /// A script that counts its calls in a global, and answers by host:
+    /// `loop` never ends, `throw` throws, `bomb` exhausts memory.
+    const COUNTER: &str = r#"
+        var calls = 0;
+        function FindProxyForURL(url, host) {
+          calls++;
+          if (host === "loop") for (;;) {}
+          if (host === "throw") throw new Error("asked to");
+          if (host === "bomb") { var a = []; for (;;) a.push("x".repeat(65536) + a.length); }
+          if (host === "lookup") dnsResolve("slow.example");
+          return "PROXY " + host + ":" + calls;
+        }"#;
+
+    #[test]
+    fn the_runtime_stays_warm_and_keeps_its_globals() {
+        let script = PacScript::new(COUNTER).unwrap().with_resolver(dns);
+        let answers: Vec<String> = ["a", "b", "c"]
+            .iter()
+            .map(|h| script.call("http://x/", h).unwrap())
+            .collect();
+        assert_eq!(answers, ["PROXY a:1", "PROXY b:2", "PROXY c:3"]);
+        // Clones share the runtime; a script's own exception keeps it.
+        let clone = script.clone();
+        assert!(clone
+            .call("http://x/", "throw")
+            .unwrap_err()
+            .to_string()
+            .contains("asked to"));
+        assert_eq!(clone.call("http://x/", "d").unwrap(), "PROXY d:5");
+        // A clone with other settings gets its own runtime.
+        let other = script.clone().with_clock(clock());
+        assert_eq!(other.call("http://x/", "e").unwrap(), "PROXY e:1");
+        assert_eq!(script.call("http://x/", "f").unwrap(), "PROXY f:6");
+    }
+
+    #[test]
+    fn a_timed_out_or_exhausted_call_retires_the_runtime_and_the_next_call_works() {
+        let mut limits = PacLimits::default();
+        limits.deadline = Duration::from_secs(3);
+        let script = PacScript::new(COUNTER)
+            .unwrap()
+            .with_resolver(dns)
+            .with_limits(limits);
+        assert_eq!(script.call("http://x/", "a").unwrap(), "PROXY a:1");
+        for (host, want) in [
+            ("loop", "did not finish within 3000 ms"),
+            ("bomb", "ran out of memory"),
+        ] {
+            let started = Instant::now();
+            let err = script.call("http://x/", host).unwrap_err();
+            let failed = started.elapsed();
+            assert!(err.to_string().contains(want), "{host}: {err}");
+            assert!(failed < Duration::from_secs(4), "{host}: {failed:?}");
+            let started = Instant::now();
+            // A fresh runtime: the count starts again.
+            assert_eq!(
+                script.call("http://x/", "b").unwrap(),
+                "PROXY b:1",
+                "after {host}"
+            );
+            let next = started.elapsed();
+            assert!(next < Duration::from_secs(1), "after {host}: {next:?}");
+            eprintln!("{host}: failed in {failed:?}, next call in {next:?}");
+        }
+    }
+
+    /// A resolver that blocks until the test opens its gate: a native call
+    /// that no interrupt can stop.
+    #[derive(Clone, Default)]
+    struct Gate(std::sync::Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>);
+
+    impl Gate {
+        fn open(&self) {
+            *self.0 .0.lock().unwrap() = true;
+            self.0 .1.notify_all();
+        }
+    }
+
+    impl proxyroute::pac::HostResolver for Gate {
+        fn resolve(&self, _host: &str) -> Vec<IpAddr> {
+            let (open, cond) = &*self.0;
+            let mut open = open.lock().unwrap();
+            while !*open {
+                open = cond.wait(open).unwrap();
+            }
+            Vec::new()
+        }
+    }
+
+    #[test]
+    fn abandoned_runtimes_are_bounded_and_released() {
+        let gate = Gate::default();
+        let script = PacScript::new(COUNTER).unwrap().with_resolver(gate.clone());
+        for i in 0..4 {
+            let started = Instant::now();
+            let err = script.call("http://x/", "lookup").unwrap_err();
+            assert!(
+                err.to_string().contains("its runtime was abandoned"),
+                "{i}: {err}"
+            );
+            assert!(
+                started.elapsed() < Duration::from_secs(2),
+                "{:?}",
+                started.elapsed()
+            );
+        }
+        // Four threads are stuck in the resolver: no fifth is started.
+        let started = Instant::now();
+        let err = script.call("http://x/", "a").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("4 abandoned evaluations of this script are still running"),
+            "{err}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_millis(50),
+            "{:?}",
+            started.elapsed()
+        );
+        gate.open();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            match script.call("http://x/", "a") {
+                Ok(answer) => {
+                    assert_eq!(answer, "PROXY a:1");
+                    break;
+                }
+                Err(e) if Instant::now() < deadline => {
+                    assert!(e.to_string().contains("still running"), "{e}");
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(e) => panic!("the stuck threads never ended: {e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn many_threads_share_the_script() {
+        const BY_HOST: &str =
+            "function FindProxyForURL(url, host) { return 'PROXY ' + host + ':' + url.length; }";
+        for workers in [1, 3] {
+            let script = PacScript::new(BY_HOST).unwrap().with_workers(workers);
+            std::thread::scope(|s| {
+                for t in 0..6 {
+                    let script = &script;
+                    s.spawn(move || {
+                        for i in 0..50 {
+                            let host = format!("h{t}x{i}");
+                            let url = format!("http://{host}/");
+                            let want = format!("PROXY {host}:{}", url.len());
+                            assert_eq!(script.call(&url, &host).unwrap(), want);
+                        }
+                    });
+                }
+            });
+        }
+        fn shared<T: Send + Sync + Clone>() {}
+        shared::<PacScript>();
+    }
+
+    // ===== the result cache =====
+
+    /// A clock the test moves by hand, in seconds after `clock()`.
+    #[derive(Clone, Default)]
+    struct Manual(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+    impl Manual {
+        fn advance(&self, secs: u64) {
+            self.0.fetch_add(secs, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    impl proxyroute::pac::Clock for Manual {
+        fn now(&self) -> SystemTime {
+            clock() + Duration::from_secs(self.0.load(std::sync::atomic::Ordering::SeqCst))
+        }
+    }
+
+    /// Answers with the URL and a count of the script's runs, so a cached
+    /// answer shows by its count; `flaky` throws on its first run.
+    const RUNS: &str = r#"
+        var runs = 0;
+        function FindProxyForURL(url, host) {
+          runs++;
+          if (host === "flaky" && runs === 1) throw new Error("first run");
+          return "PROXY " + host + ":" + runs + "; DIRECT";
+        }"#;
+
+    fn runs(cache: PacCache, clock: &Manual) -> PacScript {
+        PacScript::new(RUNS)
+            .unwrap()
+            .with_clock(clock.clone())
+            .with_cache(cache)
+    }
+
+    /// `(raw, cached)` for `url`.
+    fn ask(script: &PacScript, url: &str) -> (String, bool) {
+        let answer = script.find_proxy_traced(&url.parse().unwrap()).unwrap();
+        assert_eq!(
+            answer.result(),
+            &proxyroute::pac::PacResult::parse(answer.raw())
+        );
+        (answer.raw().to_owned(), answer.is_cached())
+    }
+
+    fn hit(raw: &str) -> (String, bool) {
+        (raw.to_owned(), true)
+    }
+
+    fn miss(raw: &str) -> (String, bool) {
+        (raw.to_owned(), false)
+    }
+
+    #[test]
+    fn cache_hits_are_marked_and_skip_the_script() {
+        let clock = Manual::default();
+        let script = runs(PacCache::default(), &clock);
+        assert_eq!(
+            script.cache(),
+            PacCache::new(1024, Duration::from_secs(300))
+        );
+        assert_eq!(
+            ask(&script, "https://a.example/x?y"),
+            miss("PROXY a.example:1; DIRECT")
+        );
+        assert_eq!(
+            ask(&script, "https://a.example/other"),
+            hit("PROXY a.example:1; DIRECT")
+        );
+        // The key is the origin the script sees: the default port is the same origin.
+        assert_eq!(
+            ask(&script, "https://a.example:443/"),
+            hit("PROXY a.example:1; DIRECT")
+        );
+        assert_eq!(
+            ask(&script, "http://a.example/"),
+            miss("PROXY a.example:2; DIRECT")
+        );
+        // find_proxy answers from the cache too.
+        assert_eq!(
+            script
+                .find_proxy(&"http://a.example/".parse().unwrap())
+                .unwrap()
+                .to_string(),
+            "PROXY a.example:2; DIRECT"
+        );
+        // Clones share the cache.
+        assert_eq!(
+            ask(&script.clone(), "http://a.example/"),
+            hit("PROXY a.example:2; DIRECT")
+        );
+        // call() is never cached.
+        assert_eq!(
+            script.call("http://a.example/", "a.example").unwrap(),
+            "PROXY a.example:3; DIRECT"
+        );
+    }
+
+    #[test]
+    fn different_ports_are_different_answers() {
+        let clock = Manual::default();
+        let script = runs(PacCache::default(), &clock);
+        assert_eq!(
+            ask(&script, "http://a.example:8080/"),
+            miss("PROXY a.example:1; DIRECT")
+        );
+        assert_eq!(
+            ask(&script, "http://a.example:8081/"),
+            miss("PROXY a.example:2; DIRECT")
+        );
+        assert_eq!(
+            ask(&script, "http://a.example:8080/"),
+            hit("PROXY a.example:1; DIRECT")
+        );
+        assert_eq!(
+            ask(&script, "http://b.example:8080/"),
+            miss("PROXY b.example:3; DIRECT")
+        );
+    }
+
+    #[test]
+    fn cached_answers_expire() {
+        let clock = Manual::default();
+        let script = runs(PacCache::new(16, Duration::from_secs(60)), &clock);
+        assert_eq!(
+            ask(&script, "http://a.example/"),
+            miss("PROXY a.example:1; DIRECT")
+        );
+        clock.advance(59);
+        assert_eq!(
+            ask(&script, "http://a.example/"),
+            hit("PROXY a.example:1; DIRECT")
+        );
+        clock.advance(1);
+        assert_eq!(
+            ask(&script, "http://a.example/"),
+            miss("PROXY a.example:2; DIRECT")
+        );
+        assert_eq!(
+            ask(&script, "http://a.example/"),
+            hit("PROXY a.example:2; DIRECT")
+        );
+    }
+
+    #[test]
+    fn the_cache_is_bounded_and_drops_the_oldest() {
+        let clock = Manual::default();
+        let script = runs(PacCache::new(2, Duration::from_secs(600)), &clock);
+        for (url, want) in [
+            ("http://a/", miss("PROXY a:1; DIRECT")),
+            ("http://b/", miss("PROXY b:2; DIRECT")),
+            ("http://a/", hit("PROXY a:1; DIRECT")),
+            // Full: c drops a, the oldest kept.
+            ("http://c/", miss("PROXY c:3; DIRECT")),
+            ("http://b/", hit("PROXY b:2; DIRECT")),
+            ("http://a/", miss("PROXY a:4; DIRECT")),
+            ("http://c/", hit("PROXY c:3; DIRECT")),
+            ("http://b/", miss("PROXY b:5; DIRECT")),
+        ] {
+            assert_eq!(ask(&script, url), want, "{url}");
+            clock.advance(1);
+        }
+        // Expired answers go first, even when newer than others.
+        let script = runs(PacCache::new(2, Duration::from_secs(10)), &clock);
+        assert_eq!(ask(&script, "http://a/"), miss("PROXY a:1; DIRECT"));
+        clock.advance(10);
+        assert_eq!(ask(&script, "http://b/"), miss("PROXY b:2; DIRECT"));
+        assert_eq!(ask(&script, "http://c/"), miss("PROXY c:3; DIRECT"));
+        assert_eq!(ask(&script, "http://b/"), hit("PROXY b:2; DIRECT"));
+    }
+
+    #[test]
+    fn errors_are_not_cached() {
+        let clock = Manual::default();
+        let script = runs(PacCache::default(), &clock);
+        let target = "http://flaky/".parse().unwrap();
+        let err = script.find_proxy_traced(&target).unwrap_err();
+        assert!(err.to_string().contains("first run"), "{err}");
+        assert_eq!(ask(&script, "http://flaky/"), miss("PROXY flaky:2; DIRECT"));
+        assert_eq!(ask(&script, "http://flaky/"), hit("PROXY flaky:2; DIRECT"));
+        // Nor are huge result strings.
+        let big = PacScript::new(
+            "var n = 0; function FindProxyForURL(u, h) { n++; return 'PROXY p:' + n + ';' + ' '.repeat(h === 'big' ? 9000 : 8000); }",
+        )
+        .unwrap();
+        for (host, cached) in [
+            ("big", false),
+            ("big", false),
+            ("small", false),
+            ("small", true),
+        ] {
+            let answer = big
+                .find_proxy_traced(&format!("http://{host}/").parse().unwrap())
+                .unwrap();
+            assert_eq!(answer.is_cached(), cached, "{host}");
+        }
+    }
+
+    #[test]
+    fn the_cache_can_be_turned_off_and_settings_forget_it() {
+        let clock = Manual::default();
+        for script in [
+            runs(PacCache::default(), &clock).without_cache(),
+            runs(PacCache::new(0, Duration::from_secs(60)), &clock),
+        ] {
+            assert_eq!(ask(&script, "http://a/"), miss("PROXY a:1; DIRECT"));
+            assert_eq!(ask(&script, "http://a/"), miss("PROXY a:2; DIRECT"));
+        }
+        // A new resolver or clock may change answers: the cache is dropped.
+        let script = runs(PacCache::default(), &clock);
+        assert_eq!(ask(&script, "http://a/"), miss("PROXY a:1; DIRECT"));
+        let script = script.with_resolver(dns);
+        assert_eq!(ask(&script, "http://a/"), miss("PROXY a:2; DIRECT"));
+        // A clone with its own settings keeps its own cache.
+        let other = script.clone().with_clock(clock.clone());
+        assert_eq!(ask(&other, "http://a/"), miss("PROXY a:1; DIRECT"));
+        assert_eq!(ask(&script, "http://a/"), hit("PROXY a:2; DIRECT"));
+    }
+
+    // ===== which branch answered =====
+
+    /// Each row: a script, a URL, then the string returned (or an error
+    /// containing the text after `error: `) and the branch reported, as
+    /// `line N: text`, or "" for none.
+    #[test]
+    fn branch_rows() {
+        const NESTED: &str = r#"function FindProxyForURL(url, host) {
+  if (dnsDomainIs(host, ".corp.example")) {
+    if (shExpMatch(host, "git.*"))
+      return "PROXY git-gw:3128";
+    else if (host === "wiki.corp.example") { return "DIRECT"; }
+    return "PROXY corp:3128";
+  }
+  return "PROXY internet:3128";
+}"#;
+        const HIDDEN: &str = r#"function FindProxyForURL(url, host) {
+  var s = 'return "PROXY s:1"'; // return "PROXY c:1"
+  /* return "PROXY b:1";
+     return "PROXY b:2"; */
+  var r = /return "x"/, half = 10 / 2 / 5;
+  var t = `return ${ "return" } ${ `return ${host}` }`;
+  if (host === "s") return s.substring(8, 17);
+  return r.test('return "x"') && t === "return return return " + host && half === 1 ? "DIRECT" : "PROXY broken:1";
+}"#;
+        const TEMPLATE: &str = r#"function FindProxyForURL(url, host) {
+  return `PROXY ${host.split(".")[0]}-gw:${ host.length > 5 ? `${8000 + host.length}` : "80" }`;
+}"#;
+        const ASI: &str = "function FindProxyForURL(url, host) {\n  return\n  \"DIRECT\";\n}";
+        const HELPERS: &str = r#"function pick(host) {
+  if (host === "a") return "PROXY a:1";
+  return "PROXY other:1";
+}
+function FindProxyForURL(url, host) {
+  var inner = function () { return "DIRECT"; };
+  if (host === "inner") return inner();
+  return pick(host);
+}"#;
+        const FINALLY: &str = r#"function FindProxyForURL(url, host) {
+  try {
+    return "PROXY try:1";
+  } finally {
+    if (host === "f") return "PROXY finally:1";
+  }
+}"#;
+        const EX: &str = r#"function FindProxyForURL(url, host) { return "PROXY old:1"; }
+var FindProxyForURLEx = function (url, host) {
+  return "PROXY new:1";
+};"#;
+        const UNTOKENIZABLE: &str = r#"function FindProxyForURL(url, host) {
+  if (host) /"/.test(host);
+  return "DIRECT";
+}"#;
+        const CLASH: &str = r#"function __pr_hit(n) { return n; }
+function FindProxyForURL(url, host) { return "PROXY clash:1"; }"#;
+        #[rustfmt::skip]
+        let rows: &[(&str, &str, &str, &str, &str)] = &[
+            ("nested ifs: inner if", NESTED, "http://git.corp.example/", "PROXY git-gw:3128", r#"line 4: return "PROXY git-gw:3128";"#),
+            ("nested ifs: else if with a block", NESTED, "http://wiki.corp.example/", "DIRECT", r#"line 5: else if (host === "wiki.corp.example") { return "DIRECT"; }"#),
+            ("nested ifs: after the inner ifs", NESTED, "http://mail.corp.example/", "PROXY corp:3128", r#"line 6: return "PROXY corp:3128";"#),
+            ("nested ifs: the last return", NESTED, "http://example.com/", "PROXY internet:3128", r#"line 8: return "PROXY internet:3128";"#),
+            ("returns in strings, comments, regex and templates are text", HIDDEN, "http://h/", "DIRECT", r#"line 8: return r.test('return "x"') && t === "return return return " + host && half === 1 ? "DIRECT" : "PROXY broken:1";"#),
+            ("a string holding a return keeps its text", HIDDEN, "http://s/", "PROXY s:1", r#"line 7: if (host === "s") return s.substring(8, 17);"#),
+            ("template literals", TEMPLATE, "http://office.example/", "PROXY office-gw:8014", r#"line 2: return `PROXY ${host.split(".")[0]}-gw:${ host.length > 5 ? `${8000 + host.length}` : "80" }`;"#),
+            ("template literals, short", TEMPLATE, "http://ab/", "PROXY ab-gw:80", r#"line 2: return `PROXY ${host.split(".")[0]}-gw:${ host.length > 5 ? `${8000 + host.length}` : "80" }`;"#),
+            ("return then a line break returns undefined", ASI, "http://x/", "error: returned undefined, not a string", ""),
+            ("a helper's return is not FindProxyForURL's", HELPERS, "http://a/", "PROXY a:1", "line 8: return pick(host);"),
+            ("a nested function's return neither", HELPERS, "http://inner/", "DIRECT", r#"line 7: if (host === "inner") return inner();"#),
+            ("try: the return that wins", FINALLY, "http://t/", "PROXY try:1", r#"line 3: return "PROXY try:1";"#),
+            ("finally: the return that wins", FINALLY, "http://f/", "PROXY finally:1", r#"line 5: if (host === "f") return "PROXY finally:1";"#),
+            ("FindProxyForURLEx, assigned", EX, "http://x/", "PROXY new:1", r#"line 3: return "PROXY new:1";"#),
+            ("an untokenizable script runs plain", UNTOKENIZABLE, "http://x/", "DIRECT", ""),
+            ("an instrumented script that fails to load runs plain", CLASH, "http://x/", "PROXY clash:1", ""),
+        ];
+        let mut failures = Vec::new();
+        for (name, source, url, want, branch) in rows {
+            let script = PacScript::new(source)
+                .unwrap_or_else(|e| panic!("{name}: {e}"))
+                .with_resolver(dns);
+            // Twice: the second answer comes from the cache, branch and all.
+            for round in 0..2 {
+                let got = match script.find_proxy_traced(&url.parse().unwrap()) {
+                    Ok(answer) => {
+                        assert_eq!(
+                            answer.is_cached(),
+                            round == 1 && !want.starts_with("error: ")
+                        );
+                        (
+                            answer.raw().to_owned(),
+                            answer.branch().map(ToString::to_string).unwrap_or_default(),
+                        )
+                    }
+                    Err(e) => (format!("error: {e}"), String::new()),
+                };
+                let ok = match want.strip_prefix("error: ") {
+                    Some(text) => got.0.contains(text),
+                    None => got.0 == *want,
+                };
+                if !ok || got.1 != *branch {
+                    failures.push(format!(
+                        "{name}, round {round}: {url} -> {:?}, branch {:?}",
+                        got.0, got.1
+                    ));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "\n{}", failures.join("\n"));
     }
 }
 

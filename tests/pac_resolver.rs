@@ -103,6 +103,13 @@ fn configured_script_routes_every_hop() {
 fn bad_entries_of_an_answer_are_violations_of_the_decision() {
     let resolver = Resolver::builder().pac(script(CORP)).build().unwrap();
     let why = resolver.explain(&t("http://bad.example/"));
+    // The explanation names the `return` that answered.
+    assert!(
+        why.reason()
+            .contains(r#"at line 4: if (host == "bad.example") return "PROXY a.corp.example:3128; BOGUS x; DIRECT";"#),
+        "{}",
+        why.reason()
+    );
     let texts: Vec<&str> = why.violations().iter().map(|v| v.text()).collect();
     assert_eq!(texts, ["BOGUS x"]);
     assert!(why

@@ -13,7 +13,7 @@
 
 use std::sync::{Mutex, OnceLock};
 
-use super::{PacHop, PacResult, PacScript};
+use super::{PacAnswer, PacHop, PacResult, PacScript};
 use crate::decision::HopBuf;
 use crate::error::{Error, ErrorKind, Origin};
 use crate::route::Route;
@@ -51,12 +51,6 @@ impl std::fmt::Debug for PacLayer {
     }
 }
 
-/// What the script said for one target, owned (for `explain`).
-pub(crate) struct PacAnswer {
-    pub(crate) raw: String,
-    pub(crate) result: PacResult,
-}
-
 impl PacLayer {
     pub(crate) fn new(source: String, location: String, script: Result<PacScript, Error>) -> Self {
         PacLayer {
@@ -78,21 +72,19 @@ impl PacLayer {
         }
     }
 
-    /// Asks the script, owning the answer.
+    /// Asks the script (or its cache), owning the answer.
     pub(crate) fn answer(&self, target: &Target) -> Result<PacAnswer, Error> {
         let script = self.script.as_ref().map_err(Clone::clone)?;
-        let raw = script
-            .call(&target.to_string(), target.host())
-            .map_err(|e| e.with_origin(Origin::setting(self.source.clone())))?;
-        let result = PacResult::parse(&raw);
-        Ok(PacAnswer { raw, result })
+        script
+            .find_proxy_traced(target)
+            .map_err(|e| e.with_origin(Origin::setting(self.source.clone())))
     }
 
     /// The route for `target`, borrowed from the interned answers.
     pub(crate) fn route(&self, target: &Target) -> Route<'_> {
         match self.answer(target) {
             Ok(answer) => {
-                let hops = hop_bufs(&answer.result);
+                let hops = hop_bufs(answer.result());
                 match intern(&self.answers, &self.fill, hops, |a, b| a == b) {
                     Some(hops) => Route::hop_list(hops),
                     None => Route::refused(&self.full),

@@ -20,15 +20,27 @@
 mod result;
 
 #[cfg(feature = "pac")]
+mod cache;
+#[cfg(feature = "pac")]
+pub mod child;
+#[cfg(feature = "pac")]
 mod eval;
 #[cfg(feature = "pac")]
 pub mod fetch;
 #[cfg(feature = "pac")]
 pub(crate) mod layer;
+#[cfg(feature = "pac")]
+mod trace;
+#[cfg(feature = "pac")]
+mod worker;
 #[cfg(feature = "pac-fetch")]
 pub mod wpad;
 
 pub use result::{PacHop, PacResult};
 
 #[cfg(feature = "pac")]
+pub use cache::{PacAnswer, PacCache};
+#[cfg(feature = "pac")]
 pub use eval::{Clock, HostResolver, NoDns, PacLimits, PacScript, SystemClock, SystemDns};
+#[cfg(feature = "pac")]
+pub use trace::Branch;
