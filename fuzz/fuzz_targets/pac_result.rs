@@ -18,5 +18,9 @@ fuzz_target!(|data: &[u8]| {
     let shown = r.to_string();
     let back = PacResult::parse(&shown);
     assert_eq!(back.hops(), r.hops(), "{text:?} shown as {shown:?}");
-    assert!(back.violations().is_empty(), "{shown:?}: {:?}", back.violations());
+    assert!(
+        back.violations().is_empty(),
+        "{shown:?}: {:?}",
+        back.violations()
+    );
 });

@@ -44,3 +44,12 @@ pub use cache::{PacAnswer, PacCache};
 pub use eval::{Clock, HostResolver, NoDns, PacLimits, PacScript, SystemClock, SystemDns};
 #[cfg(feature = "pac")]
 pub use trace::Branch;
+
+/// Where the branch tracer would mark `source` (`(keyword, insertion)` byte
+/// offsets) and the marked text: a hook for the `pac_trace` fuzz target, not
+/// part of the API.
+#[cfg(feature = "pac")]
+#[doc(hidden)]
+pub fn __trace_insertions(source: &str) -> Option<(String, Vec<(usize, usize)>)> {
+    trace::insertions(source)
+}

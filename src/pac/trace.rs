@@ -104,6 +104,15 @@ pub(super) fn instrument(source: &str) -> Result<Option<Instrumented>, Unreadabl
     }))
 }
 
+/// For the `pac_trace` fuzz target: where [`instrument`] would insert, as
+/// `(keyword start, insertion offset)` pairs, and the instrumented text;
+/// `None` when the script cannot be tokenized or has no return to mark.
+pub(super) fn insertions(source: &str) -> Option<(String, Vec<(usize, usize)>)> {
+    let hits = Scanner::new(source).run().ok()?;
+    let text = instrument(source).ok()??.source;
+    Some((text, hits.iter().map(|h| (h.keyword, h.at)).collect()))
+}
+
 /// Byte offsets of line starts, for line, column and text of a position.
 struct LineIndex(Vec<usize>);
 

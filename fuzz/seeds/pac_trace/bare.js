@@ -1,0 +1,3 @@
+return;
+return "a"
+if (a) return b, c; /* return */ "return"
