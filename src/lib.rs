@@ -184,8 +184,11 @@
 //!   `scutil --proxy`); the parsers of what they read are always built (see
 //!   [`system`]).
 //! - `pac`, off by default: [`pac::PacScript`] evaluates proxy auto-config
-//!   scripts in a sandboxed QuickJS (`rquickjs`); the result grammar,
-//!   [`pac::PacResult`], is always built.
+//!   scripts in a sandboxed QuickJS (`rquickjs`), as a layer of the
+//!   [`Resolver`] too (`ResolverBuilder::pac`, and the script a system
+//!   setting names); the result grammar, [`pac::PacResult`], is always built.
+//! - `pac-fetch`, off by default: fetching `http://` and `https://` PAC URLs
+//!   (`ureq` with `rustls`) and WPAD discovery by DNS (`pac::wpad`).
 //!
 //! Without features, environment and explicit configuration work with `url`,
 //! `ipnet`, `http` and `thiserror` as the only dependencies.
