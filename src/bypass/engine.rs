@@ -55,55 +55,92 @@ struct Entry {
     glob: bool,
 }
 
-/// Prefix lengths present, longest first, and the table of masked prefixes.
-#[derive(Debug, Clone)]
-struct NetTable {
-    lengths: Vec<u8>,
-    table: Table<(u128, u8), Entry>,
+/// The bits of an address, `u32` for IPv4 and `u128` for IPv6.
+trait Bits: Copy + Eq + std::ops::BitAnd<Output = Self> {
+    /// The mask that keeps the first `len` bits.
+    fn mask(len: u8) -> Self;
+    /// The table hash of a masked prefix of `len` bits.
+    fn hash_with(self, len: u8) -> u64;
 }
 
-impl NetTable {
-    fn build(items: Vec<(u128, u8, Entry)>) -> Self {
+impl Bits for u32 {
+    #[inline]
+    fn mask(len: u8) -> u32 {
+        u32::MAX.checked_shl(32 - u32::from(len)).unwrap_or(0)
+    }
+
+    /// The prefix and its length side by side: distinct prefixes never
+    /// share a hash.
+    #[inline]
+    fn hash_with(self, len: u8) -> u64 {
+        (u64::from(self) << 8) | u64::from(len)
+    }
+}
+
+impl Bits for u128 {
+    #[inline]
+    fn mask(len: u8) -> u128 {
+        u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0)
+    }
+
+    #[inline]
+    fn hash_with(self, len: u8) -> u64 {
+        hash_prefix(self, len)
+    }
+}
+
+/// The IP rules of one family, for a long list: the prefix lengths present,
+/// longest first, each with its mask, and a table keyed by masked prefix and
+/// length.
+#[derive(Debug, Clone)]
+struct NetTable<T> {
+    lengths: Vec<(u8, T)>,
+    table: Table<(T, u8), Entry>,
+}
+
+impl<T: Bits> NetTable<T> {
+    /// From `(network, prefix length, entry)`, networks already masked.
+    fn build(items: Vec<(T, u8, Entry)>) -> Self {
         let mut lengths: Vec<u8> = items.iter().map(|(_, len, _)| *len).collect();
         lengths.sort_unstable_by(|a, b| b.cmp(a));
         lengths.dedup();
         let table = Table::build(
             items
                 .into_iter()
-                .map(|(bits, len, entry)| (hash_prefix(bits, len), (bits, len), entry)),
+                .map(|(bits, len, entry)| (bits.hash_with(len), (bits, len), entry)),
         );
-        NetTable { lengths, table }
+        NetTable {
+            lengths: lengths.into_iter().map(|len| (len, T::mask(len))).collect(),
+            table,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.lengths.is_empty()
     }
 
     /// Offers every rule whose block holds `bits`: one lookup per prefix length.
-    fn probe(
-        &self,
-        bits: u128,
-        width: u8,
-        admits: &impl Fn(u32, Option<u16>, bool) -> bool,
-        best: &mut Best,
-    ) {
-        for &len in &self.lengths {
-            let masked = mask(bits, len, width);
+    #[inline]
+    fn probe(&self, bits: T, admits: &impl Fn(u32, Option<u16>, bool) -> bool, best: &mut Best) {
+        for &(len, mask) in &self.lengths {
+            let masked = bits & mask;
             let entries = self
                 .table
-                .get(hash_prefix(masked, len), |k| *k == (masked, len));
-            for entry in entries {
-                if admits(entry.rule, entry.port, entry.scoped) {
-                    best.offer(entry.rule);
-                }
+                .get(masked.hash_with(len), |k| *k == (masked, len));
+            if let Some(entry) = entries.iter().find(|e| admits(e.rule, e.port, e.scoped)) {
+                best.offer(entry.rule);
             }
         }
     }
 }
 
-fn mask(bits: u128, len: u8, width: u8) -> u128 {
-    if len == 0 {
-        0
-    } else {
-        let keep = u128::MAX << (u32::from(width - len) + (128 - u32::from(width)));
-        bits & (keep >> (128 - u32::from(width)))
-    }
+/// `::ffff:0:0/96`, where IPv4-mapped IPv6 addresses live.
+const MAPPED: u128 = 0xffff << 32;
+
+/// Whether the IPv6 block `net/len` holds some IPv4-mapped address.
+fn holds_mapped(net: u128, len: u8) -> bool {
+    let keep = u128::mask(len.min(96));
+    net & keep == MAPPED & keep
 }
 
 /// The lowest rule index seen so far.
@@ -135,7 +172,7 @@ struct TextTable<V> {
     longest: usize,
 }
 
-impl<V> TextTable<V> {
+impl<V: Copy> TextTable<V> {
     fn build(items: Vec<(u64, Box<str>, V)>) -> Self {
         let mut lengths = [0u64; 4];
         let mut longest = 0;
@@ -218,6 +255,9 @@ pub struct BypassMatcher {
     /// one of the two is empty.
     names_scan: Vec<ScanName>,
     names: TextTable<NameEntry>,
+    /// Some hashed name key could be (a suffix of) an IP literal's text:
+    /// only then do IP targets look names up.
+    ip_like_names: bool,
     /// Text suffixes, and the literal ends of globs.
     suffixes: TextTable<Entry>,
     /// The literal starts of globs that end in a wildcard.
@@ -227,8 +267,11 @@ pub struct BypassMatcher {
     /// IP rules, per family: scanned when few, else hashed; one of each pair is empty.
     v4_scan: Vec<ScanNet<u32>>,
     v6_scan: Vec<ScanNet<u128>>,
-    v4: NetTable,
-    v6: NetTable,
+    v4: NetTable<u32>,
+    v6: NetTable<u128>,
+    /// Some IPv6 rule holds IPv4-mapped addresses: IPv4 targets try the
+    /// IPv6 rules too.
+    v6_maps_v4: bool,
     /// Some `*`, `<local>` or hyper-style `*` rule exists.
     flag_rules: bool,
     /// Some text-suffix or glob rule exists.
@@ -304,10 +347,13 @@ impl BypassMatcher {
                         open_globs.push(entry);
                     }
                 }
-                Pattern::Net(net) => match net.network() {
-                    IpAddr::V4(a) => v4.push((u128::from(u32::from(a)), net.prefix_len(), entry)),
-                    IpAddr::V6(a) => v6.push((u128::from(a), net.prefix_len(), entry)),
-                },
+                Pattern::Net(net) => {
+                    let len = net.prefix_len();
+                    match net.network() {
+                        IpAddr::V4(a) => v4.push((u32::from(a) & u32::mask(len), len, entry)),
+                        IpAddr::V6(a) => v6.push((u128::from(a) & u128::mask(len), len, entry)),
+                    }
+                }
             }
         }
         let names_scan = if names.len() <= SCAN_MAX {
@@ -329,34 +375,14 @@ impl BypassMatcher {
         } else {
             Vec::new()
         };
-        let v4_scan = if v4.len() <= SCAN_MAX {
-            v4.drain(..)
-                .map(|(bits, len, entry)| {
-                    let mask = mask(u128::from(u32::MAX), len, 32) as u32;
-                    ScanNet {
-                        net: bits as u32 & mask,
-                        mask,
-                        entry,
-                    }
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let v6_scan = if v6.len() <= SCAN_MAX {
-            v6.drain(..)
-                .map(|(bits, len, entry)| {
-                    let mask = mask(u128::MAX, len, 128);
-                    ScanNet {
-                        net: bits & mask,
-                        mask,
-                        entry,
-                    }
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let v6_maps_v4 = v6.iter().any(|&(net, len, _)| holds_mapped(net, len));
+        let v4_scan = scan_or_keep(&mut v4);
+        let v6_scan = scan_or_keep(&mut v6);
+        // An IP literal's text (no zone) holds only these bytes.
+        let ip_like_names = names.iter().any(|(_, key, _)| {
+            key.bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f' | b'.' | b':' | b'[' | b']'))
+        });
         let text_rules = !(suffixes.is_empty() && prefixes.is_empty() && open_globs.is_empty());
         BypassMatcher {
             flag_rules: !(all.is_empty() && all_names.is_empty() && plain_hostnames.is_empty()),
@@ -371,6 +397,7 @@ impl BypassMatcher {
             subtract,
             names_scan,
             names: TextTable::build(names),
+            ip_like_names,
             suffixes: TextTable::build(suffixes),
             prefixes: TextTable::build(prefixes),
             open_globs,
@@ -378,6 +405,7 @@ impl BypassMatcher {
             v6_scan,
             v4: NetTable::build(v4),
             v6: NetTable::build(v6),
+            v6_maps_v4,
         }
     }
 
@@ -515,7 +543,7 @@ impl BypassMatcher {
                     break;
                 }
             }
-        } else if !self.names.table.is_empty() {
+        } else if !self.names.table.is_empty() && (target.ip().is_none() || self.ip_like_names) {
             self.find_hashed_name(host, target, flags, admits, best);
         }
         if self.text_rules || !self.plain_hostnames.is_empty() {
@@ -523,7 +551,9 @@ impl BypassMatcher {
         }
     }
 
-    /// Name rules of a long list, by hash: one lookup per label.
+    /// Name rules of a long list, by hash: one lookup per label suffix whose
+    /// length some key has, stopping past the longest key.
+    #[inline]
     fn find_hashed_name(
         &self,
         host: &str,
@@ -532,69 +562,72 @@ impl BypassMatcher {
         admits: &impl Fn(u32, Option<u16>, bool) -> bool,
         best: &mut Best,
     ) {
-        let bytes = host.as_bytes();
-        {
-            // Label by label from the right, one lookup per suffix whose length
-            // some key has, stopping past the longest key. A host name's
-            // suffixes come hashed from the target; IP text is hashed here.
-            let longest = self.names.longest();
-            let mut probe = |hash: u64, start: usize| {
-                let tail = &host[start..];
-                for entry in self.names.table.get(hash, |k| **k == *tail) {
-                    let mode_ok = match entry.mode {
-                        Mode::Host => start == 0,
-                        Mode::Domain => true,
-                        Mode::Subdomains => start > 0,
-                    };
-                    if mode_ok
-                        && admits(entry.rule, entry.port, entry.scoped)
-                        && (!flags.first_occurrence || first_occurrence_at_end(host, tail))
-                    {
-                        best.offer(entry.rule);
-                    }
+        let longest = self.names.longest();
+        let mut walk = LabelWalk::new(host.as_bytes(), longest);
+        if target.ip().is_none() {
+            // A host name's suffixes come hashed from the target.
+            let prehashed = target.suffixes();
+            for (&hash, &start) in prehashed.hashes().iter().zip(prehashed.starts()) {
+                let start = usize::from(start);
+                let len = host.len() - start;
+                if len > longest {
+                    return;
                 }
+                if self.names.has_length(len) {
+                    self.probe_name(hash, start, host, flags, admits, best);
+                }
+                if !walk.resume(hash, start) {
+                    return;
+                }
+            }
+        }
+        // IP text, or labels beyond the prehashed ones: hashed here.
+        self.walk_names(walk, host, flags, admits, best);
+    }
+
+    /// [`find_hashed_name`](Self::find_hashed_name) past the prehashed
+    /// suffixes: hashes each label on the way.
+    #[inline(never)]
+    fn walk_names(
+        &self,
+        mut walk: LabelWalk<'_>,
+        host: &str,
+        flags: &MatchFlags,
+        admits: &impl Fn(u32, Option<u16>, bool) -> bool,
+        best: &mut Best,
+    ) {
+        while let Some((hash, start)) = walk.next() {
+            if self.names.has_length(host.len() - start) {
+                self.probe_name(hash, start, host, flags, admits, best);
+            }
+        }
+    }
+
+    /// The name rules keyed by `host[start..]`, whose hash is `hash`.
+    #[inline(always)]
+    fn probe_name(
+        &self,
+        hash: u64,
+        start: usize,
+        host: &str,
+        flags: &MatchFlags,
+        admits: &impl Fn(u32, Option<u16>, bool) -> bool,
+        best: &mut Best,
+    ) {
+        let tail = &host.as_bytes()[start..];
+        let entries = self.names.table.get(hash, |k| k.as_bytes() == tail);
+        // In rule order: the first admitted is the lowest.
+        if let Some(entry) = entries.iter().find(|entry| {
+            let mode_ok = match entry.mode {
+                Mode::Host => start == 0,
+                Mode::Domain => true,
+                Mode::Subdomains => start > 0,
             };
-            let mut hash = seed();
-            let mut end = bytes.len();
-            let mut done = false;
-            if target.ip().is_none() {
-                for (h, start) in target.suffixes().iter() {
-                    if bytes.len() - start > longest {
-                        done = true;
-                        break;
-                    }
-                    if self.names.has_length(bytes.len() - start) {
-                        probe(h, start);
-                    }
-                    hash = h;
-                    if start == 0 {
-                        done = true;
-                        break;
-                    }
-                    end = start - 1;
-                }
-            }
-            // Beyond the prehashed suffixes (or for IP text), hash as we go.
-            let floor = bytes.len().saturating_sub(longest);
-            if !done {
-                loop {
-                    let mut start = end;
-                    while start > floor && bytes[start - 1] != b'.' {
-                        start -= 1;
-                    }
-                    if start > 0 && bytes[start - 1] != b'.' {
-                        break; // longer than any key
-                    }
-                    hash = combine(hash, label_hash(&bytes[start..end]));
-                    if self.names.has_length(bytes.len() - start) {
-                        probe(hash, start);
-                    }
-                    if start == 0 {
-                        break;
-                    }
-                    end = start - 1;
-                }
-            }
+            mode_ok
+                && admits(entry.rule, entry.port, entry.scoped)
+                && (!flags.first_occurrence || first_occurrence_at_end(host, &host[start..]))
+        }) {
+            best.offer(entry.rule);
         }
     }
 
@@ -677,12 +710,13 @@ impl BypassMatcher {
                 if let Some(rule) = scan_nets(&self.v4_scan, bits, admits) {
                     best.offer(rule);
                 }
-            } else if !self.v4.lengths.is_empty() {
-                self.v4.probe(u128::from(bits), 32, admits, best);
+            } else if !self.v4.is_empty() {
+                self.v4.probe(bits, admits, best);
             }
-        }
-        if self.v6_scan.is_empty() && self.v6.lengths.is_empty() {
-            return;
+            if !self.v6_maps_v4 {
+                // No IPv6 rule holds a mapped address: this target's IPv6 form.
+                return;
+            }
         }
         let bits = match ip {
             IpAddr::V4(a) => u128::from(a.to_ipv6_mapped()),
@@ -692,10 +726,26 @@ impl BypassMatcher {
             if let Some(rule) = scan_nets(&self.v6_scan, bits, admits) {
                 best.offer(rule);
             }
-        } else {
-            self.v6.probe(bits, 128, admits, best);
+        } else if !self.v6.is_empty() {
+            self.v6.probe(bits, admits, best);
         }
     }
+}
+
+/// The rules of a short list, ready for a scan, taking them out of `items`;
+/// nothing for a long list, whose items stay for a table.
+fn scan_or_keep<T: Bits>(items: &mut Vec<(T, u8, Entry)>) -> Vec<ScanNet<T>> {
+    if items.len() > SCAN_MAX {
+        return Vec::new();
+    }
+    items
+        .drain(..)
+        .map(|(net, len, entry)| ScanNet {
+            net,
+            mask: T::mask(len),
+            entry,
+        })
+        .collect()
 }
 
 /// The first rule of a short IP list that holds `bits` and admits the target.
@@ -713,6 +763,67 @@ where
         .map(|n| n.entry.rule)
 }
 
+/// A host's suffixes that start on a label boundary, shortest first, each
+/// with its name hash ([`hash_name`]), hashed label by label until the
+/// suffix is longer than the longest key.
+#[derive(Debug, Clone, Copy)]
+struct LabelWalk<'a> {
+    bytes: &'a [u8],
+    /// The hash of the last suffix given.
+    hash: u64,
+    /// The end of the next label.
+    end: usize,
+    /// A suffix starting before this is longer than any key.
+    floor: usize,
+    done: bool,
+}
+
+impl<'a> LabelWalk<'a> {
+    #[inline]
+    fn new(bytes: &'a [u8], longest: usize) -> Self {
+        LabelWalk {
+            bytes,
+            hash: seed(),
+            end: bytes.len(),
+            floor: bytes.len().saturating_sub(longest),
+            done: false,
+        }
+    }
+
+    /// Continues after the suffix at `start`, whose hash is `hash` (given
+    /// elsewhere); false when that suffix was the whole host.
+    #[inline]
+    fn resume(&mut self, hash: u64, start: usize) -> bool {
+        self.hash = hash;
+        match start.checked_sub(1) {
+            Some(end) => {
+                self.end = end;
+                true
+            }
+            None => {
+                self.done = true;
+                false
+            }
+        }
+    }
+
+    fn next(&mut self) -> Option<(u64, usize)> {
+        if self.done {
+            return None;
+        }
+        let mut start = self.end;
+        while start > self.floor && self.bytes[start - 1] != b'.' {
+            start -= 1;
+        }
+        if start > 0 && self.bytes[start - 1] != b'.' {
+            return None; // longer than any key
+        }
+        let hash = combine(self.hash, label_hash(&self.bytes[start..self.end]));
+        self.resume(hash, start);
+        Some((hash, start))
+    }
+}
+
 /// postman-request's test: the first place `.entry` occurs in `.host` is its end.
 pub(crate) fn first_occurrence_at_end(host: &str, entry: &str) -> bool {
     let (h, e) = (host.as_bytes(), entry.as_bytes());
@@ -726,28 +837,36 @@ pub(crate) fn first_occurrence_at_end(host: &str, entry: &str) -> bool {
     (0..=last).find(|&i| at(i) == b'.' && (0..e.len()).all(|k| at(i + 1 + k) == e[k])) == Some(last)
 }
 
-/// An IPv4 address as the matcher's IPv4 key would see it, for tests.
-#[cfg(test)]
-pub(crate) fn v4_bits(a: Ipv4Addr) -> u128 {
-    u128::from(u32::from(a))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn masks() {
-        let a = v4_bits("10.1.2.3".parse().unwrap());
-        assert_eq!(mask(a, 8, 32), v4_bits("10.0.0.0".parse().unwrap()));
-        assert_eq!(mask(a, 32, 32), a);
-        assert_eq!(mask(a, 0, 32), 0);
+        let a = u32::from("10.1.2.3".parse::<Ipv4Addr>().unwrap());
+        assert_eq!(a & u32::mask(8), u32::from(Ipv4Addr::new(10, 0, 0, 0)));
+        assert_eq!(a & u32::mask(32), a);
+        assert_eq!(a & u32::mask(0), 0);
         let b = u128::from("2001:db8::1".parse::<Ipv6Addr>().unwrap());
         assert_eq!(
-            mask(b, 32, 128),
+            b & u128::mask(32),
             u128::from("2001:db8::".parse::<Ipv6Addr>().unwrap())
         );
-        assert_eq!(mask(b, 128, 128), b);
+        assert_eq!(b & u128::mask(128), b);
+        assert_eq!(b & u128::mask(0), 0);
+    }
+
+    #[test]
+    fn blocks_that_hold_mapped_addresses() {
+        let v6 = |s: &str| u128::from(s.parse::<Ipv6Addr>().unwrap());
+        assert!(holds_mapped(0, 0));
+        assert!(holds_mapped(v6("::"), 80));
+        assert!(holds_mapped(v6("::ffff:0:0"), 96));
+        assert!(holds_mapped(v6("::ffff:10.0.0.0"), 104));
+        assert!(holds_mapped(v6("::ffff:10.1.2.3"), 128));
+        assert!(!holds_mapped(v6("::"), 96));
+        assert!(!holds_mapped(v6("2001:db8::"), 32));
+        assert!(!holds_mapped(v6("::1"), 128));
     }
 
     #[test]
