@@ -163,29 +163,49 @@ impl Best {
 }
 
 /// Texts keyed by their hash, with a note of which lengths occur, so that a
-/// walk over a host tries only the lengths some key has.
+/// walk over a host tries only the lengths some key has. The keys' texts sit
+/// end to end in one string; a key is its place there.
 #[derive(Debug, Clone)]
 struct TextTable<V> {
-    table: Table<Box<str>, V>,
+    table: Table<(u32, u32), V>,
+    keys: Box<str>,
     /// Bit `n` set: some key is `n` bytes long (keys of 256 bytes or more set bit 255).
     lengths: [u64; 4],
     longest: usize,
 }
 
 impl<V: Copy> TextTable<V> {
-    fn build(items: Vec<(u64, Box<str>, V)>) -> Self {
+    fn build(items: Vec<(u64, &str, V)>) -> Self {
         let mut lengths = [0u64; 4];
         let mut longest = 0;
-        for (_, key, _) in &items {
-            let n = key.len().min(255);
-            lengths[n >> 6] |= 1 << (n & 63);
-            longest = longest.max(key.len());
-        }
+        let mut keys = String::with_capacity(items.iter().map(|(_, key, _)| key.len()).sum());
+        let items: Vec<(u64, (u32, u32), V)> = items
+            .into_iter()
+            .map(|(hash, key, value)| {
+                let n = key.len().min(255);
+                lengths[n >> 6] |= 1 << (n & 63);
+                longest = longest.max(key.len());
+                let at = keys.len() as u32;
+                keys.push_str(key);
+                (hash, (at, keys.len() as u32), value)
+            })
+            .collect();
+        let text = |&(start, end): &(u32, u32)| &keys.as_bytes()[start as usize..end as usize];
+        let table = Table::build_by(items, |a, b| text(a) == text(b));
         TextTable {
-            table: Table::build(items),
+            table,
+            keys: keys.into_boxed_str(),
             lengths,
             longest,
         }
+    }
+
+    /// The values under the key `text`, whose hash is `hash`.
+    #[inline(always)]
+    fn get(&self, hash: u64, text: &[u8]) -> &[V] {
+        self.table.get(hash, |&(start, end)| {
+            &self.keys.as_bytes()[start as usize..end as usize] == text
+        })
     }
 
     #[inline]
@@ -282,7 +302,7 @@ pub struct BypassMatcher {
 }
 
 impl BypassMatcher {
-    pub(crate) fn new(list: &BypassList) -> Self {
+    pub(crate) fn new<'l>(list: &'l BypassList) -> Self {
         let mut all = Vec::new();
         let mut all_names = Vec::new();
         let mut plain_hostnames = Vec::new();
@@ -297,9 +317,9 @@ impl BypassMatcher {
                 ids.push(rule_id);
             }
         };
-        let mut names = Vec::new();
-        let mut suffixes = Vec::new();
-        let mut prefixes = Vec::new();
+        let mut names: Vec<(u64, &str, NameEntry)> = Vec::new();
+        let mut suffixes: Vec<(u64, &str, Entry)> = Vec::new();
+        let mut prefixes: Vec<(u64, &str, Entry)> = Vec::new();
         let mut open_globs = Vec::new();
         let mut v4 = Vec::new();
         let mut v6 = Vec::new();
@@ -313,14 +333,14 @@ impl BypassMatcher {
                 scoped,
                 glob: false,
             };
-            let mut name = |text: &str, mode| {
+            let mut name = |text: &'l str, mode| {
                 let entry = NameEntry {
                     rule: rule_id,
                     mode,
                     port,
                     scoped,
                 };
-                names.push((hash_name(text), Box::from(text), entry));
+                names.push((hash_name(text), text, entry));
             };
             match rule.pattern() {
                 Pattern::All => flag(&mut all, rule_id),
@@ -332,7 +352,7 @@ impl BypassMatcher {
                 Pattern::Host(n) => name(n, Mode::Host),
                 Pattern::Domain(n) => name(n, Mode::Domain),
                 Pattern::Subdomains(n) => name(n, Mode::Subdomains),
-                Pattern::HostSuffix(n) => suffixes.push((hash_text(n), n.clone(), entry)),
+                Pattern::HostSuffix(n) => suffixes.push((hash_text(n), &**n, entry)),
                 Pattern::Glob(g) => {
                     let entry = Entry {
                         glob: true,
@@ -340,9 +360,9 @@ impl BypassMatcher {
                     };
                     let (start, end) = (glob::literal_prefix(g), glob::literal_suffix(g));
                     if !end.is_empty() {
-                        suffixes.push((hash_text(end), end.into(), entry));
+                        suffixes.push((hash_text(end), end, entry));
                     } else if !start.is_empty() {
-                        prefixes.push((hash_forward(start), start.into(), entry));
+                        prefixes.push((hash_forward(start), start, entry));
                     } else {
                         open_globs.push(entry);
                     }
@@ -359,7 +379,7 @@ impl BypassMatcher {
         let names_scan = if names.len() <= SCAN_MAX {
             names
                 .drain(..)
-                .map(|(_, text, entry): (u64, Box<str>, NameEntry)| {
+                .map(|(_, text, entry): (u64, &str, NameEntry)| {
                     let bytes = text.as_bytes();
                     ScanName {
                         word: tail_word(bytes),
@@ -368,7 +388,7 @@ impl BypassMatcher {
                             n => (1u64 << (8 * n)) - 1,
                         },
                         entry,
-                        text,
+                        text: text.into(),
                     }
                 })
                 .collect()
@@ -615,7 +635,7 @@ impl BypassMatcher {
         best: &mut Best,
     ) {
         let tail = &host.as_bytes()[start..];
-        let entries = self.names.table.get(hash, |k| k.as_bytes() == tail);
+        let entries = self.names.get(hash, tail);
         // In rule order: the first admitted is the lowest.
         if let Some(entry) = entries.iter().find(|entry| {
             let mode_ok = match entry.mode {
@@ -663,7 +683,7 @@ impl BypassMatcher {
                 hash = step(hash, bytes[p]);
                 if self.suffixes.has_length(bytes.len() - p) {
                     let tail = &host[p..];
-                    for entry in self.suffixes.table.get(hash, |k| **k == *tail) {
+                    for entry in self.suffixes.get(hash, tail.as_bytes()) {
                         if admits(entry.rule, entry.port, entry.scoped) && glob_ok(entry) {
                             best.offer(entry.rule);
                         }
@@ -679,7 +699,7 @@ impl BypassMatcher {
                     continue;
                 }
                 let head = &host[..end];
-                for entry in self.prefixes.table.get(hash, |k| **k == *head) {
+                for entry in self.prefixes.get(hash, head.as_bytes()) {
                     if admits(entry.rule, entry.port, entry.scoped) && glob_ok(entry) {
                         best.offer(entry.rule);
                     }

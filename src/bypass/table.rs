@@ -59,9 +59,9 @@ pub(crate) fn combine(suffix: u64, label: u64) -> u64 {
 
 /// The hash `combine` reaches over a name's labels, right to left.
 pub(crate) fn hash_name(name: &str) -> u64 {
-    name.rsplit('.').fold(SEED, |acc, label| {
-        combine(acc, label_hash(label.as_bytes()))
-    })
+    name.as_bytes()
+        .rsplit(|&b| b == b'.')
+        .fold(SEED, |acc, label| combine(acc, label_hash(label)))
 }
 
 /// The hash of an IP prefix (address bits masked to `len`).
@@ -105,6 +105,17 @@ pub(crate) struct Table<K, V> {
 impl<K: Eq, V: Copy> Table<K, V> {
     /// Builds the table; values for equal keys are grouped in insertion order.
     pub(crate) fn build(items: impl IntoIterator<Item = (u64, K, V)>) -> Self {
+        Table::build_by(items, |a, b| a == b)
+    }
+}
+
+impl<K, V: Copy> Table<K, V> {
+    /// Builds the table, `same` telling equal keys apart; values for equal
+    /// keys are grouped in insertion order.
+    pub(crate) fn build_by(
+        items: impl IntoIterator<Item = (u64, K, V)>,
+        same: impl Fn(&K, &K) -> bool,
+    ) -> Self {
         let items = items.into_iter();
         let capacity = (items.size_hint().0 * 2).max(8).next_power_of_two();
         let mut table = Table {
@@ -128,7 +139,7 @@ impl<K: Eq, V: Copy> Table<K, V> {
             if table.groups.len() * 2 >= table.slots.len() {
                 table.grow();
             }
-            let group = table.insert(hash, key);
+            let group = table.insert(hash, key, &same);
             table.groups[group as usize].end += 1;
             placed.push((group, value));
         }
@@ -152,7 +163,7 @@ impl<K: Eq, V: Copy> Table<K, V> {
     }
 
     /// The group of `key`, made if new (with `end` counting its values).
-    fn insert(&mut self, hash: u64, key: K) -> u32 {
+    fn insert(&mut self, hash: u64, key: K, same: impl Fn(&K, &K) -> bool) -> u32 {
         let mut slot = spread(hash, self.shift);
         loop {
             let at = self.slots[slot];
@@ -166,7 +177,7 @@ impl<K: Eq, V: Copy> Table<K, V> {
                 });
                 return group;
             }
-            if at.hash == hash && self.groups[at.group as usize].key == key {
+            if at.hash == hash && same(&self.groups[at.group as usize].key, &key) {
                 return at.group;
             }
             slot = (slot + 1) & self.mask;
