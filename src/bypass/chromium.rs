@@ -36,13 +36,14 @@
 //! # Ok::<(), proxyroute::Error>(())
 //! ```
 
+use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::IpNet;
 
 use super::syntax::{glob_pattern, split_entries, strip_dot, Reader};
 use super::{BypassList, BypassRule, BypassSyntax, ImplicitBypass, MatchFlags, Pattern};
-use crate::error::{ErrorKind, Origin};
+use crate::error::{ErrorKind, Origin, Violation};
 
 /// How Chromium compares: host patterns see IP literals as URL text, a rule's
 /// port matches the URL's effective port.
@@ -56,11 +57,21 @@ pub(crate) const FLAGS: MatchFlags = MatchFlags {
 
 /// Reads a Chromium bypass list, leniently.
 pub fn parse(text: &str, origin: Origin) -> BypassList {
+    read(text, origin).finish(FLAGS, BypassSyntax::Chromium, true)
+}
+
+/// The rules (in the order [`parse`] stores them) and violations of a
+/// Chromium bypass list.
+pub(crate) fn parse_parts(text: &str, origin: Origin) -> (Vec<BypassRule>, Vec<Violation>) {
+    read(text, origin).into_parts(true)
+}
+
+fn read(text: &str, origin: Origin) -> Reader {
     let mut reader = Reader::new(origin);
     for (index, entry) in split_entries(text, |c| c == ',' || c == ';') {
         read_entry(&mut reader, index, entry, Flavor::Chromium);
     }
-    reader.finish(FLAGS, BypassSyntax::Chromium, true)
+    reader
 }
 
 /// Whose list the entry is in: Windows' `ProxyOverride` entries are read by
@@ -73,13 +84,22 @@ pub(crate) enum Flavor {
 
 /// Reads one trimmed, non-empty entry.
 pub(crate) fn read_entry(reader: &mut Reader, index: usize, raw: &str, flavor: Flavor) {
-    let lower = raw.to_ascii_lowercase();
-    match lower.as_str() {
+    let lower = if raw.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(raw.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(raw)
+    };
+    match &*lower {
         "<local>" => return reader.rule(Pattern::PlainHostnames, None, raw, index),
         "<-loopback>" => return reader.rule(Pattern::SubtractImplicit, None, raw, index),
         _ => {}
     }
-    let (scheme, rest) = match lower.find("://") {
+    let scheme_end = if lower.contains(':') {
+        lower.find("://")
+    } else {
+        None
+    };
+    let (scheme, rest) = match scheme_end {
         Some(0) => {
             return reader.never(
                 index,
@@ -88,7 +108,7 @@ pub(crate) fn read_entry(reader: &mut Reader, index: usize, raw: &str, flavor: F
             )
         }
         Some(i) => (Some(&lower[..i]), &lower[i + 3..]),
-        None => (None, lower.as_str()),
+        None => (None, &*lower),
     };
     if rest.is_empty() {
         return reader.never(index, raw, "no host after the scheme: the entry is dropped");
@@ -151,14 +171,17 @@ pub(crate) fn read_entry(reader: &mut Reader, index: usize, raw: &str, flavor: F
             "the host is compared in its ASCII (punycode) form: write the entry as xn--...",
         );
     }
-    if host.contains(|c: char| c.is_ascii_whitespace() || c.is_ascii_control()) {
+    if host
+        .bytes()
+        .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+    {
         return reader.never(
             index,
             raw,
             "a host pattern with blanks inside matches no host",
         );
     }
-    let pattern = if host.contains(['*', '?']) {
+    let pattern = if host.bytes().any(|b| b == b'*' || b == b'?') {
         let glob = match host.strip_prefix('.') {
             Some(_) => format!("*{host}"),
             None => host.to_owned(),
@@ -184,6 +207,10 @@ pub(crate) fn read_entry(reader: &mut Reader, index: usize, raw: &str, flavor: F
             return reader.never(index, raw, "the entry has no host name");
         }
         Pattern::Subdomains(domain.into())
+    } else if plain_domain(strip_dot(host)) || strip_dot(host).parse::<Ipv4Addr>().is_ok() {
+        // What the URL host parser would return (a dotted IPv4 address
+        // without leading zeros prints as written), without its IDNA pass.
+        Pattern::Host(strip_dot(host).into())
     } else {
         match url::Host::parse(strip_dot(host)) {
             Ok(url::Host::Ipv4(a)) => Pattern::Host(a.to_string().into()),
@@ -194,6 +221,25 @@ pub(crate) fn read_entry(reader: &mut Reader, index: usize, raw: &str, flavor: F
         }
     };
     reader.push(scoped(BypassRule::new(pattern, port, raw, index)));
+}
+
+/// A host the URL host parser reads as the same domain, unchanged: lower-case
+/// letters, digits and `-` in non-empty labels, no punycode (`xn--`) label,
+/// and a last label that is not a number (which would make it IPv4).
+fn plain_domain(host: &str) -> bool {
+    let bytes = host.as_bytes();
+    let allowed = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'.');
+    if !bytes.iter().all(allowed) {
+        return false;
+    }
+    let mut labels = bytes.split(|&b| b == b'.');
+    let Some(last) = labels.next_back() else {
+        return false;
+    };
+    let numeric = last.iter().all(u8::is_ascii_digit) || last.starts_with(b"0x");
+    !numeric
+        && !last.starts_with(b"xn--")
+        && labels.all(|l| !l.is_empty() && !l.starts_with(b"xn--"))
 }
 
 fn cidr(
@@ -207,6 +253,9 @@ fn cidr(
 ) {
     let ip = if addr.contains(':') {
         addr.parse::<Ipv6Addr>().ok().map(IpAddr::V6)
+    } else if let Ok(a) = addr.parse::<Ipv4Addr>() {
+        // Dotted, no leading zeros: the URL host parser reads it alike.
+        Some(IpAddr::V4(a))
     } else {
         match url::Host::parse(addr) {
             Ok(url::Host::Ipv4(a)) => Some(IpAddr::V4(a)),
@@ -243,4 +292,50 @@ fn cidr(
     }
     let net = IpNet::new(ip, bits).expect("prefix length checked").trunc();
     reader.push(scoped(BypassRule::new(Pattern::Net(net), None, raw, index)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_domains_read_as_the_url_parser_reads_them() {
+        let hosts = [
+            "example.com",
+            "a-b.c-d",
+            "-a.b-",
+            "ab--cd.example",
+            "host1.internal.example",
+            "svc0.example.net",
+            "localhost",
+            "a1",
+            "1a",
+            "x.1a",
+            "0x",
+            "x.0x1f",
+            "x.10",
+            "10",
+            "1.2.3",
+            "a..b",
+            ".a",
+            "xn--nxasmq6b.example",
+            "a.xn--nxasmq6b",
+            "xn--a",
+            "under_score.example",
+        ];
+        for host in hosts {
+            if plain_domain(host) {
+                assert_eq!(
+                    url::Host::parse(host),
+                    Ok(url::Host::Domain(host.to_owned())),
+                    "{host}"
+                );
+            }
+        }
+        assert!(plain_domain("host1.internal.example"));
+        assert!(!plain_domain("x.10"));
+        assert!(!plain_domain("x.0x1f"));
+        assert!(!plain_domain("a..b"));
+        assert!(!plain_domain("xn--nxasmq6b.example"));
+    }
 }
