@@ -11,10 +11,14 @@
 //! or 10000; default 10000) and the number of rounds over the URL set
 //! (default 1000). Only `resolve_rounds` is counted, so the instruction total
 //! divided by the resolves it prints is the cost of one `resolve`.
+//!
+//! `count_resolve parse DIALECT [ROUNDS]` instead parses and compiles the
+//! bench's 10,000-entry list under `DIALECT` (as `parse_no_proxy/<dialect>`
+//! does), counted with `--toggle-collect='*parse_rounds*'`.
 
 use std::hint::black_box;
 
-use proxyroute::{Dialect, Resolver, Target};
+use proxyroute::{BypassList, Dialect, Resolver, Target};
 
 #[path = "../benches/support/workload.rs"]
 mod workload;
@@ -30,8 +34,32 @@ fn resolve_rounds(resolver: &Resolver, targets: &[Target], rounds: usize) -> usi
     direct
 }
 
+#[inline(never)]
+fn parse_rounds(text: &str, dialect: Dialect, rounds: usize) -> usize {
+    (0..rounds)
+        .map(|_| {
+            let list = BypassList::parse(black_box(text), dialect);
+            black_box(list.compile()).rules().len()
+        })
+        .sum()
+}
+
 fn main() {
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    if args.peek().map(String::as_str) == Some("parse") {
+        let name = args.nth(1).unwrap_or_else(|| "curl".to_owned());
+        let dialect = *Dialect::ALL
+            .iter()
+            .find(|d| d.as_str() == name)
+            .expect("a dialect name");
+        let rounds = args.next().map_or(1, |a| a.parse().expect("a number"));
+        let rules = parse_rounds(&workload::no_proxy(10000), dialect, rounds);
+        println!(
+            "{name}: {rounds} parses, {} rules each",
+            rules / rounds.max(1)
+        );
+        return;
+    }
     let mut arg = |default: usize| {
         args.next()
             .map_or(default, |a| a.parse().expect("a number"))
