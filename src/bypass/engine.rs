@@ -956,6 +956,67 @@ mod syntax_feature_tests {
         }
     }
 
+    /// More than [`SCAN_MAX`] rules of every kind, so that every table is
+    /// hashed; with and without an IPv6 rule that holds IPv4-mapped
+    /// addresses, and with and without names that read like IP text.
+    #[test]
+    fn long_lists_of_every_kind_agree_with_the_oracle() {
+        for (mapped, ip_like) in [(false, false), (true, false), (false, true), (true, true)] {
+            let mut patterns = Vec::new();
+            for i in 0..20 {
+                patterns.push(Pattern::Host(format!("h{i}.example").into()));
+                patterns.push(Pattern::Domain(format!("d{i}.example").into()));
+                patterns.push(Pattern::Subdomains(format!("s{i}.example").into()));
+                patterns.push(Pattern::HostSuffix(format!("x{i}.test").into()));
+                patterns.push(Pattern::Net(format!("10.{i}.0.0/16").parse().unwrap()));
+                patterns.push(Pattern::Net(format!("192.168.1.{i}/32").parse().unwrap()));
+                patterns.push(Pattern::Net(
+                    format!("2001:db8:{i:x}::/48").parse().unwrap(),
+                ));
+                if ip_like {
+                    patterns.push(Pattern::Host(format!("{i}.3.2.1").into()));
+                    patterns.push(Pattern::Domain(format!("2.{i}").into()));
+                }
+            }
+            if mapped {
+                patterns.push(Pattern::Net("::ffff:10.3.0.0/112".parse().unwrap()));
+                patterns.push(Pattern::Net("::/0".parse().unwrap()));
+            }
+            let rules = patterns
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| rule(p, i))
+                .collect();
+            let l = list(rules, ImplicitBypass::None);
+            for url in [
+                "http://h5.example/",
+                "http://x.h5.example/",
+                "http://d3.example/",
+                "http://a.b.d3.example/",
+                "http://s7.example/",
+                "http://q.s7.example/",
+                "http://a.b.c.d.e.f.g.h.i.s7.example/",
+                "http://fox12.test/",
+                "http://d30.example/",
+                "http://10.5.1.1/",
+                "http://10.25.1.1/",
+                "http://10.3.0.9/",
+                "http://192.168.1.7/",
+                "http://192.168.1.77/",
+                "http://[2001:db8:5::1]/",
+                "http://[2001:db8:50::1]/",
+                "http://[::ffff:10.3.0.1]/",
+                "http://[::ffff:192.168.1.3]/",
+                "http://1.3.2.1/",
+                "http://7.3.2.1/",
+                "http://9.9.2.4/",
+                "http://8.8.8.8/",
+            ] {
+                hit_index(&l, url);
+            }
+        }
+    }
+
     #[test]
     fn scheme_scoped_rules_and_plain_hostnames() {
         let l = list(
