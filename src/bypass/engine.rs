@@ -211,7 +211,7 @@ impl<V: Copy> TextTable<V> {
     #[inline]
     fn has_length(&self, len: usize) -> bool {
         let n = len.min(255);
-        self.lengths[n >> 6] & (1 << (n & 63)) != 0
+        (self.lengths[n >> 6] >> (n & 63)) & 1 != 0
     }
 
     /// The length of the longest key (0 when empty).
@@ -583,25 +583,28 @@ impl BypassMatcher {
         best: &mut Best,
     ) {
         let longest = self.names.longest();
-        let mut walk = LabelWalk::new(host.as_bytes(), longest);
+        // Where the walk goes on: the whole host, from the empty suffix.
+        let (mut hash, mut end) = (seed(), host.len());
         if target.ip().is_none() {
             // A host name's suffixes come hashed from the target.
             let prehashed = target.suffixes();
-            for (&hash, &start) in prehashed.hashes().iter().zip(prehashed.starts()) {
+            for (&suffix, &start) in prehashed.hashes().iter().zip(prehashed.starts()) {
                 let start = usize::from(start);
                 let len = host.len() - start;
                 if len > longest {
                     return;
                 }
                 if self.names.has_length(len) {
-                    self.probe_name(hash, start, host, flags, admits, best);
+                    self.probe_name(suffix, start, host, flags, admits, best);
                 }
-                if !walk.resume(hash, start) {
-                    return;
-                }
+                let Some(before) = start.checked_sub(1) else {
+                    return; // the whole host
+                };
+                (hash, end) = (suffix, before);
             }
         }
         // IP text, or labels beyond the prehashed ones: hashed here.
+        let walk = LabelWalk::resume(host.as_bytes(), longest, hash, end);
         self.walk_names(walk, host, flags, admits, best);
     }
 
@@ -799,31 +802,16 @@ struct LabelWalk<'a> {
 }
 
 impl<'a> LabelWalk<'a> {
+    /// The suffixes of `bytes` that start before `end + 1`; the suffix that
+    /// starts there has hash `hash` ([`seed`] when `end` is the length).
     #[inline]
-    fn new(bytes: &'a [u8], longest: usize) -> Self {
+    fn resume(bytes: &'a [u8], longest: usize, hash: u64, end: usize) -> Self {
         LabelWalk {
             bytes,
-            hash: seed(),
-            end: bytes.len(),
+            hash,
+            end,
             floor: bytes.len().saturating_sub(longest),
             done: false,
-        }
-    }
-
-    /// Continues after the suffix at `start`, whose hash is `hash` (given
-    /// elsewhere); false when that suffix was the whole host.
-    #[inline]
-    fn resume(&mut self, hash: u64, start: usize) -> bool {
-        self.hash = hash;
-        match start.checked_sub(1) {
-            Some(end) => {
-                self.end = end;
-                true
-            }
-            None => {
-                self.done = true;
-                false
-            }
         }
     }
 
@@ -838,9 +826,12 @@ impl<'a> LabelWalk<'a> {
         if start > 0 && self.bytes[start - 1] != b'.' {
             return None; // longer than any key
         }
-        let hash = combine(self.hash, label_hash(&self.bytes[start..self.end]));
-        self.resume(hash, start);
-        Some((hash, start))
+        self.hash = combine(self.hash, label_hash(&self.bytes[start..self.end]));
+        match start.checked_sub(1) {
+            Some(end) => self.end = end,
+            None => self.done = true,
+        }
+        Some((self.hash, start))
     }
 }
 
