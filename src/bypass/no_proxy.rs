@@ -349,7 +349,7 @@ fn entry_rule(reader: &mut Reader<'_>, index: usize, raw: &str) {
     if name.contains('*') {
         return reader.never(index, raw, "this tool has no wildcards inside entries");
     }
-    if has_any(name, b"/?#@") {
+    if name.bytes().any(|b| matches!(b, b'/' | b'?' | b'#' | b'@')) {
         return reader.never(
             index,
             raw,
@@ -357,7 +357,7 @@ fn entry_rule(reader: &mut Reader<'_>, index: usize, raw: &str) {
         );
     }
     let text_ips = matches!(spec.ip, IpSyntax::Text);
-    if has_any(name, b":[]") && !text_ips {
+    if name.bytes().any(|b| matches!(b, b':' | b'[' | b']')) && !text_ips {
         return reader.never(
             index,
             raw,
@@ -390,7 +390,9 @@ fn ip_rule(reader: &mut Reader<'_>, index: usize, raw: &str, entry: &str) -> Opt
         return None;
     };
     // Without `:`, `/` or `[`, only a dotted IPv4 address reads as one.
-    if !has_any(entry, b":/[") && !entry.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+    if !entry.bytes().any(|b| matches!(b, b':' | b'/' | b'['))
+        && !entry.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+    {
         return None;
     }
     if let Some((addr, bits)) = entry.split_once('/') {
@@ -528,11 +530,6 @@ fn split_port(entry: &str, how: PortSyntax) -> Result<(&str, Option<u16>), Optio
     }
 }
 
-/// Whether `text` holds one of the ASCII bytes `set` (no character decoding).
-fn has_any(text: &str, set: &[u8]) -> bool {
-    text.bytes().any(|b| set.contains(&b))
-}
-
 fn looks_like_cidr(entry: &str) -> bool {
     entry
         .split_once('/')
@@ -574,7 +571,7 @@ fn chromium_suffix(text: &str, origin: &Origin) -> (Vec<BypassRule>, Vec<Violati
         let part = &text[start..end];
         let entry = part.trim();
         if entry.contains(':')
-            && !has_any(entry, b"/[")
+            && !entry.bytes().any(|b| b == b'/' || b == b'[')
             && entry.parse::<std::net::Ipv6Addr>().is_ok()
         {
             wrapped.push('[');
