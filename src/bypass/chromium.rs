@@ -68,7 +68,9 @@ pub(crate) fn parse_parts(text: &str, origin: Origin) -> (Vec<BypassRule>, Vec<V
 
 fn read(text: &str, origin: Origin) -> Reader {
     let mut reader = Reader::new(origin);
-    for (index, entry) in split_entries(text, |c| c == ',' || c == ';') {
+    let entries = split_entries(text, |c| c == ',' || c == ';');
+    reader.reserve(entries.len());
+    for (index, entry) in entries {
         read_entry(&mut reader, index, entry, Flavor::Chromium);
     }
     reader

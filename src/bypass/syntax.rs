@@ -179,6 +179,11 @@ impl Reader {
         }
     }
 
+    /// Room for `rules` more rules.
+    pub(crate) fn reserve(&mut self, rules: usize) {
+        self.rules.reserve(rules);
+    }
+
     pub(crate) fn push(&mut self, rule: BypassRule) {
         self.rules.push(rule);
     }
