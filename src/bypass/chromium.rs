@@ -37,6 +37,7 @@
 //! ```
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::IpNet;
@@ -142,7 +143,10 @@ pub(crate) fn read_entry(reader: &mut Reader, index: usize, raw: &str, flavor: F
                 "not an IPv6 address inside the brackets (zone ids are not allowed)",
             );
         };
-        let rule = BypassRule::new(Pattern::Host(format!("[{addr}]").into()), port, raw, index);
+        // The longest IPv6 text is 45 bytes; sized once, no regrowth.
+        let mut host = String::with_capacity(48);
+        let _ = write!(host, "[{addr}]");
+        let rule = BypassRule::new(Pattern::Host(host.into()), port, raw, index);
         return reader.push(scoped(rule));
     }
     let (host, port) = match rest.matches(':').count() {
