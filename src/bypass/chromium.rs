@@ -234,18 +234,18 @@ pub(crate) fn read_entry(reader: &mut Reader, index: usize, raw: &str, flavor: F
 /// and a last label that is not a number (which would make it IPv4).
 fn plain_domain(host: &str) -> bool {
     let bytes = host.as_bytes();
-    let allowed = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'.');
-    if !bytes.iter().all(allowed) {
-        return false;
+    let punycode = |at: usize| bytes[at..].starts_with(b"xn--");
+    // Where the current label starts.
+    let mut label = 0;
+    for (at, &b) in bytes.iter().enumerate() {
+        match b {
+            b'a'..=b'z' | b'0'..=b'9' | b'-' => {}
+            b'.' if at > label && !punycode(label) => label = at + 1,
+            _ => return false,
+        }
     }
-    let mut labels = bytes.split(|&b| b == b'.');
-    let Some(last) = labels.next_back() else {
-        return false;
-    };
-    let numeric = last.iter().all(u8::is_ascii_digit) || last.starts_with(b"0x");
-    !numeric
-        && !last.starts_with(b"xn--")
-        && labels.all(|l| !l.is_empty() && !l.starts_with(b"xn--"))
+    let last = &bytes[label..];
+    !last.iter().all(u8::is_ascii_digit) && !last.starts_with(b"0x") && !punycode(label)
 }
 
 fn cidr(
