@@ -135,9 +135,16 @@ impl Suffixes {
         out
     }
 
-    /// The prehashed suffixes: `(hash, start)`, shortest first.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (u64, usize)> + '_ {
-        (0..usize::from(self.len)).map(|i| (self.hashes[i], usize::from(self.starts[i])))
+    /// The prehashed suffixes' hashes, shortest first.
+    #[inline]
+    pub(crate) fn hashes(&self) -> &[u64] {
+        &self.hashes[..usize::from(self.len)]
+    }
+
+    /// Where each prehashed suffix starts in the host.
+    #[inline]
+    pub(crate) fn starts(&self) -> &[u16] {
+        &self.starts[..usize::from(self.len)]
     }
 }
 

@@ -37,13 +37,15 @@
 //! # Ok::<(), proxyroute::Error>(())
 //! ```
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::IpNet;
 
 use super::syntax::{glob_pattern, split_entries, Reader};
 use super::{BypassList, BypassRule, BypassSyntax, ImplicitBypass, MatchFlags, Pattern};
-use crate::error::{ErrorKind, Origin};
+use crate::error::{ErrorKind, Origin, Violation};
 
 /// How Chromium compares: host patterns see IP literals as URL text, a rule's
 /// port matches the URL's effective port.
@@ -58,11 +60,23 @@ pub(crate) const FLAGS: MatchFlags = MatchFlags {
 
 /// Reads a Chromium bypass list, leniently.
 pub fn parse(text: &str, origin: Origin) -> BypassList {
+    read(text, origin).finish(FLAGS, BypassSyntax::Chromium, true)
+}
+
+/// The rules (in the order [`parse`] stores them) and violations of a
+/// Chromium bypass list.
+pub(crate) fn parse_parts(text: &str, origin: Origin) -> (Vec<BypassRule>, Vec<Violation>) {
+    read(text, origin).into_parts(true)
+}
+
+fn read(text: &str, origin: Origin) -> Reader {
     let mut reader = Reader::new(origin);
-    for (index, entry) in split_entries(text, |c| c == ',' || c == ';') {
+    let entries = split_entries(text, |c| c == ',' || c == ';');
+    reader.reserve(entries.len());
+    for (index, entry) in entries {
         read_entry(&mut reader, index, entry, Flavor::Chromium);
     }
-    reader.finish(FLAGS, BypassSyntax::Chromium, true)
+    reader
 }
 
 /// Whose list the entry is in: Windows' `ProxyOverride` entries are read by
@@ -75,13 +89,22 @@ pub(crate) enum Flavor {
 
 /// Reads one trimmed, non-empty entry.
 pub(crate) fn read_entry(reader: &mut Reader, index: usize, raw: &str, flavor: Flavor) {
-    let lower = raw.to_ascii_lowercase();
-    match lower.as_str() {
+    let lower = if raw.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(raw.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(raw)
+    };
+    match &*lower {
         "<local>" => return reader.rule(Pattern::PlainHostnames, None, raw, index),
         "<-loopback>" => return reader.rule(Pattern::SubtractImplicit, None, raw, index),
         _ => {}
     }
-    let (scheme, rest) = match lower.find("://") {
+    let scheme_end = if lower.contains(':') {
+        lower.find("://")
+    } else {
+        None
+    };
+    let (scheme, rest) = match scheme_end {
         Some(0) => {
             return reader.never(
                 index,
@@ -90,7 +113,7 @@ pub(crate) fn read_entry(reader: &mut Reader, index: usize, raw: &str, flavor: F
             )
         }
         Some(i) => (Some(&lower[..i]), &lower[i + 3..]),
-        None => (None, lower.as_str()),
+        None => (None, &*lower),
     };
     if rest.is_empty() {
         return reader.never(index, raw, "no host after the scheme: the entry is dropped");
@@ -122,7 +145,10 @@ pub(crate) fn read_entry(reader: &mut Reader, index: usize, raw: &str, flavor: F
                 "not an IPv6 address inside the brackets (zone ids are not allowed)",
             );
         };
-        let rule = BypassRule::new(Pattern::Host(format!("[{addr}]").into()), port, raw, index);
+        // The longest IPv6 text is 45 bytes; sized once, no regrowth.
+        let mut host = String::with_capacity(48);
+        let _ = write!(host, "[{addr}]");
+        let rule = BypassRule::new(Pattern::Host(host.into()), port, raw, index);
         return reader.push(scoped(rule));
     }
     let (host, port) = match rest.matches(':').count() {
@@ -153,7 +179,10 @@ pub(crate) fn read_entry(reader: &mut Reader, index: usize, raw: &str, flavor: F
             "the host is compared in its ASCII (punycode) form: write the entry as xn--...",
         );
     }
-    if host.contains(|c: char| c.is_ascii_whitespace() || c.is_ascii_control()) {
+    if host
+        .bytes()
+        .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+    {
         return reader.never(
             index,
             raw,
@@ -171,7 +200,7 @@ pub(crate) fn read_entry(reader: &mut Reader, index: usize, raw: &str, flavor: F
              so it matches only a URL whose host ends in a dot: drop the dot",
         );
     }
-    let pattern = if host.contains(['*', '?']) {
+    let pattern = if host.bytes().any(|b| b == b'*' || b == b'?') {
         let glob = match host.strip_prefix('.') {
             Some(_) => format!("*{host}"),
             None => host.to_owned(),
@@ -189,6 +218,10 @@ pub(crate) fn read_entry(reader: &mut Reader, index: usize, raw: &str, flavor: F
             return reader.never(index, raw, "the entry has no host name");
         }
         Pattern::Subdomains(domain.into())
+    } else if plain_domain(host) || host.parse::<Ipv4Addr>().is_ok() {
+        // What the URL host parser would return (a dotted IPv4 address
+        // without leading zeros prints as written), without its IDNA pass.
+        Pattern::Host(host.into())
     } else {
         match url::Host::parse(host) {
             Ok(url::Host::Ipv4(a)) => Pattern::Host(a.to_string().into()),
@@ -199,6 +232,25 @@ pub(crate) fn read_entry(reader: &mut Reader, index: usize, raw: &str, flavor: F
         }
     };
     reader.push(scoped(BypassRule::new(pattern, port, raw, index)));
+}
+
+/// A host the URL host parser reads as the same domain, unchanged: lower-case
+/// letters, digits and `-` in non-empty labels, no punycode (`xn--`) label,
+/// and a last label that is not a number (which would make it IPv4).
+fn plain_domain(host: &str) -> bool {
+    let bytes = host.as_bytes();
+    let punycode = |at: usize| bytes[at..].starts_with(b"xn--");
+    // Where the current label starts.
+    let mut label = 0;
+    for (at, &b) in bytes.iter().enumerate() {
+        match b {
+            b'a'..=b'z' | b'0'..=b'9' | b'-' => {}
+            b'.' if at > label && !punycode(label) => label = at + 1,
+            _ => return false,
+        }
+    }
+    let last = &bytes[label..];
+    !last.iter().all(u8::is_ascii_digit) && !last.starts_with(b"0x") && !punycode(label)
 }
 
 fn cidr(
@@ -212,6 +264,9 @@ fn cidr(
 ) {
     let ip = if addr.contains(':') {
         addr.parse::<Ipv6Addr>().ok().map(IpAddr::V6)
+    } else if let Ok(a) = addr.parse::<Ipv4Addr>() {
+        // Dotted, no leading zeros: the URL host parser reads it alike.
+        Some(IpAddr::V4(a))
     } else {
         match url::Host::parse(addr) {
             Ok(url::Host::Ipv4(a)) => Some(IpAddr::V4(a)),
@@ -248,4 +303,50 @@ fn cidr(
     }
     let net = IpNet::new(ip, bits).expect("prefix length checked").trunc();
     reader.push(scoped(BypassRule::new(Pattern::Net(net), None, raw, index)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_domains_read_as_the_url_parser_reads_them() {
+        let hosts = [
+            "example.com",
+            "a-b.c-d",
+            "-a.b-",
+            "ab--cd.example",
+            "host1.internal.example",
+            "svc0.example.net",
+            "localhost",
+            "a1",
+            "1a",
+            "x.1a",
+            "0x",
+            "x.0x1f",
+            "x.10",
+            "10",
+            "1.2.3",
+            "a..b",
+            ".a",
+            "xn--nxasmq6b.example",
+            "a.xn--nxasmq6b",
+            "xn--a",
+            "under_score.example",
+        ];
+        for host in hosts {
+            if plain_domain(host) {
+                assert_eq!(
+                    url::Host::parse(host),
+                    Ok(url::Host::Domain(host.to_owned())),
+                    "{host}"
+                );
+            }
+        }
+        assert!(plain_domain("host1.internal.example"));
+        assert!(!plain_domain("x.10"));
+        assert!(!plain_domain("x.0x1f"));
+        assert!(!plain_domain("a..b"));
+        assert!(!plain_domain("xn--nxasmq6b.example"));
+    }
 }

@@ -55,55 +55,92 @@ struct Entry {
     glob: bool,
 }
 
-/// Prefix lengths present, longest first, and the table of masked prefixes.
-#[derive(Debug, Clone)]
-struct NetTable {
-    lengths: Vec<u8>,
-    table: Table<(u128, u8), Entry>,
+/// The bits of an address, `u32` for IPv4 and `u128` for IPv6.
+trait Bits: Copy + Eq + std::ops::BitAnd<Output = Self> {
+    /// The mask that keeps the first `len` bits.
+    fn mask(len: u8) -> Self;
+    /// The table hash of a masked prefix of `len` bits.
+    fn hash_with(self, len: u8) -> u64;
 }
 
-impl NetTable {
-    fn build(items: Vec<(u128, u8, Entry)>) -> Self {
+impl Bits for u32 {
+    #[inline]
+    fn mask(len: u8) -> u32 {
+        u32::MAX.checked_shl(32 - u32::from(len)).unwrap_or(0)
+    }
+
+    /// The prefix and its length side by side: distinct prefixes never
+    /// share a hash.
+    #[inline]
+    fn hash_with(self, len: u8) -> u64 {
+        (u64::from(self) << 8) | u64::from(len)
+    }
+}
+
+impl Bits for u128 {
+    #[inline]
+    fn mask(len: u8) -> u128 {
+        u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0)
+    }
+
+    #[inline]
+    fn hash_with(self, len: u8) -> u64 {
+        hash_prefix(self, len)
+    }
+}
+
+/// The IP rules of one family, for a long list: the prefix lengths present,
+/// longest first, each with its mask, and a table keyed by masked prefix and
+/// length.
+#[derive(Debug, Clone)]
+struct NetTable<T> {
+    lengths: Vec<(u8, T)>,
+    table: Table<(T, u8), Entry>,
+}
+
+impl<T: Bits> NetTable<T> {
+    /// From `(network, prefix length, entry)`, networks already masked.
+    fn build(items: Vec<(T, u8, Entry)>) -> Self {
         let mut lengths: Vec<u8> = items.iter().map(|(_, len, _)| *len).collect();
         lengths.sort_unstable_by(|a, b| b.cmp(a));
         lengths.dedup();
         let table = Table::build(
             items
                 .into_iter()
-                .map(|(bits, len, entry)| (hash_prefix(bits, len), (bits, len), entry)),
+                .map(|(bits, len, entry)| (bits.hash_with(len), (bits, len), entry)),
         );
-        NetTable { lengths, table }
+        NetTable {
+            lengths: lengths.into_iter().map(|len| (len, T::mask(len))).collect(),
+            table,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.lengths.is_empty()
     }
 
     /// Offers every rule whose block holds `bits`: one lookup per prefix length.
-    fn probe(
-        &self,
-        bits: u128,
-        width: u8,
-        admits: &impl Fn(u32, Option<u16>, bool) -> bool,
-        best: &mut Best,
-    ) {
-        for &len in &self.lengths {
-            let masked = mask(bits, len, width);
+    #[inline]
+    fn probe(&self, bits: T, admits: &impl Fn(u32, Option<u16>, bool) -> bool, best: &mut Best) {
+        for &(len, mask) in &self.lengths {
+            let masked = bits & mask;
             let entries = self
                 .table
-                .get(hash_prefix(masked, len), |k| *k == (masked, len));
-            for entry in entries {
-                if admits(entry.rule, entry.port, entry.scoped) {
-                    best.offer(entry.rule);
-                }
+                .get(masked.hash_with(len), |k| *k == (masked, len));
+            if let Some(entry) = entries.iter().find(|e| admits(e.rule, e.port, e.scoped)) {
+                best.offer(entry.rule);
             }
         }
     }
 }
 
-fn mask(bits: u128, len: u8, width: u8) -> u128 {
-    if len == 0 {
-        0
-    } else {
-        let keep = u128::MAX << (u32::from(width - len) + (128 - u32::from(width)));
-        bits & (keep >> (128 - u32::from(width)))
-    }
+/// `::ffff:0:0/96`, where IPv4-mapped IPv6 addresses live.
+const MAPPED: u128 = 0xffff << 32;
+
+/// Whether the IPv6 block `net/len` holds some IPv4-mapped address.
+fn holds_mapped(net: u128, len: u8) -> bool {
+    let keep = u128::mask(len.min(96));
+    net & keep == MAPPED & keep
 }
 
 /// The lowest rule index seen so far.
@@ -126,35 +163,55 @@ impl Best {
 }
 
 /// Texts keyed by their hash, with a note of which lengths occur, so that a
-/// walk over a host tries only the lengths some key has.
+/// walk over a host tries only the lengths some key has. The keys' texts sit
+/// end to end in one string; a key is its place there.
 #[derive(Debug, Clone)]
 struct TextTable<V> {
-    table: Table<Box<str>, V>,
+    table: Table<(u32, u32), V>,
+    keys: Box<str>,
     /// Bit `n` set: some key is `n` bytes long (keys of 256 bytes or more set bit 255).
     lengths: [u64; 4],
     longest: usize,
 }
 
-impl<V> TextTable<V> {
-    fn build(items: Vec<(u64, Box<str>, V)>) -> Self {
+impl<V: Copy> TextTable<V> {
+    fn build(items: Vec<(u64, &str, V)>) -> Self {
         let mut lengths = [0u64; 4];
         let mut longest = 0;
-        for (_, key, _) in &items {
-            let n = key.len().min(255);
-            lengths[n >> 6] |= 1 << (n & 63);
-            longest = longest.max(key.len());
-        }
+        let mut keys = String::with_capacity(items.iter().map(|(_, key, _)| key.len()).sum());
+        let items: Vec<(u64, (u32, u32), V)> = items
+            .into_iter()
+            .map(|(hash, key, value)| {
+                let n = key.len().min(255);
+                lengths[n >> 6] |= 1 << (n & 63);
+                longest = longest.max(key.len());
+                let at = keys.len() as u32;
+                keys.push_str(key);
+                (hash, (at, keys.len() as u32), value)
+            })
+            .collect();
+        let text = |&(start, end): &(u32, u32)| &keys.as_bytes()[start as usize..end as usize];
+        let table = Table::build_by(items, |a, b| text(a) == text(b));
         TextTable {
-            table: Table::build(items),
+            table,
+            keys: keys.into_boxed_str(),
             lengths,
             longest,
         }
     }
 
+    /// The values under the key `text`, whose hash is `hash`.
+    #[inline(always)]
+    fn get(&self, hash: u64, text: &[u8]) -> &[V] {
+        self.table.get(hash, |&(start, end)| {
+            &self.keys.as_bytes()[start as usize..end as usize] == text
+        })
+    }
+
     #[inline]
     fn has_length(&self, len: usize) -> bool {
         let n = len.min(255);
-        self.lengths[n >> 6] & (1 << (n & 63)) != 0
+        (self.lengths[n >> 6] >> (n & 63)) & 1 != 0
     }
 
     /// The length of the longest key (0 when empty).
@@ -218,6 +275,9 @@ pub struct BypassMatcher {
     /// one of the two is empty.
     names_scan: Vec<ScanName>,
     names: TextTable<NameEntry>,
+    /// Some hashed name key could be (a suffix of) an IP literal's text:
+    /// only then do IP targets look names up.
+    ip_like_names: bool,
     /// Text suffixes, and the literal ends of globs.
     suffixes: TextTable<Entry>,
     /// The literal starts of globs that end in a wildcard.
@@ -227,8 +287,11 @@ pub struct BypassMatcher {
     /// IP rules, per family: scanned when few, else hashed; one of each pair is empty.
     v4_scan: Vec<ScanNet<u32>>,
     v6_scan: Vec<ScanNet<u128>>,
-    v4: NetTable,
-    v6: NetTable,
+    v4: NetTable<u32>,
+    v6: NetTable<u128>,
+    /// Some IPv6 rule holds IPv4-mapped addresses: IPv4 targets try the
+    /// IPv6 rules too.
+    v6_maps_v4: bool,
     /// Some `*`, `<local>` or hyper-style `*` rule exists.
     flag_rules: bool,
     /// Some text-suffix or glob rule exists.
@@ -239,7 +302,7 @@ pub struct BypassMatcher {
 }
 
 impl BypassMatcher {
-    pub(crate) fn new(list: &BypassList) -> Self {
+    pub(crate) fn new<'l>(list: &'l BypassList) -> Self {
         let mut all = Vec::new();
         let mut all_names = Vec::new();
         let mut plain_hostnames = Vec::new();
@@ -254,9 +317,9 @@ impl BypassMatcher {
                 ids.push(rule_id);
             }
         };
-        let mut names = Vec::new();
-        let mut suffixes = Vec::new();
-        let mut prefixes = Vec::new();
+        let mut names: Vec<(u64, &str, NameEntry)> = Vec::new();
+        let mut suffixes: Vec<(u64, &str, Entry)> = Vec::new();
+        let mut prefixes: Vec<(u64, &str, Entry)> = Vec::new();
         let mut open_globs = Vec::new();
         let mut v4 = Vec::new();
         let mut v6 = Vec::new();
@@ -270,14 +333,14 @@ impl BypassMatcher {
                 scoped,
                 glob: false,
             };
-            let mut name = |text: &str, mode| {
+            let mut name = |text: &'l str, mode| {
                 let entry = NameEntry {
                     rule: rule_id,
                     mode,
                     port,
                     scoped,
                 };
-                names.push((hash_name(text), Box::from(text), entry));
+                names.push((hash_name(text), text, entry));
             };
             match rule.pattern() {
                 Pattern::All => flag(&mut all, rule_id),
@@ -289,7 +352,7 @@ impl BypassMatcher {
                 Pattern::Host(n) => name(n, Mode::Host),
                 Pattern::Domain(n) => name(n, Mode::Domain),
                 Pattern::Subdomains(n) => name(n, Mode::Subdomains),
-                Pattern::HostSuffix(n) => suffixes.push((hash_text(n), n.clone(), entry)),
+                Pattern::HostSuffix(n) => suffixes.push((hash_text(n), &**n, entry)),
                 Pattern::Glob(g) => {
                     let entry = Entry {
                         glob: true,
@@ -297,23 +360,26 @@ impl BypassMatcher {
                     };
                     let (start, end) = (glob::literal_prefix(g), glob::literal_suffix(g));
                     if !end.is_empty() {
-                        suffixes.push((hash_text(end), end.into(), entry));
+                        suffixes.push((hash_text(end), end, entry));
                     } else if !start.is_empty() {
-                        prefixes.push((hash_forward(start), start.into(), entry));
+                        prefixes.push((hash_forward(start), start, entry));
                     } else {
                         open_globs.push(entry);
                     }
                 }
-                Pattern::Net(net) => match net.network() {
-                    IpAddr::V4(a) => v4.push((u128::from(u32::from(a)), net.prefix_len(), entry)),
-                    IpAddr::V6(a) => v6.push((u128::from(a), net.prefix_len(), entry)),
-                },
+                Pattern::Net(net) => {
+                    let len = net.prefix_len();
+                    match net.network() {
+                        IpAddr::V4(a) => v4.push((u32::from(a) & u32::mask(len), len, entry)),
+                        IpAddr::V6(a) => v6.push((u128::from(a) & u128::mask(len), len, entry)),
+                    }
+                }
             }
         }
         let names_scan = if names.len() <= SCAN_MAX {
             names
                 .drain(..)
-                .map(|(_, text, entry): (u64, Box<str>, NameEntry)| {
+                .map(|(_, text, entry): (u64, &str, NameEntry)| {
                     let bytes = text.as_bytes();
                     ScanName {
                         word: tail_word(bytes),
@@ -322,41 +388,21 @@ impl BypassMatcher {
                             n => (1u64 << (8 * n)) - 1,
                         },
                         entry,
-                        text,
+                        text: text.into(),
                     }
                 })
                 .collect()
         } else {
             Vec::new()
         };
-        let v4_scan = if v4.len() <= SCAN_MAX {
-            v4.drain(..)
-                .map(|(bits, len, entry)| {
-                    let mask = mask(u128::from(u32::MAX), len, 32) as u32;
-                    ScanNet {
-                        net: bits as u32 & mask,
-                        mask,
-                        entry,
-                    }
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let v6_scan = if v6.len() <= SCAN_MAX {
-            v6.drain(..)
-                .map(|(bits, len, entry)| {
-                    let mask = mask(u128::MAX, len, 128);
-                    ScanNet {
-                        net: bits & mask,
-                        mask,
-                        entry,
-                    }
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let v6_maps_v4 = v6.iter().any(|&(net, len, _)| holds_mapped(net, len));
+        let v4_scan = scan_or_keep(&mut v4);
+        let v6_scan = scan_or_keep(&mut v6);
+        // An IP literal's text (no zone) holds only these bytes.
+        let ip_like_names = names.iter().any(|(_, key, _)| {
+            key.bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f' | b'.' | b':' | b'[' | b']'))
+        });
         let text_rules = !(suffixes.is_empty() && prefixes.is_empty() && open_globs.is_empty());
         BypassMatcher {
             flag_rules: !(all.is_empty() && all_names.is_empty() && plain_hostnames.is_empty()),
@@ -371,6 +417,7 @@ impl BypassMatcher {
             subtract,
             names_scan,
             names: TextTable::build(names),
+            ip_like_names,
             suffixes: TextTable::build(suffixes),
             prefixes: TextTable::build(prefixes),
             open_globs,
@@ -378,6 +425,7 @@ impl BypassMatcher {
             v6_scan,
             v4: NetTable::build(v4),
             v6: NetTable::build(v6),
+            v6_maps_v4,
         }
     }
 
@@ -515,7 +563,7 @@ impl BypassMatcher {
                     break;
                 }
             }
-        } else if !self.names.table.is_empty() {
+        } else if !self.names.table.is_empty() && (target.ip().is_none() || self.ip_like_names) {
             self.find_hashed_name(host, target, flags, admits, best);
         }
         if self.text_rules || !self.plain_hostnames.is_empty() {
@@ -523,7 +571,9 @@ impl BypassMatcher {
         }
     }
 
-    /// Name rules of a long list, by hash: one lookup per label.
+    /// Name rules of a long list, by hash: one lookup per label suffix whose
+    /// length some key has, stopping past the longest key.
+    #[inline]
     fn find_hashed_name(
         &self,
         host: &str,
@@ -532,69 +582,75 @@ impl BypassMatcher {
         admits: &impl Fn(u32, Option<u16>, bool) -> bool,
         best: &mut Best,
     ) {
-        let bytes = host.as_bytes();
-        {
-            // Label by label from the right, one lookup per suffix whose length
-            // some key has, stopping past the longest key. A host name's
-            // suffixes come hashed from the target; IP text is hashed here.
-            let longest = self.names.longest();
-            let mut probe = |hash: u64, start: usize| {
-                let tail = &host[start..];
-                for entry in self.names.table.get(hash, |k| **k == *tail) {
-                    let mode_ok = match entry.mode {
-                        Mode::Host => start == 0,
-                        Mode::Domain => true,
-                        Mode::Subdomains => start > 0,
-                    };
-                    if mode_ok
-                        && admits(entry.rule, entry.port, entry.scoped)
-                        && (!flags.first_occurrence || first_occurrence_at_end(host, tail))
-                    {
-                        best.offer(entry.rule);
-                    }
+        let longest = self.names.longest();
+        // Where the walk goes on: the whole host, from the empty suffix.
+        let (mut hash, mut end) = (seed(), host.len());
+        if target.ip().is_none() {
+            // A host name's suffixes come hashed from the target.
+            let prehashed = target.suffixes();
+            for (&suffix, &start) in prehashed.hashes().iter().zip(prehashed.starts()) {
+                let start = usize::from(start);
+                let len = host.len() - start;
+                if len > longest {
+                    return;
                 }
+                if self.names.has_length(len) {
+                    self.probe_name(suffix, start, host, flags, admits, best);
+                }
+                let Some(before) = start.checked_sub(1) else {
+                    return; // the whole host
+                };
+                (hash, end) = (suffix, before);
+            }
+        }
+        // IP text, or labels beyond the prehashed ones: hashed here.
+        let walk = LabelWalk::resume(host.as_bytes(), longest, hash, end);
+        self.walk_names(walk, host, flags, admits, best);
+    }
+
+    /// [`find_hashed_name`](Self::find_hashed_name) past the prehashed
+    /// suffixes: hashes each label on the way.
+    #[inline(never)]
+    fn walk_names(
+        &self,
+        mut walk: LabelWalk<'_>,
+        host: &str,
+        flags: &MatchFlags,
+        admits: &impl Fn(u32, Option<u16>, bool) -> bool,
+        best: &mut Best,
+    ) {
+        while let Some((hash, start)) = walk.next() {
+            if self.names.has_length(host.len() - start) {
+                self.probe_name(hash, start, host, flags, admits, best);
+            }
+        }
+    }
+
+    /// The name rules keyed by `host[start..]`, whose hash is `hash`.
+    #[inline(always)]
+    fn probe_name(
+        &self,
+        hash: u64,
+        start: usize,
+        host: &str,
+        flags: &MatchFlags,
+        admits: &impl Fn(u32, Option<u16>, bool) -> bool,
+        best: &mut Best,
+    ) {
+        let tail = &host.as_bytes()[start..];
+        let entries = self.names.get(hash, tail);
+        // In rule order: the first admitted is the lowest.
+        if let Some(entry) = entries.iter().find(|entry| {
+            let mode_ok = match entry.mode {
+                Mode::Host => start == 0,
+                Mode::Domain => true,
+                Mode::Subdomains => start > 0,
             };
-            let mut hash = seed();
-            let mut end = bytes.len();
-            let mut done = false;
-            if target.ip().is_none() {
-                for (h, start) in target.suffixes().iter() {
-                    if bytes.len() - start > longest {
-                        done = true;
-                        break;
-                    }
-                    if self.names.has_length(bytes.len() - start) {
-                        probe(h, start);
-                    }
-                    hash = h;
-                    if start == 0 {
-                        done = true;
-                        break;
-                    }
-                    end = start - 1;
-                }
-            }
-            // Beyond the prehashed suffixes (or for IP text), hash as we go.
-            let floor = bytes.len().saturating_sub(longest);
-            if !done {
-                loop {
-                    let mut start = end;
-                    while start > floor && bytes[start - 1] != b'.' {
-                        start -= 1;
-                    }
-                    if start > 0 && bytes[start - 1] != b'.' {
-                        break; // longer than any key
-                    }
-                    hash = combine(hash, label_hash(&bytes[start..end]));
-                    if self.names.has_length(bytes.len() - start) {
-                        probe(hash, start);
-                    }
-                    if start == 0 {
-                        break;
-                    }
-                    end = start - 1;
-                }
-            }
+            mode_ok
+                && admits(entry.rule, entry.port, entry.scoped)
+                && (!flags.first_occurrence || first_occurrence_at_end(host, &host[start..]))
+        }) {
+            best.offer(entry.rule);
         }
     }
 
@@ -630,7 +686,7 @@ impl BypassMatcher {
                 hash = step(hash, bytes[p]);
                 if self.suffixes.has_length(bytes.len() - p) {
                     let tail = &host[p..];
-                    for entry in self.suffixes.table.get(hash, |k| **k == *tail) {
+                    for entry in self.suffixes.get(hash, tail.as_bytes()) {
                         if admits(entry.rule, entry.port, entry.scoped) && glob_ok(entry) {
                             best.offer(entry.rule);
                         }
@@ -646,7 +702,7 @@ impl BypassMatcher {
                     continue;
                 }
                 let head = &host[..end];
-                for entry in self.prefixes.table.get(hash, |k| **k == *head) {
+                for entry in self.prefixes.get(hash, head.as_bytes()) {
                     if admits(entry.rule, entry.port, entry.scoped) && glob_ok(entry) {
                         best.offer(entry.rule);
                     }
@@ -680,12 +736,14 @@ impl BypassMatcher {
                 if let Some(rule) = scan_nets(&self.v4_scan, bits, admits) {
                     best.offer(rule);
                 }
-            } else if !self.v4.lengths.is_empty() {
-                self.v4.probe(u128::from(bits), 32, admits, best);
+            } else if !self.v4.is_empty() {
+                self.v4.probe(bits, admits, best);
             }
-        }
-        if self.v6_scan.is_empty() && self.v6.lengths.is_empty() || families_apart && ip.is_ipv4() {
-            return;
+            if !self.v6_maps_v4 || families_apart && ip.is_ipv4() {
+                // No IPv6 rule holds a mapped address, or the tool keeps an
+                // IPv4 host away from IPv6 rules: no IPv6 form to try.
+                return;
+            }
         }
         let bits = match ip {
             IpAddr::V4(a) => u128::from(a.to_ipv6_mapped()),
@@ -695,10 +753,26 @@ impl BypassMatcher {
             if let Some(rule) = scan_nets(&self.v6_scan, bits, admits) {
                 best.offer(rule);
             }
-        } else {
-            self.v6.probe(bits, 128, admits, best);
+        } else if !self.v6.is_empty() {
+            self.v6.probe(bits, admits, best);
         }
     }
+}
+
+/// The rules of a short list, ready for a scan, taking them out of `items`;
+/// nothing for a long list, whose items stay for a table.
+fn scan_or_keep<T: Bits>(items: &mut Vec<(T, u8, Entry)>) -> Vec<ScanNet<T>> {
+    if items.len() > SCAN_MAX {
+        return Vec::new();
+    }
+    items
+        .drain(..)
+        .map(|(net, len, entry)| ScanNet {
+            net,
+            mask: T::mask(len),
+            entry,
+        })
+        .collect()
 }
 
 /// The first rule of a short IP list that holds `bits` and admits the target.
@@ -716,6 +790,55 @@ where
         .map(|n| n.entry.rule)
 }
 
+/// A host's suffixes that start on a label boundary, shortest first, each
+/// with its name hash ([`hash_name`]), hashed label by label until the
+/// suffix is longer than the longest key.
+#[derive(Debug, Clone, Copy)]
+struct LabelWalk<'a> {
+    bytes: &'a [u8],
+    /// The hash of the last suffix given.
+    hash: u64,
+    /// The end of the next label.
+    end: usize,
+    /// A suffix starting before this is longer than any key.
+    floor: usize,
+    done: bool,
+}
+
+impl<'a> LabelWalk<'a> {
+    /// The suffixes of `bytes` that start before `end + 1`; the suffix that
+    /// starts there has hash `hash` ([`seed`] when `end` is the length).
+    #[inline]
+    fn resume(bytes: &'a [u8], longest: usize, hash: u64, end: usize) -> Self {
+        LabelWalk {
+            bytes,
+            hash,
+            end,
+            floor: bytes.len().saturating_sub(longest),
+            done: false,
+        }
+    }
+
+    fn next(&mut self) -> Option<(u64, usize)> {
+        if self.done {
+            return None;
+        }
+        let mut start = self.end;
+        while start > self.floor && self.bytes[start - 1] != b'.' {
+            start -= 1;
+        }
+        if start > 0 && self.bytes[start - 1] != b'.' {
+            return None; // longer than any key
+        }
+        self.hash = combine(self.hash, label_hash(&self.bytes[start..self.end]));
+        match start.checked_sub(1) {
+            Some(end) => self.end = end,
+            None => self.done = true,
+        }
+        Some((self.hash, start))
+    }
+}
+
 /// postman-request's test: the first place `.entry` occurs in `.host` is its end.
 pub(crate) fn first_occurrence_at_end(host: &str, entry: &str) -> bool {
     let (h, e) = (host.as_bytes(), entry.as_bytes());
@@ -729,28 +852,36 @@ pub(crate) fn first_occurrence_at_end(host: &str, entry: &str) -> bool {
     (0..=last).find(|&i| at(i) == b'.' && (0..e.len()).all(|k| at(i + 1 + k) == e[k])) == Some(last)
 }
 
-/// An IPv4 address as the matcher's IPv4 key would see it, for tests.
-#[cfg(test)]
-pub(crate) fn v4_bits(a: Ipv4Addr) -> u128 {
-    u128::from(u32::from(a))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn masks() {
-        let a = v4_bits("10.1.2.3".parse().unwrap());
-        assert_eq!(mask(a, 8, 32), v4_bits("10.0.0.0".parse().unwrap()));
-        assert_eq!(mask(a, 32, 32), a);
-        assert_eq!(mask(a, 0, 32), 0);
+        let a = u32::from("10.1.2.3".parse::<Ipv4Addr>().unwrap());
+        assert_eq!(a & u32::mask(8), u32::from(Ipv4Addr::new(10, 0, 0, 0)));
+        assert_eq!(a & u32::mask(32), a);
+        assert_eq!(a & u32::mask(0), 0);
         let b = u128::from("2001:db8::1".parse::<Ipv6Addr>().unwrap());
         assert_eq!(
-            mask(b, 32, 128),
+            b & u128::mask(32),
             u128::from("2001:db8::".parse::<Ipv6Addr>().unwrap())
         );
-        assert_eq!(mask(b, 128, 128), b);
+        assert_eq!(b & u128::mask(128), b);
+        assert_eq!(b & u128::mask(0), 0);
+    }
+
+    #[test]
+    fn blocks_that_hold_mapped_addresses() {
+        let v6 = |s: &str| u128::from(s.parse::<Ipv6Addr>().unwrap());
+        assert!(holds_mapped(0, 0));
+        assert!(holds_mapped(v6("::"), 80));
+        assert!(holds_mapped(v6("::ffff:0:0"), 96));
+        assert!(holds_mapped(v6("::ffff:10.0.0.0"), 104));
+        assert!(holds_mapped(v6("::ffff:10.1.2.3"), 128));
+        assert!(!holds_mapped(v6("::"), 96));
+        assert!(!holds_mapped(v6("2001:db8::"), 32));
+        assert!(!holds_mapped(v6("::1"), 128));
     }
 
     #[test]
@@ -817,6 +948,67 @@ mod syntax_feature_tests {
         ];
         for (url, want) in rows {
             assert_eq!(hit_index(&l, url), want, "{url}");
+        }
+    }
+
+    /// More than [`SCAN_MAX`] rules of every kind, so that every table is
+    /// hashed; with and without an IPv6 rule that holds IPv4-mapped
+    /// addresses, and with and without names that read like IP text.
+    #[test]
+    fn long_lists_of_every_kind_agree_with_the_oracle() {
+        for (mapped, ip_like) in [(false, false), (true, false), (false, true), (true, true)] {
+            let mut patterns = Vec::new();
+            for i in 0..20 {
+                patterns.push(Pattern::Host(format!("h{i}.example").into()));
+                patterns.push(Pattern::Domain(format!("d{i}.example").into()));
+                patterns.push(Pattern::Subdomains(format!("s{i}.example").into()));
+                patterns.push(Pattern::HostSuffix(format!("x{i}.test").into()));
+                patterns.push(Pattern::Net(format!("10.{i}.0.0/16").parse().unwrap()));
+                patterns.push(Pattern::Net(format!("192.168.1.{i}/32").parse().unwrap()));
+                patterns.push(Pattern::Net(
+                    format!("2001:db8:{i:x}::/48").parse().unwrap(),
+                ));
+                if ip_like {
+                    patterns.push(Pattern::Host(format!("{i}.3.2.1").into()));
+                    patterns.push(Pattern::Domain(format!("2.{i}").into()));
+                }
+            }
+            if mapped {
+                patterns.push(Pattern::Net("::ffff:10.3.0.0/112".parse().unwrap()));
+                patterns.push(Pattern::Net("::/0".parse().unwrap()));
+            }
+            let rules = patterns
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| rule(p, i))
+                .collect();
+            let l = list(rules, ImplicitBypass::None);
+            for url in [
+                "http://h5.example/",
+                "http://x.h5.example/",
+                "http://d3.example/",
+                "http://a.b.d3.example/",
+                "http://s7.example/",
+                "http://q.s7.example/",
+                "http://a.b.c.d.e.f.g.h.i.s7.example/",
+                "http://fox12.test/",
+                "http://d30.example/",
+                "http://10.5.1.1/",
+                "http://10.25.1.1/",
+                "http://10.3.0.9/",
+                "http://192.168.1.7/",
+                "http://192.168.1.77/",
+                "http://[2001:db8:5::1]/",
+                "http://[2001:db8:50::1]/",
+                "http://[::ffff:10.3.0.1]/",
+                "http://[::ffff:192.168.1.3]/",
+                "http://1.3.2.1/",
+                "http://7.3.2.1/",
+                "http://9.9.2.4/",
+                "http://8.8.8.8/",
+            ] {
+                hit_index(&l, url);
+            }
         }
     }
 

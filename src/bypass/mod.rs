@@ -10,6 +10,7 @@
 use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use ipnet::IpNet;
 
@@ -272,8 +273,10 @@ pub enum BypassHit<'a> {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BypassList {
-    rules: Vec<BypassRule>,
-    violations: Vec<Violation>,
+    /// Shared with the lists' clones and with compiled matchers, which keep
+    /// the list they were compiled from.
+    rules: Arc<[BypassRule]>,
+    violations: Arc<[Violation]>,
     flags: MatchFlags,
     dialect: Dialect,
     reversed: bool,
@@ -293,8 +296,8 @@ impl BypassList {
         let spec = &dialect.spec().no_proxy;
         let (rules, violations) = no_proxy::parse(text, spec, &origin);
         BypassList {
-            rules,
-            violations,
+            rules: rules.into(),
+            violations: violations.into(),
             flags: spec.flags,
             dialect,
             reversed: false,
@@ -370,8 +373,8 @@ impl BypassList {
         dialect: Dialect,
     ) -> Self {
         BypassList {
-            rules,
-            violations,
+            rules: rules.into(),
+            violations: violations.into(),
             flags,
             dialect,
             reversed: false,

@@ -14,6 +14,7 @@
 //! `Grammar::ChromiumSuffix`, and the entries are read by the Chromium
 //! bypass syntax's reader.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
@@ -200,7 +201,9 @@ pub(crate) fn parse(
         reader.push(Pattern::All, None, text, 0);
         return (reader.rules, reader.violations);
     }
-    for (index, entry) in split(text, spec.split, &mut reader) {
+    let entries = split(text, spec.split, &mut reader);
+    reader.rules.reserve(entries.len());
+    for (index, entry) in entries {
         entry_rule(&mut reader, index, entry);
     }
     (reader.rules, reader.violations)
@@ -220,8 +223,10 @@ fn split<'t>(text: &'t str, how: Split, reader: &mut Reader<'_>) -> Vec<(usize, 
             let mut rest = text;
             loop {
                 rest = rest.trim_start_matches(blank);
+                // ASCII bytes never sit inside a UTF-8 sequence.
                 let end = rest
-                    .find(|c: char| blank(c) || c == ',')
+                    .bytes()
+                    .position(|b| matches!(b, b' ' | b'\t' | b','))
                     .unwrap_or(rest.len());
                 parts.push(&rest[..end]);
                 rest = rest[end..].trim_start_matches(blank);
@@ -262,8 +267,12 @@ fn split<'t>(text: &'t str, how: Split, reader: &mut Reader<'_>) -> Vec<(usize, 
 
 fn entry_rule(reader: &mut Reader<'_>, index: usize, raw: &str) {
     let spec = *reader.spec;
-    let lower = raw.to_ascii_lowercase();
-    let entry = lower.as_str();
+    let lower = if raw.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(raw.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(raw)
+    };
+    let entry = &*lower;
     if entry == "*" {
         match spec.star {
             Star::Item => reader.push(Pattern::All, None, raw, index),
@@ -288,7 +297,10 @@ fn entry_rule(reader: &mut Reader<'_>, index: usize, raw: &str) {
             "this tool has no CIDR support; it compares the entry as text",
         );
     }
-    if matches!(spec.ip, IpSyntax::Text) && entry.parse::<std::net::Ipv6Addr>().is_ok() {
+    if matches!(spec.ip, IpSyntax::Text)
+        && entry.contains(':')
+        && entry.parse::<std::net::Ipv6Addr>().is_ok()
+    {
         return reader.never(
             index,
             raw,
@@ -337,7 +349,7 @@ fn entry_rule(reader: &mut Reader<'_>, index: usize, raw: &str) {
     if name.contains('*') {
         return reader.never(index, raw, "this tool has no wildcards inside entries");
     }
-    if name.contains(['/', '?', '#', '@']) {
+    if name.bytes().any(|b| matches!(b, b'/' | b'?' | b'#' | b'@')) {
         return reader.never(
             index,
             raw,
@@ -345,7 +357,7 @@ fn entry_rule(reader: &mut Reader<'_>, index: usize, raw: &str) {
         );
     }
     let text_ips = matches!(spec.ip, IpSyntax::Text);
-    if name.contains([':', '[', ']']) && !text_ips {
+    if name.bytes().any(|b| matches!(b, b':' | b'[' | b']')) && !text_ips {
         return reader.never(
             index,
             raw,
@@ -377,6 +389,12 @@ fn ip_rule(reader: &mut Reader<'_>, index: usize, raw: &str, entry: &str) -> Opt
     else {
         return None;
     };
+    // Without `:`, `/` or `[`, only a dotted IPv4 address reads as one.
+    if !entry.bytes().any(|b| matches!(b, b':' | b'/' | b'['))
+        && !entry.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+    {
+        return None;
+    }
     if let Some((addr, bits)) = entry.split_once('/') {
         let Ok(addr) = addr.parse::<IpAddr>() else {
             return None;
@@ -540,12 +558,22 @@ fn chromium_suffix(text: &str, origin: &Origin) -> (Vec<BypassRule>, Vec<Violati
     // (it reads the last `:` as a port); this crate reads it as `[addr]`, as
     // every other dialect that parses addresses does, and says so.
     let mut wrapped = String::with_capacity(text.len() + 2);
+    // Ascending by entry index, for the binary search below.
     let mut unbracketed = Vec::new();
+    let bytes = text.as_bytes();
     let mut start = 0;
-    for (index, part) in text.split([',', ';']).enumerate() {
-        let end = start + part.len();
+    for index in 0.. {
+        // Separators are ASCII, so byte positions are character boundaries.
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b == b',' || b == b';')
+            .map_or(text.len(), |at| start + at);
+        let part = &text[start..end];
         let entry = part.trim();
-        if entry.parse::<std::net::Ipv6Addr>().is_ok() {
+        if entry.contains(':')
+            && !entry.bytes().any(|b| b == b'/' || b == b'[')
+            && entry.parse::<std::net::Ipv6Addr>().is_ok()
+        {
             wrapped.push('[');
             wrapped.push_str(entry);
             wrapped.push(']');
@@ -553,12 +581,13 @@ fn chromium_suffix(text: &str, origin: &Origin) -> (Vec<BypassRule>, Vec<Violati
         } else {
             wrapped.push_str(part);
         }
-        // The separator (one ASCII byte) after this part, if any.
-        wrapped.push_str(text.get(end..end + 1).unwrap_or(""));
+        match bytes.get(end) {
+            Some(&sep) => wrapped.push(char::from(sep)),
+            None => break,
+        }
         start = end + 1;
     }
-    let list = super::chromium::parse(&wrapped, origin.clone());
-    let mut violations = list.violations().to_vec();
+    let (mut rules, mut violations) = super::chromium::parse_parts(&wrapped, origin.clone());
     for (index, entry) in &unbracketed {
         violations.push(Violation::new(
             origin.clone(),
@@ -570,28 +599,26 @@ fn chromium_suffix(text: &str, origin: &Origin) -> (Vec<BypassRule>, Vec<Violati
             ),
         ));
     }
-    let rules = list
-        .rules()
-        .iter()
-        .cloned()
-        .map(|mut rule| {
-            if let Some((_, entry)) = unbracketed.iter().find(|(i, _)| *i == rule.index) {
-                rule.text = (*entry).into();
-            }
-            let pattern = match &rule.pattern {
-                Pattern::Host(host) => match ip_literal(host) {
-                    Some(addr) => Pattern::Net(IpNet::from(addr)),
-                    None => super::syntax::glob_pattern(&format!("*{host}")),
+    for rule in &mut rules {
+        if let Ok(at) = unbracketed.binary_search_by_key(&rule.index, |(i, _)| *i) {
+            rule.text = unbracketed[at].1.into();
+        }
+        rule.pattern = match std::mem::replace(&mut rule.pattern, Pattern::All) {
+            Pattern::Host(host) => match ip_literal(&host) {
+                Some(addr) => Pattern::Net(IpNet::from(addr)),
+                // `*` and the name, read as a pattern: a host has no wildcard.
+                None if host.is_empty() => Pattern::All,
+                None => match host.strip_prefix('.') {
+                    Some(rest) => Pattern::Subdomains(rest.into()),
+                    None => Pattern::HostSuffix(host),
                 },
-                Pattern::Glob(glob) if !glob.starts_with('*') => {
-                    super::syntax::glob_pattern(&format!("*{glob}"))
-                }
-                other => other.clone(),
-            };
-            rule.pattern = pattern;
-            rule
-        })
-        .collect();
+            },
+            Pattern::Glob(glob) if !glob.starts_with('*') => {
+                super::syntax::glob_pattern(&format!("*{glob}"))
+            }
+            other => other,
+        };
+    }
     (rules, violations)
 }
 

@@ -179,6 +179,11 @@ impl Reader {
         }
     }
 
+    /// Room for `rules` more rules.
+    pub(crate) fn reserve(&mut self, rules: usize) {
+        self.rules.reserve(rules);
+    }
+
     pub(crate) fn push(&mut self, rule: BypassRule) {
         self.rules.push(rule);
     }
@@ -220,27 +225,46 @@ impl Reader {
     /// The list. `last_wins`: a later entry overrides an earlier one (the
     /// engine tries rules in order, lowest first, so they are stored reversed).
     pub(crate) fn finish(
-        mut self,
+        self,
         flags: MatchFlags,
         syntax: BypassSyntax,
         last_wins: bool,
     ) -> BypassList {
+        let (rules, violations) = self.into_parts(last_wins);
+        BypassList::from_parts(rules, violations, flags, Dialect::default()).with_syntax(syntax)
+    }
+
+    /// The rules, in the order [`finish`](Reader::finish) stores them, and
+    /// the violations.
+    pub(crate) fn into_parts(mut self, last_wins: bool) -> (Vec<BypassRule>, Vec<Violation>) {
         if last_wins {
             self.rules.reverse();
         }
-        BypassList::from_parts(self.rules, self.violations, flags, Dialect::default())
-            .with_syntax(syntax)
+        (self.rules, self.violations)
     }
 }
 
 /// Splits `text` at every character `is_sep` accepts, trims each part and
 /// drops the empty ones; the index counts every part, empty ones included.
 pub(crate) fn split_entries(text: &str, is_sep: impl Fn(char) -> bool) -> Vec<(usize, &str)> {
-    text.split(is_sep)
-        .map(str::trim)
-        .enumerate()
-        .filter(|(_, p)| !p.is_empty())
-        .collect()
+    fn keep((index, part): (usize, &str)) -> Option<(usize, &str)> {
+        let part = part.trim();
+        (!part.is_empty()).then_some((index, part))
+    }
+    if !text.is_ascii() {
+        return text.split(is_sep).enumerate().filter_map(keep).collect();
+    }
+    // ASCII: byte by byte, without decoding characters.
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for (at, &b) in text.as_bytes().iter().enumerate() {
+        if is_sep(char::from(b)) {
+            parts.push(&text[start..at]);
+            start = at + 1;
+        }
+    }
+    parts.push(&text[start..]);
+    parts.into_iter().enumerate().filter_map(keep).collect()
 }
 
 /// A host name as hosts are compared: ASCII lower case, non-ASCII names in

@@ -59,9 +59,9 @@ pub(crate) fn combine(suffix: u64, label: u64) -> u64 {
 
 /// The hash `combine` reaches over a name's labels, right to left.
 pub(crate) fn hash_name(name: &str) -> u64 {
-    name.rsplit('.').fold(SEED, |acc, label| {
-        combine(acc, label_hash(label.as_bytes()))
-    })
+    name.as_bytes()
+        .rsplit(|&b| b == b'.')
+        .fold(SEED, |acc, label| combine(acc, label_hash(label)))
 }
 
 /// The hash of an IP prefix (address bits masked to `len`).
@@ -72,81 +72,176 @@ pub(crate) fn hash_prefix(bits: u128, len: u8) -> u64 {
 
 const EMPTY: u32 = u32::MAX;
 
-/// Keys with a list of values each; lookups by (hash, key).
-#[derive(Debug, Clone)]
-pub(crate) struct Table<K, V> {
-    slots: Box<[u32]>,
-    mask: usize,
-    keys: Vec<K>,
-    hashes: Vec<u64>,
-    values: Vec<Vec<V>>,
+/// A slot of the open-addressing index: a key's full hash and its group.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    hash: u64,
+    /// Index into `groups`, or [`EMPTY`].
+    group: u32,
 }
 
-impl<K: Eq, V> Table<K, V> {
+/// A distinct key and where its values sit in the flat `values`.
+#[derive(Debug, Clone)]
+struct Group<K> {
+    key: K,
+    start: u32,
+    end: u32,
+}
+
+/// Keys with a list of values each; lookups by (hash, key).
+///
+/// The index holds each key's hash, so a miss is settled in the index
+/// alone; the values of all keys share one flat vector, grouped by key.
+#[derive(Debug, Clone)]
+pub(crate) struct Table<K, V> {
+    slots: Box<[Slot]>,
+    mask: usize,
+    /// `64 - log2(slots.len())`, for [`spread`].
+    shift: u32,
+    groups: Vec<Group<K>>,
+    values: Vec<V>,
+}
+
+impl<K: Eq, V: Copy> Table<K, V> {
     /// Builds the table; values for equal keys are grouped in insertion order.
     pub(crate) fn build(items: impl IntoIterator<Item = (u64, K, V)>) -> Self {
+        Table::build_by(items, |a, b| a == b)
+    }
+}
+
+impl<K, V: Copy> Table<K, V> {
+    /// Builds the table, `same` telling equal keys apart; values for equal
+    /// keys are grouped in insertion order.
+    pub(crate) fn build_by(
+        items: impl IntoIterator<Item = (u64, K, V)>,
+        same: impl Fn(&K, &K) -> bool,
+    ) -> Self {
+        let items = items.into_iter();
+        let capacity = (items.size_hint().0 * 2).max(8).next_power_of_two();
         let mut table = Table {
-            slots: Box::new([]),
-            mask: 0,
-            keys: Vec::new(),
-            hashes: Vec::new(),
+            slots: vec![
+                Slot {
+                    hash: 0,
+                    group: EMPTY,
+                };
+                capacity
+            ]
+            .into_boxed_slice(),
+            mask: capacity - 1,
+            shift: 64 - capacity.trailing_zeros(),
+            groups: Vec::new(),
             values: Vec::new(),
         };
-        let items: Vec<(u64, K, V)> = items.into_iter().collect();
-        let capacity = (items.len() * 2).max(8).next_power_of_two();
-        table.slots = vec![EMPTY; capacity].into_boxed_slice();
-        table.mask = capacity - 1;
+        // Each item's group, then the values ordered by group (a counting
+        // sort, stable, so insertion order holds within a group).
+        let mut placed: Vec<(u32, V)> = Vec::with_capacity(items.size_hint().0);
         for (hash, key, value) in items {
-            let mut slot = spread(hash) & table.mask;
-            loop {
-                let at = table.slots[slot];
-                if at == EMPTY {
-                    table.slots[slot] = table.keys.len() as u32;
-                    table.keys.push(key);
-                    table.hashes.push(hash);
-                    table.values.push(vec![value]);
-                    break;
-                }
-                let at = at as usize;
-                if table.hashes[at] == hash && table.keys[at] == key {
-                    table.values[at].push(value);
-                    break;
-                }
-                slot = (slot + 1) & table.mask;
+            if table.groups.len() * 2 >= table.slots.len() {
+                table.grow();
             }
+            let group = table.insert(hash, key, &same);
+            table.groups[group as usize].end += 1;
+            placed.push((group, value));
+        }
+        let mut next = 0u32;
+        for group in &mut table.groups {
+            let count = group.end;
+            group.start = next;
+            group.end = next;
+            next += count;
+        }
+        let Some(&(_, first)) = placed.first() else {
+            return table;
+        };
+        table.values = vec![first; placed.len()];
+        for (group, value) in placed {
+            let group = &mut table.groups[group as usize];
+            table.values[group.end as usize] = value;
+            group.end += 1;
         }
         table
     }
 
+    /// The group of `key`, made if new (with `end` counting its values).
+    fn insert(&mut self, hash: u64, key: K, same: impl Fn(&K, &K) -> bool) -> u32 {
+        let mut slot = spread(hash, self.shift);
+        loop {
+            let at = self.slots[slot];
+            if at.group == EMPTY {
+                let group = self.groups.len() as u32;
+                self.slots[slot] = Slot { hash, group };
+                self.groups.push(Group {
+                    key,
+                    start: 0,
+                    end: 0,
+                });
+                return group;
+            }
+            if at.hash == hash && same(&self.groups[at.group as usize].key, &key) {
+                return at.group;
+            }
+            slot = (slot + 1) & self.mask;
+        }
+    }
+
+    /// Doubles the index (when an iterator's size hint fell short).
+    fn grow(&mut self) {
+        let capacity = self.slots.len() * 2;
+        let old = std::mem::replace(
+            &mut self.slots,
+            vec![
+                Slot {
+                    hash: 0,
+                    group: EMPTY,
+                };
+                capacity
+            ]
+            .into_boxed_slice(),
+        );
+        self.mask = capacity - 1;
+        self.shift = 64 - capacity.trailing_zeros();
+        for at in old.iter().filter(|at| at.group != EMPTY) {
+            let mut slot = spread(at.hash, self.shift);
+            while self.slots[slot].group != EMPTY {
+                slot = (slot + 1) & self.mask;
+            }
+            self.slots[slot] = *at;
+        }
+    }
+}
+
+impl<K, V> Table<K, V> {
     /// Whether the table holds no keys.
+    #[inline]
     pub(crate) fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.groups.is_empty()
     }
 
     /// The values stored under the key with this `hash` for which `is_key` holds.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn get(&self, hash: u64, is_key: impl Fn(&K) -> bool) -> &[V] {
-        if self.keys.is_empty() {
-            return &[];
-        }
-        let mut slot = spread(hash) & self.mask;
+        let mut slot = spread(hash, self.shift);
         loop {
             let at = self.slots[slot];
-            if at == EMPTY {
+            if at.group == EMPTY {
                 return &[];
             }
-            let at = at as usize;
-            if self.hashes[at] == hash && is_key(&self.keys[at]) {
-                return &self.values[at];
+            if at.hash == hash {
+                let group = &self.groups[at.group as usize];
+                if is_key(&group.key) {
+                    return &self.values[group.start as usize..group.end as usize];
+                }
             }
             slot = (slot + 1) & self.mask;
         }
     }
 }
 
+/// The home slot of `hash` in an index of `1 << (64 - shift)` slots: the top
+/// bits of a multiplicative hash, which depend on every bit of `hash`.
 #[inline]
-fn spread(hash: u64) -> usize {
-    (hash.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as usize
+fn spread(hash: u64, shift: u32) -> usize {
+    (hash.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize
 }
 
 #[cfg(test)]
