@@ -2,12 +2,15 @@
 //! proxy-watch's `resolve`, on identical settings, in the same run.
 //!
 //! ```text
-//! cargo bench --bench resolve            # figures (about a minute on two cores)
+//! cargo bench --bench resolve            # figures (about five minutes on two cores)
 //! cargo bench --bench resolve -- --quick # smoke run (well under a minute)
 //! ```
 //!
 //! After the run, a markdown table of the medians measured in that run (per
-//! URL, with the ratios) is printed from criterion's `estimates.json` files.
+//! URL, with the ratios) is printed from criterion's `estimates.json` files,
+//! and, when the `resolve` group ran, a paired measurement of proxyroute with
+//! 4 and with 10,000 entries timed in alternation, whose ratio a drift in the
+//! shared machine's speed cannot skew.
 //!
 //! Groups:
 //!
@@ -127,10 +130,12 @@ impl Setup {
 
 fn resolve(c: &mut Criterion) {
     let mut group = c.benchmark_group("resolve");
+    // Long enough that a burst of load on this shared 2-core machine moves
+    // the median of one point less than it moves a 1.5 s, 20-sample run.
     group
-        .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_millis(1500))
-        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(4))
+        .sample_size(60)
         .throughput(Throughput::Elements(URLS_PER_ITER as u64));
     for n in SIZES {
         let s = Setup::new(n);
@@ -290,6 +295,45 @@ mod summary {
         }
     }
 
+    /// Rounds of the paired measurement.
+    const PAIRED_ROUNDS: usize = 201;
+
+    /// proxyroute with 4 and with 10,000 entries, timed in alternation (the
+    /// order switching every round), so that a burst of load on a shared
+    /// machine falls on both alike: the medians per URL, and the median of
+    /// the per-round ratios.
+    fn paired() -> (f64, f64, f64) {
+        let (small, large) = (Setup::new(4), Setup::new(10000));
+        let time = |s: &Setup| {
+            const ITERS: u32 = 500;
+            let started = std::time::Instant::now();
+            for _ in 0..ITERS {
+                for t in &s.targets {
+                    black_box(s.proxyroute.resolve(black_box(t)));
+                }
+            }
+            started.elapsed().as_nanos() as f64 / f64::from(ITERS) / s.targets.len() as f64
+        };
+        let (mut a, mut b, mut r) = (Vec::new(), Vec::new(), Vec::new());
+        for round in 0..PAIRED_ROUNDS {
+            let (x, y) = if round % 2 == 0 {
+                let x = time(&small);
+                (x, time(&large))
+            } else {
+                let y = time(&large);
+                (time(&small), y)
+            };
+            a.push(x);
+            b.push(y);
+            r.push(y / x);
+        }
+        let median = |v: &mut Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        (median(&mut a), median(&mut b), median(&mut r))
+    }
+
     pub(super) fn print(started: SystemTime) {
         let Some(home) = criterion_home() else { return };
         let per_url = |id: &str| median(&home, id, started).map(|m| m / URLS_PER_ITER as f64);
@@ -328,6 +372,15 @@ mod summary {
             ));
         }
         let mut lines = Vec::new();
+        if own4.is_some() {
+            let (small, large, ratio) = paired();
+            lines.push(format!(
+                "resolve/proxyroute, paired: 4 entries {}, 10000 entries {} per URL, 10000 / 4 = {ratio:.2} \
+                 (medians of {PAIRED_ROUNDS} rounds alternating the two)",
+                time(small),
+                time(large)
+            ));
+        }
         for f in [
             "target_parse+resolve",
             "url_parse+from_url+resolve",
