@@ -23,7 +23,7 @@
 //! IPv6 in brackets). Entries Chromium drops (a bad port, a bracketed IPv6
 //! range) and entries it keeps but can never match (a non-ASCII name, which it
 //! compares with the host's punycode form; a name ending in a dot, which it
-//! compares with the host as the URL wrote it) are [`Violation`](crate::Violation)s.
+//! compares with the host as the URL wrote it) are [`Violation`]s.
 //!
 //! ```
 //! use proxyroute::{bypass::chromium, Origin};
