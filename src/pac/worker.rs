@@ -356,30 +356,30 @@ impl Loaded {
         })));
         let env = Rc::new(RefCell::new(env));
         let hit = Rc::new(Cell::new(0));
-        if let Some(traced) = script.traced() {
-            match load_into(&rt, &env, &traced.source, Some(&hit), deadline, limits) {
-                Ok(ctx) => {
-                    return Ok(Loaded {
-                        rt,
-                        ctx,
-                        deadline: stop,
-                        epoch,
-                        env,
-                        hit,
-                        traced: true,
-                    })
+        let instrumented = match script.traced() {
+            Some(traced) => {
+                match load_into(&rt, &env, &traced.source, Some(&hit), deadline, limits) {
+                    Ok(ctx) => Some(ctx),
+                    // Out of time or memory: the plain text would fare no better.
+                    Err(failure) if failure.retire => return Err(failure),
+                    // Otherwise the instrumentation may be at fault: try the
+                    // text as given, in a fresh context.
+                    Err(_) => None,
                 }
-                // Out of time or memory: the plain text would fare no better.
-                Err(failure) if failure.retire => return Err(failure),
-                // Otherwise the instrumentation may be at fault: try the
-                // text as given, in a fresh context.
-                Err(_) => {}
             }
-        }
-        let ctx = load_into(&rt, &env, &script.plain, None, deadline, limits)?;
-        if script.traced.is_some() {
-            script.untraceable.store(true, Ordering::Relaxed);
-        }
+            None => None,
+        };
+        let traced = instrumented.is_some();
+        let ctx = match instrumented {
+            Some(ctx) => ctx,
+            None => {
+                let ctx = load_into(&rt, &env, &script.plain, None, deadline, limits)?;
+                if script.traced.is_some() {
+                    script.untraceable.store(true, Ordering::Relaxed);
+                }
+                ctx
+            }
+        };
         Ok(Loaded {
             rt,
             ctx,
@@ -387,7 +387,7 @@ impl Loaded {
             epoch,
             env,
             hit,
-            traced: false,
+            traced,
         })
     }
 
