@@ -329,11 +329,12 @@ pub(crate) static KNOWN: &[Entry] = &[
                         && s.value_behind(s.tool) == s.value_behind(s.ours))
             }
             (Outcome::Error(e), Outcome::Proxy { .. }) => {
-                e.contains("unknown url type") && s.our_value_names_another_scheme()
+                (e.contains("unknown url type") || e.starts_with("RecursionError"))
+                    && s.our_value_names_another_scheme()
             }
             _ => false,
         },
-        reason: "issue 12 §2.5: urllib re-dispatches on the proxy URL's scheme (an https:// value for an http request is reached through https_proxy, with CONNECT; an https:// https_proxy gets CONNECT over plain TCP; an http:// wss_proxy or ftp_proxy goes on through http_proxy, failing on a socks value there)",
+        reason: "issue 12 §2.5: urllib re-dispatches on the proxy URL's scheme (an https:// value for an http request is reached through https_proxy, with CONNECT; an https:// https_proxy gets CONNECT over plain TCP; an http:// wss_proxy or ftp_proxy goes on through http_proxy, failing on a socks value there, and recursing without end when http_proxy is ftp://)",
         row: "",
     },
     Entry {
