@@ -80,13 +80,14 @@ impl Seen<'_> {
     }
 
     /// An IPv6 address written other than in its canonical form, in the URL
-    /// or in a no-proxy entry (`2001:db8:0:0::5`).
+    /// or in a no-proxy entry (`2001:db8:0:0::5`, `::ffff:10.1.2.3`).
     fn ipv6_spelled_otherwise(&self) -> bool {
         let odd = |t: &str| {
             let t = t.trim().trim_start_matches('[');
             let t = t.split(']').next().unwrap_or(t);
+            // WHATWG URLs write an IPv4-mapped address in hex (`::ffff:a01:203`).
             t.parse::<std::net::Ipv6Addr>()
-                .is_ok_and(|a| a.to_string() != t.to_ascii_lowercase())
+                .is_ok_and(|a| a.to_string() != t.to_ascii_lowercase() || t.contains('.'))
         };
         odd(self.url_host())
             || self
@@ -287,7 +288,7 @@ pub(crate) static KNOWN: &[Entry] = &[
         name: "ip-spelled-otherwise",
         tools: &[Tool::Python, Tool::Go, Tool::Node],
         shape: |s| s.host_is_other_ipv4_spelling() || s.ipv6_spelled_otherwise(),
-        reason: "urllib and Go compare the host as written: `0x7f.1` or `167838211` is neither loopback nor in a CIDR or IP entry for them, and urllib's `[2001:db8::5]` entry does not match `[2001:db8:0:0::5]`; proxyroute reads every spelling as the address",
+        reason: "urllib and Go compare the host as written: `0x7f.1` or `167838211` is neither loopback nor in a CIDR or IP entry for them, urllib's `[2001:db8::5]` entry does not match `[2001:db8:0:0::5]`, and Node's URL writes `[::ffff:10.1.2.3]` as `[::ffff:a01:203]`, which proxy-from-env compares as text; proxyroute reads every spelling as the address",
         row: "",
     },
     Entry {
@@ -329,7 +330,9 @@ pub(crate) static KNOWN: &[Entry] = &[
                         && s.value_behind(s.tool) == s.value_behind(s.ours))
             }
             (Outcome::Error(e), Outcome::Proxy { .. }) => {
-                (e.contains("unknown url type") || e.starts_with("RecursionError"))
+                (e.contains("unknown url type")
+                    || e.starts_with("RecursionError")
+                    || e.starts_with("InvalidURL"))
                     && s.our_value_names_another_scheme()
             }
             _ => false,
