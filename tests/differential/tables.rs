@@ -173,13 +173,25 @@ impl Seen<'_> {
             && self.url_host().bytes().any(|b| b.is_ascii_uppercase())
     }
 
-    /// An IPv6 host, and a no-proxy entry `[address]:port`.
-    fn bracketed_ipv6_port_entry(&self) -> bool {
-        self.url_host_is_ipv6()
+    /// The URL writes its scheme's default port (`http://h:80/`), and a
+    /// no-proxy entry names a port.
+    fn default_port_written_and_port_entry(&self) -> bool {
+        let rest = self.case.url.split_once("://").map_or("", |(_, r)| r);
+        let authority = rest.split('/').next().unwrap_or("");
+        let port = authority.rsplit_once(':').map(|(_, p)| p).unwrap_or("");
+        let default = match self.url_scheme() {
+            "http" | "ws" => "80",
+            "https" | "wss" => "443",
+            "ftp" => "21",
+            _ => return false,
+        };
+        port == default
             && self.case.vars.iter().any(|(n, v)| {
                 n.eq_ignore_ascii_case("no_proxy")
-                    && v.split([',', ' '])
-                        .any(|e| e.trim().starts_with('[') && e.contains("]:"))
+                    && v.split([',', ' ']).any(|e| {
+                        e.rsplit_once(':')
+                            .is_some_and(|(_, p)| p.trim().parse::<u16>().is_ok())
+                    })
             })
     }
 
@@ -299,10 +311,10 @@ pub(crate) static KNOWN: &[Entry] = &[
         row: "",
     },
     Entry {
-        name: "python-bracketed-ipv6-port-entry",
+        name: "python-port-entry-and-written-default-port",
         tools: &[Tool::Python],
-        shape: |s| s.bracketed_ipv6_port_entry(),
-        reason: "urllib matches a `[2001:db8::5]:80` entry against `http://[2001:db8::5]:80/` (the host and written port as text); the python dialect does not",
+        shape: |s| s.default_port_written_and_port_entry(),
+        reason: "issue 12 §2.1: urllib's `h:80` entry matches `http://h:80/` only because the port is written; proxyroute's target does not keep whether the default port was written",
         row: "",
     },
     Entry {
