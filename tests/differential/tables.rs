@@ -79,22 +79,29 @@ impl Seen<'_> {
             && (h.contains("0x") || h.matches('.').count() != 3)
     }
 
-    /// An IPv6 address written other than in its canonical form, in the URL
-    /// or in a no-proxy entry (`2001:db8:0:0::5`, `::ffff:10.1.2.3`).
+    /// An IPv6 URL host written other than in its canonical form, or a
+    /// no-proxy entry naming the same address so (`2001:db8:0:0::5`,
+    /// `::ffff:10.1.2.3`).
     fn ipv6_spelled_otherwise(&self) -> bool {
-        let odd = |t: &str| {
+        let addr = |t: &str| {
             let t = t.trim().trim_start_matches('[');
             let t = t.split(']').next().unwrap_or(t);
-            // WHATWG URLs write an IPv4-mapped address in hex (`::ffff:a01:203`).
             t.parse::<std::net::Ipv6Addr>()
-                .is_ok_and(|a| a.to_string() != t.to_ascii_lowercase() || t.contains('.'))
+                .ok()
+                .map(|a| (a, t.to_ascii_lowercase()))
         };
-        odd(self.url_host())
-            || self
-                .case
-                .vars
-                .iter()
-                .any(|(n, v)| n.eq_ignore_ascii_case("no_proxy") && v.split([',', ' ']).any(odd))
+        // WHATWG URLs write an IPv4-mapped address in hex (`::ffff:a01:203`).
+        let odd = |(a, t): &(std::net::Ipv6Addr, String)| a.to_string() != *t || t.contains('.');
+        let Some(host) = addr(self.url_host()) else {
+            return false;
+        };
+        odd(&host)
+            || self.case.vars.iter().any(|(n, v)| {
+                n.eq_ignore_ascii_case("no_proxy")
+                    && v.split([',', ' '])
+                        .filter_map(addr)
+                        .any(|e| e.0 == host.0 && odd(&e))
+            })
     }
 
     fn host_is_localhost_variant(&self) -> bool {
@@ -299,7 +306,9 @@ pub(crate) static KNOWN: &[Entry] = &[
     Entry {
         name: "ip-spelled-otherwise",
         tools: &[Tool::Python, Tool::Go, Tool::Node],
-        shape: |s| s.host_is_other_ipv4_spelling() || s.ipv6_spelled_otherwise(),
+        shape: |s| {
+            s.host_is_other_ipv4_spelling() || s.ipv6_spelled_otherwise()
+        },
         reason: "urllib and Go compare the host as written: `0x7f.1` or `167838211` is neither loopback nor in a CIDR or IP entry for them, urllib's `[2001:db8::5]` entry does not match `[2001:db8:0:0::5]`, and Node's URL writes `[::ffff:10.1.2.3]` as `[::ffff:a01:203]`, which proxy-from-env compares as text; proxyroute reads every spelling as the address",
         row: "",
     },
