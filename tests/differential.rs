@@ -11,6 +11,19 @@
 //! program is run is in `tests/differential/tools.rs`; curl and Python run in
 //! a network namespace that holds only loopback.
 //!
+//! Versions. The Node probe pins npm `proxy-from-env` 2.1.0, the current
+//! release (2026-03-15; axios 1.21 depends on `^2.1.0`), which the `node`
+//! dialect follows. 1.1.0, still common, differs: it reads
+//! `npm_config_<scheme>_proxy`, `npm_config_proxy` and `npm_config_no_proxy`
+//! first and parses URLs with the legacy `url.parse` (no WHATWG host
+//! normalisation); both prefix a scheme-less value with the request's scheme.
+//! Go's probe runs one process per case because `ProxyFromEnvironment`
+//! caches the environment on first use and the uncached
+//! `golang.org/x/net/http/httpproxy` is vendored into the standard library
+//! under an internal path that cannot be imported; it builds offline
+//! (`GOFLAGS=-mod=mod GOPROXY=off`, a `go.mod` without requirements, caches
+//! under the target directory).
+//!
 //! A disagreement fails the test unless an entry of
 //! `tests/differential/tables.rs` covers it: `DELIBERATE` (proxyroute differs
 //! on purpose; the entry names the test row that pins proxyroute's answer) or
@@ -138,9 +151,10 @@ fn differential(tool: Tool) {
     let deliberate: usize = tally.deliberate.values().map(|(n, _, _)| n).sum();
     let known: usize = tally.known.values().map(|(n, _, _)| n).sum();
     println!(
-        "\ndifferential {tool} (seed {seed:#x}): {} cases, {} agreed, {deliberate} deliberate, {known} known divergences (to fix), {} failed; the tool took {:.1} s",
+        "\ndifferential {tool} (seed {seed:#x}): {} cases, {} agreed ({:.1}%), {deliberate} deliberate, {known} known divergences (to fix), {} failed; the tool took {:.1} s",
         cases.len(),
         tally.agreed,
+        100.0 * tally.agreed as f64 / cases.len().max(1) as f64,
         tally.failed.len(),
         elapsed.as_secs_f64(),
     );
@@ -160,7 +174,7 @@ fn differential(tool: Tool) {
     for e in tables::KNOWN.iter().filter(|e| e.tools.contains(&tool)) {
         if !tally.known.contains_key(e.name) && cases.len() >= DEFAULT_CASES {
             println!(
-                "  known divergence {} was not seen: fixed? Remove it from KNOWN.",
+                "  known divergence {} was not met by this corpus: fixed, or rare (try other seeds before removing it from KNOWN)",
                 e.name
             );
         }
