@@ -1,0 +1,3 @@
+module proxyroute.test/differential
+
+go 1.19

@@ -1,0 +1,460 @@
+//! The tables of differences the differential test accepts.
+//!
+//! - `DELIBERATE`: proxyroute answers otherwise on purpose. Each entry names
+//!   the case shape (a predicate), the reason, and the test row that pins
+//!   proxyroute's answer (`tests/dialects.rs: "<row name>"` or
+//!   `tests/differential.rs: <fn name>`); `rows_exist` checks the row is there.
+//! - `KNOWN`: proxyroute bugs, to fix. The test prints every one it meets
+//!   ("KNOWN DIVERGENCE, TO FIX", with a count and an example) and does not
+//!   fail on them; it also says when one is no longer seen.
+//!
+//! To move an entry: a fixed bug is deleted from `KNOWN` (the test then fails
+//! on any case it still covered); a bug judged deliberate after all is cut
+//! from `KNOWN`, pasted into `DELIBERATE`, and given a `row` naming a test
+//! that pins proxyroute's answer (add the row first, then run
+//! `cargo test --test differential` for `rows_exist`). An entry covers a
+//! disagreement when `tools` lists the tool and `shape` holds; `DELIBERATE`
+//! is tried first, and the first entry that holds counts it.
+
+use crate::corpus::Case;
+use crate::outcome::{Outcome, Tool};
+
+/// A disagreement, as the predicates see it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Seen<'a> {
+    pub(crate) case: &'a Case,
+    /// What the real program did.
+    pub(crate) tool: &'a Outcome,
+    /// What proxyroute answered under the tool's dialect.
+    pub(crate) ours: &'a Outcome,
+}
+
+#[derive(Debug)]
+pub(crate) struct Entry {
+    pub(crate) name: &'static str,
+    pub(crate) tools: &'static [Tool],
+    pub(crate) shape: fn(&Seen<'_>) -> bool,
+    pub(crate) reason: &'static str,
+    /// The test row pinning proxyroute's answer (empty for a `KNOWN` bug that
+    /// has none yet).
+    pub(crate) row: &'static str,
+}
+
+/// The first entry of `table` covering a disagreement.
+pub(crate) fn find<'e>(table: &'e [Entry], tool: Tool, seen: &Seen<'_>) -> Option<&'e Entry> {
+    table
+        .iter()
+        .find(|e| e.tools.contains(&tool) && (e.shape)(seen))
+}
+
+// ===== shapes =====
+
+impl Seen<'_> {
+    fn url_scheme(&self) -> &str {
+        self.case.url.split_once("://").map_or("", |(s, _)| s)
+    }
+
+    /// The URL's host as written (brackets kept).
+    fn url_host(&self) -> &str {
+        let rest = self.case.url.split_once("://").map_or("", |(_, r)| r);
+        let authority = rest.split('/').next().unwrap_or("");
+        if authority.starts_with('[') {
+            authority.split_inclusive(']').next().unwrap_or("")
+        } else {
+            authority.split(':').next().unwrap_or("")
+        }
+    }
+
+    fn host_has_trailing_dot(&self) -> bool {
+        self.url_host().ends_with('.')
+    }
+
+    /// An IPv4 address not in dotted-decimal form (`0x7f.1`, `167838211`).
+    fn host_is_other_ipv4_spelling(&self) -> bool {
+        let h = self.url_host();
+        !h.is_empty()
+            && h.bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b'x')
+            && h.bytes().any(|b| b.is_ascii_digit())
+            && (h.contains("0x") || h.matches('.').count() != 3)
+    }
+
+    /// An IPv6 URL host written other than in its canonical form, or a
+    /// no-proxy entry naming the same address so (`2001:db8:0:0::5`,
+    /// `::ffff:10.1.2.3`).
+    fn ipv6_spelled_otherwise(&self) -> bool {
+        let addr = |t: &str| {
+            let t = t.trim().trim_start_matches('[');
+            let t = t.split(']').next().unwrap_or(t);
+            t.parse::<std::net::Ipv6Addr>()
+                .ok()
+                .map(|a| (a, t.to_ascii_lowercase()))
+        };
+        // WHATWG URLs write an IPv4-mapped address in hex (`::ffff:a01:203`).
+        let odd = |(a, t): &(std::net::Ipv6Addr, String)| a.to_string() != *t || t.contains('.');
+        let Some(host) = addr(self.url_host()) else {
+            return false;
+        };
+        odd(&host)
+            || self.case.vars.iter().any(|(n, v)| {
+                n.eq_ignore_ascii_case("no_proxy")
+                    && v.split([',', ' '])
+                        .filter_map(addr)
+                        .any(|e| e.0 == host.0 && odd(&e))
+            })
+    }
+
+    fn host_is_localhost_variant(&self) -> bool {
+        let h = self.url_host();
+        h.trim_end_matches('.').eq_ignore_ascii_case("localhost") && h != "localhost"
+    }
+
+    /// An IDN host, or an IDN entry in a no-proxy variable.
+    fn involves_idn(&self) -> bool {
+        let idn = |t: &str| !t.is_ascii() || t.to_ascii_lowercase().contains("xn--");
+        idn(self.url_host())
+            || self
+                .case
+                .vars
+                .iter()
+                .any(|(n, v)| n.eq_ignore_ascii_case("no_proxy") && idn(v))
+    }
+
+    /// The value of the variable whose proxy an answer names.
+    fn value_behind(&self, o: &Outcome) -> Option<&str> {
+        let Outcome::Proxy { host, .. } = o else {
+            return None;
+        };
+        let var = self.case.variable_of_host(host)?;
+        self.case
+            .vars
+            .iter()
+            .find(|(n, _)| n == var)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// One side took a value with blanks around it, or refused it.
+    fn blank_value_decides(&self) -> bool {
+        let blank = |v: &str| !v.is_empty() && v.trim() != v;
+        let refused = |o: &Outcome| {
+            matches!(o, Outcome::Error(e) if self.case.vars.iter().any(|(n, v)| {
+                crate::corpus::is_proxy_variable(n)
+                    && blank(v)
+                    && (e.contains(v.as_str()) || e.contains(&format!("variable {n} ")))
+            }))
+        };
+        self.value_behind(self.tool).is_some_and(blank)
+            || self.value_behind(self.ours).is_some_and(blank)
+            || refused(self.tool)
+            || refused(self.ours)
+    }
+
+    /// The value proxyroute took names a scheme other than the request's.
+    fn our_value_names_another_scheme(&self) -> bool {
+        self.value_behind(self.ours)
+            .and_then(|v| v.trim().split_once("://"))
+            .is_some_and(|(scheme, _)| !scheme.eq_ignore_ascii_case(self.url_scheme()))
+    }
+
+    /// A no-proxy variable holding `*` as one entry of several.
+    fn star_inside_a_list(&self) -> bool {
+        self.case.vars.iter().any(|(n, v)| {
+            n.eq_ignore_ascii_case("no_proxy")
+                && v.trim() != "*"
+                && v.split([',', ' ']).any(|e| e.trim() == "*")
+        })
+    }
+
+    /// A no-proxy variable with entries separated by blanks only (`a b`).
+    fn blank_separated_no_proxy(&self) -> bool {
+        self.case.vars.iter().any(|(n, v)| {
+            n.eq_ignore_ascii_case("no_proxy")
+                && v.split(',').any(|e| e.trim().contains([' ', '\t']))
+        })
+    }
+
+    /// A host of a scheme WHATWG URLs treat as opaque (not http, https, ws,
+    /// wss or ftp), with upper-case letters: Node keeps its case.
+    fn opaque_host_with_capitals(&self) -> bool {
+        !matches!(self.url_scheme(), "http" | "https" | "ws" | "wss" | "ftp")
+            && self.url_host().bytes().any(|b| b.is_ascii_uppercase())
+    }
+
+    /// The URL writes its scheme's default port (`http://h:80/`), and a
+    /// no-proxy entry names a port.
+    fn default_port_written_and_port_entry(&self) -> bool {
+        let rest = self.case.url.split_once("://").map_or("", |(_, r)| r);
+        let authority = rest.split('/').next().unwrap_or("");
+        let port = authority.rsplit_once(':').map(|(_, p)| p).unwrap_or("");
+        let default = match self.url_scheme() {
+            "http" | "ws" => "80",
+            "https" | "wss" => "443",
+            "ftp" => "21",
+            _ => return false,
+        };
+        port == default
+            && self.case.vars.iter().any(|(n, v)| {
+                n.eq_ignore_ascii_case("no_proxy")
+                    && v.split([',', ' ']).any(|e| {
+                        e.rsplit_once(':')
+                            .is_some_and(|(_, p)| p.trim().parse::<u16>().is_ok())
+                    })
+            })
+    }
+
+    fn url_host_is_ipv6(&self) -> bool {
+        self.url_host().starts_with('[')
+    }
+
+    fn tool_scheme(&self) -> Option<&str> {
+        match self.tool {
+            Outcome::Proxy { scheme, .. } => scheme.as_deref(),
+            _ => None,
+        }
+    }
+
+    fn tool_host(&self) -> Option<&str> {
+        match self.tool {
+            Outcome::Proxy { host, .. } => Some(host),
+            _ => None,
+        }
+    }
+
+    /// proxyroute refused a proxy value for its scheme.
+    fn ours_refused_scheme(&self, scheme: &str) -> bool {
+        matches!(self.ours, Outcome::Error(e) if e.contains(&format!("unsupported proxy scheme \"{scheme}\"")))
+    }
+
+    fn ours_refused_any_scheme(&self) -> bool {
+        matches!(self.ours, Outcome::Error(e) if e.contains("unsupported proxy scheme"))
+    }
+}
+
+fn unsupported(o: &Outcome) -> bool {
+    matches!(o, Outcome::Unsupported(_))
+}
+
+pub(crate) static DELIBERATE: &[Entry] = &[
+    Entry {
+        name: "url-scheme-the-tool-cannot-fetch",
+        tools: &[Tool::Curl, Tool::Python],
+        shape: |s| unsupported(s.tool),
+        reason: "the program refuses the URL's scheme before any proxy decision (curl 7.88 as Debian builds it has no ws/wss and no unknown schemes; urllib opens no ws/wss/unknown scheme without a <scheme>_proxy); a resolver still answers for the scheme, as curl 8.11+ (WebSockets built in) does",
+        row: "tests/differential.rs: unsupported_schemes_still_get_an_answer",
+    },
+    Entry {
+        name: "python-non-ascii-url-to-a-proxy",
+        tools: &[Tool::Python],
+        shape: |s| {
+            matches!(s.tool, Outcome::Error(e) if e.starts_with("UnicodeEncodeError"))
+                && matches!(s.ours, Outcome::Proxy { .. })
+        },
+        reason: "urllib chose the proxy, then http.client failed to write the non-ASCII URL into the request line (an urllib bug, after the decision); proxyroute gives the proxy urllib chose",
+        row: "tests/differential.rs: python_idn_url_is_proxied",
+    },
+    Entry {
+        name: "go-1.19-unknown-proxy-scheme",
+        tools: &[Tool::Go],
+        shape: |s| {
+            !s.blank_value_decides()
+                && matches!(s.tool_host(), Some("socks" | "socks4" | "socks4a" | "socks5h" | "ftp"))
+                && (s.ours_refused_any_scheme()
+                    || matches!(s.ours, Outcome::Proxy { scheme: Some(sc), .. } if sc == "socks5h"))
+        },
+        reason: "Go 1.19 knows only http, https and socks5 proxy URLs and re-reads any other as http://<value>, a proxy at a host named `socks4` (a request that can only fail); proxyroute refuses socks/socks4/socks4a/ftp values naming the variable (fail closed) and follows newer Go in taking socks5h",
+        row: "tests/differential.rs: go_refuses_proxy_schemes_go_does_not_speak",
+    },
+    Entry {
+        name: "node-ftp-proxy-url",
+        tools: &[Tool::Node],
+        shape: |s| s.tool_scheme() == Some("ftp") && s.ours_refused_scheme("ftp"),
+        reason: "proxy-from-env hands an ftp:// proxy URL to the client, which cannot speak to it; proxyroute refuses the value naming the variable (fail closed)",
+        row: "tests/differential.rs: ftp_proxy_urls_are_refused",
+    },
+];
+
+/// proxyroute bugs (issue 12, section 2), to fix.
+pub(crate) static KNOWN: &[Entry] = &[
+    Entry {
+        name: "blanks-around-a-proxy-value",
+        tools: &[Tool::Curl, Tool::Python, Tool::Go, Tool::Node],
+        shape: |s| s.blank_value_decides(),
+        reason: "issue 12 §2.3: curl refuses a value with blanks around it, Go ignores it (leading) or reads a host named like the scheme (trailing); proxyroute trims it and proxies",
+        row: "",
+    },
+    Entry {
+        name: "trailing-dot-host",
+        tools: &[Tool::Python, Tool::Go, Tool::Node],
+        shape: |s| s.host_has_trailing_dot(),
+        reason: "issue 12 §2.1: Go, urllib and proxy-from-env compare the host as written (`example.com.` is not `example.com`, `localhost.` is not exempt); proxyroute drops the dot first",
+        row: "",
+    },
+    Entry {
+        name: "idn-host-or-entry",
+        tools: &[Tool::Curl, Tool::Python, Tool::Go, Tool::Node],
+        shape: |s| s.involves_idn(),
+        reason: "issue 12 §2.2: the tools do not convert a Unicode NO_PROXY entry (or, for urllib, the URL's host) to punycode; proxyroute converts both",
+        row: "",
+    },
+    Entry {
+        name: "go-localhost-exemption-as-written",
+        tools: &[Tool::Go],
+        shape: |s| s.host_is_localhost_variant(),
+        reason: "issue 12 §2.4: Go exempts only the exact, lower-case `localhost`; `LocalHost` is proxied",
+        row: "",
+    },
+    Entry {
+        name: "ip-spelled-otherwise",
+        tools: &[Tool::Python, Tool::Go, Tool::Node],
+        shape: |s| {
+            s.host_is_other_ipv4_spelling() || s.ipv6_spelled_otherwise()
+        },
+        reason: "urllib and Go compare the host as written: `0x7f.1` or `167838211` is neither loopback nor in a CIDR or IP entry for them, urllib's `[2001:db8::5]` entry does not match `[2001:db8:0:0::5]`, and Node's URL writes `[::ffff:10.1.2.3]` as `[::ffff:a01:203]`, which proxy-from-env compares as text; proxyroute reads every spelling as the address",
+        row: "",
+    },
+    Entry {
+        name: "python-star-entry-inside-a-list",
+        tools: &[Tool::Python],
+        shape: |s| s.star_inside_a_list(),
+        reason: "urllib bypasses everything only when no_proxy is exactly `*`; a `*` entry among others matches nothing; proxyroute takes it as match-all",
+        row: "",
+    },
+    Entry {
+        name: "python-port-entry-and-written-default-port",
+        tools: &[Tool::Python],
+        shape: |s| s.default_port_written_and_port_entry(),
+        reason: "issue 12 §2.1: urllib's `h:80` entry matches `http://h:80/` only because the port is written; proxyroute's target does not keep whether the default port was written",
+        row: "",
+    },
+    Entry {
+        name: "python-socks-value-spoken-to-as-http",
+        tools: &[Tool::Python],
+        shape: |s| s.tool_scheme() == Some("http") && s.ours_refused_any_scheme(),
+        reason: "issue 12 §2.5: urllib speaks HTTP (CONNECT or absolute-form) to a socks4/socks5 proxy value instead of refusing it",
+        row: "",
+    },
+    Entry {
+        name: "python-ftp-proxies",
+        tools: &[Tool::Python],
+        shape: |s| s.tool_scheme() == Some("ftp"),
+        reason: "issue 12 §2.5: urllib speaks FTP to a scheme-less or ftp:// ftp_proxy (and to an ftp:// value of any variable) at the FTP port; proxyroute reads an HTTP proxy or refuses",
+        row: "",
+    },
+    Entry {
+        name: "python-proxy-url-scheme-redispatch",
+        tools: &[Tool::Python],
+        shape: |s| match (s.tool, s.ours) {
+            (Outcome::Proxy { .. }, Outcome::Proxy { .. }) => {
+                s.our_value_names_another_scheme()
+                    || (s.tool_scheme() == Some("http")
+                        && matches!(s.ours, Outcome::Proxy { scheme: Some(o), .. } if o == "https")
+                        && s.value_behind(s.tool) == s.value_behind(s.ours))
+            }
+            (Outcome::Error(e), Outcome::Proxy { .. }) => {
+                (e.contains("unknown url type")
+                    || e.starts_with("RecursionError")
+                    || e.starts_with("InvalidURL"))
+                    && s.our_value_names_another_scheme()
+            }
+            _ => false,
+        },
+        reason: "issue 12 §2.5: urllib re-dispatches on the proxy URL's scheme (an https:// value for an http request is reached through https_proxy, with CONNECT; an https:// https_proxy gets CONNECT over plain TCP; an http:// wss_proxy or ftp_proxy goes on through http_proxy, failing on a socks value there, and recursing without end when http_proxy is ftp://)",
+        row: "",
+    },
+    Entry {
+        name: "go-cgi-guard-before-the-bypass",
+        tools: &[Tool::Go],
+        shape: |s| matches!(s.tool, Outcome::Error(e) if e.contains("CGI")) && matches!(s.ours, Outcome::Direct),
+        reason: "Go refuses HTTP_PROXY under REQUEST_METHOD before looking at NO_PROXY and the localhost exemption; proxyroute bypasses first",
+        row: "",
+    },
+    Entry {
+        name: "curl-7.88-blank-separated-no-proxy",
+        tools: &[Tool::Curl],
+        shape: |s| s.blank_separated_no_proxy(),
+        reason: "curl 7.88 also splits NO_PROXY at blanks (`a b` is two entries); curl 8.x stops reading at the first blank that is not before a comma, which the curl dialect follows: a version difference to settle (a versioned dialect, or DELIBERATE with the README naming 8.x)",
+        row: "",
+    },
+    Entry {
+        name: "curl-7.88-ipv6-entries",
+        tools: &[Tool::Curl],
+        shape: |s| s.url_host_is_ipv6() && matches!(s.ours, Outcome::Direct),
+        reason: "issue 12 §2.7: curl 7.88 matches no IPv6 or IPv6 CIDR entry against a bracketed IPv6 host (it proxies); 8.x does, as the curl dialect does",
+        row: "",
+    },
+    Entry {
+        name: "node-opaque-host-keeps-its-case",
+        tools: &[Tool::Node],
+        shape: |s| s.opaque_host_with_capitals(),
+        reason: "Node's URL keeps the case of a host of a non-special scheme (`gopherx://LocalHost/`), so proxy-from-env's comparison with the lower-cased NO_PROXY fails; proxyroute lower-cases every host",
+        row: "",
+    },
+    Entry {
+        name: "node-socks-url-refused",
+        tools: &[Tool::Node],
+        shape: |s| s.tool_scheme() == Some("socks") && s.ours_refused_scheme("socks"),
+        reason: "proxy-from-env hands a socks:// value on and Node's usual consumer (proxy-agent / socks-proxy-agent) speaks SOCKS5 to it; the node dialect refuses the value: it needs an alias, as curl's dialect has socks = SOCKS4",
+        row: "",
+    },
+    Entry {
+        name: "node-schemeless-value-takes-the-request-scheme",
+        tools: &[Tool::Node],
+        shape: |s| matches!(s.tool_scheme(), Some("ws" | "wss" | "ftp" | "gopherx")),
+        reason: "issue 12 §2.6: proxy-from-env prefixes a scheme-less value with the request's scheme (ws, wss, ftp, any) and a client then uses that scheme's default port",
+        row: "",
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_are_named_once_and_give_a_reason() {
+        let mut names: Vec<&str> = DELIBERATE.iter().chain(KNOWN).map(|e| e.name).collect();
+        names.sort_unstable();
+        let before = names.len();
+        names.dedup();
+        assert_eq!(before, names.len(), "an entry name is used twice");
+        for e in DELIBERATE.iter().chain(KNOWN) {
+            assert!(!e.reason.is_empty() && !e.tools.is_empty(), "{}", e.name);
+        }
+    }
+
+    #[test]
+    fn rows_exist() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for e in DELIBERATE
+            .iter()
+            .chain(KNOWN.iter().filter(|e| !e.row.is_empty()))
+        {
+            let (file, row) = e
+                .row
+                .split_once(": ")
+                .unwrap_or_else(|| panic!("{}: row {:?} is not `file: name`", e.name, e.row));
+            let text = std::fs::read_to_string(root.join(file))
+                .unwrap_or_else(|err| panic!("{}: {file}: {err}", e.name));
+            let pinned = if row.starts_with('"') {
+                text.contains(row)
+            } else {
+                text.contains(&format!("fn {row}("))
+            };
+            assert!(pinned, "{}: no row {row} in {file}", e.name);
+        }
+    }
+
+    #[test]
+    fn shapes_read_the_url() {
+        let case = Case {
+            index: 0,
+            vars: vec![],
+            url: "wss://[::1]:8080/p".into(),
+        };
+        let s = Seen {
+            case: &case,
+            tool: &Outcome::Direct,
+            ours: &Outcome::Direct,
+        };
+        assert_eq!((s.url_scheme(), s.url_host()), ("wss", "[::1]"));
+    }
+}
