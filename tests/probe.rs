@@ -1,1 +1,645 @@
-//! Probe tests (filled below).
+//! The probe against real proxies and hostile servers, all on loopback: each
+//! test starts its own squid, microsocks, `openssl s_server` or a server
+//! written here on free ports, probes a URL through it, and asserts the
+//! typed diagnosis of the step that worked or failed (not just success).
+//!
+//! `.ci/install-proxies.sh` installs squid-openssl, microsocks, openssl and
+//! htpasswd; under `CI=true` a missing one fails the test.
+
+#![cfg(feature = "probe")]
+
+#[path = "support/probe_servers.rs"]
+mod probe_servers;
+
+use std::io::Write;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use probe_servers::*;
+use proxyroute::probe::{
+    AuthScheme, CertProblem, Finding, Interception, Malformed, NameSide, Outcome, ProbeReport,
+    Prober, Problem, StepKind, Trust,
+};
+use proxyroute::Resolver;
+
+fn via(proxy: &str) -> Resolver {
+    Resolver::builder().no_env().proxy(proxy).build().unwrap()
+}
+
+fn direct() -> Resolver {
+    Resolver::builder().no_env().build().unwrap()
+}
+
+fn probe(resolver: &Resolver, url: &str, ca: &[&[u8]], timeout: Duration) -> ProbeReport {
+    let mut prober = Prober::new(resolver).timeout(timeout);
+    for pem in ca {
+        prober = prober.ca_pem(pem, "test CA").unwrap();
+    }
+    let report = prober.probe(url).unwrap();
+    // Every report is shown in the test's output, as the docs show them.
+    println!("{report}{}\n", report.to_json());
+    report
+}
+
+const T: Duration = Duration::from_secs(5);
+
+/// The failed step of the first hop: its kind and problem.
+fn failed(report: &ProbeReport) -> (StepKind, &Problem) {
+    let step = report
+        .failure()
+        .unwrap_or_else(|| panic!("expected a failure:\n{report}"));
+    (step.kind(), step.problem().unwrap())
+}
+
+fn tls_step(report: &ProbeReport) -> &proxyroute::probe::Step {
+    report.attempts()[0]
+        .steps()
+        .iter()
+        .find(|s| s.kind() == StepKind::Tls)
+        .unwrap_or_else(|| panic!("no TLS step:\n{report}"))
+}
+
+/// No password, and no Basic credential built from one, anywhere in the
+/// report's forms.
+fn assert_secret_free(report: &ProbeReport, user: &str, password: &str) {
+    let basic = base64(format!("{user}:{password}").as_bytes());
+    for (form, text) in [
+        ("Display", report.to_string()),
+        ("JSON", report.to_json()),
+        ("Debug", format!("{report:?}")),
+    ] {
+        assert!(
+            !text.contains(password),
+            "{form} shows the password:\n{text}"
+        );
+        assert!(
+            !text.contains(&pct(password)),
+            "{form} shows the encoded password:\n{text}"
+        );
+        assert!(
+            !text.contains(&basic),
+            "{form} shows the Basic credential:\n{text}"
+        );
+    }
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(A[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn base64_matches_rfc_4648() {
+    assert_eq!(base64(b"foob"), "Zm9vYg==");
+    assert_eq!(base64(b"fooba"), "Zm9vYmE=");
+    assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+}
+
+// ---------------------------------------------------------------------------
+// squid
+
+#[test]
+fn squid_basic_auth_without_wrong_and_right_credentials() {
+    if !have(&["squid", "basic_ncsa_auth", "htpasswd", "openssl"]) {
+        return;
+    }
+    let dir = TempDir::new("auth");
+    let ca = Ca::new(&dir, "origin-ca", "probe origin CA");
+    let (cert, key) = ca.leaf(&dir, "origin");
+    let origin = TlsOrigin::start(&cert, &key);
+    let plain = http_origin();
+    let (user, password, wrong) = ("alice", "s3cr:et p@ss", "wr0ng-pass");
+    let squid = Squid::start(&SquidConfig {
+        users: &[(user, password)],
+        ..SquidConfig::default()
+    });
+    let url = format!("https://localhost:{}/", origin.port);
+    let pem = ca.pem();
+
+    // No credentials: 407 offering Basic, nothing sent.
+    let report = probe(&via(&squid.url()), &url, &[&pem], T);
+    assert!(!report.succeeded());
+    let (kind, problem) = failed(&report);
+    assert_eq!(kind, StepKind::Tunnel, "{report}");
+    assert_eq!(
+        problem,
+        &Problem::ProxyAuth {
+            offered: vec![AuthScheme::Basic],
+            sent: false
+        }
+    );
+    assert!(report.hints()[0].contains("give the proxy a user and password"));
+
+    // Wrong credentials: 407 again, and the report says they were sent.
+    let report = probe(&via(&squid.url_with(user, wrong)), &url, &[&pem], T);
+    let (kind, problem) = failed(&report);
+    assert_eq!(kind, StepKind::Tunnel);
+    assert_eq!(
+        problem,
+        &Problem::ProxyAuth {
+            offered: vec![AuthScheme::Basic],
+            sent: true
+        }
+    );
+    assert!(report.hints()[0].contains("rejected the user or password"));
+    assert_secret_free(&report, user, wrong);
+
+    // Right credentials: the tunnel opens and the origin answers 200; its
+    // certificate verifies against the test CA, and no interception is claimed.
+    let report = probe(&via(&squid.url_with(user, password)), &url, &[&pem], T);
+    assert_eq!(report.status(), Some(200), "{report}");
+    let kinds: Vec<StepKind> = report.attempts()[0]
+        .steps()
+        .iter()
+        .map(|s| s.kind())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            StepKind::Resolve,
+            StepKind::Connect,
+            StepKind::Tunnel,
+            StepKind::Tls,
+            StepKind::Request
+        ]
+    );
+    let Outcome::Done(Finding::Tls(info)) = tls_step(&report).outcome() else {
+        panic!("{report}");
+    };
+    assert_eq!(info.trust(), &Trust::ExtraRoots);
+    assert_eq!(info.issuer(), ca.subject);
+    assert_eq!(info.interception(), None);
+    assert_secret_free(&report, user, password);
+
+    // A plain http:// URL goes to squid as an absolute-form GET.
+    let http_url = format!("{}/page", plain.url());
+    let report = probe(&via(&squid.url_with(user, password)), &http_url, &[], T);
+    assert_eq!(report.status(), Some(200), "{report}");
+    assert_secret_free(&report, user, password);
+    let report = probe(&via(&squid.url()), &http_url, &[], T);
+    let (kind, problem) = failed(&report);
+    assert_eq!(kind, StepKind::Request);
+    assert!(
+        matches!(problem, Problem::ProxyAuth { sent: false, .. }),
+        "{report}"
+    );
+}
+
+#[test]
+fn squid_acl_denying_a_destination_refuses_the_tunnel_with_its_error_page() {
+    if !have(&["squid"]) {
+        return;
+    }
+    let squid = Squid::start(&SquidConfig {
+        deny_domain: Some("blocked.example"),
+        ..SquidConfig::default()
+    });
+    let report = probe(&via(&squid.url()), "https://blocked.example/", &[], T);
+    let (kind, problem) = failed(&report);
+    assert_eq!(kind, StepKind::Tunnel);
+    let Problem::ProxyRefused {
+        tunnel: true,
+        status: 403,
+        reason,
+        title: Some(title),
+    } = problem
+    else {
+        panic!("{report}");
+    };
+    assert_eq!(reason, "Forbidden");
+    assert!(title.contains("ERROR"), "{title}");
+    assert!(report.hints()[0].contains("forbids this destination"));
+    assert!(report.to_string().contains("FAIL tunnel"));
+
+    // The same refusal of a forwarded http:// request.
+    let report = probe(&via(&squid.url()), "http://blocked.example/x", &[], T);
+    let (kind, problem) = failed(&report);
+    assert_eq!(kind, StepKind::Request);
+    assert!(
+        matches!(
+            problem,
+            Problem::ProxyRefused {
+                tunnel: false,
+                status: 403,
+                ..
+            }
+        ),
+        "{report}"
+    );
+}
+
+#[test]
+fn squid_ssl_bump_is_reported_as_interception_naming_its_ca() {
+    if !have(&["squid", "security_file_certgen", "openssl"]) {
+        return;
+    }
+    let dir = TempDir::new("bump");
+    let origin_ca = Ca::new(&dir, "origin-ca", "probe origin CA");
+    let squid_ca = Ca::new(&dir, "squid-ca", "probe squid interception CA");
+    let (cert, key) = origin_ca.leaf(&dir, "origin");
+    let origin = TlsOrigin::start(&cert, &key);
+    let squid = Squid::start(&SquidConfig {
+        bump: Some((&squid_ca, &origin_ca)),
+        ..SquidConfig::default()
+    });
+    let url = format!("https://localhost:{}/", origin.port);
+    let pem = origin_ca.pem();
+
+    // Direct, the origin's certificate verifies against its own CA.
+    let report = probe(&direct(), &url, &[&pem], T);
+    assert_eq!(report.status(), Some(200), "{report}");
+    let Outcome::Done(Finding::Tls(info)) = tls_step(&report).outcome() else {
+        panic!("{report}");
+    };
+    assert_eq!(info.issuer(), origin_ca.subject);
+    assert_eq!(info.trust(), &Trust::ExtraRoots);
+    assert_eq!(info.interception(), None);
+
+    // Through squid, squid's CA signed it: interception, the issuer named.
+    let report = probe(&via(&squid.url()), &url, &[&pem], T);
+    let (kind, problem) = failed(&report);
+    assert_eq!(kind, StepKind::Tls);
+    let Problem::TlsUntrusted(info) = problem else {
+        panic!("{report}");
+    };
+    assert_eq!(info.issuer(), squid_ca.subject);
+    assert_eq!(info.trust(), &Trust::Untrusted(CertProblem::UnknownIssuer));
+    assert_eq!(info.interception(), Some(Interception::UnknownIssuer));
+    let text = report.to_string();
+    assert!(text.contains("TLS interception"), "{text}");
+    assert!(report.hints()[0].contains(&squid_ca.subject));
+    assert!(report
+        .to_json()
+        .contains("\"interception\": \"unknown-issuer\""));
+}
+
+// ---------------------------------------------------------------------------
+// SOCKS
+
+#[test]
+fn microsocks_with_a_user_right_wrong_and_no_credentials() {
+    if !have(&["microsocks"]) {
+        return;
+    }
+    let origin = http_origin();
+    let (user, password) = ("bob", "s0cks:pa ss");
+    let socks = Microsocks::start(Some((user, password)), None);
+    let url = format!("{}/", origin.url());
+
+    let report = probe(
+        &via(&socks.url("socks5", Some((user, password)))),
+        &url,
+        &[],
+        T,
+    );
+    assert_eq!(report.status(), Some(200), "{report}");
+    let outcomes: Vec<&Outcome> = report.attempts()[0]
+        .steps()
+        .iter()
+        .map(|s| s.outcome())
+        .collect();
+    assert!(outcomes.contains(&&Outcome::Done(Finding::SocksMethod(
+        proxyroute::probe::SocksMethod::UserPassword
+    ))));
+    assert!(outcomes.contains(&&Outcome::Done(Finding::SocksAuthenticated)));
+    assert_secret_free(&report, user, password);
+
+    let report = probe(
+        &via(&socks.url("socks5", Some((user, "nope-pass")))),
+        &url,
+        &[],
+        T,
+    );
+    let (kind, problem) = failed(&report);
+    assert_eq!(kind, StepKind::SocksAuth);
+    assert!(
+        matches!(problem, Problem::SocksAuthFailed { .. }),
+        "{report}"
+    );
+    assert_secret_free(&report, user, "nope-pass");
+
+    let report = probe(&via(&socks.url("socks5", None)), &url, &[], T);
+    let (kind, problem) = failed(&report);
+    assert_eq!(kind, StepKind::SocksGreeting);
+    assert_eq!(
+        problem,
+        &Problem::SocksNoMethod {
+            offered_password: false
+        }
+    );
+    assert!(report.hints()[0].contains("socks5://user:password@"));
+}
+
+#[test]
+fn socks5h_lets_the_proxy_resolve_a_name_that_socks5_cannot() {
+    if !have(&["microsocks", "unshare"]) {
+        return;
+    }
+    // Only microsocks's /etc/hosts (in its own mount namespace) knows this name.
+    let name = "only-the-proxy-knows.test";
+    let origin = http_origin();
+    let socks = Microsocks::start(None, Some(&format!("127.0.0.1 {name}")));
+    let url = format!("http://{name}:{}/", origin.port);
+
+    let report = probe(&via(&socks.url("socks5h", None)), &url, &[], T);
+    assert_eq!(report.status(), Some(200), "{report}");
+    let connect = report.attempts()[0]
+        .steps()
+        .iter()
+        .find(|s| s.kind() == StepKind::SocksConnect)
+        .unwrap();
+    assert_eq!(
+        connect.outcome(),
+        &Outcome::Done(Finding::SocksConnected {
+            resolved_by: NameSide::Proxy
+        })
+    );
+
+    let report = probe(&via(&socks.url("socks5", None)), &url, &[], T);
+    let (kind, problem) = failed(&report);
+    assert_eq!(kind, StepKind::Resolve);
+    assert!(
+        matches!(problem, Problem::NameNotResolved { side: NameSide::Client, proxy_name: false, host, .. } if host == name),
+        "{report}"
+    );
+    assert!(report.hints()[0].contains("socks5h://"));
+
+    // A name the proxy cannot resolve either: its reply code, and who tried.
+    let report = probe(
+        &via(&socks.url("socks5h", None)),
+        "http://nowhere-at-all.test/",
+        &[],
+        T,
+    );
+    let (kind, problem) = failed(&report);
+    assert_eq!(kind, StepKind::SocksConnect);
+    assert!(
+        matches!(problem, Problem::SocksReply { resolved_by: NameSide::Proxy, code } if *code != 0),
+        "{report}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Unreachable proxies
+
+#[test]
+fn a_dead_port_is_refused() {
+    let port = dead_port();
+    let report = probe(
+        &via(&format!("http://127.0.0.1:{port}")),
+        "https://example.com/",
+        &[],
+        T,
+    );
+    let (kind, problem) = failed(&report);
+    assert_eq!(kind, StepKind::Connect);
+    assert!(
+        matches!(problem, Problem::Refused { addr } if addr.port() == port),
+        "{report}"
+    );
+    assert!(report.hints()[0].contains("nothing listens"));
+}
+
+#[test]
+fn a_proxy_name_that_does_not_resolve() {
+    let report = probe(
+        &via("http://no-such-proxy.invalid:3128"),
+        "https://example.com/",
+        &[],
+        T,
+    );
+    let (kind, problem) = failed(&report);
+    assert_eq!(kind, StepKind::Resolve);
+    assert!(
+        matches!(
+            problem,
+            Problem::NameNotResolved {
+                proxy_name: true,
+                side: NameSide::Client,
+                ..
+            }
+        ),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_proxy_that_accepts_and_never_answers_times_out() {
+    let silent = Fake::start(|sock| {
+        thread::sleep(Duration::from_secs(10));
+        drop(sock);
+    });
+    let timeout = Duration::from_millis(400);
+    let start = Instant::now();
+    let report = probe(&via(&silent.url()), "https://example.com/", &[], timeout);
+    assert!(start.elapsed() < Duration::from_secs(3));
+    let (kind, problem) = failed(&report);
+    assert_eq!(kind, StepKind::Tunnel);
+    assert_eq!(problem, &Problem::TimedOut { after: timeout });
+}
+
+// ---------------------------------------------------------------------------
+// Proxies that want a scheme this crate cannot speak
+
+#[test]
+fn a_proxy_offering_only_ntlm_and_negotiate() {
+    let proxy = Fake::start(|mut sock| {
+        read_request(&mut sock);
+        let _ = sock.write_all(
+            b"HTTP/1.1 407 Proxy Authentication Required\r\n\
+              Proxy-Authenticate: NTLM\r\nProxy-Authenticate: Negotiate\r\n\
+              Content-Length: 0\r\n\r\n",
+        );
+    });
+    let url = format!("http://u:secret-word@127.0.0.1:{}", proxy.port);
+    let report = probe(&via(&url), "https://example.com/", &[], T);
+    let (_, problem) = failed(&report);
+    assert_eq!(
+        problem,
+        &Problem::ProxyAuth {
+            offered: vec![AuthScheme::Ntlm, AuthScheme::Negotiate],
+            sent: true
+        }
+    );
+    assert!(report.hints()[0].contains("does not speak"));
+    assert_secret_free(&report, "u", "secret-word");
+}
+
+// ---------------------------------------------------------------------------
+// Hostile servers: bounded time and memory, a clear error
+
+fn hostile(serve: impl Fn(std::net::TcpStream) + Send + Sync + 'static) -> (ProbeReport, Duration) {
+    let server = Fake::start(serve);
+    let start = Instant::now();
+    let report = probe(
+        &via(&server.url()),
+        "https://example.com/",
+        &[],
+        Duration::from_secs(2),
+    );
+    (report, start.elapsed())
+}
+
+#[test]
+fn an_endless_header_is_cut_off() {
+    let (report, took) = hostile(|mut sock| {
+        read_request(&mut sock);
+        flood(
+            &mut sock,
+            b"HTTP/1.1 200 OK\r\nX-Endless: ",
+            b"aaaaaaaaaaaaaaaa",
+            1 << 30,
+        );
+    });
+    assert!(took < Duration::from_secs(3));
+    let (_, problem) = failed(&report);
+    assert_eq!(
+        problem,
+        &Problem::Malformed(Malformed::HeadTooLarge { limit: 65536 })
+    );
+}
+
+#[test]
+fn endless_header_lines_are_cut_off() {
+    let (report, _) = hostile(|mut sock| {
+        read_request(&mut sock);
+        flood(&mut sock, b"HTTP/1.1 200 OK\r\n", b"X-A: b\r\n", 1 << 30);
+    });
+    let (_, problem) = failed(&report);
+    assert!(
+        matches!(
+            problem,
+            Problem::Malformed(Malformed::TooManyHeaders { .. })
+        ),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_huge_status_line_is_cut_off() {
+    let (report, took) = hostile(|mut sock| {
+        read_request(&mut sock);
+        flood(&mut sock, b"HTTP/1.1 200 ", b"OKOKOKOKOKOKOKOK", 1 << 30);
+    });
+    assert!(took < Duration::from_secs(3));
+    let (_, problem) = failed(&report);
+    assert_eq!(
+        problem,
+        &Problem::Malformed(Malformed::StatusLineTooLong { limit: 8192 })
+    );
+}
+
+#[test]
+fn garbage_is_not_http() {
+    let (report, _) = hostile(|mut sock| {
+        read_request(&mut sock);
+        let _ = sock.write_all(b"\x16\x03\x01\x02\x00garbage");
+    });
+    let (_, problem) = failed(&report);
+    assert_eq!(
+        problem,
+        &Problem::Malformed(Malformed::NotHttp {
+            start: "\\x16\\x03\\x01\\x02\\x00".to_owned()
+        })
+    );
+}
+
+#[test]
+fn a_trickling_server_hits_the_step_deadline() {
+    let (report, took) = hostile(|mut sock| {
+        read_request(&mut sock);
+        let _ = sock.write_all(b"HTTP/1.1 200 OK\r\n");
+        for _ in 0..400 {
+            if sock.write_all(b"X").is_err() {
+                return;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    });
+    assert!(took < Duration::from_secs(4), "{took:?}");
+    let (_, problem) = failed(&report);
+    assert!(matches!(problem, Problem::TimedOut { .. }), "{report}");
+}
+
+// ---------------------------------------------------------------------------
+// Failover and JSON
+
+#[cfg(feature = "pac")]
+#[test]
+fn the_next_hop_is_probed_when_the_first_fails() {
+    let origin = http_origin();
+    let dead = dead_port();
+    let script = format!(
+        "function FindProxyForURL(url, host) {{ return \"PROXY 127.0.0.1:{dead}; DIRECT\"; }}"
+    );
+    let resolver = Resolver::builder()
+        .no_env()
+        .pac(proxyroute::pac::PacScript::new(&script).unwrap())
+        .build()
+        .unwrap();
+    let report = probe(&resolver, &format!("{}/", origin.url()), &[], T);
+    assert_eq!(report.attempts().len(), 2, "{report}");
+    assert!(matches!(failed(&report).1, Problem::Refused { .. }));
+    assert_eq!(report.attempts()[1].hop(), "DIRECT");
+    assert_eq!(report.status(), Some(200));
+    assert!(
+        report.to_string().contains("(after 1 failed hop)"),
+        "{report}"
+    );
+}
+
+#[test]
+fn json_holds_the_steps_with_typed_fields() {
+    let proxy = Fake::start(|mut sock| {
+        read_request(&mut sock);
+        let _ = sock.write_all(
+            b"HTTP/1.1 407 Proxy Authentication Required\r\n\
+              Proxy-Authenticate: Basic realm=\"x\"\r\nContent-Length: 0\r\n\r\n",
+        );
+    });
+    let report = probe(&via(&proxy.url()), "https://example.com/", &[], T);
+    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    assert_eq!(json["url"], "https://example.com/");
+    assert_eq!(json["ok"], false);
+    assert_eq!(json["status"], serde_json::Value::Null);
+    let steps = json["attempts"][0]["steps"].as_array().unwrap();
+    let last = steps.last().unwrap();
+    assert_eq!(last["step"], "tunnel");
+    assert_eq!(last["ok"], false);
+    assert_eq!(last["problem"], "proxy-auth-required");
+    assert_eq!(last["status"], 407);
+    assert_eq!(last["schemes"], serde_json::json!(["Basic"]));
+    assert_eq!(last["credentials_sent"], false);
+    assert!(last["ms"].is_number());
+    assert_eq!(json["hints"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_bad_ca_file_is_an_error_naming_it() {
+    let resolver = direct();
+    let err = Prober::new(&resolver)
+        .ca_file("/nonexistent/ca.pem")
+        .unwrap_err();
+    assert!(err.to_string().contains("/nonexistent/ca.pem"), "{err}");
+    let err = Prober::new(&resolver)
+        .ca_pem(b"not a certificate", "--ca-file x.pem")
+        .unwrap_err();
+    assert!(err.to_string().contains("--ca-file x.pem"), "{err}");
+    assert!(err.to_string().contains("no PEM certificate"), "{err}");
+}

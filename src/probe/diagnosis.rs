@@ -204,7 +204,8 @@ impl fmt::Display for Trust {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Interception {
-    /// Through the proxy, it verifies only against a local or extra CA.
+    /// Through the proxy, it verifies only against a CA in this machine's
+    /// store that is not a public CA (a local or corporate CA).
     LocalRoot,
     /// Through the proxy, no trusted root issued it.
     UnknownIssuer,

@@ -320,8 +320,10 @@ impl Run<'_, '_> {
                 info.interception = if proxy_issuer == Some(info.issuer.as_str()) {
                     Some(Interception::ProxyIssuer)
                 } else {
+                    // Extra roots are CAs the caller named: an internal
+                    // origin's CA as likely as the proxy's, so no verdict.
                     match &info.trust {
-                        Trust::SystemStoreOnly | Trust::ExtraRoots => Some(Interception::LocalRoot),
+                        Trust::SystemStoreOnly => Some(Interception::LocalRoot),
                         Trust::Untrusted(CertProblem::UnknownIssuer) => {
                             Some(Interception::UnknownIssuer)
                         }
