@@ -172,7 +172,6 @@ fn squid_basic_auth_without_wrong_and_right_credentials() {
     assert_eq!(
         kinds,
         [
-            StepKind::Resolve,
             StepKind::Connect,
             StepKind::Tunnel,
             StepKind::Tls,

@@ -285,11 +285,15 @@ impl Run<'_, '_> {
         proxy_name: bool,
     ) -> std::result::Result<Box<dyn Stream>, Stop> {
         let timeout = self.timeout();
-        let addrs = self.step(StepKind::Resolve, host.to_owned(), |_| {
-            let addrs = net::resolve(host, port, timeout, proxy_name)?;
-            let ips = addrs.iter().map(|a| a.ip()).collect();
-            Ok((addrs, Finding::Resolved { addrs: ips }))
-        })?;
+        let addrs = match host.parse::<std::net::IpAddr>() {
+            // An address needs no lookup, and gets no step.
+            Ok(ip) => vec![std::net::SocketAddr::new(ip, port)],
+            Err(_) => self.step(StepKind::Resolve, host.to_owned(), |_| {
+                let addrs = net::resolve(host, port, timeout, proxy_name)?;
+                let ips = addrs.iter().map(|a| a.ip()).collect();
+                Ok((addrs, Finding::Resolved { addrs: ips }))
+            })?,
+        };
         let shown = match host.parse::<std::net::Ipv6Addr>() {
             Ok(_) => format!("[{host}]:{port}"),
             Err(_) => format!("{host}:{port}"),
