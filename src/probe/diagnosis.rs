@@ -553,13 +553,16 @@ impl Problem {
             Problem::ProxyRefused { tunnel: true, status: 403, .. } => Some(
                 "the proxy's policy forbids this destination or port for CONNECT; ask its administrator, or bypass the proxy for this host".to_owned(),
             ),
+            Problem::ProxyRefused { tunnel: false, status: 403, .. } => Some(
+                "the proxy's policy forbids this destination; ask its administrator, or bypass the proxy for this host".to_owned(),
+            ),
             Problem::SocksNoMethod { offered_password: false } | Problem::SocksPasswordRequired => Some(
                 "the SOCKS proxy wants a user and password: socks5://user:password@proxy:port".to_owned(),
             ),
             Problem::SocksAuthFailed { .. } => {
                 Some("check the SOCKS user and password (and their percent-encoding)".to_owned())
             }
-            Problem::SocksReply { code: 4, resolved_by: NameSide::Proxy } => Some(
+            Problem::SocksReply { code: 1 | 4, resolved_by: NameSide::Proxy } => Some(
                 "the proxy could not reach or resolve the host; with socks5:// this machine would resolve it instead".to_owned(),
             ),
             Problem::TlsUntrusted(info) => info.hint().or_else(|| match &info.trust {
@@ -640,7 +643,7 @@ impl fmt::Display for Problem {
             ),
             Problem::SocksReply { code, resolved_by } => write!(
                 f,
-                "the SOCKS5 proxy answered {code}: {} (the name was resolved by the {})",
+                "the SOCKS5 proxy answered {code}: {} (the {} resolves the name)",
                 socks5_reply(*code),
                 resolved_by.as_str()
             ),

@@ -59,6 +59,10 @@ use crate::target::Target;
 use net::{Deadline, Stream, Timed};
 use socks::Dest;
 
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/probe.md")]
+struct GuideDoctests;
+
 /// The default timeout of each step.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 

@@ -27,7 +27,7 @@ impl fmt::Display for ProbeReport {
                 };
                 writeln!(
                     f,
-                    "    {mark} {:<14} {:<28} {:>7.1} ms  {text}",
+                    "    {mark} {:<14} {:<32} {:>7.1} ms  {text}",
                     step.kind.as_str(),
                     step.target,
                     millis(step)
