@@ -188,7 +188,10 @@ impl fmt::Display for Error {
         if self.input.is_empty()
             && matches!(
                 self.kind,
-                ErrorKind::InvalidJson(_) | ErrorKind::Pac(_) | ErrorKind::SystemStore(_)
+                ErrorKind::InvalidJson(_)
+                    | ErrorKind::Pac(_)
+                    | ErrorKind::SystemStore(_)
+                    | ErrorKind::Certificates(_)
             )
         {
             // A file's syntax error names its line and column instead.
