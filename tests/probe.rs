@@ -288,6 +288,56 @@ fn squid_ssl_bump_is_reported_as_interception_naming_its_ca() {
         .contains("\"interception\": \"unknown-issuer\""));
 }
 
+#[test]
+fn an_https_proxy_carries_tls_inside_tls() {
+    if !have(&["squid", "openssl"]) {
+        return;
+    }
+    let dir = TempDir::new("https-proxy");
+    let ca = Ca::new(&dir, "ca", "probe test CA");
+    let (cert, key) = ca.leaf(&dir, "origin");
+    let origin = TlsOrigin::start(&cert, &key);
+    let (proxy_cert, proxy_key) = ca.leaf(&dir, "proxy");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&proxy_key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let squid = Squid::start(&SquidConfig {
+        https: Some((&proxy_cert, &proxy_key)),
+        ..SquidConfig::default()
+    });
+    let proxy = format!("https://localhost:{}", squid.port);
+    let url = format!("https://localhost:{}/", origin.port);
+    let report = probe(&via(&proxy), &url, &[&ca.pem()], T);
+    assert_eq!(report.status(), Some(200), "{report}");
+    let steps = report.attempts()[0].steps();
+    let kinds: Vec<StepKind> = steps.iter().map(|s| s.kind()).collect();
+    assert_eq!(
+        kinds,
+        [
+            StepKind::Resolve,
+            StepKind::Connect,
+            StepKind::ProxyTls,
+            StepKind::Tunnel,
+            StepKind::Tls,
+            StepKind::Request
+        ]
+    );
+    // The origin's certificate has the proxy's issuer: the evidence is
+    // reported, though here both come from one test CA.
+    let Outcome::Done(Finding::Tls(info)) = steps[4].outcome() else {
+        panic!("{report}");
+    };
+    assert_eq!(info.interception(), Some(Interception::ProxyIssuer));
+
+    // Without the CA, the proxy's own certificate does not verify.
+    let report = probe(&via(&proxy), &url, &[], T);
+    let (kind, problem) = failed(&report);
+    assert_eq!(kind, StepKind::ProxyTls);
+    assert!(
+        matches!(problem, Problem::TlsUntrusted(info) if info.trust() == &Trust::Untrusted(CertProblem::UnknownIssuer) && info.interception().is_none()),
+        "{report}"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // SOCKS
 

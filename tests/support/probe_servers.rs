@@ -283,6 +283,8 @@ pub(crate) struct SquidConfig<'a> {
     pub(crate) deny_domain: Option<&'a str>,
     /// ssl_bump with this CA, trusting `origin_ca` for the origins.
     pub(crate) bump: Option<(&'a Ca, &'a Ca)>,
+    /// Listen for TLS (an `https://` proxy) with this certificate and key.
+    pub(crate) https: Option<(&'a Path, &'a Path)>,
 }
 
 pub(crate) struct Squid {
@@ -341,7 +343,14 @@ impl Squid {
             let d = |name: &str| dir.join(name).display().to_string();
             let mut conf = String::new();
             match config.bump {
-                None => conf.push_str(&format!("http_port 127.0.0.1:{port}\n")),
+                None => match config.https {
+                    None => conf.push_str(&format!("http_port 127.0.0.1:{port}\n")),
+                    Some((cert, key)) => conf.push_str(&format!(
+                        "https_port 127.0.0.1:{port} tls-cert={} tls-key={}\n",
+                        cert.display(),
+                        key.display()
+                    )),
+                },
                 Some((ca, origin_ca)) => conf.push_str(&format!(
                     "http_port 127.0.0.1:{port} ssl-bump tls-cert={} tls-key={} \
                      generate-host-certificates=on dynamic_cert_mem_cache_size=4MB\n\
