@@ -444,6 +444,69 @@ fn socks5h_lets_the_proxy_resolve_a_name_that_socks5_cannot() {
     );
 }
 
+#[test]
+fn socks4_rejections_and_socks5_reply_codes_from_servers_written_here() {
+    use std::io::Read;
+    // SOCKS4: reads the request (up to the user id's NUL) and rejects it.
+    let socks4 = Fake::start(|mut sock| {
+        let mut head = [0u8; 8];
+        if sock.read_exact(&mut head).is_err() {
+            return;
+        }
+        let mut byte = [0u8; 1];
+        while sock
+            .read(&mut byte)
+            .map(|n| n == 1 && byte[0] != 0)
+            .unwrap_or(false)
+        {}
+        let _ = sock.write_all(&[0, 0x5b, 0, 0, 0, 0, 0, 0]);
+    });
+    let report = probe(
+        &via(&format!("socks4://127.0.0.1:{}", socks4.port)),
+        "http://127.0.0.1:9/",
+        &[],
+        T,
+    );
+    let (kind, problem) = failed(&report);
+    assert_eq!(kind, StepKind::SocksConnect);
+    assert_eq!(problem, &Problem::Socks4Rejected { code: 0x5b });
+
+    // SOCKS5: no auth, then "connection refused" (5) for a name it resolved.
+    let socks5 = Fake::start(|mut sock| {
+        let mut greeting = [0u8; 3];
+        if sock.read_exact(&mut greeting).is_err() {
+            return;
+        }
+        let _ = sock.write_all(&[5, 0]);
+        let mut request = [0u8; 5];
+        if sock.read_exact(&mut request).is_err() {
+            return;
+        }
+        let mut rest = vec![0u8; usize::from(request[4]) + 2];
+        let _ = sock.read_exact(&mut rest);
+        let _ = sock.write_all(&[5, 5, 0, 1, 0, 0, 0, 0, 0, 0]);
+    });
+    let report = probe(
+        &via(&format!("socks5h://127.0.0.1:{}", socks5.port)),
+        "http://refusing.test/",
+        &[],
+        T,
+    );
+    let (kind, problem) = failed(&report);
+    assert_eq!(kind, StepKind::SocksConnect);
+    assert_eq!(
+        problem,
+        &Problem::SocksReply {
+            code: 5,
+            resolved_by: NameSide::Proxy
+        }
+    );
+    assert!(
+        report.to_string().contains("connection refused"),
+        "{report}"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Unreachable proxies
 
