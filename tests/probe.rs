@@ -743,6 +743,22 @@ fn json_holds_the_steps_with_typed_fields() {
 }
 
 #[test]
+fn a_refused_route_is_not_probed() {
+    let resolver = Resolver::builder()
+        .env_vars([("HTTPS_PROXY", "http://proxy:99999")])
+        .build()
+        .unwrap();
+    let report = probe(&resolver, "https://example.com/", &[], T);
+    assert!(report.refused().is_some(), "{report}");
+    assert!(report.attempts().is_empty());
+    assert!(!report.succeeded());
+    assert!(
+        report.to_string().contains("result:  not probed: no route"),
+        "{report}"
+    );
+}
+
+#[test]
 fn a_bad_ca_file_is_an_error_naming_it() {
     let resolver = direct();
     let err = Prober::new(&resolver)

@@ -233,6 +233,90 @@ fn title_in(body: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Cursor;
+
+    fn head_of(bytes: &[u8]) -> Result<Head, Problem> {
+        let mut stream = Cursor::new(bytes.to_vec());
+        read_head(&mut stream, Duration::from_secs(1))
+    }
+
+    proptest::proptest! {
+        /// Any bytes give a head or a problem, never a panic; a head's
+        /// status is a three-digit code and it holds at most the limits.
+        #[test]
+        fn any_bytes_are_a_head_or_a_problem(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
+            if let Ok(head) = head_of(&bytes) {
+                proptest::prop_assert!((100..=999).contains(&head.status));
+                proptest::prop_assert!(head.headers.len() <= MAX_HEADERS);
+            }
+        }
+
+        /// Well-formed heads read back: the status, the reason and each header.
+        #[test]
+        fn written_heads_read_back(
+            status in 200u16..600,
+            reason in "[A-Za-z ]{0,20}",
+            headers in proptest::collection::vec(("[A-Za-z-]{1,12}", "[ -~]{0,30}"), 0..10),
+        ) {
+            let mut text = format!("HTTP/1.1 {status} {reason}\r\n");
+            for (n, v) in &headers {
+                text.push_str(&format!("{n}: {v}\r\n"));
+            }
+            text.push_str("\r\nbody");
+            let head = head_of(text.as_bytes()).unwrap();
+            proptest::prop_assert_eq!(head.status, status);
+            proptest::prop_assert_eq!(head.reason, reason.trim());
+            let want: Vec<(String, String)> = headers
+                .iter()
+                .map(|(n, v)| (n.clone(), v.trim().to_owned()))
+                .collect();
+            proptest::prop_assert_eq!(head.headers, want);
+        }
+    }
+
+    #[test]
+    fn limits_are_enforced_on_streams() {
+        let rows: &[(&str, Vec<u8>, Problem)] = &[
+            (
+                "status line",
+                [&b"HTTP/1.1 200 "[..], &vec![b'x'; MAX_STATUS_LINE]].concat(),
+                Problem::Malformed(Malformed::StatusLineTooLong {
+                    limit: MAX_STATUS_LINE,
+                }),
+            ),
+            (
+                "one long header",
+                [&b"HTTP/1.1 200 OK\r\nX: "[..], &vec![b'x'; MAX_HEAD]].concat(),
+                Problem::Malformed(Malformed::HeadTooLarge { limit: MAX_HEAD }),
+            ),
+            (
+                "many headers",
+                [
+                    &b"HTTP/1.1 200 OK\r\n"[..],
+                    &b"A: b\r\n".repeat(MAX_HEADERS + 5),
+                ]
+                .concat(),
+                Problem::Malformed(Malformed::TooManyHeaders { limit: MAX_HEADERS }),
+            ),
+            (
+                "cut short",
+                b"HTTP/1.1 200 OK\r\nA: b".to_vec(),
+                Problem::Malformed(Malformed::Closed { after: 21 }),
+            ),
+            (
+                "empty",
+                Vec::new(),
+                Problem::Malformed(Malformed::Closed { after: 0 }),
+            ),
+        ];
+        for (name, bytes, want) in rows {
+            assert_eq!(head_of(bytes).unwrap_err(), *want, "{name}");
+        }
+        // Interim 1xx answers are skipped.
+        let head =
+            head_of(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n").unwrap();
+        assert_eq!(head.status, 204);
+    }
 
     #[test]
     fn challenge_schemes_skip_parameters() {
