@@ -338,6 +338,76 @@ fn an_https_proxy_carries_tls_inside_tls() {
     );
 }
 
+/// Probes `PROBE_CHILD_URL` through `PROBE_CHILD_PROXY` and prints the JSON;
+/// run only by the test below, in a child process whose `SSL_CERT_FILE`
+/// names the "system store" (rustls-native-certs reads it).
+#[test]
+#[ignore = "a child of a_local_ca_in_the_system_store_seen_through_a_proxy_is_interception"]
+fn child_probe_with_its_own_system_store() {
+    let proxy = std::env::var("PROBE_CHILD_PROXY").expect("PROBE_CHILD_PROXY");
+    let url = std::env::var("PROBE_CHILD_URL").expect("PROBE_CHILD_URL");
+    let resolver = via(&proxy);
+    let report = Prober::new(&resolver).timeout(T).probe(&url).unwrap();
+    println!("CHILD-JSON {}", report.to_json());
+    print!("{report}");
+}
+
+#[test]
+fn a_local_ca_in_the_system_store_seen_through_a_proxy_is_interception() {
+    if !have(&["squid", "security_file_certgen", "openssl"]) {
+        return;
+    }
+    let dir = TempDir::new("corporate");
+    let origin_ca = Ca::new(&dir, "origin-ca", "probe origin CA");
+    let squid_ca = Ca::new(&dir, "squid-ca", "probe corporate CA");
+    let (cert, key) = origin_ca.leaf(&dir, "origin");
+    let origin = TlsOrigin::start(&cert, &key);
+    let squid = Squid::start(&SquidConfig {
+        bump: Some((&squid_ca, &origin_ca)),
+        ..SquidConfig::default()
+    });
+    // This machine's store, as the child sees it, holds the squid's CA, as a
+    // company's machines hold the company's CA; Mozilla's list does not.
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--ignored",
+            "--exact",
+            "child_probe_with_its_own_system_store",
+        ])
+        .args(["--nocapture", "--test-threads", "1"])
+        .env("SSL_CERT_FILE", &squid_ca.cert)
+        .env_remove("SSL_CERT_DIR")
+        .env("PROBE_CHILD_PROXY", squid.url())
+        .env(
+            "PROBE_CHILD_URL",
+            format!("https://localhost:{}/", origin.port),
+        )
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json = stdout
+        .lines()
+        .find_map(|l| l.split_once("CHILD-JSON ").map(|(_, json)| json))
+        .expect("the child's report");
+    let json: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(json["status"], 200, "{stdout}");
+    let steps = json["attempts"][0]["steps"].as_array().unwrap();
+    let tls = steps.iter().find(|s| s["step"] == "tls").unwrap();
+    assert_eq!(tls["ok"], true);
+    assert_eq!(tls["tls"]["trust"], "system-store-only");
+    assert_eq!(tls["tls"]["interception"], "local-root");
+    assert_eq!(tls["tls"]["issuer"], squid_ca.subject.as_str());
+    let hint = tls["hint"].as_str().unwrap();
+    assert!(hint.contains("NODE_EXTRA_CA_CERTS"), "{hint}");
+    assert!(hint.contains(&squid_ca.subject), "{hint}");
+}
+
 // ---------------------------------------------------------------------------
 // SOCKS
 
