@@ -201,6 +201,35 @@ fn squid_basic_auth_without_wrong_and_right_credentials() {
 }
 
 #[test]
+fn squid_with_digest_only_is_a_scheme_this_crate_cannot_speak() {
+    if !have(&["squid", "digest_file_auth"]) {
+        return;
+    }
+    let (user, password) = ("carol", "d1gest-secret");
+    let squid = Squid::start(&SquidConfig {
+        digest_users: &[(user, password)],
+        ..SquidConfig::default()
+    });
+    let report = probe(
+        &via(&squid.url_with(user, password)),
+        "https://example.com/",
+        &[],
+        T,
+    );
+    let (kind, problem) = failed(&report);
+    assert_eq!(kind, StepKind::Tunnel);
+    assert_eq!(
+        problem,
+        &Problem::ProxyAuth {
+            offered: vec![AuthScheme::Digest],
+            sent: true
+        }
+    );
+    assert!(report.hints()[0].contains("offers only Digest, which this crate does not speak"));
+    assert_secret_free(&report, user, password);
+}
+
+#[test]
 fn squid_acl_denying_a_destination_refuses_the_tunnel_with_its_error_page() {
     if !have(&["squid"]) {
         return;

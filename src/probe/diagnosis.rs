@@ -606,10 +606,10 @@ impl fmt::Display for Problem {
                 f,
                 "407 Proxy Authentication Required: the proxy offers {}; {}",
                 list(offered),
-                if *sent {
-                    "the credentials sent (Basic) were rejected"
-                } else {
-                    "no credentials were sent"
+                match (sent, offered.contains(&AuthScheme::Basic)) {
+                    (true, true) => "the credentials sent (Basic) were rejected",
+                    (true, false) => "Basic credentials were sent, a scheme it does not offer",
+                    (false, _) => "no credentials were sent",
                 }
             ),
             Problem::ProxyRefused {

@@ -283,6 +283,9 @@ pub(crate) struct SquidConfig<'a> {
     pub(crate) deny_domain: Option<&'a str>,
     /// ssl_bump with this CA, trusting `origin_ca` for the origins.
     pub(crate) bump: Option<(&'a Ca, &'a Ca)>,
+    /// Digest auth users (plain `user:password` lines for
+    /// digest_file_auth); none: no Digest.
+    pub(crate) digest_users: &'a [(&'a str, &'a str)],
     /// Listen for TLS (an `https://` proxy) with this certificate and key.
     pub(crate) https: Option<(&'a Path, &'a Path)>,
 }
@@ -388,7 +391,24 @@ impl Squid {
                     "acl denied dstdomain {domain}\nhttp_access deny denied\n"
                 ));
             }
-            if config.users.is_empty() {
+            if !config.digest_users.is_empty() {
+                let file = dir.join("digest");
+                let lines: String = config
+                    .digest_users
+                    .iter()
+                    .map(|(u, p)| format!("{u}:{p}\n"))
+                    .collect();
+                std::fs::write(&file, lines).unwrap();
+                conf.push_str(&format!(
+                    "auth_param digest program {} {}\n\
+                     auth_param digest children 2\n\
+                     auth_param digest realm proxyroute-probe\n\
+                     acl authed proxy_auth REQUIRED\n\
+                     http_access allow authed\n",
+                    program("digest_file_auth").display(),
+                    file.display()
+                ));
+            } else if config.users.is_empty() {
                 conf.push_str("acl loopback src 127.0.0.0/8\nhttp_access allow loopback\n");
             } else {
                 conf.push_str(&format!(
