@@ -625,6 +625,16 @@ fn a_dead_port_is_refused() {
         "{report}"
     );
     assert!(report.hints()[0].contains("nothing listens"));
+
+    // A password in the URL itself is shown as *** and never sent.
+    let report = probe(
+        &via(&format!("http://127.0.0.1:{port}")),
+        "https://user:url-secret@example.com/",
+        &[],
+        T,
+    );
+    assert_eq!(report.url(), "https://user:***@example.com/");
+    assert_secret_free(&report, "user", "url-secret");
 }
 
 #[test]
