@@ -255,6 +255,30 @@ fn squid_acl_denying_a_destination_refuses_the_tunnel_with_its_error_page() {
     assert!(report.hints()[0].contains("forbids this destination"));
     assert!(report.to_string().contains("FAIL tunnel"));
 
+    // An origin the proxy cannot reach: its 5xx and error page.
+    let dead = dead_port();
+    let report = probe(
+        &via(&squid.url()),
+        &format!("https://127.0.0.1:{dead}/"),
+        &[],
+        T,
+    );
+    let (kind, problem) = failed(&report);
+    assert_eq!(kind, StepKind::Tunnel);
+    assert!(
+        matches!(
+            problem,
+            Problem::ProxyRefused {
+                tunnel: true,
+                status: 502..=504,
+                title: Some(_),
+                ..
+            }
+        ),
+        "{report}"
+    );
+    assert!(report.hints()[0].contains("could not reach the origin"));
+
     // The same refusal of a forwarded http:// request.
     let report = probe(&via(&squid.url()), "http://blocked.example/x", &[], T);
     let (kind, problem) = failed(&report);

@@ -553,6 +553,9 @@ impl Problem {
             Problem::ProxyRefused { tunnel: true, status: 403, .. } => Some(
                 "the proxy's policy forbids this destination or port for CONNECT; ask its administrator, or bypass the proxy for this host".to_owned(),
             ),
+            Problem::ProxyRefused { status: 502..=504, .. } => Some(
+                "the proxy could not reach the origin (down, refusing, or not resolvable from the proxy); its error page says more".to_owned(),
+            ),
             Problem::ProxyRefused { tunnel: false, status: 403, .. } => Some(
                 "the proxy's policy forbids this destination; ask its administrator, or bypass the proxy for this host".to_owned(),
             ),
@@ -618,8 +621,13 @@ impl fmt::Display for Problem {
                 reason,
                 title,
             } => {
-                let what = if *tunnel { "the tunnel" } else { "the request" };
-                write!(f, "the proxy refused {what}: {status} {reason}")?;
+                let what = match (*tunnel, *status >= 500) {
+                    (true, false) => "the proxy refused the tunnel",
+                    (true, true) => "the proxy could not open the tunnel",
+                    (false, false) => "the proxy refused the request",
+                    (false, true) => "the proxy could not forward the request",
+                };
+                write!(f, "{what}: {status} {reason}")?;
                 if let Some(title) = title {
                     write!(f, " (page title \"{title}\")")?;
                 }
