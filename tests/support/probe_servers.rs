@@ -57,6 +57,71 @@ fn program(name: &str) -> PathBuf {
     find_program(name).unwrap_or_else(|| panic!("{name} is not installed"))
 }
 
+/// Whether this machine lets us make a network namespace (root, usually);
+/// under CI it must.
+pub(crate) fn can_unshare_net() -> bool {
+    if !have(&["unshare", "ip"]) {
+        return false;
+    }
+    let ok = Command::new("unshare")
+        .args(["-n", "true"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok || !under_ci(),
+        "CI=true and `unshare -n` fails (run as root)"
+    );
+    if !ok {
+        eprintln!("notice: skipping: `unshare -n` is not permitted here");
+    }
+    ok
+}
+
+/// The variable that tells a child test it runs in the namespace.
+pub(crate) const NETNS_MARK: &str = "PROXYROUTE_PROBE_LOOPBACK_NETNS";
+
+/// Panics unless this process runs in the namespace that
+/// [`run_in_loopback_netns`] makes.
+pub(crate) fn assert_in_loopback_netns(parent: &str) {
+    assert!(
+        std::env::var_os(NETNS_MARK).is_some(),
+        "this test is run by {parent}, in a network namespace holding only loopback"
+    );
+}
+
+/// Runs the ignored test `name` of this test binary in a new network
+/// namespace holding only loopback (`unshare -n`), so that the name lookups it
+/// makes (names that must not resolve) send nothing off this machine; fails
+/// with the child's output unless the child ran and passed.
+pub(crate) fn run_in_loopback_netns(name: &str) {
+    let exe = std::env::current_exe().expect("the test binary");
+    let out = Command::new("unshare")
+        .args(["-n", "sh", "-c", "ip link set lo up && exec \"$0\" \"$@\""])
+        .arg(&exe)
+        .args([
+            "--ignored",
+            "--exact",
+            name,
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
+        .env(NETNS_MARK, "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run unshare");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}");
+    assert!(
+        out.status.success() && stdout.contains("test result: ok. 1 passed"),
+        "{name} in a loopback-only namespace:\n{stdout}{stderr}"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Temporary directories, ports, processes
 
