@@ -17,7 +17,9 @@ set -euo pipefail
 # conflicts with the plain `squid` package, which tests/real_proxies.rs is
 # equally happy with: an installed squid-openssl is kept, a plain squid is
 # replaced by it.
-packages=(squid-openssl microsocks curl apache2-utils libglib2.0-bin gsettings-desktop-schemas openssl)
+# iproute2 (`ip`) brings up loopback in the network namespaces (`unshare -n`)
+# where tests/probe.rs looks up names that must not resolve.
+packages=(squid-openssl microsocks curl apache2-utils libglib2.0-bin gsettings-desktop-schemas openssl iproute2)
 installed() {
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
 }
@@ -76,9 +78,9 @@ if ! squid -v | grep -q -- '--with-openssl'; then
   echo "install-proxies: this squid has no ssl_bump (apt-get install squid-openssl)" >&2
   exit 1
 fi
-for prog in unshare mount; do
+for prog in unshare mount ip; do
   if ! command -v "$prog" >/dev/null 2>&1; then
-    echo "install-proxies: $prog (util-linux, mount) is missing" >&2
+    echo "install-proxies: $prog (util-linux, mount, iproute2) is missing" >&2
     exit 1
   fi
 done
