@@ -277,3 +277,62 @@ impl fmt::Display for ResultLine<'_> {
         result_line(self.0, f)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::super::diagnosis::Problem;
+    use super::super::{Attempt, Outcome, ProbeReport, Step, StepKind};
+    use crate::json::{self, Value};
+
+    /// A report whose every text holds what JSON must escape, read back by
+    /// the crate's own JSON reader.
+    #[test]
+    fn json_reads_back_with_hostile_text() {
+        let nasty = "q\"uote \\ back\nnew\rline\ttab \u{1} \u{7f} é 😀 </title>";
+        let report = ProbeReport {
+            url: format!("http://example.com/{nasty}"),
+            route: vec![nasty.to_owned()],
+            refused: None,
+            attempts: vec![Attempt {
+                hop: nasty.to_owned(),
+                steps: vec![Step {
+                    kind: StepKind::Tunnel,
+                    target: nasty.to_owned(),
+                    elapsed: Duration::from_micros(1234),
+                    outcome: Outcome::Failed(Problem::ProxyRefused {
+                        tunnel: true,
+                        status: 403,
+                        reason: nasty.to_owned(),
+                        title: Some(nasty.to_owned()),
+                    }),
+                }],
+            }],
+        };
+        let text = report.to_json();
+        assert!(!text.contains('\n'), "one line: {text}");
+        let value = json::parse(&text).unwrap();
+        assert_eq!(
+            value.get("route"),
+            Some(&Value::Array(vec![Value::String(nasty.into())]))
+        );
+        let Some(Value::Array(attempts)) = value.get("attempts") else {
+            panic!("{text}");
+        };
+        let Some(Value::Array(steps)) = attempts[0].get("steps") else {
+            panic!("{text}");
+        };
+        let step = &steps[0];
+        assert_eq!(step.get("target"), Some(&Value::String(nasty.into())));
+        assert_eq!(step.get("title"), Some(&Value::String(nasty.into())));
+        assert_eq!(step.get("reason"), Some(&Value::String(nasty.into())));
+        assert_eq!(step.get("ms"), Some(&Value::Number(1.2)));
+        assert_eq!(
+            step.get("problem"),
+            Some(&Value::String("proxy-refused".into()))
+        );
+        assert_eq!(value.get("ok"), Some(&Value::Bool(false)));
+        assert_eq!(value.get("status"), Some(&Value::Null));
+    }
+}
