@@ -840,6 +840,38 @@ fn a_trickling_server_hits_the_step_deadline() {
     assert!(matches!(problem, Problem::TimedOut { .. }), "{report}");
 }
 
+#[test]
+fn an_origin_that_does_not_speak_tls_or_never_answers() {
+    let plain = Fake::start(|mut sock| {
+        let _ = sock.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n");
+    });
+    let report = probe(
+        &direct(),
+        &format!("https://127.0.0.1:{}/", plain.port),
+        &[],
+        T,
+    );
+    let (kind, problem) = failed(&report);
+    assert_eq!(kind, StepKind::Tls);
+    assert_eq!(problem, &Problem::NotTls, "{report}");
+    assert!(report.hints()[0].contains("plain HTTP"));
+
+    let silent = Fake::start(|sock| {
+        thread::sleep(Duration::from_secs(10));
+        drop(sock);
+    });
+    let timeout = Duration::from_millis(300);
+    let report = probe(
+        &direct(),
+        &format!("https://127.0.0.1:{}/", silent.port),
+        &[],
+        timeout,
+    );
+    let (kind, problem) = failed(&report);
+    assert_eq!(kind, StepKind::Tls);
+    assert_eq!(problem, &Problem::TimedOut { after: timeout });
+}
+
 // ---------------------------------------------------------------------------
 // Failover and JSON
 
