@@ -279,6 +279,18 @@ fn squid_acl_denying_a_destination_refuses_the_tunnel_with_its_error_page() {
     );
     assert!(report.hints()[0].contains("could not reach the origin"));
 
+    // A plain HTTP proxy written as https://: its answer is not TLS.
+    let report = probe(
+        &via(&format!("https://127.0.0.1:{}", squid.port)),
+        "https://example.com/",
+        &[],
+        T,
+    );
+    let (kind, problem) = failed(&report);
+    assert_eq!(kind, StepKind::ProxyTls);
+    assert_eq!(problem, &Problem::NotTls { proxy: true }, "{report}");
+    assert!(report.hints()[0].contains("write the proxy as http://"));
+
     // The same refusal of a forwarded http:// request.
     let report = probe(&via(&squid.url()), "http://blocked.example/x", &[], T);
     let (kind, problem) = failed(&report);
@@ -853,7 +865,7 @@ fn an_origin_that_does_not_speak_tls_or_never_answers() {
     );
     let (kind, problem) = failed(&report);
     assert_eq!(kind, StepKind::Tls);
-    assert_eq!(problem, &Problem::NotTls, "{report}");
+    assert_eq!(problem, &Problem::NotTls { proxy: false }, "{report}");
     assert!(report.hints()[0].contains("plain HTTP"));
 
     let silent = Fake::start(|sock| {

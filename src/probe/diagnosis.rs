@@ -466,7 +466,10 @@ pub enum Problem {
     /// The TLS certificate does not verify.
     TlsUntrusted(TlsInfo),
     /// The server's answer to the TLS handshake is not TLS.
-    NotTls,
+    NotTls {
+        /// Whether the server is the proxy (an `https://` proxy URL).
+        proxy: bool,
+    },
     /// The TLS handshake failed for another reason.
     Tls {
         /// rustls's words.
@@ -515,7 +518,7 @@ impl Problem {
             Problem::SocksProtocol { .. } => "socks-protocol",
             Problem::NoIpv4 { .. } => "socks4-no-ipv4",
             Problem::TlsUntrusted(_) => "tls-untrusted",
-            Problem::NotTls => "not-tls",
+            Problem::NotTls { .. } => "not-tls",
             Problem::Tls { .. } => "tls-failed",
         }
     }
@@ -571,9 +574,12 @@ impl Problem {
             Problem::SocksReply { code: 1 | 4, resolved_by: NameSide::Proxy } => Some(
                 "the proxy could not reach or resolve the host; with socks5:// this machine would resolve it instead".to_owned(),
             ),
-            Problem::NotTls => Some(
+            Problem::NotTls { proxy: false } => Some(
                 "that port speaks something else (plain HTTP?): check the URL's scheme and port"
                     .to_owned(),
+            ),
+            Problem::NotTls { proxy: true } => Some(
+                "most proxies speak plain HTTP, even for https:// URLs (which they tunnel): write the proxy as http://host:port, not https://".to_owned(),
             ),
             Problem::TlsUntrusted(info) => info.hint().or_else(|| match &info.trust {
                 Trust::Untrusted(CertProblem::UnknownIssuer) => Some(format!(
@@ -678,7 +684,8 @@ impl fmt::Display for Problem {
                 "socks4:// needs an IPv4 address and {host} has none (socks4a:// lets the proxy resolve it)"
             ),
             Problem::TlsUntrusted(info) => write!(f, "{info}"),
-            Problem::NotTls => f.write_str("the server does not answer in TLS"),
+            Problem::NotTls { proxy: false } => f.write_str("the server does not answer in TLS"),
+            Problem::NotTls { proxy: true } => f.write_str("the proxy does not answer in TLS"),
             Problem::Tls { detail } => write!(f, "TLS handshake failed: {detail}"),
         }
     }

@@ -233,7 +233,7 @@ pub(crate) fn handshake(
         (_, Some(info)) if !info.trust.is_trusted() => Err(Problem::TlsUntrusted(info)),
         (Err(e), _) => Err(
             match e.get_ref().and_then(|r| r.downcast_ref::<rustls::Error>()) {
-                Some(rustls::Error::InvalidMessage(_)) => Problem::NotTls,
+                Some(rustls::Error::InvalidMessage(_)) => Problem::NotTls { proxy: false },
                 Some(tls_error) => Problem::Tls {
                     detail: tls_error.to_string(),
                 },

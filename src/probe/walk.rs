@@ -159,6 +159,9 @@ impl Run<'_, '_> {
                     Ok(((stream, info.clone()), Finding::Tls(info)))
                 }
                 Err(Problem::TlsUntrusted(info)) => Err(Problem::TlsUntrusted(judge(info))),
+                Err(Problem::NotTls { .. }) => Err(Problem::NotTls {
+                    proxy: kind == StepKind::ProxyTls,
+                }),
                 Err(p) => Err(p),
             }
         })
