@@ -370,7 +370,7 @@ impl fmt::Display for Finding {
             Finding::SocksAuthenticated => f.write_str("user and password accepted"),
             Finding::SocksConnected { resolved_by } => match resolved_by {
                 NameSide::Proxy => f.write_str("connected; the proxy resolved the name"),
-                NameSide::Client => f.write_str("connected to the address resolved here"),
+                NameSide::Client => f.write_str("connected; this side gave the address"),
             },
             Finding::TunnelOpen { status } => write!(f, "tunnel open ({status})"),
             Finding::Tls(info) => write!(f, "{info}"),
