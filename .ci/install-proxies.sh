@@ -18,7 +18,7 @@ set -euo pipefail
 # equally happy with: an installed squid-openssl is kept, a plain squid is
 # replaced by it.
 # iproute2 (`ip`) brings up loopback in the network namespaces (`unshare -n`)
-# where tests/probe.rs looks up names that must not resolve.
+# where tests/probe*.rs look up names that must not resolve.
 packages=(squid-openssl microsocks curl apache2-utils libglib2.0-bin gsettings-desktop-schemas openssl iproute2)
 installed() {
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'

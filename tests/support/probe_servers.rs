@@ -741,3 +741,96 @@ pub(crate) fn flood(sock: &mut TcpStream, first: &[u8], chunk: &[u8], limit: usi
         sent += chunk.len();
     }
 }
+
+// ---------------------------------------------------------------------------
+// Probing and checking reports
+
+use proxyroute::probe::{ProbeReport, Prober, Problem, Step, StepKind};
+use proxyroute::Resolver;
+
+pub(crate) fn via(proxy: &str) -> Resolver {
+    Resolver::builder().no_env().proxy(proxy).build().unwrap()
+}
+
+pub(crate) fn direct() -> Resolver {
+    Resolver::builder().no_env().build().unwrap()
+}
+
+pub(crate) fn probe(
+    resolver: &Resolver,
+    url: &str,
+    ca: &[&[u8]],
+    timeout: Duration,
+) -> ProbeReport {
+    let mut prober = Prober::new(resolver).timeout(timeout);
+    for pem in ca {
+        prober = prober.ca_pem(pem, "test CA").unwrap();
+    }
+    let report = prober.probe(url).unwrap();
+    // Every report is shown in the test's output, as the docs show them.
+    println!("{report}{}\n", report.to_json());
+    report
+}
+
+pub(crate) const T: Duration = Duration::from_secs(5);
+
+/// The failed step of the first hop: its kind and problem.
+pub(crate) fn failed(report: &ProbeReport) -> (StepKind, &Problem) {
+    let step = report
+        .failure()
+        .unwrap_or_else(|| panic!("expected a failure:\n{report}"));
+    (step.kind(), step.problem().unwrap())
+}
+
+pub(crate) fn tls_step(report: &ProbeReport) -> &Step {
+    report.attempts()[0]
+        .steps()
+        .iter()
+        .find(|s| s.kind() == StepKind::Tls)
+        .unwrap_or_else(|| panic!("no TLS step:\n{report}"))
+}
+
+/// No password, and no Basic credential built from one, anywhere in the
+/// report's forms.
+pub(crate) fn assert_secret_free(report: &ProbeReport, user: &str, password: &str) {
+    let basic = base64(format!("{user}:{password}").as_bytes());
+    for (form, text) in [
+        ("Display", report.to_string()),
+        ("JSON", report.to_json()),
+        ("Debug", format!("{report:?}")),
+    ] {
+        assert!(
+            !text.contains(password),
+            "{form} shows the password:\n{text}"
+        );
+        assert!(
+            !text.contains(&pct(password)),
+            "{form} shows the encoded password:\n{text}"
+        );
+        assert!(
+            !text.contains(&basic),
+            "{form} shows the Basic credential:\n{text}"
+        );
+    }
+}
+
+pub(crate) fn base64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(A[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
