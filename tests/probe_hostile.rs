@@ -195,7 +195,7 @@ fn hostile(serve: impl Fn(std::net::TcpStream) + Send + Sync + 'static) -> (Prob
         &via(&server.url()),
         "https://example.com/",
         &[],
-        Duration::from_secs(2),
+        Duration::from_secs(4),
     );
     (report, start.elapsed())
 }
@@ -211,7 +211,7 @@ fn an_endless_header_is_cut_off() {
             1 << 30,
         );
     });
-    assert!(took < Duration::from_secs(3));
+    assert!(took < Duration::from_secs(6));
     let (_, problem) = failed(&report);
     assert_eq!(
         problem,
@@ -241,7 +241,7 @@ fn a_huge_status_line_is_cut_off() {
         read_request(&mut sock);
         flood(&mut sock, b"HTTP/1.1 200 ", b"OKOKOKOKOKOKOKOK", 1 << 30);
     });
-    assert!(took < Duration::from_secs(3));
+    assert!(took < Duration::from_secs(6));
     let (_, problem) = failed(&report);
     assert_eq!(
         problem,
@@ -276,7 +276,7 @@ fn a_trickling_server_hits_the_step_deadline() {
             thread::sleep(Duration::from_millis(20));
         }
     });
-    assert!(took < Duration::from_secs(4), "{took:?}");
+    assert!(took < Duration::from_secs(6), "{took:?}");
     let (_, problem) = failed(&report);
     assert!(matches!(problem, Problem::TimedOut { .. }), "{report}");
 }
