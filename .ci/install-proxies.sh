@@ -12,10 +12,20 @@ set -euo pipefail
 
 # gsettings (libglib2.0-bin) and the proxy schema for tests/system.rs; openssl
 # (s_server) serves PAC files over HTTPS for tests/pac_fetch.rs.
-packages=(squid microsocks curl apache2-utils libglib2.0-bin gsettings-desktop-schemas openssl)
+# squid-openssl is squid built with ssl_bump (TLS interception) and
+# security_file_certgen, for tests/probe.rs; it provides /usr/sbin/squid and
+# conflicts with the plain `squid` package, which tests/real_proxies.rs is
+# equally happy with: an installed squid-openssl is kept, a plain squid is
+# replaced by it.
+# iproute2 (`ip`) brings up loopback in the network namespaces (`unshare -n`)
+# where tests/probe*.rs look up names that must not resolve.
+packages=(squid-openssl microsocks curl apache2-utils libglib2.0-bin gsettings-desktop-schemas openssl iproute2)
+installed() {
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
 need=()
 for pkg in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+  if ! installed "$pkg"; then
     need+=("$pkg")
   fi
 done
@@ -58,8 +68,20 @@ for prog in squid microsocks curl htpasswd; do
     exit 1
   fi
 done
-if [ ! -x /usr/lib/squid/basic_ncsa_auth ]; then
-  echo "install-proxies: /usr/lib/squid/basic_ncsa_auth is missing" >&2
+for helper in basic_ncsa_auth security_file_certgen; do
+  if [ ! -x "/usr/lib/squid/$helper" ]; then
+    echo "install-proxies: /usr/lib/squid/$helper is missing (apt-get install squid-openssl)" >&2
+    exit 1
+  fi
+done
+if ! squid -v | grep -q -- '--with-openssl'; then
+  echo "install-proxies: this squid has no ssl_bump (apt-get install squid-openssl)" >&2
   exit 1
 fi
-echo "install-proxies: $(squid -v | head -n 1), microsocks, $(curl --version | head -n 1 | cut -d ' ' -f 1-2), htpasswd"
+for prog in unshare mount ip; do
+  if ! command -v "$prog" >/dev/null 2>&1; then
+    echo "install-proxies: $prog (util-linux, mount, iproute2) is missing" >&2
+    exit 1
+  fi
+done
+echo "install-proxies: $(squid -v | head -n 1) with ssl_bump, microsocks, $(curl --version | head -n 1 | cut -d ' ' -f 1-2), htpasswd"

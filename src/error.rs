@@ -104,6 +104,9 @@ pub enum ErrorKind {
     /// A value names an option that this build does not support.
     #[error("not supported: {0}")]
     Unsupported(&'static str),
+    /// A certificate file for the probe's extra roots that cannot be used.
+    #[error("cannot use these certificates: {0}")]
+    Certificates(String),
 }
 
 /// The crate's error: a [`kind`](Error::kind) plus where it happened and the
@@ -185,7 +188,10 @@ impl fmt::Display for Error {
         if self.input.is_empty()
             && matches!(
                 self.kind,
-                ErrorKind::InvalidJson(_) | ErrorKind::Pac(_) | ErrorKind::SystemStore(_)
+                ErrorKind::InvalidJson(_)
+                    | ErrorKind::Pac(_)
+                    | ErrorKind::SystemStore(_)
+                    | ErrorKind::Certificates(_)
             )
         {
             // A file's syntax error names its line and column instead.

@@ -213,6 +213,8 @@ mod error;
 mod json;
 pub mod pac;
 pub mod postman;
+#[cfg(feature = "probe")]
+pub mod probe;
 mod proxy;
 mod proxy_rules;
 pub mod resolver;
