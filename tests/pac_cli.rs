@@ -47,7 +47,7 @@ impl Drop for ScriptFile {
 }
 
 fn run(args: &[&str]) -> (i32, String, String) {
-    let bin = cli::example_bin("resolve", &["--features", "pac"]);
+    let bin = cli::resolve_bin();
     let out = Command::new(bin).args(args).env_clear().output().unwrap();
     (
         out.status.code().unwrap_or(-1),
@@ -158,8 +158,7 @@ mod isolated {
 
     /// The `resolve` example serves as the child (`--pac-child`).
     fn child() -> ChildProcess {
-        ChildProcess::new(super::cli::example_bin("resolve", &["--features", "pac"]))
-            .arg("--pac-child")
+        ChildProcess::new(super::cli::resolve_bin()).arg("--pac-child")
     }
 
     const BY_HOST: &str = r#"var calls = 0;

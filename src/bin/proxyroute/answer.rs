@@ -1,0 +1,91 @@
+//! One URL's answer: the route `Resolver::resolve` gives, beside the reasons
+//! `Resolver::explain` gives, gathered once for both output forms.
+
+use proxyroute::{
+    curl_command, Decision, Dialect, Hop, HopBuf, Resolver, Route, ShowCredentials, Target,
+};
+
+use crate::args::Options;
+
+/// What is printed for one URL that parsed.
+pub(crate) struct Answer {
+    /// The URL as given on the command line.
+    pub(crate) url: String,
+    /// The hops `resolve` returned (passwords as `***` unless asked for).
+    pub(crate) hops: Vec<String>,
+    /// Why `resolve` refused a route.
+    pub(crate) error: Option<String>,
+    /// `explain`'s own route, when it is not the one `resolve` returned.
+    pub(crate) explained_route: Option<String>,
+    /// The reasons.
+    pub(crate) decision: Decision,
+    /// The dialect the resolver followed.
+    pub(crate) dialect: Dialect,
+    /// The equivalent curl command, when `--curl` asked for it.
+    pub(crate) curl: Option<String>,
+}
+
+impl Answer {
+    /// Asks `resolver` about `target` both ways.
+    pub(crate) fn new(resolver: &Resolver, url: &str, target: &Target, opts: &Options) -> Self {
+        let route = resolver.resolve(target);
+        let decision = resolver.explain(target);
+        let show = opts.show_credentials;
+        let hops: Vec<String> = route.hops().map(|h| hop_text(h, show)).collect();
+        let error = route.error().map(ToString::to_string);
+        let explained: Vec<String> = decision
+            .hops()
+            .iter()
+            .map(|h| hop_buf_text(h, show))
+            .collect();
+        let explained_error = decision.error().map(ToString::to_string);
+        let explained_route = (explained != hops || explained_error != error)
+            .then(|| route_text(&explained, explained_error.as_deref()));
+        let curl = opts.curl.then(|| curl_line(route, url, show));
+        Answer {
+            url: url.to_owned(),
+            hops,
+            error,
+            explained_route,
+            decision,
+            dialect: resolver.dialect(),
+            curl,
+        }
+    }
+
+    /// Whether the URL has no route.
+    pub(crate) fn failed(&self) -> bool {
+        self.error.is_some()
+    }
+}
+
+/// Hops joined for people, or `none (why)`.
+pub(crate) fn route_text(hops: &[String], error: Option<&str>) -> String {
+    match error {
+        Some(e) => format!("none ({e})"),
+        None => hops.join(", then "),
+    }
+}
+
+fn hop_text(hop: Hop<'_>, show: bool) -> String {
+    match hop {
+        Hop::Proxy(p) if show => p.url_with_credentials(),
+        other => other.to_string(),
+    }
+}
+
+fn hop_buf_text(hop: &HopBuf, show: bool) -> String {
+    match hop {
+        HopBuf::Proxy(p) if show => p.url_with_credentials(),
+        other => other.to_string(),
+    }
+}
+
+fn curl_line(route: Route<'_>, url: &str, show: bool) -> String {
+    let show = if show {
+        ShowCredentials::Full
+    } else {
+        ShowCredentials::UserOnly
+    };
+    curl_command(route, url, show)
+}
