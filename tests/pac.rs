@@ -1033,7 +1033,7 @@ mod end_to_end {
             lines[0]
         );
         assert!(
-            lines[0].contains(&format!(r#""source": "pac:{url}""#)),
+            lines[0].contains(r#""source": "custom:pac""#),
             "{}",
             lines[0]
         );

@@ -28,8 +28,10 @@ pub(crate) struct Answer {
 impl Answer {
     /// Asks `resolver` about `target` both ways.
     pub(crate) fn new(resolver: &Resolver, url: &str, target: &Target, opts: &Options) -> Self {
-        let route = resolver.resolve(target);
+        // `explain` first: a PAC layer then evaluates the script once, traced,
+        // and `resolve` answers from its cache as it would in the program.
         let decision = resolver.explain(target);
+        let route = resolver.resolve(target);
         let show = opts.show_credentials;
         let hops: Vec<String> = route.hops().map(|h| hop_text(h, show)).collect();
         let error = route.error().map(ToString::to_string);
