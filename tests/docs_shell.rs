@@ -11,8 +11,8 @@
 //!
 //! A comment after the command on the same line is not checked. Each block
 //! runs in a fresh directory with an empty environment (only `PATH` and
-//! `HOME`); its steps share the directory, so a step may write a file a later
-//! step reads. `proxyroute` and `cargo run [-q] [--features F] -- ARGS` run the
+//! `HOME`, and `examples/` linked from the repository); its steps share the
+//! directory, so a step may write a file a later step reads. `proxyroute` and `cargo run [-q] [--features F] -- ARGS` run the
 //! binary this test was built with; `cargo run --example NAME` runs that
 //! example. Inside a network namespace holding only loopback when one can be
 //! made, so no example can reach the network.
@@ -46,7 +46,7 @@ const ELSEWHERE: &[(&str, &str)] = &[
         "git clone",
         "the first-run measurement in docs/performance.md",
     ),
-    ("time ", "the first-run measurement in docs/performance.md"),
+    ("uptime", "the first-run measurement in docs/performance.md"),
     (
         "valgrind ",
         "examples/count_resolve.rs documents the instruction count",
@@ -330,6 +330,10 @@ fn shell_examples_in_the_docs_show_what_the_binary_prints() {
                 name.replace(['/', '.'], "-")
             ));
             std::fs::create_dir_all(&dir).expect("scratch directory");
+            // The repository's example files, at the paths the docs name.
+            #[cfg(unix)]
+            std::os::unix::fs::symlink(root.join("examples"), dir.join("examples"))
+                .expect("link examples/");
             for step in &block {
                 let first = step.command.trim_start();
                 if let Some((_, where_)) = ELSEWHERE
