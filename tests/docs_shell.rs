@@ -61,20 +61,23 @@ const OPTION_FEATURES: &[(&str, &str)] = &[
     ("--wpad ", "pac-fetch"),
 ];
 
-/// Whether this test (and so the binary) was built with `feature`.
+/// The package's features, and whether this test (and so the binary) was
+/// built with each.
+const FEATURES: &[(&str, bool)] = &[
+    ("serde", cfg!(feature = "serde")),
+    ("system", cfg!(feature = "system")),
+    ("gnome", cfg!(feature = "gnome")),
+    ("kde", cfg!(feature = "kde")),
+    ("sysconfig", cfg!(feature = "sysconfig")),
+    ("windows", cfg!(feature = "windows")),
+    ("macos", cfg!(feature = "macos")),
+    ("pac", cfg!(feature = "pac")),
+    ("pac-fetch", cfg!(feature = "pac-fetch")),
+];
+
+/// Whether this build has `feature` (an unknown name: no).
 fn enabled(feature: &str) -> bool {
-    match feature {
-        "serde" => cfg!(feature = "serde"),
-        "system" => cfg!(feature = "system"),
-        "gnome" => cfg!(feature = "gnome"),
-        "kde" => cfg!(feature = "kde"),
-        "sysconfig" => cfg!(feature = "sysconfig"),
-        "windows" => cfg!(feature = "windows"),
-        "macos" => cfg!(feature = "macos"),
-        "pac" => cfg!(feature = "pac"),
-        "pac-fetch" => cfg!(feature = "pac-fetch"),
-        _ => false,
-    }
+    FEATURES.iter().any(|&(name, on)| name == feature && on)
 }
 
 /// One command and what the docs say it prints.
@@ -408,4 +411,25 @@ fn the_block_reader_splits_steps() {
     let off = "proxyroute --pac p x   # a build without feature pac";
     assert_eq!(without_feature(off), Some("pac"));
     assert!(features(off).is_empty());
+}
+
+/// The table of features names every feature in Cargo.toml, so a new
+/// feature's examples are skipped, not run, in a build without it.
+#[test]
+fn the_feature_table_matches_cargo_toml() {
+    let manifest = include_str!("../Cargo.toml");
+    let section = manifest
+        .split("\n[features]\n")
+        .nth(1)
+        .expect("a [features] table");
+    let section = section.split("\n[").next().unwrap_or(section);
+    let mut declared: Vec<&str> = section
+        .lines()
+        .filter_map(|line| line.split_once('=').map(|(name, _)| name.trim()))
+        .filter(|name| !name.starts_with('#') && *name != "default")
+        .collect();
+    declared.sort_unstable();
+    let mut known: Vec<&str> = FEATURES.iter().map(|&(name, _)| name).collect();
+    known.sort_unstable();
+    assert_eq!(declared, known);
 }
