@@ -667,3 +667,62 @@ fn scheme_less_text_and_what_is_not_a_url() {
         assert_eq!(r.status, code, "{name}");
     }
 }
+
+/// `--pac` is a layer of the resolver: explicit proxies sit above it, and the
+/// route printed is `resolve`'s.
+#[cfg(feature = "pac")]
+#[test]
+fn pac_is_a_layer_of_the_resolver() {
+    let dir = std::env::temp_dir().join(format!("proxyroute-cli-pac-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("proxy.pac");
+    std::fs::write(
+        &script,
+        "function FindProxyForURL(url, host) { return \"PROXY pac.test:3128\"; }\n",
+    )
+    .unwrap();
+    let script = script.to_str().unwrap();
+    // (name, extra options, url, route, source)
+    let rows: &[(&str, &[&str], &str, &str, &str)] = &[
+        (
+            "the script decides",
+            &[],
+            "https://a.test/",
+            "http://pac.test:3128",
+            "custom:pac",
+        ),
+        (
+            "an explicit proxy is above it",
+            &["--https-proxy", "http://explicit.test:1"],
+            "https://a.test/",
+            "http://explicit.test:1",
+            "custom:https_proxy",
+        ),
+        (
+            "and serves only its scheme",
+            &["--https-proxy", "http://explicit.test:1"],
+            "http://a.test/",
+            "http://pac.test:3128",
+            "custom:pac",
+        ),
+    ];
+    for (name, extra, url, route, source) in rows {
+        let mut args = vec!["--json", "--no-env", "--pac", script];
+        args.extend_from_slice(extra);
+        args.push(url);
+        let r = run(&[("https_proxy", "http://env.test:2")], &args);
+        assert_eq!(r.status, 0, "{name}: {}", r.stderr);
+        assert!(
+            r.stdout
+                .contains(&format!(r#""route": ["{route}"], "source": "{source}""#)),
+            "{name}: {}",
+            r.stdout
+        );
+        assert!(
+            !r.stdout.contains("explained_route"),
+            "{name}: {}",
+            r.stdout
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
