@@ -23,6 +23,8 @@
 //! this test with `--all-features` too. Commands other than the CLI must be
 //! named in [`ELSEWHERE`] with where they are exercised, or the test fails.
 
+#![cfg(unix)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -334,7 +336,6 @@ fn shell_examples_in_the_docs_show_what_the_binary_prints() {
             ));
             std::fs::create_dir_all(&dir).expect("scratch directory");
             // The repository's example files, at the paths the docs name.
-            #[cfg(unix)]
             std::os::unix::fs::symlink(root.join("examples"), dir.join("examples"))
                 .expect("link examples/");
             for step in &block {
