@@ -91,3 +91,37 @@ fn curl_line(route: Route<'_>, url: &str, show: bool) -> String {
     };
     curl_command(route, url, show)
 }
+
+#[cfg(test)]
+mod tests {
+    use proxyroute::Resolver;
+
+    use super::Answer;
+    use crate::args::Options;
+
+    #[test]
+    fn resolve_and_explain_agree_and_a_disagreement_is_shown() {
+        let resolver = Resolver::builder()
+            .proxy("http://alice:s3cret@p.test:1")
+            .build()
+            .unwrap();
+        let target = "http://a.test/".parse().unwrap();
+        let mut answer = Answer::new(&resolver, "http://a.test/", &target, &Options::default());
+        assert_eq!(answer.hops, ["http://alice:***@p.test:1"]);
+        assert!(answer.explained_route.is_none());
+        assert!(!answer.failed());
+        // Both outputs name the other route when the two ever differ.
+        answer.explained_route = Some("DIRECT".to_owned());
+        let human = crate::human::answer(&answer);
+        assert!(
+            human.contains("\n  route:   http://alice:***@p.test:1\n  explain: DIRECT (explain's"),
+            "{human}"
+        );
+        let json = crate::json::answer(&answer);
+        assert!(
+            json.ends_with(r#", "explained_route": "DIRECT"}"#),
+            "{json}"
+        );
+        assert!(!format!("{human}{json}").contains("s3cret"));
+    }
+}
