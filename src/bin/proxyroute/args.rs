@@ -19,16 +19,17 @@ options:
   --proxy URL            one explicit proxy for every scheme
   --http-proxy URL       explicit proxy for http requests
   --https-proxy URL      explicit proxy for https requests
-  --proxy-rules STR      manual proxy rules, Windows ProxyServer / Chromium form:
-                         host:port, or http=h:p;https=h:p;ftp=h:p;socks=h:p
+  --proxy-rules STR      manual proxy rules, Windows ProxyServer / Chromium
+                         form: host:port, or http=h:p;https=h:p;socks=h:p
                          (https= is the proxy for https URLs, a plain HTTP
                          proxy; socks= is SOCKS4 and serves every scheme
                          without an entry); --proxy, --http-proxy and
                          --https-proxy override it
-  --bypass LIST          bypass list for the explicit proxies (replaces NO_PROXY;
-                         under the curl dialect it is curl's --noproxy and
-                         replaces NO_PROXY for environment proxies too); entries
-                         the tool would skip print `note:` lines
+  --bypass LIST          bypass list for the explicit proxies (replaces
+                         NO_PROXY; under the curl dialect it is curl's
+                         --noproxy and replaces NO_PROXY for environment
+                         proxies too); entries the tool would skip print
+                         `note:` lines
   --bypass-syntax NAME   how --bypass is read: no-proxy (the dialect's NO_PROXY,
                          default), chromium, windows, macos, gnome, kde, postman
   --reverse-bypass       the --bypass list names the hosts that DO use the proxy
