@@ -441,7 +441,10 @@ fn help_and_version_exit_0() {
         assert!(r.stdout.contains(group), "{group:?} missing:\n{}", r.stdout);
     }
     for line in r.stdout.lines() {
-        assert!(line.chars().count() <= 80, "wider than 80 columns: {line:?}");
+        assert!(
+            line.chars().count() <= 80,
+            "wider than 80 columns: {line:?}"
+        );
     }
     // Every feature-gated option names its feature.
     for feature in ["feature `system`", "feature `pac`", "feature `pac-fetch`"] {
