@@ -179,7 +179,7 @@ impl Decision {
                     .to_owned(),
                 ErrorKind::Pac(_) => format!(
                     "The PAC script could not be fetched, loaded or run; check what it answers with \
-                     `resolve --pac URL` (the script's location: {}), or configure the proxy \
+                     `proxyroute --pac URL` (the script's location: {}), or configure the proxy \
                      explicitly. Nothing is sent directly in its place.",
                     e.origin()
                 ),

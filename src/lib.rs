@@ -16,17 +16,18 @@
 //!
 //! # Ways in
 //!
-//! | you have | start with | example below |
+//! | you have | start with | guide |
 //! |---|---|---|
-//! | the process environment | [`Resolver::from_env`] / [`Resolver::from_env_with`] | [from the environment](#example-from-the-environment) |
-//! | proxies chosen in code | [`Resolver::builder`] | [the builder](#example-the-builder-and-a-per-request-override) |
-//! | a request with its own proxy | [`Resolver::resolve_with`] and [`RequestProxy`] | [the builder](#example-the-builder-and-a-per-request-override) |
-//! | Windows' `ProxyServer` and `ProxyOverride`, Chromium's `--proxy-server` | [`ResolverBuilder::proxy_rules`], [`BypassList::parse_syntax`] | [Windows settings](#example-windows-proxy-settings-pasted-from-a-bug-report) |
-//! | a question: why this route? | [`Resolver::explain`], [`Decision`] | [explain](#example-why-was-this-request-proxied) |
-//! | "does curl do the same?" | [`curl_command`] | [curl](#example-the-equivalent-curl-command) |
-//! | Postman's custom proxy list | [`postman::ProxyConfigList`], [`ResolverBuilder::postman_configs`] | [Postman](#example-postmans-proxy-configs) |
-//! | an application's config file | [`ProxySettings`] (feature `serde` for files) | [settings](#example-settings-from-a-configuration-file) |
-//! | the desktop's proxy settings (GNOME, KDE, sysconfig) | [`system`] | the [`system`] module |
+//! | the process environment | [`Resolver::from_env`] / [`Resolver::from_env_with`] | [below](#example-from-the-environment) |
+//! | proxies chosen in code | [`Resolver::builder`] | [below](#example-the-builder-and-a-per-request-override) |
+//! | a request with its own proxy | [`Resolver::resolve_with`] and [`RequestProxy`] | [below](#example-the-builder-and-a-per-request-override) |
+//! | a question: why this route? | [`Resolver::explain`], [`Decision`], [`curl_command`] | [`guide::troubleshooting`] |
+//! | Windows' `ProxyServer` and `ProxyOverride`, Chromium's `--proxy-server`, other bypass lists | [`ResolverBuilder::proxy_rules`], [`BypassList::parse_syntax`] | [`guide::bypass_syntaxes`] |
+//! | Postman's custom proxy list, an application's config file | [`postman::ProxyConfigList`], [`ProxySettings`] (feature `serde` for files) | [`guide::configuration`] |
+//! | the desktop's proxy settings (GNOME, KDE, sysconfig, Windows, macOS) | [`system`] | the [`system`] module |
+//! | a PAC script | `ResolverBuilder::pac` (feature `pac`) | the [`pac`] module |
+//! | the command line | the `proxyroute` binary | [`guide::cli`] |
+//! | figures | | [`guide::performance`] |
 //!
 //! # Example: from the environment
 //!
@@ -63,112 +64,15 @@
 //! # Ok::<(), proxyroute::Error>(())
 //! ```
 //!
-//! # Example: why was this request proxied?
-//!
-//! ```
-//! use proxyroute::{Dialect, Layer, Resolver, Target};
-//! let vars = [("HTTPS_PROXY", "http://proxy:3128"), ("NO_PROXY", "*.example.com")];
-//! let resolver = Resolver::from_env_with(Dialect::Curl, proxyroute::env::lookup_in(&vars));
-//! let why = resolver.explain(&Target::parse("https://api.example.com/")?);
-//! assert_eq!(why.layer(), Layer::Environment);
-//! assert_eq!(why.source(), "env:HTTPS_PROXY");
-//! assert!(why.reason().starts_with("curl reads HTTPS_PROXY for https URLs"), "{}", why.reason());
-//! // curl has no `*.` wildcard: the entry is reported as one that never matches.
-//! assert!(why.violations()[0].to_string().contains("never matches"));
-//!
-//! // Go reads the same list differently.
-//! let go = Resolver::from_env_with(Dialect::Go, proxyroute::env::lookup_in(&vars));
-//! let why = go.explain(&Target::parse("https://api.example.com/")?);
-//! assert!(why.route().is_direct());
-//! assert_eq!(why.rule().unwrap().text(), "*.example.com");
-//! # Ok::<(), proxyroute::Error>(())
-//! ```
-//!
-//! # Example: Windows proxy settings, pasted from a bug report
-//!
-//! ```
-//! use proxyroute::{BypassList, BypassSyntax, Dialect, Origin, Resolver, Target};
-//! // `ProxyServer` and `ProxyOverride` as the registry holds them.
-//! let bypass = BypassList::parse_syntax(
-//!     "<local>;*.corp.example;10.*",
-//!     BypassSyntax::Windows,
-//!     Dialect::Chromium,
-//!     Origin::setting("ProxyOverride"),
-//! );
-//! let resolver = Resolver::builder()
-//!     .proxy_rules("http=proxy:3128;https=proxy:3128;socks=socks:1080")
-//!     .bypass_list(bypass)
-//!     .build()?;
-//! assert_eq!(resolver.resolve(&Target::parse("https://example.com/")?).to_string(), "http://proxy:3128");
-//! assert_eq!(resolver.resolve(&Target::parse("ftp://example.com/")?).to_string(), "socks4://socks:1080");
-//! let why = resolver.explain(&Target::parse("http://intranet/")?);
-//! assert!(why.route().is_direct());
-//! assert_eq!(why.rule().unwrap().text(), "<local>");
-//! # Ok::<(), proxyroute::Error>(())
-//! ```
-//!
-//! # Example: the equivalent curl command
-//!
-//! ```
-//! use proxyroute::{curl_command, Resolver, ShowCredentials, Target};
-//! let resolver = Resolver::builder().proxy("http://alice:s3cret@proxy:3128").build()?;
-//! let url = "https://example.com/";
-//! let route = resolver.resolve(&Target::parse(url)?);
-//! // Without `ShowCredentials::Full`, curl prompts for the password.
-//! assert_eq!(
-//!     curl_command(route, url, ShowCredentials::UserOnly),
-//!     "curl --proxy 'http://proxy:3128' --proxy-user 'alice' --noproxy '' 'https://example.com/'"
-//! );
-//! # Ok::<(), proxyroute::Error>(())
-//! ```
-//!
-//! # Example: Postman's proxy configs
-//!
-//! ```
-//! use proxyroute::postman::ProxyConfigList;
-//! use proxyroute::{Origin, Resolver};
-//! let json = r#"[{"host": "proxy.corp", "port": 3128, "match": "https://*.example.com:*/*"}]"#;
-//! let configs = ProxyConfigList::from_json(json, Origin::setting("proxies.json"))?;
-//! let resolver = Resolver::builder().postman_configs(configs).build()?;
-//! let why = resolver.explain(&"https://api.example.com/".parse()?);
-//! assert_eq!(why.route().to_string(), "http://proxy.corp:3128");
-//! assert_eq!(why.source(), "custom:postman[0]");
-//! // No config applies to plain http here: the request goes on, to DIRECT.
-//! assert!(resolver.resolve(&"http://api.example.com/".parse()?).is_direct());
-//! # Ok::<(), proxyroute::Error>(())
-//! ```
-//!
-//! # Example: settings from a configuration file
-//!
-//! [`ProxySettings`] holds what the builder takes, as data; with the `serde`
-//! feature it is a table of the application's own TOML or JSON file (see
-//! [`settings`] for the keys). Passwords are read, never written.
-//!
-//! ```
-//! # #[cfg(feature = "serde")] {
-//! use proxyroute::ProxySettings;
-//! let text = r#"{"use_env": false, "dialect": "go",
-//!                "https_proxy": "http://bot:s3cret@proxy.corp:3128",
-//!                "bypass": "*.internal"}"#;
-//! let settings: ProxySettings = serde_json::from_str(text).unwrap();
-//! let resolver = settings.build().unwrap();
-//! let route = resolver.resolve(&"https://crates.io/".parse().unwrap());
-//! assert_eq!(route.to_string(), "http://bot:***@proxy.corp:3128");
-//! assert!(resolver.resolve(&"https://wiki.internal/".parse().unwrap()).is_direct());
-//! assert!(!serde_json::to_string(&settings).unwrap().contains("s3cret"));
-//! // A bad entry fails the load, naming the key; the password stays hidden.
-//! let bad = serde_json::from_str::<ProxySettings>(r#"{"https_proxy": "http://u:pw@proxy:0"}"#);
-//! assert!(bad.unwrap_err().to_string().starts_with(r#"https_proxy "http://u:***@proxy:0": invalid port"#));
-//! # }
-//! ```
-//!
 //! # Layers
 //!
 //! The first layer that is configured for the request's scheme decides; layers
 //! are not merged. Per-request override, then custom proxies (a Postman
 //! [`ProxyConfigList`](postman::ProxyConfigList) first, then explicit proxies
-//! and proxy rules), then the environment, then `DIRECT`. See [`resolver`] for
-//! the details, and [`Dialect`] for the table of dialects.
+//! and proxy rules), then a PAC script given to the builder (feature `pac`),
+//! then the environment, then the system settings (above the environment with
+//! [`ResolverBuilder::system_first`]), then `DIRECT`. See [`resolver`] for the
+//! details, and [`Dialect`] for the table of dialects.
 //!
 //! # Crate features
 //!
@@ -183,7 +87,7 @@
 //!   registry through the Windows-only `windows-registry` dependency,
 //!   `scutil --proxy`); the parsers of what they read are always built (see
 //!   [`system`]).
-//! - `pac`, off by default: [`pac::PacScript`] evaluates proxy auto-config
+//! - `pac`, off by default: `pac::PacScript` evaluates proxy auto-config
 //!   scripts in a sandboxed QuickJS (`rquickjs`), as a layer of the
 //!   [`Resolver`] too (`ResolverBuilder::pac`, and the script a system
 //!   setting names); the result grammar, [`pac::PacResult`], is always built.
@@ -203,6 +107,8 @@
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// docs.rs: a badge naming the feature on every feature-gated item.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod bypass;
 mod curl;
@@ -210,6 +116,7 @@ mod decision;
 mod dialect;
 pub mod env;
 mod error;
+pub mod guide;
 mod json;
 pub mod pac;
 pub mod postman;

@@ -1,5 +1,5 @@
-//! The troubleshooting CLI (`examples/resolve.rs`), run as a user would run it:
-//! a child process with a controlled environment.
+//! The troubleshooting CLI (the `proxyroute` binary), run as a user would run
+//! it: a child process with a controlled environment.
 
 use std::process::{Command, Output};
 
@@ -163,9 +163,17 @@ fn bad_options_exit_2_with_a_message() {
             "--https-proxy",
         ),
         (
-            "never-matching bypass",
-            &["--proxy", "http://p:1", "--bypass", "a,*.b", "http://x/"],
-            r#"--bypass entry 1 "*.b""#,
+            "never-matching bypass under --strict",
+            &[
+                "--strict",
+                "--proxy",
+                "http://p:1",
+                "--bypass",
+                "a,*.b",
+                "http://x/",
+            ],
+            // Under curl --bypass is --noproxy, read as the environment's.
+            r#"--strict: environment variable no_proxy entry 1 "*.b": never matches"#,
         ),
         (
             "bad proxy rules",
@@ -187,20 +195,34 @@ fn bad_options_exit_2_with_a_message() {
             &["--postman-config", "/nonexistent/f.json", "http://x/"],
             "--postman-config /nonexistent/f.json: ",
         ),
+        #[cfg(not(any(feature = "gnome", feature = "kde", feature = "sysconfig")))]
         (
             "system without a reader in this build",
             &["--system", "http://x/"],
-            "--system: this build reads no system store",
+            "--system: this build reads no system store; it needs feature `system`",
         ),
         (
             "macos file missing",
             &["--macos-scutil", "/nonexistent/x.txt", "http://x/"],
             "--macos-scutil /nonexistent/x.txt: ",
         ),
+        #[cfg(not(feature = "pac"))]
         (
             "pac without the feature",
             &["--pac", "f.pac", "http://x/"],
-            "this build cannot evaluate PAC scripts",
+            "this build cannot evaluate PAC scripts: it needs feature `pac`",
+        ),
+        #[cfg(not(feature = "pac-fetch"))]
+        (
+            "wpad without the feature",
+            &["--wpad", "corp.example", "http://x/"],
+            "--wpad corp.example: this build cannot search for PAC scripts by WPAD: it needs \
+             feature `pac-fetch`",
+        ),
+        (
+            "pac and wpad",
+            &["--pac", "f.pac", "--wpad", "corp.example", "http://x/"],
+            "--pac and --wpad both name a script",
         ),
     ];
     for (name, args, want) in rows {
@@ -406,8 +428,307 @@ fn scheme_less_urls_are_read_as_http() {
 }
 
 #[test]
-fn help_exits_0() {
+fn help_and_version_exit_0() {
     let r = run(&[], &["--help"]);
     assert_eq!(r.status, 0);
-    assert!(r.stdout.starts_with("usage: resolve"));
+    assert!(r.stdout.starts_with("usage: proxyroute [OPTIONS] URL...\n"));
+    for group in [
+        "\noptions:\n",
+        "\nsystem proxy settings",
+        "\nproxy auto-config",
+        "\nexit status:",
+    ] {
+        assert!(r.stdout.contains(group), "{group:?} missing:\n{}", r.stdout);
+    }
+    for line in r.stdout.lines() {
+        assert!(
+            line.chars().count() <= 80,
+            "wider than 80 columns: {line:?}"
+        );
+    }
+    // Every feature-gated option names its feature.
+    for feature in ["feature `system`", "feature `pac`", "feature `pac-fetch`"] {
+        assert!(r.stdout.contains(feature), "{feature} missing");
+    }
+    let r = run(&[], &["--version"]);
+    assert_eq!(r.status, 0);
+    assert_eq!(
+        r.stdout,
+        format!("proxyroute {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn a_bad_option_is_one_line_with_the_help_hint() {
+    for args in [
+        &["--frobnicate", "http://x/"][..],
+        &["--proxy"],
+        &[],
+        &["--dialect", "lynx", "http://x/"],
+    ] {
+        let r = run(&[], args);
+        assert_eq!(r.status, 2, "{args:?}");
+        assert_eq!(r.stderr.lines().count(), 1, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.starts_with("proxyroute: ")
+                && r.stderr.ends_with(" (try 'proxyroute --help')\n"),
+            "{args:?}: {}",
+            r.stderr
+        );
+        assert!(r.stdout.is_empty(), "{args:?}: {}", r.stdout);
+    }
+}
+
+/// `--bypass` is read as the tool reads it: entries the tool would skip are
+/// notes, and the rest of the list still decides; `--strict` refuses them.
+#[test]
+fn bypass_violations_are_notes_unless_strict() {
+    // (name, dialect, list, url, route, note)
+    let rows: &[(&str, &str, &str, &str, &str, &str)] = &[
+        (
+            "curl: a wildcard entry is skipped, the next one matches",
+            "curl",
+            "*.b.test,a.test",
+            "http://a.test/",
+            "DIRECT",
+            r#"note: --bypass entry 0 "*.b.test": never matches"#,
+        ),
+        (
+            "curl: the skipped entry matches nothing",
+            "curl",
+            "*.b.test,a.test",
+            "http://x.b.test/",
+            "http://p:1",
+            r#"note: --bypass entry 0 "*.b.test""#,
+        ),
+        (
+            "go: an unparsable port entry is skipped",
+            "go",
+            "a.test:http,c.test",
+            "http://c.test/",
+            "DIRECT",
+            r#"note: --bypass entry 0 "a.test:http""#,
+        ),
+    ];
+    for (name, dialect, list, url, route, note) in rows {
+        let args = [
+            "--no-env",
+            "--dialect",
+            dialect,
+            "--proxy",
+            "http://p:1",
+            "--bypass",
+            list,
+            url,
+        ];
+        let r = run(&[], &args);
+        assert_eq!(r.status, 0, "{name}: {}{}", r.stdout, r.stderr);
+        assert!(
+            r.stdout.contains(&format!("route:   {route}\n")),
+            "{name}: {}",
+            r.stdout
+        );
+        assert!(r.stdout.contains(note), "{name}: {}", r.stdout);
+        let strict: Vec<&str> = std::iter::once("--strict").chain(args).collect();
+        let r = run(&[], &strict);
+        assert_eq!(r.status, 2, "{name} --strict: {}", r.stdout);
+        assert!(r.stdout.is_empty(), "{name} --strict: {}", r.stdout);
+        assert!(
+            r.stderr.contains("--strict: --bypass entry 0"),
+            "{name}: {}",
+            r.stderr
+        );
+    }
+}
+
+/// `--strict` applies to every source given, the environment included.
+#[test]
+fn strict_refuses_a_violation_in_the_environment() {
+    let env = &[("https_proxy", "http://p:1"), ("no_proxy", "*.corp")];
+    let r = run(env, &["https://a.corp/"]);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let r = run(env, &["--strict", "https://a.corp/"]);
+    assert_eq!(r.status, 2, "{}", r.stdout);
+    assert!(
+        r.stderr
+            .contains(r#"--strict: environment variable no_proxy entry 0 "*.corp""#),
+        "{}",
+        r.stderr
+    );
+    let r = run(
+        &[("https_proxy", "http://p:1")],
+        &["--strict", "https://a.corp/"],
+    );
+    assert_eq!(r.status, 0, "{}", r.stderr);
+}
+
+/// Under curl, `--bypass` is `--noproxy`: it replaces NO_PROXY for the
+/// environment's proxies as well; other dialects keep NO_PROXY for those.
+#[test]
+fn curl_bypass_replaces_no_proxy_for_environment_proxies() {
+    let env = &[
+        ("https_proxy", "http://p:1"),
+        ("no_proxy", "listed.test"),
+        ("NO_PROXY", "listed.test"),
+    ];
+    // (name, dialect, list, url, route)
+    let rows: &[(&str, &str, &str, &str)] = &[
+        (
+            "curl: the list bypasses",
+            "curl",
+            "https://other.test/",
+            "DIRECT",
+        ),
+        (
+            "curl: NO_PROXY no longer does",
+            "curl",
+            "https://listed.test/",
+            "http://p:1",
+        ),
+        (
+            "go: --bypass is for explicit proxies",
+            "go",
+            "https://other.test/",
+            "http://p:1",
+        ),
+        (
+            "go: NO_PROXY still bypasses",
+            "go",
+            "https://listed.test/",
+            "DIRECT",
+        ),
+    ];
+    for (name, dialect, url, route) in rows {
+        let r = run(
+            env,
+            &[
+                "--json",
+                "--dialect",
+                dialect,
+                "--bypass",
+                "other.test",
+                url,
+            ],
+        );
+        assert!(
+            r.stdout.contains(&format!(r#""route": ["{route}"]"#)),
+            "{name}: {}",
+            r.stdout
+        );
+    }
+    // An empty list turns bypassing off, as `curl --noproxy ''` does.
+    let r = run(env, &["--json", "--bypass", "", "https://listed.test/"]);
+    assert!(
+        r.stdout.contains(r#""route": ["http://p:1"]"#),
+        "{}",
+        r.stdout
+    );
+    // With explicit proxies the same list applies to them.
+    let r = run(
+        env,
+        &[
+            "--json",
+            "--proxy",
+            "http://x:2",
+            "--bypass",
+            "other.test",
+            "https://other.test/",
+        ],
+    );
+    assert!(r.stdout.contains(r#""route": ["DIRECT"]"#), "{}", r.stdout);
+}
+
+/// Text without a scheme is http as curl reads it; text that only looks like
+/// a path, a scheme or a scheme-relative URL is an error for that URL.
+#[test]
+fn scheme_less_text_and_what_is_not_a_url() {
+    let env = &[("http_proxy", "http://p:1")];
+    // (name, url, JSON line start)
+    let rows: &[(&str, &str, &str)] = &[
+        (
+            "host and port",
+            "example.com:8080",
+            r#"{"url": "example.com:8080", "route": ["http://p:1"]"#,
+        ),
+        (
+            "a path",
+            "/path",
+            r#"{"url": "/path", "error": "input \"/path\": a path without a host"#,
+        ),
+        (
+            "a scheme alone",
+            "http:",
+            r#"{"url": "http:", "error": "input \"http:\": \"http\" followed by \":\" is neither a scheme"#,
+        ),
+        (
+            "scheme-relative",
+            "//x",
+            r#"{"url": "//x", "error": "input \"//x\": a scheme-relative URL"#,
+        ),
+    ];
+    for (name, url, want) in rows {
+        let r = run(env, &["--json", url]);
+        assert!(r.stdout.starts_with(want), "{name}: {}", r.stdout);
+        let code = if want.contains("\"error\"") { 1 } else { 0 };
+        assert_eq!(r.status, code, "{name}");
+    }
+}
+
+/// `--pac` is a layer of the resolver: explicit proxies sit above it, and the
+/// route printed is `resolve`'s.
+#[cfg(feature = "pac")]
+#[test]
+fn pac_is_a_layer_of_the_resolver() {
+    let dir = std::env::temp_dir().join(format!("proxyroute-cli-pac-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("proxy.pac");
+    std::fs::write(
+        &script,
+        "function FindProxyForURL(url, host) { return \"PROXY pac.test:3128\"; }\n",
+    )
+    .unwrap();
+    let script = script.to_str().unwrap();
+    // (name, extra options, url, route, source)
+    let rows: &[(&str, &[&str], &str, &str, &str)] = &[
+        (
+            "the script decides",
+            &[],
+            "https://a.test/",
+            "http://pac.test:3128",
+            "custom:pac",
+        ),
+        (
+            "an explicit proxy is above it",
+            &["--https-proxy", "http://explicit.test:1"],
+            "https://a.test/",
+            "http://explicit.test:1",
+            "custom:https_proxy",
+        ),
+        (
+            "and serves only its scheme",
+            &["--https-proxy", "http://explicit.test:1"],
+            "http://a.test/",
+            "http://pac.test:3128",
+            "custom:pac",
+        ),
+    ];
+    for (name, extra, url, route, source) in rows {
+        let mut args = vec!["--json", "--no-env", "--pac", script];
+        args.extend_from_slice(extra);
+        args.push(url);
+        let r = run(&[("https_proxy", "http://env.test:2")], &args);
+        assert_eq!(r.status, 0, "{name}: {}", r.stderr);
+        assert!(
+            r.stdout
+                .contains(&format!(r#""route": ["{route}"], "source": "{source}""#)),
+            "{name}: {}",
+            r.stdout
+        );
+        assert!(
+            !r.stdout.contains("explained_route"),
+            "{name}: {}",
+            r.stdout
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

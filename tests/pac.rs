@@ -1003,7 +1003,7 @@ mod end_to_end {
     }
 
     fn run(args: &[&str]) -> (i32, String, String) {
-        let bin = cli::example_bin("resolve", &["--features", "pac-fetch"]);
+        let bin = cli::resolve_bin();
         let out = Command::new(bin).args(args).env_clear().output().unwrap();
         (
             out.status.code().unwrap_or(-1),
@@ -1033,7 +1033,7 @@ mod end_to_end {
             lines[0]
         );
         assert!(
-            lines[0].contains(&format!(r#""source": "pac:{url}""#)),
+            lines[0].contains(r#""source": "custom:pac""#),
             "{}",
             lines[0]
         );

@@ -1,6 +1,6 @@
-//! The CLI's `--pac` output (`examples/resolve.rs`, built with `--features
+//! The CLI's `--pac` output (the `proxyroute` binary, built with `--features
 //! pac`), run as a user would run it: the human form names the `return`
-//! that answered; the JSON form is unchanged.
+//! that answered, and the JSON form carries the same reason.
 #![cfg(feature = "pac")]
 
 use std::path::PathBuf;
@@ -47,7 +47,7 @@ impl Drop for ScriptFile {
 }
 
 fn run(args: &[&str]) -> (i32, String, String) {
-    let bin = cli::example_bin("resolve", &["--features", "pac"]);
+    let bin = cli::resolve_bin();
     let out = Command::new(bin).args(args).env_clear().output().unwrap();
     (
         out.status.code().unwrap_or(-1),
@@ -67,51 +67,51 @@ fn human_output_names_the_branch() {
         "https://example.com/",
     ]);
     assert_eq!(code, 0, "{err}");
-    let source = format!("pac:{}", file.path());
-    let want = format!(
-        r#"http://intranet/
-  route:   DIRECT
-  source:  {source}
-  why:     FindProxyForURL returned "DIRECT"
-  branch:  line 2: if (isPlainHostName(host)) return "DIRECT";
-https://git.corp.example/
-  route:   http://corp.example:3128
-  source:  {source}
-  why:     FindProxyForURL returned "PROXY corp.example:3128"
-  branch:  line 4: return "PROXY corp.example:3128";
-https://example.com/
-  route:   http://internet.example:3128, then DIRECT
-  source:  {source}
-  why:     FindProxyForURL returned "PROXY internet.example:3128; DIRECT"
-  branch:  line 6: return "PROXY internet.example:3128; DIRECT";
-"#
-    );
-    assert_eq!(out, want);
+    // The script is the resolver's PAC layer: `resolve`'s route, `explain`'s
+    // reason naming the `return` that answered.
+    let want = format!("note: the PAC script is {}\n", file.path());
+    assert!(out.starts_with(&want), "{out}");
+    for (url, route, branch) in [
+        (
+            "http://intranet/",
+            "DIRECT",
+            r#"returned "DIRECT" at line 2: if (isPlainHostName(host)) return "DIRECT";"#,
+        ),
+        (
+            "https://git.corp.example/",
+            "http://corp.example:3128",
+            r#"returned "PROXY corp.example:3128" at line 4: return "PROXY corp.example:3128";"#,
+        ),
+        (
+            "https://example.com/",
+            "http://internet.example:3128, then DIRECT",
+            r#"at line 6: return "PROXY internet.example:3128; DIRECT";"#,
+        ),
+    ] {
+        let want = format!("{url}\n  route:   {route}\n  source:  custom:pac (curl dialect)\n");
+        assert!(out.contains(&want), "{want}\n{out}");
+        assert!(out.contains(branch), "{branch}\n{out}");
+    }
 }
 
 #[test]
-fn json_output_has_no_branch() {
+fn json_output_is_the_resolvers_decision() {
     let file = ScriptFile::new("json", CORP);
     let (code, out, err) = run(&["--pac", file.path(), "--json", "http://intranet/"]);
     assert_eq!(code, 0, "{err}");
-    let mut path = String::new();
-    for c in file.path().chars() {
-        match c {
-            '\\' | '"' => {
-                path.push('\\');
-                path.push(c);
-            }
-            _ => path.push(c),
-        }
-    }
-    assert_eq!(
-        out,
-        format!(
-            "{{\"url\": \"http://intranet/\", \"route\": [\"DIRECT\"], \"source\": \"pac:{path}\", \
-             \"reason\": \"FindProxyForURL returned \\\"DIRECT\\\"\", \"rule\": null, \
-             \"violations\": [], \"layer\": \"pac\"}}\n"
-        )
+    assert!(
+        out.starts_with(
+            "{\"url\": \"http://intranet/\", \"route\": [\"DIRECT\"], \"source\": \"custom:pac\", \
+             \"reason\": \"the configured PAC script; FindProxyForURL(\\\"http://intranet/\\\", \
+             \\\"intranet\\\") returned \\\"DIRECT\\\" at line 2: "
+        ),
+        "{out}"
     );
+    assert!(
+        out.contains("\"rule\": null, \"violations\": [], \"layer\": \"custom\""),
+        "{out}"
+    );
+    assert_eq!(out.lines().count(), 1, "{out}");
 }
 
 #[test]
@@ -125,10 +125,10 @@ fn without_branch_information_the_raw_result_is_shown() {
     let (code, out, err) = run(&["--pac", file.path(), "http://x/"]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains("  why:     FindProxyForURL returned \"PROXY p.example:8080\"\n"),
+        out.contains("returned \"PROXY p.example:8080\", so the request tries"),
         "{out}"
     );
-    assert!(!out.contains("branch:"), "{out}");
+    assert!(!out.contains(" at line "), "{out}");
 }
 
 #[test]
@@ -139,9 +139,11 @@ fn a_failing_script_is_an_error_for_its_url() {
     );
     let (code, out, _) = run(&["--pac", file.path(), "http://x/"]);
     assert_eq!(code, 1);
-    assert_eq!(
-        out,
-        "http://x/\n  error:   PAC script: FindProxyForURL returned undefined, not a string\n"
+    assert!(
+        out.contains(
+            "http://x/\n  route:   none (custom:pac: FindProxyForURL returned undefined, not a string)\n"
+        ),
+        "{out}"
     );
 }
 
@@ -156,10 +158,9 @@ mod isolated {
 
     use super::{run, ScriptFile};
 
-    /// The `resolve` example serves as the child (`--pac-child`).
+    /// The `proxyroute` binary serves as the child (`--pac-child`).
     fn child() -> ChildProcess {
-        ChildProcess::new(super::cli::example_bin("resolve", &["--features", "pac"]))
-            .arg("--pac-child")
+        ChildProcess::new(super::cli::resolve_bin()).arg("--pac-child")
     }
 
     const BY_HOST: &str = r#"var calls = 0;
@@ -334,19 +335,21 @@ function FindProxyForURL(url, host) {
             "https://example.com/",
         ]);
         assert_eq!(code, 1);
-        let source = format!("pac:{}", file.path());
-        assert_eq!(
-            out,
-            format!(
-                r#"http://loop.example/
-  error:   PAC script: the script did not finish within 100 ms
-https://example.com/
-  route:   http://p.example:1
-  source:  {source}
-  why:     FindProxyForURL returned "PROXY p.example:1"
-  branch:  line 10: return "PROXY p.example:" + calls;
-"#
-            )
+        assert!(
+            out.contains(
+                "http://loop.example/\n  route:   none (custom:pac: the script did not finish within 100 ms)\n"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "https://example.com/\n  route:   http://p.example:1\n  source:  custom:pac (curl dialect)\n"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains(r#"at line 10: return "PROXY p.example:" + calls;"#),
+            "{out}"
         );
     }
 }

@@ -446,7 +446,7 @@ fn a_system_set_to_detect_automatically_runs_the_search_when_built() {
 mod cli;
 
 fn run_cli(args: &[&str]) -> (i32, String, String) {
-    let bin = cli::example_bin("resolve", &["--features", "pac-fetch"]);
+    let bin = cli::resolve_bin();
     let out = Command::new(bin).args(args).env_clear().output().unwrap();
     (
         out.status.code().unwrap_or(-1),

@@ -1240,7 +1240,7 @@ fn example_bin(name: &str) -> PathBuf {
     BUILT.get_or_init(|| {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut cmd = Command::new(cargo);
-        cmd.args(["build", "--quiet", "--example", "resolve"])
+        cmd.args(["build", "--quiet"])
             .args(["--example", "ureq", "--example", "reqwest"])
             .arg("--target-dir")
             .arg(profile.parent().expect("target directory"))
@@ -1267,7 +1267,7 @@ fn resolve_cli_curl_line_runs_for_real() {
     let squid = Squid::start(&[(user, password)], &[origin.port]);
     let url = origin.url("127.0.0.1", "/cli-curl");
     let home = TempDir::new("cli-home");
-    let mut cmd = clean_command(example_bin("resolve"), &home.0);
+    let mut cmd = clean_command(env!("CARGO_BIN_EXE_proxyroute"), &home.0);
     cmd.env("http_proxy", squid.url_with(user, password)).args([
         "--curl",
         "--show-credentials",

@@ -1005,8 +1005,9 @@ fn cli_proxy_rules_and_reverse_bypass() {
     assert!(lines[1].contains(r#""route": ["DIRECT"]"#), "{out}");
     assert!(lines[1].contains(r#""text": "(not listed)""#), "{out}");
 
-    // Bad entries exit 2 naming the entry; notes are kept and shown.
+    // Bad entries exit 2 under --strict, naming the entry; notes are kept and shown.
     let (status, _, err) = cli(&[
+        "--strict",
         "--no-env",
         "--proxy",
         "http://p:1",

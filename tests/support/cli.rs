@@ -1,19 +1,21 @@
-//! Finding (and building) the examples, for the tests that run them.
+//! The `proxyroute` binary and the examples, for the tests that run them.
 
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Mutex;
 
-/// The `resolve` example, built with default features.
-#[allow(dead_code)] // not every test that includes this file runs `resolve`
+/// The `proxyroute` binary, built by cargo for this test run with the test's
+/// own features (`CARGO_BIN_EXE_proxyroute`), so it is never stale.
+#[allow(dead_code)] // not every test that includes this file runs the CLI
 pub(crate) fn resolve_bin() -> PathBuf {
-    example_bin("resolve", &[])
+    PathBuf::from(env!("CARGO_BIN_EXE_proxyroute"))
 }
 
 /// The example `name`, built (with `cargo_args`, such as `--features serde`)
 /// once per test process even when a binary exists: `cargo test --test X`
 /// does not rebuild examples, and a stale binary would test old code.
+#[allow(dead_code)] // not every test that includes this file runs an example
 pub(crate) fn example_bin(name: &str, cargo_args: &[&str]) -> PathBuf {
     static BUILT: Mutex<Option<HashSet<String>>> = Mutex::new(None);
     let exe = std::env::current_exe().expect("test executable path");

@@ -1,0 +1,16 @@
+//! The guides from the repository's `docs/` directory, one module each, so
+//! that docs.rs shows them and every Rust example in them runs as a doc test.
+//!
+//! Each module is empty: its documentation is the guide. A new guide is one
+//! more `#[doc = include_str!("../docs/NAME.md")] pub mod NAME {}` line.
+
+#[doc = include_str!("../docs/troubleshooting.md")]
+pub mod troubleshooting {}
+#[doc = include_str!("../docs/cli.md")]
+pub mod cli {}
+#[doc = include_str!("../docs/bypass-syntaxes.md")]
+pub mod bypass_syntaxes {}
+#[doc = include_str!("../docs/configuration.md")]
+pub mod configuration {}
+#[doc = include_str!("../docs/performance.md")]
+pub mod performance {}
