@@ -14,3 +14,6 @@ pub mod bypass_syntaxes {}
 pub mod configuration {}
 #[doc = include_str!("../docs/performance.md")]
 pub mod performance {}
+#[doc = include_str!("../docs/probe.md")]
+#[cfg(feature = "probe")]
+pub mod probe {}

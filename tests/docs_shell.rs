@@ -61,6 +61,7 @@ const OPTION_FEATURES: &[(&str, &str)] = &[
     ("--pac ", "pac"),
     ("--pac-isolate", "pac"),
     ("--wpad ", "pac-fetch"),
+    ("--probe", "probe"),
 ];
 
 /// The package's features, and whether this test (and so the binary) was
@@ -75,6 +76,7 @@ const FEATURES: &[(&str, bool)] = &[
     ("macos", cfg!(feature = "macos")),
     ("pac", cfg!(feature = "pac")),
     ("pac-fetch", cfg!(feature = "pac-fetch")),
+    ("probe", cfg!(feature = "probe")),
 ];
 
 /// Whether this build has `feature` (an unknown name: no).

@@ -74,6 +74,17 @@ proxy auto-config (a layer of the resolver, above the environment):
   --pac-isolate          evaluate the PAC script in a child process (this
                          program again) under OS limits, killed at the deadline
 
+probing (connects along the route; feature `probe`, without it: exit 2):
+  --probe                connect along each URL's route (DNS, TCP, CONNECT or
+                         SOCKS, TLS, one GET) and diagnose each step: a 407
+                         and the schemes the proxy offers, a 403, TLS
+                         interception, SOCKS replies; with --json, one object
+                         per URL; connects only to the route's hops and the
+                         URL's origin
+  --probe-timeout SECS   timeout of each probe step (default 5; decimals allowed)
+  --ca-file FILE         also trust the PEM certificates in FILE when probing
+                         TLS (a corporate or proxy CA), besides the system's
+
 exit status: 0 when every URL has a route, 1 when some URL has none (or is
 not a URL), 2 for bad options or configuration.
 ";
@@ -108,6 +119,9 @@ pub(crate) struct Options {
     pub(crate) pac: Option<String>,
     pub(crate) wpad: Option<String>,
     pub(crate) pac_isolate: bool,
+    pub(crate) probe: bool,
+    pub(crate) probe_timeout: Option<std::time::Duration>,
+    pub(crate) ca_file: Option<String>,
     pub(crate) strict: bool,
     pub(crate) json: bool,
     pub(crate) curl: bool,
@@ -183,6 +197,23 @@ pub(crate) fn parse(args: Vec<String>) -> Result<Parsed, String> {
             "--pac" => opts.pac = Some(value("--pac")?),
             "--wpad" => opts.wpad = Some(value("--wpad")?),
             "--pac-isolate" => opts.pac_isolate = true,
+            "--probe" => opts.probe = true,
+            "--probe-timeout" => {
+                let text = value("--probe-timeout")?;
+                opts.probe_timeout = Some(
+                    text.parse::<f64>()
+                        .ok()
+                        .filter(|secs| secs.is_finite() && *secs > 0.0 && *secs <= 3600.0)
+                        .map(std::time::Duration::from_secs_f64)
+                        .ok_or_else(|| {
+                            format!(
+                                "--probe-timeout {text:?}: expected seconds above 0 and at most \
+                                 3600 (e.g. 2.5)"
+                            )
+                        })?,
+                );
+            }
+            "--ca-file" => opts.ca_file = Some(value("--ca-file")?),
             "--strict" => opts.strict = true,
             "--json" => opts.json = true,
             "--curl" => opts.curl = true,
@@ -204,6 +235,9 @@ pub(crate) fn parse(args: Vec<String>) -> Result<Parsed, String> {
         return Err(
             "--reverse-bypass needs --bypass (the list of hosts that use the proxy)".to_owned(),
         );
+    }
+    if !opts.probe && (opts.probe_timeout.is_some() || opts.ca_file.is_some()) {
+        return Err("--probe-timeout and --ca-file go with --probe".to_owned());
     }
     if opts.pac.is_some() && opts.wpad.is_some() {
         return Err("--pac and --wpad both name a script; give one".to_owned());
@@ -237,6 +271,9 @@ mod tests {
             ("no url", &[]),
             ("bad dialect", &["--dialect", "lynx", "x"]),
             ("pac and wpad", &["--pac", "a", "--wpad", "b", "x"]),
+            ("bad probe timeout", &["--probe", "--probe-timeout", "-1", "x"]),
+            ("nan probe timeout", &["--probe", "--probe-timeout", "NaN", "x"]),
+            ("ca file without probe", &["--ca-file", "ca.pem", "x"]),
         ] {
             let err = parse(args(list)).unwrap_err();
             assert!(!err.contains('\n'), "{name}: {err}");

@@ -21,6 +21,7 @@ mod config;
 mod human;
 mod json;
 mod pac;
+mod probe;
 mod system;
 mod target;
 
@@ -65,6 +66,9 @@ fn main() -> ExitCode {
         for v in resolver.violations() {
             println!("note: {v}");
         }
+    }
+    if opts.probe {
+        return probe::run(resolver, &opts);
     }
     let mut failed = false;
     for url in &opts.urls {
