@@ -148,7 +148,39 @@ pub struct SystemProxies {
     /// Where the mode came from (for PAC and auto-detect decisions).
     mode_source: String,
     pac_error: Option<Error>,
+    /// What applies when the auto-config script cannot be loaded.
+    fallback: Option<AutoFallback>,
     violations: Vec<Violation>,
+}
+
+/// What a store's settings fall back to when the script of an auto-config
+/// or auto-detect mode cannot be fetched or does not parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AutoFallback {
+    /// The manual proxies (and their bypass list) of the same settings:
+    /// WinINet tries auto-detection, then the script URL, then the manual
+    /// proxy, falling through whenever a script cannot be downloaded or
+    /// parsed (Chromium's "Proxy settings and fallback" design document,
+    /// which Chromium on Windows follows). `source` names the setting that
+    /// turns the manual proxy on.
+    ManualProxies {
+        /// The setting that turns the manual proxy on.
+        source: String,
+    },
+}
+
+impl AutoFallback {
+    /// The sentence that says the fallback happened, given why the script
+    /// could not be used and where it was.
+    pub fn describe(&self, store: Store, location: &str, error: &Error) -> String {
+        match self {
+            AutoFallback::ManualProxies { source } => format!(
+                "the {store} auto-config script {location} could not be loaded ({error}), so, as \
+                 WinINet does, the manual proxy settings ({source}) apply instead"
+            ),
+        }
+    }
 }
 
 impl SystemProxies {
@@ -160,6 +192,7 @@ impl SystemProxies {
             bypass: None,
             mode_source,
             pac_error: None,
+            fallback: None,
             violations: Vec::new(),
         }
     }
@@ -215,12 +248,17 @@ impl SystemProxies {
     }
 
     /// The proxy for `scheme` URLs in manual mode, and the key it came from:
-    /// the scheme's own (`ws` reads `http`'s, `wss` `https`'s), else SOCKS.
+    /// the scheme's own, else the default (SOCKS). `ws` reads `http`'s and
+    /// `wss` `https`'s, except under GNOME: glib-networking's resolver gives
+    /// every scheme but http, https and ftp the default proxy.
     pub fn proxy_for(&self, scheme: &str) -> Option<(&Proxy, &str)> {
+        let gnome = self.store == Store::Gnome;
         let own = match scheme {
-            "http" | "ws" => Some(Slot::Http),
-            "https" | "wss" => Some(Slot::Https),
+            "http" => Some(Slot::Http),
+            "https" => Some(Slot::Https),
             "ftp" => Some(Slot::Ftp),
+            "ws" if !gnome => Some(Slot::Http),
+            "wss" if !gnome => Some(Slot::Https),
             _ => None,
         };
         own.and_then(|slot| self.proxies[slot as usize].as_ref())
@@ -231,6 +269,26 @@ impl SystemProxies {
     /// Whether the settings ask for anything but a direct connection.
     pub fn is_configured(&self) -> bool {
         self.mode != SystemMode::Direct
+    }
+
+    /// What applies when the auto-config script cannot be loaded: `None`
+    /// means the route is refused with the error.
+    pub fn auto_fallback(&self) -> Option<&AutoFallback> {
+        self.fallback.as_ref()
+    }
+
+    pub(crate) fn set_fallback(&mut self, fallback: AutoFallback) {
+        self.fallback = Some(fallback);
+    }
+
+    /// The proxy for `target` from the manual settings an auto-config mode
+    /// falls back to (`None` without a fallback).
+    #[cfg_attr(not(feature = "pac"), allow(dead_code))]
+    pub(crate) fn fallback_proxy(&self, target: &Target) -> Option<(&Proxy, &str)> {
+        match self.fallback {
+            Some(AutoFallback::ManualProxies { .. }) => self.proxy_for(target.scheme()),
+            None => None,
+        }
     }
 
     pub(crate) fn pac_error(&self) -> Option<&Error> {

@@ -2,9 +2,16 @@
 //! scripts export. `PROXY_ENABLED` (`yes`/`no`, default no) switches the rest
 //! on; `HTTP_PROXY`, `HTTPS_PROXY`, `FTP_PROXY` are proxies for those
 //! schemes, `SOCKS_PROXY` (or `SOCKS5_SERVER`, `host:port`) a SOCKS5 proxy
-//! for every other scheme, and `NO_PROXY` (default `localhost, 127.0.0.1`)
-//! the bypass list, read as curl reads `NO_PROXY`. `#` lines are comments;
-//! values may be bare, `'…'` or `"…"`.
+//! for every other scheme, and `NO_PROXY` the bypass list, read as curl reads
+//! `NO_PROXY`. `#` lines are comments; values may be bare, `'…'` or `"…"`.
+//!
+//! A file without `NO_PROXY` (or with an empty one) has no bypass list:
+//! SUSE's login scripts (aaa_base's `/etc/profile.d/profile.sh` and the
+//! `proxy.sh` of distributions that copied it) export `no_proxy` only from
+//! the file's own `NO_PROXY` line, and libproxy's sysconfig module reads none
+//! either. `localhost, 127.0.0.1` is only the value the fillup template
+//! writes into a new file (its `## Default:` header), not a list anything
+//! adds when the line is missing.
 
 use crate::bypass::BypassList;
 use crate::dialect::Dialect;
@@ -84,13 +91,14 @@ pub fn parse(text: &str, name: &str) -> SystemProxies {
             Err(e) => out.violation(Violation::from_error(e)),
         }
     }
-    let no_proxy = get("NO_PROXY").unwrap_or("localhost, 127.0.0.1");
-    let list = BypassList::parse_from(
-        no_proxy,
-        Dialect::Curl,
-        Origin::setting(format!("{name} NO_PROXY")),
-    );
-    out.set_bypass(list, format!("sysconfig:{name} NO_PROXY"));
+    if let Some(no_proxy) = get("NO_PROXY") {
+        let list = BypassList::parse_from(
+            no_proxy,
+            Dialect::Curl,
+            Origin::setting(format!("{name} NO_PROXY")),
+        );
+        out.set_bypass(list, format!("sysconfig:{name} NO_PROXY"));
+    }
     out
 }
 
