@@ -1050,6 +1050,19 @@ impl Resolver {
     #[inline]
     fn system_verdict<'a>(&'a self, target: &Target) -> Option<Verdict<'a>> {
         let system = self.system.as_ref()?;
+        // GNOME: ignore-hosts applies before the script (glib-networking).
+        if let (Some(source), Some((matcher, list_source))) =
+            (system.settings.bypass_before_auto(), &system.bypass)
+        {
+            if let Some(hit) = matcher.find(target) {
+                return Some(Verdict::Bypass {
+                    layer: Layer::System,
+                    hit,
+                    list_source,
+                    proxy_source: source,
+                });
+            }
+        }
         #[cfg(feature = "pac")]
         if let Some(pac) = &system.pac {
             // A script that cannot be loaded falls back where the store

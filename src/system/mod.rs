@@ -271,6 +271,21 @@ impl SystemProxies {
         self.mode != SystemMode::Direct
     }
 
+    /// In an auto-config or auto-detect mode, whether the bypass list
+    /// applies before the script, and the setting that names the mode.
+    /// GNOME: glib-networking's GNOME resolver checks `ignore-hosts` before
+    /// it asks its PAC runner (`g_proxy_resolver_gnome_lookup`), so an
+    /// ignored host goes direct in `auto` mode too. WinINet applies its
+    /// bypass list only within the manual settings (Chromium's "Proxy
+    /// settings and fallback").
+    pub(crate) fn bypass_before_auto(&self) -> Option<&str> {
+        let auto = matches!(
+            self.mode,
+            SystemMode::AutoConfig(_) | SystemMode::AutoDetect
+        );
+        (auto && self.store == Store::Gnome).then_some(self.mode_source.as_str())
+    }
+
     /// What applies when the auto-config script cannot be loaded: `None`
     /// means the route is refused with the error.
     pub fn auto_fallback(&self) -> Option<&AutoFallback> {
