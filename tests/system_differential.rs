@@ -204,11 +204,11 @@ impl Tally {
         url: &str,
         real: &str,
         ours: &str,
-    ) {
+    ) -> bool {
         self.cases += 1;
         if real == ours {
             self.agree += 1;
-            return;
+            return true;
         }
         let mut real = real.to_owned();
         let mut used = Vec::new();
@@ -236,12 +236,13 @@ impl Tally {
                     self.implementation
                 ));
             }
-            return;
+            return false;
         }
         for name in used {
             *self.explained.entry(name).or_default() += 1;
         }
         self.differ += 1;
+        true
     }
 
     fn finish<C>(self, table: &[Difference<C>], assert: bool) {
@@ -657,6 +658,128 @@ fn glib_differences() -> Vec<Difference<GnomeConfig>> {
     ]
 }
 
+// ===== libproxy =====
+
+/// Whether libproxy's `proxy` tool and the module are installed.
+fn libproxy_module(module: &str) -> bool {
+    Path::new("/usr/bin/proxy").exists()
+        && ["x86_64-linux-gnu", "aarch64-linux-gnu"]
+            .iter()
+            .any(|arch| {
+                Path::new(&format!("/usr/lib/{arch}/libproxy/0.4.18/modules/{module}")).exists()
+            })
+}
+
+/// Runs `proxy` once with `env`, the URLs on its standard input; one answer
+/// per URL (its proxies, space-separated).
+fn run_proxy_tool(env: &[(&str, &str)], urls: &[&str]) -> Vec<String> {
+    use std::io::Write as _;
+    let mut child = command("/usr/bin/proxy", &[], env, namespace_works())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run /usr/bin/proxy");
+    let mut input = urls.join("\n");
+    input.push('\n');
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let answers: Vec<String> = stdout.lines().map(str::to_owned).collect();
+    assert_eq!(
+        answers.len(),
+        urls.len(),
+        "proxy answered {} lines for {} URLs ({}):\n{stdout}\n{}",
+        answers.len(),
+        urls.len(),
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    answers
+}
+
+/// A GNOME configuration and glib-networking's answers for the URLs where
+/// glib and the reader agree (or differ only as the glib table says).
+#[derive(Debug)]
+struct LibproxyGnomeCase {
+    config: GnomeConfig,
+    glib: BTreeMap<String, String>,
+}
+
+/// Two answers as routes, whatever SOCKS versions and host case they spell.
+fn same_route(a: &str, b: &str) -> bool {
+    let norm = |answer: &str| -> String {
+        answer
+            .split(' ')
+            .filter(|hop| !hop.starts_with("socks4"))
+            .map(|hop| match hop {
+                "DIRECT" => hop.to_owned(),
+                _ => hop
+                    .replacen("socks://", "socks5://", 1)
+                    .to_ascii_lowercase(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    norm(a) == norm(b)
+}
+
+/// Where libproxy's GNOME module and the GNOME reader differ on purpose.
+fn libproxy_gnome_differences() -> Vec<Difference<LibproxyGnomeCase>> {
+    vec![
+        Difference {
+            name: "libproxy-socks-scheme",
+            why: "libproxy names GNOME's SOCKS host socks://, leaving the version to the client; \
+                  the reader gives SOCKS5, as glib tries first and Chromium reads it",
+            shows: Shows::Rewrite(|_, _, real| {
+                real.contains("socks://")
+                    .then(|| real.replace("socks://", "socks5://"))
+            }),
+        },
+        Difference {
+            name: "libproxy-auto-without-pacrunner",
+            why: "Debian's libproxy 0.4.18 has no PAC runner and no reachable script here, and \
+                  answers direct:// in auto mode; the reader refuses the route, never DIRECT",
+            shows: Shows::Explains(|c, _, real, ours| {
+                c.config.mode == "auto" && real == "DIRECT" && ours == "refused"
+            }),
+        },
+        Difference {
+            name: "proxy-host-case",
+            why: "libproxy keeps the proxy host as written; proxyroute's proxy URLs hold it in \
+                  lower case, as URL parsers do",
+            shows: Shows::Rewrite(|_, _, real| {
+                (real != "DIRECT").then(|| real.to_ascii_lowercase())
+            }),
+        },
+        Difference {
+            name: "as-glib",
+            why: "libproxy gives glib-networking's answer, which differs from the reader's only \
+                  as the glib table says",
+            shows: Shows::Explains(|c, url, real, _| {
+                c.glib.get(url).is_some_and(|glib| same_route(glib, real))
+            }),
+        },
+        Difference {
+            name: "glib-and-libproxy-disagree",
+            why: "libproxy 0.4's GNOME module has no use-same-proxy (https never borrows http's \
+                  proxy), appends the SOCKS host to every manual answer, tries the https proxy \
+                  then DIRECT for other schemes, and matches ignore-hosts with its own rules \
+                  (exact names; *.x does not match x); glib-networking does none of this, and \
+                  the reader follows glib, the resolver of every GLib program under GNOME \
+                  (only where glib and the reader agree)",
+            shows: Shows::Explains(|c, url, real, _| {
+                c.glib.get(url).is_some_and(|glib| !same_route(glib, real))
+            }),
+        },
+    ]
+}
+
 #[test]
 fn gnome_reader_against_glib_networking() {
     if !available(
@@ -676,22 +799,64 @@ fn gnome_reader_against_glib_networking() {
     let table = glib_differences();
     let mut tally = Tally::new("glib-networking GNOME resolver");
     let mut versus_libproxy = Tally::new("glib-networking libproxy resolver (not asserted)");
+    let mut cases = Vec::new();
     for ((config, glib), via_libproxy) in configs.iter().zip(&gnome_answers).zip(&libproxy_answers)
     {
         let system = gnome::parse(&glib.settings);
+        let mut case = LibproxyGnomeCase {
+            config: config.clone(),
+            glib: BTreeMap::new(),
+        };
         for ((url, answer), (_, libproxy_answer)) in glib.answers.iter().zip(&via_libproxy.answers)
         {
             let ours = ours(&system, url);
-            tally.check(config, &table, url, &theirs(answer), &ours);
+            let real = theirs(answer);
+            if tally.check(config, &table, url, &real, &ours) {
+                case.glib.insert(url.clone(), real);
+            }
             versus_libproxy.check(config, &[], url, &theirs(libproxy_answer), &ours);
         }
+        cases.push((case, system));
+    }
+    let glib_time = started.elapsed();
+    // libproxy's GNOME module (config_gnome3, through its pxgsettings
+    // helper), on the same keyfiles: one `proxy` process per configuration.
+    let mut libproxy = None;
+    if available(
+        "libproxy-tools with its GSettings plugin",
+        libproxy_module("config_gnome3.so"),
+    ) {
+        let started = std::time::Instant::now();
+        let lp_table = libproxy_gnome_differences();
+        let mut lp = Tally::new("libproxy 0.4 GNOME module (proxy tool)");
+        for (i, (case, system)) in cases.iter().enumerate() {
+            let home = dir.join(i.to_string()).display().to_string();
+            let answers = run_proxy_tool(
+                &[
+                    ("HOME", &home),
+                    ("XDG_CONFIG_HOME", &home),
+                    ("GSETTINGS_BACKEND", "keyfile"),
+                    ("DESKTOP_SESSION", "gnome"),
+                ],
+                URLS,
+            );
+            for (url, answer) in URLS.iter().zip(&answers) {
+                lp.check(case, &lp_table, url, &theirs(answer), &ours(system, url));
+            }
+        }
+        libproxy = Some((lp, lp_table, started.elapsed()));
     }
     eprintln!(
         "glib driver: {n} configurations x {} URLs, twice, in {:.1?}",
         URLS.len(),
         started.elapsed()
     );
+    eprintln!("glib: {glib_time:.1?} for both resolvers");
     versus_libproxy.finish::<GnomeConfig>(&[], false);
     tally.finish(&table, true);
+    if let Some((lp, lp_table, time)) = libproxy {
+        eprintln!("libproxy GNOME module: {time:.1?}");
+        lp.finish(&lp_table, true);
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
