@@ -30,7 +30,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use proxyroute::system::{gnome, SystemProxies};
+use proxyroute::system::{gnome, kde, SystemProxies};
 use proxyroute::{Resolver, Target};
 
 const INSTALL: &str = "bash .ci/install-system.sh (apt-get install -y glib-networking python3-gi \
@@ -858,5 +858,357 @@ fn gnome_reader_against_glib_networking() {
         eprintln!("libproxy GNOME module: {time:.1?}");
         lp.finish(&lp_table, true);
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+// ===== KDE settings =====
+
+#[derive(Debug, Clone)]
+struct KdeConfig {
+    proxy_type: Option<&'static str>,
+    http: Option<&'static str>,
+    https: Option<&'static str>,
+    ftp: Option<&'static str>,
+    socks: Option<&'static str>,
+    no_proxy_for: Option<String>,
+    reversed: Option<&'static str>,
+    /// The process environment (`ProxyType=4` reads it).
+    env: Vec<(&'static str, &'static str)>,
+}
+
+/// Values as KDE's dialog writes each field (its scheme, a space, the
+/// port), the older `host:port` form, and an empty field.
+const KDE_HTTP: &[&str] = &[
+    "http://p.test 3128",
+    "http://p.test 3128",
+    "http://proxy.example 8080",
+    "p.test:8080",
+    "",
+];
+const KDE_HTTPS: &[&str] = &[
+    "http://s.test 3129",
+    "https://s.test 443",
+    "http://p.test 3128",
+    "",
+];
+const KDE_FTP: &[&str] = &["ftp://f.test 2121", "http://p.test 3128", ""];
+const KDE_SOCKS: &[&str] = &["socks://k.test 1080", "socks://k.test 1080", ""];
+const KDE_VARIABLES: &[&str] = &["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "FTP_PROXY", ""];
+const KDE_ENTRIES: &[&str] = &[
+    "localhost",
+    "127.0.0.1",
+    ".corp.example",
+    "corp.example",
+    "*.corp.example",
+    "10.0.0.0/8",
+    "intranet",
+    "<local>",
+    "api.example.com:8443",
+    "example.com",
+];
+
+fn kde_config(rng: &mut Rng) -> KdeConfig {
+    let proxy_type = *rng.pick(&[
+        Some("1"),
+        Some("1"),
+        Some("1"),
+        Some("1"),
+        Some("1"),
+        Some("0"),
+        Some("2"),
+        Some("3"),
+        Some("4"),
+        Some("4"),
+        Some("7"),
+        None,
+    ]);
+    let env_mode = proxy_type == Some("4");
+    let value = |rng: &mut Rng, pool: &[&'static str]| {
+        rng.chance(60).then(|| {
+            if env_mode {
+                *rng.pick(KDE_VARIABLES)
+            } else {
+                *rng.pick(pool)
+            }
+        })
+    };
+    let http = value(rng, KDE_HTTP);
+    let https = value(rng, KDE_HTTPS);
+    let ftp = value(rng, KDE_FTP);
+    let socks = value(rng, KDE_SOCKS);
+    let no_proxy_for = rng.chance(75).then(|| {
+        if env_mode {
+            (*rng.pick(&["NO_PROXY", "no_proxy"])).to_owned()
+        } else {
+            let n = 1 + rng.below(3);
+            (0..n)
+                .map(|_| *rng.pick(KDE_ENTRIES))
+                .collect::<Vec<_>>()
+                .join(",")
+        }
+    });
+    let reversed = *rng.pick(&[
+        None,
+        None,
+        Some("false"),
+        Some("true"),
+        Some("1"),
+        Some("0"),
+    ]);
+    let mut env = Vec::new();
+    for (name, value) in [
+        ("HTTP_PROXY", "http://envh.test:3128"),
+        ("http_proxy", "http://envl.test:3128"),
+        ("HTTPS_PROXY", "http://envs.test:3129"),
+        ("FTP_PROXY", "http://envf.test:2121"),
+        ("NO_PROXY", ".corp.example,localhost"),
+        ("no_proxy", "intranet"),
+    ] {
+        if rng.chance(50) {
+            env.push((name, value));
+        }
+    }
+    KdeConfig {
+        proxy_type,
+        http,
+        https,
+        ftp,
+        socks,
+        no_proxy_for,
+        reversed,
+        env,
+    }
+}
+
+fn kioslaverc(c: &KdeConfig) -> String {
+    let mut out = String::from("[Proxy Settings]\n");
+    let mut line = |key: &str, value: Option<&str>| {
+        if let Some(v) = value {
+            let _ = writeln!(out, "{key}={v}");
+        }
+    };
+    line("ProxyType", c.proxy_type);
+    line("httpProxy", c.http);
+    line("httpsProxy", c.https);
+    line("ftpProxy", c.ftp);
+    line("socksProxy", c.socks);
+    line("NoProxyFor", c.no_proxy_for.as_deref());
+    line("ReversedException", c.reversed);
+    if c.proxy_type == Some("2") {
+        line("Proxy Config Script", Some("http://127.0.0.1:9/proxy.pac"));
+    }
+    out
+}
+
+/// The host a URL names, as written.
+fn url_host(url: &str) -> &str {
+    let authority = url.split('/').nth(2).unwrap_or("");
+    match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(v6),
+        None => authority.split(':').next().unwrap_or(authority),
+    }
+}
+
+/// Whether an entry of `NoProxyFor` is about `host`: a name that is a
+/// suffix of it (or it of the entry), an address or range and an IP host,
+/// `<local>` and a dotless host.
+fn entry_about(entry: &str, host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    let name = entry
+        .trim_start_matches('*')
+        .trim_start_matches('.')
+        .split(':')
+        .next()
+        .unwrap_or("");
+    let ip_host = host.parse::<std::net::IpAddr>().is_ok();
+    match entry {
+        "<local>" => !host.contains('.'),
+        e if e.contains('/') || e.parse::<std::net::IpAddr>().is_ok() => ip_host,
+        _ => !name.is_empty() && (host.ends_with(name) || name.ends_with(host.as_str())),
+    }
+}
+
+/// The KDE URL's own key (`httpsProxy` for https URLs).
+fn kde_own(c: &KdeConfig, url: &str) -> Option<&'static str> {
+    match url.split(':').next() {
+        Some("http") => c.http,
+        Some("https") => c.https,
+        Some("ftp") => c.ftp,
+        _ => None,
+    }
+    .filter(|v| !v.is_empty())
+}
+
+/// Where libproxy's KDE module and the KDE reader differ on purpose. The
+/// reader follows KIO (KDE's own `KProtocolManager`), which libproxy only
+/// approximates.
+fn libproxy_kde_differences() -> Vec<Difference<KdeConfig>> {
+    vec![
+        Difference {
+            name: "socks-scheme",
+            why: "libproxy keeps KDE's socks:// field scheme; KIO (and the reader) take the socks \
+                  field as SOCKS5",
+            shows: Shows::Rewrite(|_, _, real| {
+                real.contains("socks://")
+                    .then(|| real.replace("socks://", "socks5://"))
+            }),
+        },
+        Difference {
+            name: "field-scheme",
+            why: "KDE's dialog writes the field's scheme before the host (https:// in the https \
+                  field, ftp:// in the ftp field); KIO reads every field but socks as an HTTP \
+                  proxy's address, libproxy as the proxy's protocol",
+            shows: Shows::Rewrite(|_, _, real| {
+                let rest = real
+                    .strip_prefix("https://")
+                    .or_else(|| real.strip_prefix("ftp://"))?;
+                Some(format!("http://{rest}"))
+            }),
+        },
+        Difference {
+            name: "http-field-fallback",
+            why: "libproxy gives a URL whose scheme field is empty the http field, then the socks \
+                  field; KIO gives it its own field or SOCKS only (https never borrows http's)",
+            shows: Shows::Explains(|c, url, _, _| {
+                c.proxy_type == Some("1") && kde_own(c, url).is_none()
+            }),
+        },
+        Difference {
+            name: "legacy-host-port",
+            why: "libproxy passes the older host:port form (no scheme) through as a URL whose \
+                  scheme is the host name (p.test:8080), which no client can use; KIO reads it \
+                  as an HTTP proxy",
+            shows: Shows::Explains(|c, url, real, _| {
+                (real == "DIRECT" || real.starts_with("p.test:8080"))
+                    && c.proxy_type == Some("1")
+                    && (kde_own(c, url).or(c.http) == Some("p.test:8080"))
+            }),
+        },
+        Difference {
+            name: "reversed-exception-reading",
+            why: "libproxy reverses the list for any ReversedException but the text false (0 \
+                  included); KIO reads a KConfig boolean, where 0 is false",
+            shows: Shows::Explains(|c, _, _, _| {
+                c.proxy_type == Some("1") && c.reversed == Some("0")
+            }),
+        },
+        Difference {
+            name: "reversed-without-list",
+            why: "with ReversedException and no NoProxyFor entries libproxy connects every URL \
+                  directly; KIO reverses only a list it has, so every URL uses the proxy",
+            shows: Shows::Explains(|c, _, real, _| {
+                c.proxy_type == Some("1")
+                    && real == "DIRECT"
+                    && matches!(c.reversed, Some("true" | "1" | "0"))
+                    && c.no_proxy_for.as_deref().is_none_or(str::is_empty)
+            }),
+        },
+        Difference {
+            name: "noproxyfor-matching",
+            why: "libproxy matches NoProxyFor with its own rules (exact names, *.x and .x \
+                  suffixes, <local>, addresses and ranges, host:port); KIO matches names on a \
+                  label boundary (kde.org covers bugs.kde.org), as the reader does",
+            shows: Shows::Explains(|c, url, real, ours| {
+                c.proxy_type == Some("1")
+                    && (real == "DIRECT") != (ours == "DIRECT")
+                    && c.no_proxy_for.as_deref().is_some_and(|list| {
+                        let reversed = matches!(c.reversed, Some("true" | "1" | "0"));
+                        reversed
+                            || list
+                                .split(',')
+                                .any(|e| entry_about(e.trim(), url_host(url)))
+                    })
+            }),
+        },
+        Difference {
+            name: "auto-without-pacrunner",
+            why: "Debian's libproxy 0.4.18 has no PAC runner and answers direct:// for ProxyType \
+                  2 and 3; the reader refuses the route, never DIRECT",
+            shows: Shows::Explains(|c, _, real, ours| {
+                matches!(c.proxy_type, Some("2" | "3")) && real == "DIRECT" && ours == "refused"
+            }),
+        },
+        Difference {
+            name: "type-4-env-module",
+            why: "for ProxyType 4 libproxy hands over to its environment module, which reads \
+                  http_proxy, then HTTP_PROXY, whatever kioslaverc names, gives https and ftp \
+                  URLs http_proxy when theirs is unset, and every other scheme http_proxy; KIO \
+                  reads the variables kioslaverc names, each for its own scheme",
+            shows: Shows::Explains(|c, _, _, _| c.proxy_type == Some("4")),
+        },
+    ]
+}
+
+#[test]
+fn kde_reader_against_libproxy() {
+    if !available(
+        "libproxy-tools with its KConfig plugin and kreadconfig5",
+        libproxy_module("config_kde.so") && Path::new("/usr/bin/kreadconfig5").exists(),
+    ) {
+        return;
+    }
+    let n = count();
+    let mut rng = Rng(seed() ^ 0x4bde);
+    let configs: Vec<KdeConfig> = (0..n).map(|_| kde_config(&mut rng)).collect();
+    let dir = scratch("kde");
+    let xdg_dirs = dir.join("xdg");
+    std::fs::create_dir_all(&xdg_dirs).unwrap();
+    let xdg_dirs = xdg_dirs.display().to_string();
+    let started = std::time::Instant::now();
+    // Two workers: each configuration is one `proxy` process, and its KDE
+    // module runs kreadconfig5 once per key.
+    let answers: Vec<Vec<String>> = std::thread::scope(|scope| {
+        let halves: Vec<_> = configs
+            .chunks(n.div_ceil(2).max(1))
+            .enumerate()
+            .map(|(half, chunk)| {
+                let dir = &dir;
+                let xdg_dirs = &xdg_dirs;
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .enumerate()
+                        .map(|(j, c)| {
+                            let home = dir.join(format!("{half}-{j}"));
+                            std::fs::create_dir_all(&home).unwrap();
+                            std::fs::write(home.join("kioslaverc"), kioslaverc(c)).unwrap();
+                            let home = home.display().to_string();
+                            let mut env: Vec<(&str, &str)> = vec![
+                                ("HOME", &home),
+                                ("XDG_CONFIG_HOME", &home),
+                                ("XDG_CONFIG_DIRS", xdg_dirs),
+                                ("KDE_FULL_SESSION", "true"),
+                            ];
+                            env.extend(c.env.iter().copied());
+                            run_proxy_tool(&env, URLS)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        halves
+            .into_iter()
+            .flat_map(|h| h.join().expect("a worker"))
+            .collect()
+    });
+    let table = libproxy_kde_differences();
+    let mut tally = Tally::new("libproxy 0.4 KDE module (proxy tool)");
+    for (c, answers) in configs.iter().zip(&answers) {
+        let text = kioslaverc(c);
+        let env = c.env.clone();
+        let system = kde::parse(&[("kioslaverc", &text)], move |name: &str| {
+            env.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        });
+        for (url, answer) in URLS.iter().zip(answers) {
+            tally.check(c, &table, url, &theirs(answer), &ours(&system, url));
+        }
+    }
+    eprintln!(
+        "libproxy KDE module: {n} configurations x {} URLs in {:.1?}",
+        URLS.len(),
+        started.elapsed()
+    );
+    tally.finish(&table, true);
     let _ = std::fs::remove_dir_all(&dir);
 }
