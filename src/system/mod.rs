@@ -32,11 +32,20 @@
 //! let resolver = Resolver::builder().system(system).build()?;
 //! let why = resolver.explain(&Target::parse("https://example.com/")?);
 //! assert_eq!(why.route().to_string(), "http://proxy.corp.example:3128");
-//! // No https proxy of its own: use-same-proxy (the default) lends http's.
-//! assert_eq!(why.source(), "gnome:org.gnome.system.proxy.http (use-same-proxy)");
+//! // No https proxy of its own: glib-networking lends http's.
+//! assert_eq!(
+//!     why.source(),
+//!     "gnome:org.gnome.system.proxy.http (https has no host of its own)"
+//! );
 //! assert!(resolver.resolve(&Target::parse("https://git.corp.example/")?).is_direct());
 //! # Ok::<(), proxyroute::Error>(())
 //! ```
+
+/// The system settings guide, `docs/system.md`: its Rust blocks run as
+/// doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/system.md")]
+pub struct SystemGuide;
 
 pub mod gnome;
 pub mod kde;
