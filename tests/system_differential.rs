@@ -1068,8 +1068,17 @@ fn libproxy_kde_differences() -> Vec<Difference<KdeConfig>> {
             name: "http-field-fallback",
             why: "libproxy gives a URL whose scheme field is empty the http field, then the socks \
                   field; KIO gives it its own field or SOCKS only (https never borrows http's)",
-            shows: Shows::Explains(|c, url, _, _| {
-                c.proxy_type == Some("1") && kde_own(c, url).is_none()
+            shows: Shows::Explains(|c, url, real, _| {
+                let field = |v: Option<&'static str>| v.filter(|v| !v.is_empty());
+                let lent = field(c.http)
+                    .or(field(c.socks))
+                    .map_or("DIRECT".to_owned(), |v| {
+                        v.replace(' ', ":")
+                            .replacen("socks://", "socks5://", 1)
+                            .replacen("https://", "http://", 1)
+                            .replacen("ftp://", "http://", 1)
+                    });
+                c.proxy_type == Some("1") && kde_own(c, url).is_none() && real == lent
             }),
         },
         Difference {
@@ -1131,9 +1140,32 @@ fn libproxy_kde_differences() -> Vec<Difference<KdeConfig>> {
             name: "type-4-env-module",
             why: "for ProxyType 4 libproxy hands over to its environment module, which reads \
                   http_proxy, then HTTP_PROXY, whatever kioslaverc names, gives https and ftp \
-                  URLs http_proxy when theirs is unset, and every other scheme http_proxy; KIO \
-                  reads the variables kioslaverc names, each for its own scheme",
-            shows: Shows::Explains(|c, _, _, _| c.proxy_type == Some("4")),
+                  URLs http_proxy when theirs is unset, every other scheme http_proxy, and \
+                  matches no_proxy with its own rules; KIO reads the variables kioslaverc \
+                  names, each for its own scheme",
+            shows: Shows::Explains(|c, url, real, _| {
+                if c.proxy_type != Some("4") {
+                    return false;
+                }
+                let var = |lower: &str, upper: &str| {
+                    let get = |name: &str| c.env.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
+                    get(lower).or_else(|| get(upper))
+                };
+                let own = match url.split(':').next() {
+                    Some("https") => var("https_proxy", "HTTPS_PROXY"),
+                    Some("ftp") => var("ftp_proxy", "FTP_PROXY"),
+                    _ => None,
+                };
+                let proxy = own.or_else(|| var("http_proxy", "HTTP_PROXY"));
+                let bypassed = var("no_proxy", "NO_PROXY").is_some_and(|list| {
+                    list.split(',')
+                        .any(|e| entry_about(e.trim(), url_host(url)))
+                });
+                match proxy {
+                    Some(p) => real == p || (real == "DIRECT" && bypassed),
+                    None => real == "DIRECT",
+                }
+            }),
         },
     ]
 }
