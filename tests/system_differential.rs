@@ -23,7 +23,10 @@
 //! session (the keyfile backend needs no dconf), inside a network namespace
 //! that holds only loopback when `unshare` works. Under `CI=true` a missing
 //! package fails with the command that installs it; elsewhere the test skips
-//! with a notice.
+//! with a notice. The file needs the `system` feature (CI runs it in its own
+//! step: `cargo test --features system --test system_differential`).
+
+#![cfg(feature = "system")]
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
