@@ -724,7 +724,30 @@ fn system_pac_layer(
                     });
                     PacLayer::new(source, found.url, loaded)
                 }
-                Err(e) => PacLayer::new(source, "WPAD".into(), Err(e)),
+                // WinINet: the script URL next, when the settings name one.
+                Err(e) => match settings.auto_detect_then() {
+                    Some(url) => {
+                        let source = format!("system:{} auto-config", settings.store());
+                        let script =
+                            crate::pac::fetch::fetch(url, crate::pac::fetch::DEFAULT_TIMEOUT)
+                                .and_then(|text| PacScript::new(&text))
+                                .map_err(|e| {
+                                    e.with_origin(Origin::setting(format!(
+                                        "{source} ({})",
+                                        crate::error::redact(url)
+                                    )))
+                                });
+                        PacLayer::new(
+                            source,
+                            format!(
+                                "{} (auto-detection found none: {e})",
+                                crate::error::redact(url)
+                            ),
+                            script,
+                        )
+                    }
+                    None => PacLayer::new(source, "WPAD".into(), Err(e)),
+                },
             },
         });
     }

@@ -1451,3 +1451,67 @@ fn real_kioslaverc_cascade() {
     assert_eq!(picked.store(), proxyroute::system::Store::Kde);
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// A `DefaultConnectionSettings` blob (version 0x46) in hex digits.
+fn blob_hex(flags: u32, proxy: &str, bypass: &str, pac: &str) -> String {
+    let mut bytes = Vec::new();
+    bytes.extend(0x46u32.to_le_bytes());
+    bytes.extend(7u32.to_le_bytes());
+    bytes.extend(flags.to_le_bytes());
+    for text in [proxy, bypass, pac] {
+        bytes.extend(u32::try_from(text.len()).unwrap().to_le_bytes());
+        bytes.extend(text.as_bytes());
+    }
+    bytes.extend([0u8; 32]);
+    bytes.iter().map(|b| format!("{b:02X}")).collect()
+}
+
+/// Flags 0x0F: auto-detect, then the script URL, then the manual proxy.
+fn w_detect_pac_manual() -> String {
+    w("")
+        + &connections(&blob_hex(
+            0x0F,
+            "manual.example:3128",
+            "<local>",
+            "http://127.0.0.1:9/proxy.pac",
+        ))
+}
+
+#[test]
+fn windows_auto_detect_names_the_script_url_to_try_next() {
+    let s = windows::parse(&w_detect_pac_manual(), "t.reg");
+    assert_eq!(s.mode(), &SystemMode::AutoDetect);
+    assert_eq!(s.auto_detect_then(), Some("http://127.0.0.1:9/proxy.pac"));
+    assert!(matches!(
+        s.auto_fallback(),
+        Some(AutoFallback::ManualProxies { .. })
+    ));
+    let only_detect = windows::parse(
+        &(w("") + &connections(&blob_hex(0x0B, "manual.example:3128", "", ""))),
+        "t.reg",
+    );
+    assert_eq!(only_detect.auto_detect_then(), None);
+}
+
+/// Divergence 3, the whole order: auto-detection finds nothing (no name
+/// resolves), the script URL cannot be fetched, so the manual proxy serves.
+#[cfg(feature = "pac-fetch")]
+#[test]
+fn windows_falls_through_detection_and_the_script_to_the_manual_proxy() {
+    use proxyroute::pac::{wpad::Wpad, NoDns};
+    let resolver = Resolver::builder()
+        .system(windows::parse(&w_detect_pac_manual(), "t.reg"))
+        .wpad(Wpad::new().with_resolver(NoDns))
+        .build()
+        .unwrap();
+    let why = resolver.explain(&t("http://example.com/"));
+    assert_eq!(why.route().to_string(), "http://manual.example:3128");
+    assert!(
+        why.reason().contains("auto-detection found none")
+            && why.reason().contains("could not be loaded")
+            && why.reason().contains("manual proxy settings"),
+        "{}",
+        why.reason()
+    );
+    assert!(resolver.resolve(&t("http://intranet/")).is_direct());
+}

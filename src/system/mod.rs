@@ -159,6 +159,8 @@ pub struct SystemProxies {
     pac_error: Option<Error>,
     /// What applies when the auto-config script cannot be loaded.
     fallback: Option<AutoFallback>,
+    /// In auto-detect mode, the script URL to try when detection finds none.
+    detect_then: Option<String>,
     violations: Vec<Violation>,
 }
 
@@ -202,6 +204,7 @@ impl SystemProxies {
             mode_source,
             pac_error: None,
             fallback: None,
+            detect_then: None,
             violations: Vec::new(),
         }
     }
@@ -303,6 +306,20 @@ impl SystemProxies {
 
     pub(crate) fn set_fallback(&mut self, fallback: AutoFallback) {
         self.fallback = Some(fallback);
+    }
+
+    /// In auto-detect mode, the script URL the settings name as well: WinINet
+    /// tries it when auto-detection finds no script (Chromium's "Proxy
+    /// settings and fallback"), before any manual fallback.
+    pub fn auto_detect_then(&self) -> Option<&str> {
+        match self.mode {
+            SystemMode::AutoDetect => self.detect_then.as_deref(),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn set_detect_then(&mut self, url: String) {
+        self.detect_then = Some(url);
     }
 
     /// The proxy for `target` from the manual settings an auto-config mode

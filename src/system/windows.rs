@@ -16,8 +16,10 @@
 //! settings and fallback", determined on Internet Explorer, which Chromium on
 //! Windows follows; the blob's flags are WinINet's `INTERNET_PER_CONN_FLAGS`,
 //! learn.microsoft.com `ns-wininet-internet_per_conn_optionw`). The reader
-//! records that fallback ([`AutoFallback::ManualProxies`]); a resolver that
-//! cannot load the script uses the manual proxy and says so. A script that
+//! records both steps (the script URL after auto-detection,
+//! [`SystemProxies::auto_detect_then`], and [`AutoFallback::ManualProxies`]);
+//! a resolver that finds no script by detection tries the URL, and one that
+//! cannot load a script uses the manual proxy and says so. A script that
 //! loads but fails while it runs does not fall back.
 //!
 //! A pasted fragment of value lines without its `[HKEY_…\Internet
@@ -345,6 +347,7 @@ fn from_values(
         }
         _ => None,
     };
+    let mut detect_then = None;
     let (mode, source, server, bypass, manual_on) = match &blob {
         Some(b) => {
             let source = format!("windows:{name} DefaultConnectionSettings");
@@ -353,6 +356,9 @@ fn from_values(
             } else {
                 b.pac.clone()
             };
+            if b.flags & 0x0C == 0x0C && !pac.is_empty() {
+                detect_then = Some(pac.clone());
+            }
             let mode = if b.flags & 0x08 != 0 {
                 SystemMode::AutoDetect
             } else if b.flags & 0x04 != 0 && !pac.is_empty() {
@@ -391,6 +397,9 @@ fn from_values(
     }
     let auto = matches!(mode, SystemMode::AutoConfig(_) | SystemMode::AutoDetect);
     out.set_mode(mode);
+    if let Some(url) = detect_then {
+        out.set_detect_then(url);
+    }
     if let (true, Some(source), false) = (auto, manual_on, server.is_empty()) {
         out.set_fallback(AutoFallback::ManualProxies { source });
     }
