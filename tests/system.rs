@@ -1515,3 +1515,15 @@ fn windows_falls_through_detection_and_the_script_to_the_manual_proxy() {
     );
     assert!(resolver.resolve(&t("http://intranet/")).is_direct());
 }
+
+#[test]
+fn the_script_url_after_detection_hides_its_password() {
+    let text = w("") + &connections(&blob_hex(0x0D, "", "", "http://u:s3cret@pac.example/p.pac"));
+    let s = windows::parse(&text, "t.reg");
+    assert_eq!(
+        s.auto_detect_then(),
+        Some("http://u:s3cret@pac.example/p.pac")
+    );
+    let debug = format!("{s:?}");
+    assert!(!debug.contains("s3cret"), "{debug}");
+}

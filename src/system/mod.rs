@@ -160,8 +160,18 @@ pub struct SystemProxies {
     /// What applies when the auto-config script cannot be loaded.
     fallback: Option<AutoFallback>,
     /// In auto-detect mode, the script URL to try when detection finds none.
-    detect_then: Option<String>,
+    detect_then: Option<ScriptUrl>,
     violations: Vec<Violation>,
+}
+
+/// A script URL as written (a password included); `Debug` shows it as `***`.
+#[derive(Clone)]
+struct ScriptUrl(String);
+
+impl fmt::Debug for ScriptUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::error::redact(&self.0))
+    }
 }
 
 /// What a store's settings fall back to when the script of an auto-config
@@ -313,13 +323,13 @@ impl SystemProxies {
     /// settings and fallback"), before any manual fallback.
     pub fn auto_detect_then(&self) -> Option<&str> {
         match self.mode {
-            SystemMode::AutoDetect => self.detect_then.as_deref(),
+            SystemMode::AutoDetect => self.detect_then.as_ref().map(|u| u.0.as_str()),
             _ => None,
         }
     }
 
     pub(crate) fn set_detect_then(&mut self, url: String) {
-        self.detect_then = Some(url);
+        self.detect_then = Some(ScriptUrl(url));
     }
 
     /// The proxy for `target` from the manual settings an auto-config mode
