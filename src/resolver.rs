@@ -724,7 +724,30 @@ fn system_pac_layer(
                     });
                     PacLayer::new(source, found.url, loaded)
                 }
-                Err(e) => PacLayer::new(source, "WPAD".into(), Err(e)),
+                // WinINet: the script URL next, when the settings name one.
+                Err(e) => match settings.auto_detect_then() {
+                    Some(url) => {
+                        let source = format!("system:{} auto-config", settings.store());
+                        let script =
+                            crate::pac::fetch::fetch(url, crate::pac::fetch::DEFAULT_TIMEOUT)
+                                .and_then(|text| PacScript::new(&text))
+                                .map_err(|e| {
+                                    e.with_origin(Origin::setting(format!(
+                                        "{source} ({})",
+                                        crate::error::redact(url)
+                                    )))
+                                });
+                        PacLayer::new(
+                            source,
+                            format!(
+                                "{} (auto-detection found none: {e})",
+                                crate::error::redact(url)
+                            ),
+                            script,
+                        )
+                    }
+                    None => PacLayer::new(source, "WPAD".into(), Err(e)),
+                },
             },
         });
     }
@@ -750,6 +773,31 @@ fn system_pac_layer(
         )))
     });
     Some(PacLayer::new(source, crate::error::redact(url), script))
+}
+
+/// The system layer's manual verdict for `proxy`: its bypass list first.
+#[inline]
+fn system_manual_verdict<'a>(
+    system: &'a SystemLayer,
+    target: &Target,
+    proxy: &'a Proxy,
+    source: &'a str,
+) -> Verdict<'a> {
+    if let Some((matcher, list_source)) = &system.bypass {
+        if let Some(hit) = matcher.find(target) {
+            return Verdict::Bypass {
+                layer: Layer::System,
+                hit,
+                list_source,
+                proxy_source: source,
+            };
+        }
+    }
+    Verdict::Proxy {
+        layer: Layer::System,
+        proxy,
+        source,
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -1025,21 +1073,10 @@ impl Resolver {
     #[inline]
     fn system_verdict<'a>(&'a self, target: &Target) -> Option<Verdict<'a>> {
         let system = self.system.as_ref()?;
-        #[cfg(feature = "pac")]
-        if let Some(pac) = &system.pac {
-            return Some(Verdict::Pac {
-                layer: Layer::System,
-                pac,
-            });
-        }
-        if let Some(error) = system.settings.pac_error() {
-            return Some(Verdict::Refused {
-                layer: Layer::System,
-                error,
-            });
-        }
-        let (proxy, source) = system.settings.manual_proxy(target)?;
-        if let Some((matcher, list_source)) = &system.bypass {
+        // GNOME: ignore-hosts applies before the script (glib-networking).
+        if let (Some(source), Some((matcher, list_source))) =
+            (system.settings.bypass_before_auto(), &system.bypass)
+        {
             if let Some(hit) = matcher.find(target) {
                 return Some(Verdict::Bypass {
                     layer: Layer::System,
@@ -1049,11 +1086,41 @@ impl Resolver {
                 });
             }
         }
-        Some(Verdict::Proxy {
-            layer: Layer::System,
-            proxy,
-            source,
-        })
+        #[cfg(feature = "pac")]
+        if let Some(pac) = &system.pac {
+            // A script that cannot be loaded falls back where the store
+            // says so (WinINet: to the manual proxy); see `system_fallback`.
+            if pac.script.is_ok() || system.settings.auto_fallback().is_none() {
+                return Some(Verdict::Pac {
+                    layer: Layer::System,
+                    pac,
+                });
+            }
+            let (proxy, source) = system.settings.fallback_proxy(target)?;
+            return Some(system_manual_verdict(system, target, proxy, source));
+        }
+        if let Some(error) = system.settings.pac_error() {
+            return Some(Verdict::Refused {
+                layer: Layer::System,
+                error,
+            });
+        }
+        let (proxy, source) = system.settings.manual_proxy(target)?;
+        Some(system_manual_verdict(system, target, proxy, source))
+    }
+
+    /// The sentence saying the system layer fell back from a script that
+    /// could not be loaded, if it did.
+    fn system_fallback(&self) -> Option<String> {
+        #[cfg(feature = "pac")]
+        if let Some(system) = &self.system {
+            if let (Some(pac), Some(fallback)) = (&system.pac, system.settings.auto_fallback()) {
+                if let Err(error) = &pac.script {
+                    return Some(fallback.describe(system.settings.store(), &pac.location, error));
+                }
+            }
+        }
+        None
     }
 
     fn decision(&self, target: &Target, request: Option<&RequestProxy>) -> Decision {
@@ -1172,8 +1239,8 @@ impl Resolver {
                             "{tool} never proxies {}: {host} is a {why}, whatever {} says{}",
                             match implicit {
                                 ImplicitBypass::LocalAndLinkLocal
-                                | ImplicitBypass::WinInet => "localhost, loopback or link-local hosts",
-                                ImplicitBypass::Macos => "localhost, loopback or IPv4 link-local hosts",
+                                | ImplicitBypass::WinInet
+                                | ImplicitBypass::Macos => "localhost, loopback or link-local hosts",
                                 _ => "localhost or loopback hosts",
                             },
                             if syntax.is_some() { list_name.as_str() } else { self.no_proxy_name() },
@@ -1243,6 +1310,10 @@ impl Resolver {
                         .to_owned(),
                 },
             ),
+        };
+        let reason = match self.system_fallback().filter(|_| layer == Layer::System) {
+            Some(fallback) => format!("{fallback}: {reason}"),
+            None => reason,
         };
         let reason = match self.postman_passed_over(target) {
             Some(story) if !source.starts_with("custom:postman[") => {

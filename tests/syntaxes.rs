@@ -250,7 +250,8 @@ const MACOS: &[Row] = &[
     ("implicit: ::1", "", "http://[::1]/", I),
     ("implicit: 169.254/16", "", "http://169.254.3.3/", I),
     ("not implicit: *.localhost", "", "http://app.localhost/", P),
-    ("not implicit: fe80::", "", "http://[fe80::1]/", P),
+    ("implicit: fe80::/10 (issue 19: link-local of both families)", "", "http://[fe80::1]/", I),
+    ("not implicit: fec0::", "", "http://[fec0::1]/", P),
 ];
 
 #[rustfmt::skip]

@@ -11,7 +11,9 @@ mod cli;
 use std::process::Command;
 
 use proxyroute::env::lookup_in;
-use proxyroute::system::{gnome, kde, macos, sysconfig, windows, SystemMode, SystemProxies};
+use proxyroute::system::{
+    gnome, kde, macos, sysconfig, windows, AutoFallback, SystemMode, SystemProxies,
+};
 use proxyroute::{Dialect, EnvProxies, Layer, Resolver, Target};
 
 fn t(url: &str) -> Target {
@@ -106,6 +108,42 @@ org.gnome.system.proxy.socks host 's.test'
 org.gnome.system.proxy.socks port 1080
 ";
 
+const G_NOT_SAME_NO_SOCKS: &str = "\
+org.gnome.system.proxy mode 'manual'
+org.gnome.system.proxy use-same-proxy false
+org.gnome.system.proxy.http host 'p.test'
+org.gnome.system.proxy.http port 8080
+org.gnome.system.proxy.https host ''
+org.gnome.system.proxy.https port 0
+";
+
+const G_SAME_SOCKS: &str = "\
+org.gnome.system.proxy mode 'manual'
+org.gnome.system.proxy use-same-proxy true
+org.gnome.system.proxy.http host 'p.test'
+org.gnome.system.proxy.http port 3128
+org.gnome.system.proxy.socks host 's.test'
+org.gnome.system.proxy.socks port 1080
+";
+
+const G_SAME_SOCKS_FTP: &str = "\
+org.gnome.system.proxy mode 'manual'
+org.gnome.system.proxy.http host 'p.test'
+org.gnome.system.proxy.http port 3128
+org.gnome.system.proxy.ftp host 'f.test'
+org.gnome.system.proxy.ftp port 2121
+org.gnome.system.proxy.socks host 's.test'
+org.gnome.system.proxy.socks port 1080
+";
+
+const G_PORT_ZERO: &str = "\
+org.gnome.system.proxy mode 'manual'
+org.gnome.system.proxy.http host 'p.test'
+org.gnome.system.proxy.http port 3128
+org.gnome.system.proxy.https host 's.test'
+org.gnome.system.proxy.https port 0
+";
+
 const G_HTTP_DEFAULT_PORT: &str = "\
 org.gnome.system.proxy mode 'manual'
 org.gnome.system.proxy.http host 'p.test'
@@ -192,9 +230,21 @@ const GNOME: &[Row] = &[
     row("manual: https URLs use the https proxy", GNOME_MANUAL, "https://example.com/", "http://secure.corp.example.com:3129"),
     row("manual: the https proxy is plain HTTP (CONNECT)", GNOME_MANUAL, "https://example.com:8443/", "http://secure.corp.example.com:3129"),
     row("manual: ws URLs use the http proxy", GNOME_MANUAL, "ws://example.com/", "http://proxy.corp.example.com:3128"),
-    row("manual: wss URLs use the https proxy", GNOME_MANUAL, "wss://example.com/", "http://secure.corp.example.com:3129"),
+    row("manual: wss URLs take the default proxy (glib), http's under use-same-proxy", GNOME_MANUAL, "wss://example.com/", "http://proxy.corp.example.com:3128"),
     row("manual: ftp has none, use-same-proxy lends http's", GNOME_MANUAL, "ftp://files.example.com/", "http://proxy.corp.example.com:3128"),
-    row("manual: other schemes without SOCKS go direct", GNOME_MANUAL, "gopher://example.com/", "DIRECT"),
+    row("manual: other schemes take http's under use-same-proxy", GNOME_MANUAL, "gopher://example.com/", "http://proxy.corp.example.com:3128"),
+    row("use-same-proxy off, no SOCKS: other schemes go direct", G_NOT_SAME_NO_SOCKS, "gopher://example.com/", "DIRECT"),
+    row("use-same-proxy off, no SOCKS: ftp goes direct", G_NOT_SAME_NO_SOCKS, "ftp://example.com/", "DIRECT"),
+    row("use-same-proxy off, no SOCKS: ws goes direct", G_NOT_SAME_NO_SOCKS, "ws://example.com/", "DIRECT"),
+    row("divergence 1: empty https host, use-same-proxy off: https uses http's", G_NOT_SAME_NO_SOCKS, "https://example.com/", "http://p.test:8080"),
+    row("divergence 1: empty https host, use-same-proxy on: https uses http's", G_HTTP_ONLY, "https://example.com/", "http://p.test:8080"),
+    row("divergence 2: SOCKS is the default for ftp over use-same-proxy", G_SAME_SOCKS, "ftp://example.com/", "socks5://s.test:1080"),
+    row("divergence 2: SOCKS is the default for wss", G_SAME_SOCKS, "wss://example.com/", "socks5://s.test:1080"),
+    row("divergence 2: SOCKS is the default for ws", G_SAME_SOCKS, "ws://example.com/", "socks5://s.test:1080"),
+    row("divergence 2: http keeps its own proxy", G_SAME_SOCKS, "http://example.com/", "http://p.test:3128"),
+    row("divergence 2: https borrows http's before SOCKS", G_SAME_SOCKS, "https://example.com/", "http://p.test:3128"),
+    row("divergence 2: an ftp proxy of its own wins over SOCKS", G_SAME_SOCKS_FTP, "ftp://example.com/", "http://f.test:2121"),
+    row("a host with port 0 is unset", G_PORT_ZERO, "https://example.com/", "http://p.test:3128"),
     row("ignore-hosts: localhost", GNOME_MANUAL, "http://localhost:8080/", "DIRECT"),
     row("ignore-hosts: 127.0.0.0/8", GNOME_MANUAL, "http://127.1.2.3/", "DIRECT"),
     row("ignore-hosts: ::1", GNOME_MANUAL, "http://[::1]/", "DIRECT"),
@@ -212,7 +262,8 @@ const GNOME: &[Row] = &[
     row("socks: serves every scheme without its own", G_SOCKS, "https://example.com/", "socks5://127.0.0.1:1080"),
     row("socks: ftp too", G_SOCKS, "ftp://example.com/", "socks5://127.0.0.1:1080"),
     row("use-same-proxy: https borrows http", G_HTTP_ONLY, "https://example.com/", "http://p.test:8080"),
-    row("use-same-proxy off: https falls to SOCKS", G_NOT_SAME, "https://example.com/", "socks5://s.test:1080"),
+    row("use-same-proxy off: https still borrows http's (glib)", G_NOT_SAME, "https://example.com/", "http://p.test:8080"),
+    row("use-same-proxy off: ftp falls to SOCKS", G_NOT_SAME, "ftp://example.com/", "socks5://s.test:1080"),
     row("use-same-proxy off: http keeps its own", G_NOT_SAME, "http://example.com/", "http://p.test:8080"),
     row("http port defaults to 8080", G_HTTP_DEFAULT_PORT, "http://example.com/", "http://p.test:8080"),
     row("a port of 0 means unset", G_HTTPS_NO_PORT, "https://example.com/", "DIRECT"),
@@ -270,7 +321,13 @@ garbage
         .explain(&t("http://example.com/"));
     assert_eq!(why.layer(), Layer::System);
     assert_eq!(why.source(), "gnome:org.gnome.system.proxy autoconfig-url");
-    assert!(why.reason().contains("not evaluated"), "{}", why.reason());
+    // With the pac features the script is fetched (and this one cannot be).
+    let refusal = if cfg!(feature = "pac") {
+        "gives no answer"
+    } else {
+        "not evaluated"
+    };
+    assert!(why.reason().contains(refusal), "{}", why.reason());
     assert!(
         why.reason()
             .contains("http://pac.corp.example.com/proxy.pac"),
@@ -435,10 +492,13 @@ const SYSCONFIG: &[Row] = &[
     row("NO_PROXY: localhost", S_ON, "http://localhost/", "DIRECT"),
     row("NO_PROXY: a domain and its subdomains", S_ON, "https://git.corp.example.com/", "DIRECT"),
     row("PROXY_ENABLED=no: direct", S_OFF, "http://example.com/", "DIRECT"),
-    row("NO_PROXY default: localhost, 127.0.0.1", S_DEFAULT_NO_PROXY, "http://127.0.0.1/", "DIRECT"),
+    row("divergence 5: no NO_PROXY line, no bypass list (SUSE's scripts export none)", S_DEFAULT_NO_PROXY, "http://127.0.0.1/", "http://p:3128"),
+    row("divergence 5: no NO_PROXY line, localhost is proxied too", S_DEFAULT_NO_PROXY, "http://localhost/", "http://p:3128"),
+    row("an empty NO_PROXY is no list", S_EMPTY_NO_PROXY, "http://localhost/", "http://p:3128"),
     row("SOCKS5_SERVER host:port", S_SOCKS5_SERVER, "https://example.com/", "socks5://s.example:1080"),
     row("SOCKS_PROXY wins over SOCKS5_SERVER", S_BOTH_SOCKS, "gopher://example.com/", "socks5://a.example:1080"),
-    row("PROXY_ENABLED is a case-blind yes prefix", S_YES_UPPER, "http://example.com/", "http://p:3128"),
+    row("PROXY_ENABLED must be exactly yes, as SUSE's scripts test it", S_YES_UPPER, "http://example.com/", "DIRECT"),
+    row("PROXY_ENABLED=yes, quoted", S_DEFAULT_NO_PROXY, "http://example.com/", "http://p:3128"),
     row("PROXY_ENABLED missing: off", S_NO_ENABLED, "http://example.com/", "DIRECT"),
     row("PROXY_ENABLED empty: off", S_EMPTY_ENABLED, "http://example.com/", "DIRECT"),
     row("export prefix", S_EXPORT, "http://example.com/", "http://p:3128"),
@@ -456,6 +516,7 @@ const SYSCONFIG: &[Row] = &[
     row("a proxy that does not parse is skipped, SOCKS serves", S_BAD_HTTP, "http://example.com/", "socks5://s:1080"),
 ];
 
+const S_EMPTY_NO_PROXY: &str = "PROXY_ENABLED=yes\nHTTP_PROXY=http://p:3128\nNO_PROXY=\"\"\n";
 const S_BOTH_SOCKS: &str =
     "PROXY_ENABLED=yes\nSOCKS_PROXY=socks://a.example:1080\nSOCKS5_SERVER=b.example:1080\n";
 const S_YES_UPPER: &str = "PROXY_ENABLED=\"YES please\"\nHTTP_PROXY=http://p:3128\n";
@@ -718,7 +779,118 @@ fn windows_cases() -> Vec<(&'static str, String, &'static str, &'static str)> {
             "http://192.168.1.1/",
             "DIRECT",
         ),
+        (
+            "divergence 4: a .reg fragment without its key line is read",
+            W_KEYLESS.to_owned(),
+            "http://example.com/",
+            "http://frag.example:3128",
+        ),
+        (
+            "divergence 4: its override list too",
+            W_KEYLESS.to_owned(),
+            "http://intranet/",
+            "DIRECT",
+        ),
+        (
+            "divergence 4: reg query value lines without the key line",
+            W_KEYLESS_QUERY.to_owned(),
+            "https://example.com/",
+            "http://q.example:8080",
+        ),
+        (
+            "values under another key only: direct, with a violation",
+            W_OTHER_KEY.to_owned(),
+            "http://example.com/",
+            "DIRECT",
+        ),
+        (
+            "divergence 3: a script that cannot be fetched falls back to the manual proxy (refused when not evaluated)",
+            W_PAC_AND_MANUAL.to_owned(),
+            "http://example.com/",
+            if cfg!(feature = "pac") {
+                "http://manual.example:3128"
+            } else {
+                "refused"
+            },
+        ),
     ]
+}
+
+const W_KEYLESS: &str = "\"ProxyEnable\"=dword:00000001\r\n\"ProxyServer\"=\"frag.example:3128\"\r\n\"ProxyOverride\"=\"<local>\"\r\n";
+const W_KEYLESS_QUERY: &str =
+    "    ProxyEnable    REG_DWORD    0x1\n    ProxyServer    REG_SZ    q.example:8080\n";
+const W_OTHER_KEY: &str = "[HKEY_CURRENT_USER\\Software\\Other]\n\"ProxyEnable\"=dword:00000001\n\"ProxyServer\"=\"o:1\"\n";
+/// An unreachable script (the discard port on loopback), a manual proxy on.
+const W_PAC_AND_MANUAL: &str = "[HKEY_CURRENT_USER\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings]\n\"AutoConfigURL\"=\"http://127.0.0.1:9/proxy.pac\"\n\"ProxyEnable\"=dword:00000001\n\"ProxyServer\"=\"manual.example:3128\"\n\"ProxyOverride\"=\"<local>\"\n";
+const W_PAC_MANUAL_OFF: &str = "[HKEY_CURRENT_USER\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings]\n\"AutoConfigURL\"=\"http://127.0.0.1:9/proxy.pac\"\n\"ProxyEnable\"=dword:00000000\n\"ProxyServer\"=\"manual.example:3128\"\n";
+
+#[test]
+fn windows_keyless_fragments_and_the_auto_fallback_are_reported() {
+    let notes: Vec<String> = windows::parse(W_KEYLESS, "paste.reg")
+        .violations()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        notes.iter().any(|n| n.contains("without a key line")),
+        "{notes:?}"
+    );
+    let notes: Vec<String> = windows::parse(W_OTHER_KEY, "other.reg")
+        .violations()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("no value of an Internet Settings key")),
+        "{notes:?}"
+    );
+    let s = windows::parse(W_PAC_AND_MANUAL, "t.reg");
+    assert_eq!(
+        s.auto_fallback(),
+        Some(&AutoFallback::ManualProxies {
+            source: "windows:t.reg ProxyEnable".into()
+        })
+    );
+    assert_eq!(
+        windows::parse(W_PAC_MANUAL_OFF, "t.reg").auto_fallback(),
+        None
+    );
+}
+
+/// Divergence 3: WinINet falls back to the manual proxy when the script
+/// cannot be fetched (Chromium's "Proxy settings and fallback"), and the
+/// explanation says so; with the manual proxy off the route stays refused.
+#[cfg(feature = "pac")]
+#[test]
+fn windows_script_that_cannot_be_fetched_falls_back_to_the_manual_proxy() {
+    let resolver = Resolver::builder()
+        .system(windows::parse(W_PAC_AND_MANUAL, "t.reg"))
+        .build()
+        .unwrap();
+    let why = resolver.explain(&t("http://example.com/"));
+    assert_eq!(why.route().to_string(), "http://manual.example:3128");
+    assert!(
+        why.reason().contains("could not be loaded")
+            && why
+                .reason()
+                .contains("manual proxy settings (windows:t.reg ProxyEnable) apply"),
+        "{}",
+        why.reason()
+    );
+    let why = resolver.explain(&t("http://intranet/"));
+    assert!(why.route().is_direct(), "{}", why.route());
+    assert!(
+        why.reason().contains("could not be loaded"),
+        "{}",
+        why.reason()
+    );
+    let off = Resolver::builder()
+        .system(windows::parse(W_PAC_MANUAL_OFF, "t.reg"))
+        .build()
+        .unwrap();
+    assert!(off.resolve(&t("http://example.com/")).is_refused());
 }
 
 #[test]
@@ -832,6 +1004,13 @@ const MACOS: &[Row] = &[
     row("manual: http", M_MANUAL, "http://example.com/", "http://proxy.corp.example.com:3128"),
     row("manual: the secure web proxy is HTTP", M_MANUAL, "https://example.com/", "http://secure.corp.example.com:3129"),
     row("manual: ftp has none, no SOCKS: direct", M_MANUAL, "ftp://example.com/", "DIRECT"),
+    row("divergence 6: IPv6 link-local is implicit too", M_MANUAL, "http://[fe80::1]/", "DIRECT"),
+    row("divergence 6: IPv4 link-local is implicit", M_EMPTY_LIST, "http://169.254.9.9/", "DIRECT"),
+    row("divergence 6: localhost though the list does not name it", M_EMPTY_LIST, "http://localhost/", "DIRECT"),
+    row("divergence 6: ::1 though the list does not name it", M_EMPTY_LIST, "http://[::1]/", "DIRECT"),
+    row("divergence 6: fe80::/10 ends at febf", M_EMPTY_LIST, "http://[fec0::1]/", "http://p.example:1"),
+    row("<local> in ExceptionsList: dotless names", M_LOCAL, "http://nas/", "DIRECT"),
+    row("<local> in ExceptionsList: dotted names proxied", M_LOCAL, "http://nas.example/", "http://p.example:1"),
     row("__SCOPED__ copies are not the effective config", M_MANUAL, "http://a.test/", "http://proxy.corp.example.com:3128"),
     row("ExceptionsList: *.local", M_MANUAL, "http://printer.local/", "DIRECT"),
     row("ExceptionsList: 169.254/16 shorthand", M_MANUAL, "http://169.254.3.4/", "DIRECT"),
@@ -857,6 +1036,9 @@ const MACOS: &[Row] = &[
     row("ExceptionsList: no implied subdomains", M_EXACT, "http://a.www.example.com/", "http://p.example:1"),
 ];
 
+const M_EMPTY_LIST: &str =
+    "<dictionary> {\n  HTTPEnable : 1\n  HTTPPort : 1\n  HTTPProxy : p.example\n}\n";
+const M_LOCAL: &str = "<dictionary> {\n  ExceptionsList : <array> {\n    0 : <local>\n  }\n  HTTPEnable : 1\n  HTTPPort : 1\n  HTTPProxy : p.example\n}\n";
 const M_FTP: &str =
     "<dictionary> {\n  FTPEnable : 1\n  FTPPort : 2121\n  FTPProxy : f.example\n}\n";
 const M_V6: &str =
@@ -1269,4 +1451,80 @@ fn real_kioslaverc_cascade() {
     .expect("KDE is picked");
     assert_eq!(picked.store(), proxyroute::system::Store::Kde);
     let _ = std::fs::remove_dir_all(&root);
+}
+
+/// A `DefaultConnectionSettings` blob (version 0x46) in hex digits.
+fn blob_hex(flags: u32, proxy: &str, bypass: &str, pac: &str) -> String {
+    let mut bytes = Vec::new();
+    bytes.extend(0x46u32.to_le_bytes());
+    bytes.extend(7u32.to_le_bytes());
+    bytes.extend(flags.to_le_bytes());
+    for text in [proxy, bypass, pac] {
+        bytes.extend(u32::try_from(text.len()).unwrap().to_le_bytes());
+        bytes.extend(text.as_bytes());
+    }
+    bytes.extend([0u8; 32]);
+    bytes.iter().map(|b| format!("{b:02X}")).collect()
+}
+
+/// Flags 0x0F: auto-detect, then the script URL, then the manual proxy.
+fn w_detect_pac_manual() -> String {
+    w("")
+        + &connections(&blob_hex(
+            0x0F,
+            "manual.example:3128",
+            "<local>",
+            "http://127.0.0.1:9/proxy.pac",
+        ))
+}
+
+#[test]
+fn windows_auto_detect_names_the_script_url_to_try_next() {
+    let s = windows::parse(&w_detect_pac_manual(), "t.reg");
+    assert_eq!(s.mode(), &SystemMode::AutoDetect);
+    assert_eq!(s.auto_detect_then(), Some("http://127.0.0.1:9/proxy.pac"));
+    assert!(matches!(
+        s.auto_fallback(),
+        Some(AutoFallback::ManualProxies { .. })
+    ));
+    let only_detect = windows::parse(
+        &(w("") + &connections(&blob_hex(0x0B, "manual.example:3128", "", ""))),
+        "t.reg",
+    );
+    assert_eq!(only_detect.auto_detect_then(), None);
+}
+
+/// Divergence 3, the whole order: auto-detection finds nothing (no name
+/// resolves), the script URL cannot be fetched, so the manual proxy serves.
+#[cfg(feature = "pac-fetch")]
+#[test]
+fn windows_falls_through_detection_and_the_script_to_the_manual_proxy() {
+    use proxyroute::pac::{wpad::Wpad, NoDns};
+    let resolver = Resolver::builder()
+        .system(windows::parse(&w_detect_pac_manual(), "t.reg"))
+        .wpad(Wpad::new().with_resolver(NoDns))
+        .build()
+        .unwrap();
+    let why = resolver.explain(&t("http://example.com/"));
+    assert_eq!(why.route().to_string(), "http://manual.example:3128");
+    assert!(
+        why.reason().contains("auto-detection found none")
+            && why.reason().contains("could not be loaded")
+            && why.reason().contains("manual proxy settings"),
+        "{}",
+        why.reason()
+    );
+    assert!(resolver.resolve(&t("http://intranet/")).is_direct());
+}
+
+#[test]
+fn the_script_url_after_detection_hides_its_password() {
+    let text = w("") + &connections(&blob_hex(0x0D, "", "", "http://u:s3cret@pac.example/p.pac"));
+    let s = windows::parse(&text, "t.reg");
+    assert_eq!(
+        s.auto_detect_then(),
+        Some("http://u:s3cret@pac.example/p.pac")
+    );
+    let debug = format!("{s:?}");
+    assert!(!debug.contains("s3cret"), "{debug}");
 }

@@ -12,8 +12,8 @@
 //! | `::1`, `fe80::/10`, `[::1]` | an IPv6 address or range |
 //! | `<local>` | host names without a dot (what `ExcludeSimpleHostnames` means) |
 //!
-//! macOS never proxies `localhost`, loopback addresses or `169.254.0.0/16`
-//! ([`ImplicitBypass::Macos`]). In the text form read by [`parse`] entries are
+//! macOS never proxies `localhost`, loopback addresses or link-local
+//! addresses ([`ImplicitBypass::Macos`]). In the text form read by [`parse`] entries are
 //! separated by `,` or line breaks; [`parse_exceptions`] takes the array itself.
 //!
 //! ```

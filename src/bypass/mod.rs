@@ -140,9 +140,10 @@ pub enum ImplicitBypass {
     /// [`LocalAndLinkLocal`](ImplicitBypass::LocalAndLinkLocal) covers, and the
     /// host name `loopback`.
     WinInet,
-    /// macOS (CFNetwork's set, as Chromium documents it): `localhost`, loopback
-    /// addresses (`127.0.0.0/8`, `::1`) and IPv4 link-local `169.254.0.0/16`;
-    /// not `*.localhost`, not IPv6 link-local.
+    /// macOS (the platform resolver's set, as Chromium's change aligning with
+    /// it describes it, crrev.com/c/1303626): `localhost`, loopback addresses
+    /// (`127.0.0.0/8`, `::1`) and link-local addresses (`169.254.0.0/16`,
+    /// `fe80::/10`); not `*.localhost`.
     Macos,
 }
 
@@ -170,19 +171,11 @@ impl ImplicitBypass {
             },
             ImplicitBypass::Macos => match target.ip() {
                 Some(ip) if is_loopback(ip) => Some("loopback address (implicit)"),
-                Some(ip) if is_ipv4_link_local(ip) => Some("link-local address (implicit)"),
+                Some(ip) if is_link_local(ip) => Some("link-local address (implicit)"),
                 None if target.host() == "localhost" => Some("localhost (implicit)"),
                 _ => None,
             },
         }
-    }
-}
-
-/// Whether `addr` (or the IPv4 address it maps) is in `169.254.0.0/16`.
-fn is_ipv4_link_local(addr: IpAddr) -> bool {
-    match addr {
-        IpAddr::V4(a) => a.is_link_local(),
-        IpAddr::V6(a) => a.to_ipv4_mapped().is_some_and(|v4| v4.is_link_local()),
     }
 }
 

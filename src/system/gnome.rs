@@ -3,15 +3,25 @@
 //! `gsettings list-recursively org.gnome.system.proxy` prints (one
 //! `schema key value` line each, values in GVariant text).
 //!
-//! As the schema documents it: `mode` is `none`, `manual` or `auto`; `auto`
-//! with an empty `autoconfig-url` means WPAD, a URL starting with `/` is a
-//! file. A protocol is set when its `host` is not empty and its `port` is not
-//! 0 (http's port defaults to 8080). With `use-same-proxy` (the default) the
-//! http proxy also serves https and ftp when they have none of their own; the
-//! SOCKS proxy (SOCKS5) serves every scheme without its own proxy. Credentials
-//! (`use-authentication`, `authentication-user`, `authentication-password`)
-//! belong to the http proxy. `ignore-hosts` is read in [GNOME's
-//! syntax](crate::bypass::gnome).
+//! The reader follows glib-networking's GNOME resolver (`GProxyResolverGnome`
+//! in `proxy/gnome/gproxyresolvergnome.c`, the resolver every GLib program
+//! uses under GNOME), checked against it by `tests/system_differential.rs`:
+//!
+//! - `mode` is `none`, `manual` or `auto`; `auto` with an empty
+//!   `autoconfig-url` means WPAD, a URL starting with `/` is a file.
+//! - A protocol is set when its `host` is not empty (http's `port` defaults
+//!   to 8080). A port of 0 with a host is reported and read as unset, as
+//!   Chromium and libproxy read it (glib would connect to port 0).
+//! - http URLs use the http proxy; https URLs the https proxy, else the http
+//!   proxy *whatever `use-same-proxy` says*; ftp URLs the ftp proxy.
+//! - Every other scheme (ws, wss, gopher, and ftp without its own proxy)
+//!   uses the default proxy: the SOCKS proxy (SOCKS5) when one is set, else
+//!   the http proxy when `use-same-proxy` is true (the default), else none.
+//!   glib sets the use-same-proxy default first and the SOCKS default after
+//!   it, so SOCKS wins.
+//! - Credentials (`use-authentication`, `authentication-user`,
+//!   `authentication-password`) belong to the http proxy.
+//! - `ignore-hosts` is read in [GNOME's syntax](crate::bypass::gnome).
 
 use crate::bypass::gnome as ignore;
 use crate::error::{Origin, Violation, ViolationKind};
@@ -186,7 +196,19 @@ pub fn parse(text: &str) -> SystemProxies {
             Some(Value::Int(p)) => *p,
             _ => default_port,
         };
-        if host.is_empty() || port == 0 {
+        if host.is_empty() {
+            continue;
+        }
+        if port == 0 {
+            out.violation(Violation::new(
+                Origin::setting(format!("{schema} port")),
+                None,
+                "0",
+                ViolationKind::Ignored(
+                    "a host with port 0: read as unset, as Chromium and libproxy read it \
+                     (glib-networking would connect to port 0)",
+                ),
+            ));
             continue;
         }
         let source = format!("gnome:{schema}");
@@ -226,13 +248,22 @@ pub fn parse(text: &str) -> SystemProxies {
         }
         out.set_proxy(slot, proxy, source);
     }
-    if same {
+    // glib-networking: https without a host of its own borrows http's,
+    // whatever use-same-proxy says.
+    if let Some((proxy, source)) = &http {
+        if out.proxies[Slot::Https as usize].is_none() {
+            out.set_proxy(
+                Slot::Https,
+                proxy.clone(),
+                format!("{source} (https has no host of its own)"),
+            );
+        }
+    }
+    // The default for every other scheme: SOCKS when set, else http's
+    // under use-same-proxy (glib sets that first, then SOCKS over it).
+    if out.proxies[Slot::Socks as usize].is_none() && same {
         if let Some((proxy, source)) = http {
-            for slot in [Slot::Https, Slot::Ftp] {
-                if out.proxies[slot as usize].is_none() {
-                    out.set_proxy(slot, proxy.clone(), format!("{source} (use-same-proxy)"));
-                }
-            }
+            out.set_proxy(Slot::Socks, proxy, format!("{source} (use-same-proxy)"));
         }
     }
     let hosts = match get(SCHEMA, "ignore-hosts") {

@@ -32,11 +32,20 @@
 //! let resolver = Resolver::builder().system(system).build()?;
 //! let why = resolver.explain(&Target::parse("https://example.com/")?);
 //! assert_eq!(why.route().to_string(), "http://proxy.corp.example:3128");
-//! // No https proxy of its own: use-same-proxy (the default) lends http's.
-//! assert_eq!(why.source(), "gnome:org.gnome.system.proxy.http (use-same-proxy)");
+//! // No https proxy of its own: glib-networking lends http's.
+//! assert_eq!(
+//!     why.source(),
+//!     "gnome:org.gnome.system.proxy.http (https has no host of its own)"
+//! );
 //! assert!(resolver.resolve(&Target::parse("https://git.corp.example/")?).is_direct());
 //! # Ok::<(), proxyroute::Error>(())
 //! ```
+
+/// The system settings guide, `docs/system.md`: its Rust blocks run as
+/// doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/system.md")]
+pub struct SystemGuide;
 
 pub mod gnome;
 pub mod kde;
@@ -148,7 +157,51 @@ pub struct SystemProxies {
     /// Where the mode came from (for PAC and auto-detect decisions).
     mode_source: String,
     pac_error: Option<Error>,
+    /// What applies when the auto-config script cannot be loaded.
+    fallback: Option<AutoFallback>,
+    /// In auto-detect mode, the script URL to try when detection finds none.
+    detect_then: Option<ScriptUrl>,
     violations: Vec<Violation>,
+}
+
+/// A script URL as written (a password included); `Debug` shows it as `***`.
+#[derive(Clone)]
+struct ScriptUrl(String);
+
+impl fmt::Debug for ScriptUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::error::redact(&self.0))
+    }
+}
+
+/// What a store's settings fall back to when the script of an auto-config
+/// or auto-detect mode cannot be fetched or does not parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AutoFallback {
+    /// The manual proxies (and their bypass list) of the same settings:
+    /// WinINet tries auto-detection, then the script URL, then the manual
+    /// proxy, falling through whenever a script cannot be downloaded or
+    /// parsed (Chromium's "Proxy settings and fallback" design document,
+    /// which Chromium on Windows follows). `source` names the setting that
+    /// turns the manual proxy on.
+    ManualProxies {
+        /// The setting that turns the manual proxy on.
+        source: String,
+    },
+}
+
+impl AutoFallback {
+    /// The sentence that says the fallback happened, given why the script
+    /// could not be used and where it was.
+    pub fn describe(&self, store: Store, location: &str, error: &Error) -> String {
+        match self {
+            AutoFallback::ManualProxies { source } => format!(
+                "the {store} auto-config script {location} could not be loaded ({error}), so, as \
+                 WinINet does, the manual proxy settings ({source}) apply instead"
+            ),
+        }
+    }
 }
 
 impl SystemProxies {
@@ -160,6 +213,8 @@ impl SystemProxies {
             bypass: None,
             mode_source,
             pac_error: None,
+            fallback: None,
+            detect_then: None,
             violations: Vec::new(),
         }
     }
@@ -215,12 +270,17 @@ impl SystemProxies {
     }
 
     /// The proxy for `scheme` URLs in manual mode, and the key it came from:
-    /// the scheme's own (`ws` reads `http`'s, `wss` `https`'s), else SOCKS.
+    /// the scheme's own, else the default (SOCKS). `ws` reads `http`'s and
+    /// `wss` `https`'s, except under GNOME: glib-networking's resolver gives
+    /// every scheme but http, https and ftp the default proxy.
     pub fn proxy_for(&self, scheme: &str) -> Option<(&Proxy, &str)> {
+        let gnome = self.store == Store::Gnome;
         let own = match scheme {
-            "http" | "ws" => Some(Slot::Http),
-            "https" | "wss" => Some(Slot::Https),
+            "http" => Some(Slot::Http),
+            "https" => Some(Slot::Https),
             "ftp" => Some(Slot::Ftp),
+            "ws" if !gnome => Some(Slot::Http),
+            "wss" if !gnome => Some(Slot::Https),
             _ => None,
         };
         own.and_then(|slot| self.proxies[slot as usize].as_ref())
@@ -231,6 +291,55 @@ impl SystemProxies {
     /// Whether the settings ask for anything but a direct connection.
     pub fn is_configured(&self) -> bool {
         self.mode != SystemMode::Direct
+    }
+
+    /// In an auto-config or auto-detect mode, whether the bypass list
+    /// applies before the script, and the setting that names the mode.
+    /// GNOME: glib-networking's GNOME resolver checks `ignore-hosts` before
+    /// it asks its PAC runner (`g_proxy_resolver_gnome_lookup`), so an
+    /// ignored host goes direct in `auto` mode too. WinINet applies its
+    /// bypass list only within the manual settings (Chromium's "Proxy
+    /// settings and fallback").
+    pub(crate) fn bypass_before_auto(&self) -> Option<&str> {
+        let auto = matches!(
+            self.mode,
+            SystemMode::AutoConfig(_) | SystemMode::AutoDetect
+        );
+        (auto && self.store == Store::Gnome).then_some(self.mode_source.as_str())
+    }
+
+    /// What applies when the auto-config script cannot be loaded: `None`
+    /// means the route is refused with the error.
+    pub fn auto_fallback(&self) -> Option<&AutoFallback> {
+        self.fallback.as_ref()
+    }
+
+    pub(crate) fn set_fallback(&mut self, fallback: AutoFallback) {
+        self.fallback = Some(fallback);
+    }
+
+    /// In auto-detect mode, the script URL the settings name as well: WinINet
+    /// tries it when auto-detection finds no script (Chromium's "Proxy
+    /// settings and fallback"), before any manual fallback.
+    pub fn auto_detect_then(&self) -> Option<&str> {
+        match self.mode {
+            SystemMode::AutoDetect => self.detect_then.as_ref().map(|u| u.0.as_str()),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn set_detect_then(&mut self, url: String) {
+        self.detect_then = Some(ScriptUrl(url));
+    }
+
+    /// The proxy for `target` from the manual settings an auto-config mode
+    /// falls back to (`None` without a fallback).
+    #[cfg_attr(not(feature = "pac"), allow(dead_code))]
+    pub(crate) fn fallback_proxy(&self, target: &Target) -> Option<(&Proxy, &str)> {
+        match self.fallback {
+            Some(AutoFallback::ManualProxies { .. }) => self.proxy_for(target.scheme()),
+            None => None,
+        }
     }
 
     pub(crate) fn pac_error(&self) -> Option<&Error> {

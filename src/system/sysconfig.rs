@@ -1,10 +1,17 @@
 //! SUSE's `/etc/sysconfig/proxy`: shell-style `KEY="value"` lines that login
-//! scripts export. `PROXY_ENABLED` (`yes`/`no`, default no) switches the rest
-//! on; `HTTP_PROXY`, `HTTPS_PROXY`, `FTP_PROXY` are proxies for those
+//! scripts export. `PROXY_ENABLED` (exactly `yes`, as the scripts test it;
+//! default no) switches the rest on; `HTTP_PROXY`, `HTTPS_PROXY`, `FTP_PROXY` are proxies for those
 //! schemes, `SOCKS_PROXY` (or `SOCKS5_SERVER`, `host:port`) a SOCKS5 proxy
-//! for every other scheme, and `NO_PROXY` (default `localhost, 127.0.0.1`)
-//! the bypass list, read as curl reads `NO_PROXY`. `#` lines are comments;
-//! values may be bare, `'…'` or `"…"`.
+//! for every other scheme, and `NO_PROXY` the bypass list, read as curl reads
+//! `NO_PROXY`. `#` lines are comments; values may be bare, `'…'` or `"…"`.
+//!
+//! A file without `NO_PROXY` (or with an empty one) has no bypass list:
+//! SUSE's login scripts (aaa_base's `/etc/profile.d/profile.sh` and the
+//! `proxy.sh` of distributions that copied it) export `no_proxy` only from
+//! the file's own `NO_PROXY` line, and libproxy's sysconfig module reads none
+//! either. `localhost, 127.0.0.1` is only the value the fillup template
+//! writes into a new file (its `## Default:` header), not a list anything
+//! adds when the line is missing.
 
 use crate::bypass::BypassList;
 use crate::dialect::Dialect;
@@ -52,7 +59,23 @@ pub fn parse(text: &str, name: &str) -> SystemProxies {
     for v in out_violations {
         out.violation(v);
     }
-    let enabled = get("PROXY_ENABLED").is_some_and(|v| v.to_ascii_lowercase().starts_with("yes"));
+    // SUSE's login scripts export the proxies only when PROXY_ENABLED is
+    // exactly `yes` (`test "$PROXY_ENABLED" = "yes"`); libproxy's module
+    // takes any case-blind `yes` prefix. The reader follows the scripts and
+    // says when libproxy would read the file otherwise.
+    let value = get("PROXY_ENABLED").unwrap_or("");
+    let enabled = value == "yes";
+    if !enabled && value.to_ascii_lowercase().starts_with("yes") {
+        out.violation(Violation::new(
+            Origin::setting(format!("{name} PROXY_ENABLED")),
+            None,
+            value,
+            ViolationKind::Ignored(
+                "not exactly yes: SUSE's login scripts export no proxy (libproxy would read it \
+                 as yes)",
+            ),
+        ));
+    }
     if !enabled {
         out.set_mode(SystemMode::Direct);
         return out;
@@ -84,13 +107,14 @@ pub fn parse(text: &str, name: &str) -> SystemProxies {
             Err(e) => out.violation(Violation::from_error(e)),
         }
     }
-    let no_proxy = get("NO_PROXY").unwrap_or("localhost, 127.0.0.1");
-    let list = BypassList::parse_from(
-        no_proxy,
-        Dialect::Curl,
-        Origin::setting(format!("{name} NO_PROXY")),
-    );
-    out.set_bypass(list, format!("sysconfig:{name} NO_PROXY"));
+    if let Some(no_proxy) = get("NO_PROXY") {
+        let list = BypassList::parse_from(
+            no_proxy,
+            Dialect::Curl,
+            Origin::setting(format!("{name} NO_PROXY")),
+        );
+        out.set_bypass(list, format!("sysconfig:{name} NO_PROXY"));
+    }
     out
 }
 

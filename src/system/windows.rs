@@ -8,8 +8,25 @@
 //! `AutoConfigURL`, and the `Connections\DefaultConnectionSettings` blob,
 //! which WinINet treats as authoritative: its flags (`0x02` manual, `0x04`
 //! PAC URL, `0x08` auto-detect) and its copies of the proxy, bypass and PAC
-//! strings win over the separate values when it parses. Auto-detect comes
-//! first, then the PAC URL, then the manual proxy.
+//! strings win over the separate values when it parses.
+//!
+//! Auto-detect comes first, then the PAC URL, then the manual proxy; when a
+//! script cannot be downloaded or parsed, WinINet falls through to the next
+//! setting, down to the manual proxy (Chromium's design document "Proxy
+//! settings and fallback", determined on Internet Explorer, which Chromium on
+//! Windows follows; the blob's flags are WinINet's `INTERNET_PER_CONN_FLAGS`,
+//! learn.microsoft.com `ns-wininet-internet_per_conn_optionw`). The reader
+//! records both steps (the script URL after auto-detection,
+//! [`SystemProxies::auto_detect_then`], and [`AutoFallback::ManualProxies`]);
+//! a resolver that finds no script by detection tries the URL, and one that
+//! cannot load a script uses the manual proxy and says so. A script that
+//! loads but fails while it runs does not fall back.
+//!
+//! A pasted fragment of value lines without its `[HKEY_…\Internet
+//! Settings]` key line is read as that key (the value names say where they
+//! belong), with a note.
+//!
+//! [`AutoFallback::ManualProxies`]: super::AutoFallback::ManualProxies
 //!
 //! [`ProxyRules`]: crate::ProxyRules
 
@@ -17,7 +34,7 @@ use crate::bypass::windows as override_list;
 use crate::error::{Error, ErrorKind, Origin, Violation, ViolationKind};
 use crate::proxy_rules::ProxyRules;
 
-use super::{Slot, Store, SystemMode, SystemProxies};
+use super::{AutoFallback, Slot, Store, SystemMode, SystemProxies};
 
 /// A registry value, as the two text formats give it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +77,8 @@ pub fn decode(bytes: &[u8], origin: &str) -> Result<String, Error> {
 fn values(text: &str, bad: &mut Vec<Violation>) -> Vec<(bool, String, RegValue)> {
     let mut out = Vec::new();
     let mut key = String::new();
+    let mut keyless = false;
+    let mut skipped = 0usize;
     let mut lines = text.lines().enumerate().peekable();
     while let Some((n, raw)) = lines.next() {
         let mut line = raw.trim_end_matches('\r').to_owned();
@@ -83,14 +102,43 @@ fn values(text: &str, bad: &mut Vec<Violation>) -> Vec<(bool, String, RegValue)>
             key = trimmed.to_ascii_lowercase();
             continue;
         }
-        let connections = key.ends_with("internet settings\\connections");
-        if !connections && !key.ends_with("internet settings") {
+        if trimmed.eq_ignore_ascii_case("Windows Registry Editor Version 5.00")
+            || trimmed.eq_ignore_ascii_case("REGEDIT4")
+        {
             continue;
         }
         let parsed = if trimmed.starts_with('"') {
             reg_file_value(trimmed)
         } else {
             reg_query_value(&line)
+        };
+        // Value lines before any key line: a pasted fragment. The names
+        // say which key they belong to.
+        let connections = if key.is_empty() {
+            if parsed.is_some() && !keyless {
+                keyless = true;
+                bad.push(Violation::new(
+                    Origin::setting(format!("registry line {}", n + 1)),
+                    None,
+                    trimmed,
+                    ViolationKind::Note(
+                        "value lines without a key line: read as the Internet Settings key \
+                         (the Connections blobs by their names)",
+                    ),
+                ));
+            }
+            parsed.as_ref().is_some_and(|(name, _)| {
+                CONNECTION_VALUES
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(name))
+            })
+        } else {
+            let connections = key.ends_with("internet settings\\connections");
+            if !connections && !key.ends_with("internet settings") {
+                skipped += usize::from(parsed.is_some());
+                continue;
+            }
+            connections
         };
         match parsed {
             Some((name, Some(value))) => out.push((connections, name, value)),
@@ -103,8 +151,25 @@ fn values(text: &str, bad: &mut Vec<Violation>) -> Vec<(bool, String, RegValue)>
             )),
         }
     }
+    if out.is_empty() && skipped > 0 {
+        bad.push(Violation::new(
+            Origin::setting("registry"),
+            None,
+            &format!("{skipped} values"),
+            ViolationKind::Ignored(
+                "no value of an Internet Settings key: every value sits under another key",
+            ),
+        ));
+    }
     out
 }
+
+/// The values that live in `Internet Settings\Connections`.
+const CONNECTION_VALUES: [&str; 3] = [
+    "DefaultConnectionSettings",
+    "SavedLegacySettings",
+    "WinHttpSettings",
+];
 
 /// `"Name"=value` as `reg export` writes it; `None` inside when the value's
 /// type is one the proxy settings never use.
@@ -282,7 +347,8 @@ fn from_values(
         }
         _ => None,
     };
-    let (mode, source, server, bypass) = match &blob {
+    let mut detect_then = None;
+    let (mode, source, server, bypass, manual_on) = match &blob {
         Some(b) => {
             let source = format!("windows:{name} DefaultConnectionSettings");
             let pac = if b.pac.is_empty() {
@@ -290,6 +356,9 @@ fn from_values(
             } else {
                 b.pac.clone()
             };
+            if b.flags & 0x0C == 0x0C && !pac.is_empty() {
+                detect_then = Some(pac.clone());
+            }
             let mode = if b.flags & 0x08 != 0 {
                 SystemMode::AutoDetect
             } else if b.flags & 0x04 != 0 && !pac.is_empty() {
@@ -299,7 +368,8 @@ fn from_values(
             } else {
                 SystemMode::Direct
             };
-            (mode, source, b.proxy.clone(), b.bypass.clone())
+            let manual_on = (b.flags & 0x02 != 0).then(|| source.clone());
+            (mode, source, b.proxy.clone(), b.bypass.clone(), manual_on)
         }
         None => {
             let pac = string("AutoConfigURL");
@@ -311,14 +381,28 @@ fn from_values(
                 (SystemMode::Direct, "ProxyEnable")
             };
             let source = format!("windows:{name} {key}");
-            (mode, source, string("ProxyServer"), string("ProxyOverride"))
+            let manual_on = enabled.then(|| format!("windows:{name} ProxyEnable"));
+            (
+                mode,
+                source,
+                string("ProxyServer"),
+                string("ProxyOverride"),
+                manual_on,
+            )
         }
     };
     let mut out = SystemProxies::new(Store::Windows, source);
     for v in bad {
         out.violation(v);
     }
+    let auto = matches!(mode, SystemMode::AutoConfig(_) | SystemMode::AutoDetect);
     out.set_mode(mode);
+    if let Some(url) = detect_then {
+        out.set_detect_then(url);
+    }
+    if let (true, Some(source), false) = (auto, manual_on, server.is_empty()) {
+        out.set_fallback(AutoFallback::ManualProxies { source });
+    }
     if !server.is_empty() {
         let origin = Origin::setting(format!("{name} ProxyServer"));
         let rules = ProxyRules::parse_lenient(&server, origin);
