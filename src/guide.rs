@@ -17,3 +17,5 @@ pub mod performance {}
 #[doc = include_str!("../docs/probe.md")]
 #[cfg(feature = "probe")]
 pub mod probe {}
+#[doc = include_str!("../docs/system.md")]
+pub mod system {}

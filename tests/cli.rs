@@ -436,6 +436,7 @@ fn help_and_version_exit_0() {
         "\noptions:\n",
         "\nsystem proxy settings",
         "\nproxy auto-config",
+        "\nprobing",
         "\nexit status:",
     ] {
         assert!(r.stdout.contains(group), "{group:?} missing:\n{}", r.stdout);
@@ -447,7 +448,12 @@ fn help_and_version_exit_0() {
         );
     }
     // Every feature-gated option names its feature.
-    for feature in ["feature `system`", "feature `pac`", "feature `pac-fetch`"] {
+    for feature in [
+        "feature `system`",
+        "feature `pac`",
+        "feature `pac-fetch`",
+        "feature `probe`",
+    ] {
         assert!(r.stdout.contains(feature), "{feature} missing");
     }
     let r = run(&[], &["--version"]);

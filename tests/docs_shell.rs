@@ -50,10 +50,29 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ),
     ("uptime", "the first-run measurement in docs/performance.md"),
     (
+        "bash .ci/",
+        ".ci/run runs the install scripts on a fresh machine",
+    ),
+    (
         "valgrind ",
         "examples/count_resolve.rs documents the instruction count",
     ),
 ];
+
+/// The command after its leading `NAME=value` assignments.
+fn without_assignments(command: &str) -> &str {
+    let mut rest = command.trim_start();
+    while let Some((word, tail)) = rest.split_once(' ') {
+        let is_assignment = word.split_once('=').is_some_and(|(name, _)| {
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        });
+        if !is_assignment {
+            break;
+        }
+        rest = tail.trim_start();
+    }
+    rest
+}
 
 /// Options that need a feature, and which.
 const OPTION_FEATURES: &[(&str, &str)] = &[
@@ -342,9 +361,10 @@ fn shell_examples_in_the_docs_show_what_the_binary_prints() {
                 .expect("link examples/");
             for step in &block {
                 let first = step.command.trim_start();
+                let program = without_assignments(first);
                 if let Some((_, where_)) = ELSEWHERE
                     .iter()
-                    .find(|(prefix, _)| first.starts_with(prefix))
+                    .find(|(prefix, _)| program.starts_with(prefix))
                 {
                     eprintln!("docs_shell: {}: not run here ({where_}): {first}", step.at);
                     continue;

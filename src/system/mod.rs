@@ -41,12 +41,6 @@
 //! # Ok::<(), proxyroute::Error>(())
 //! ```
 
-/// The system settings guide, `docs/system.md`: its Rust blocks run as
-/// doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../docs/system.md")]
-pub struct SystemGuide;
-
 pub mod gnome;
 pub mod kde;
 pub mod macos;

@@ -81,7 +81,7 @@ probing (connects along the route; feature `probe`, without it: exit 2):
                          interception, SOCKS replies; with --json, one object
                          per URL; connects only to the route's hops and the
                          URL's origin
-  --probe-timeout SECS   timeout of each probe step (default 5; decimals allowed)
+  --probe-timeout SECS   timeout of each probe step (default 5, decimals ok)
   --ca-file FILE         also trust the PEM certificates in FILE when probing
                          TLS (a corporate or proxy CA), besides the system's
 
@@ -271,8 +271,14 @@ mod tests {
             ("no url", &[]),
             ("bad dialect", &["--dialect", "lynx", "x"]),
             ("pac and wpad", &["--pac", "a", "--wpad", "b", "x"]),
-            ("bad probe timeout", &["--probe", "--probe-timeout", "-1", "x"]),
-            ("nan probe timeout", &["--probe", "--probe-timeout", "NaN", "x"]),
+            (
+                "bad probe timeout",
+                &["--probe", "--probe-timeout", "-1", "x"],
+            ),
+            (
+                "nan probe timeout",
+                &["--probe", "--probe-timeout", "NaN", "x"],
+            ),
             ("ca file without probe", &["--ca-file", "ca.pem", "x"]),
         ] {
             let err = parse(args(list)).unwrap_err();

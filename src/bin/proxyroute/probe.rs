@@ -56,6 +56,8 @@ pub(crate) fn run(resolver: &Resolver, opts: &Options) -> ExitCode {
 /// Without the feature, `--probe` is an error that names it.
 #[cfg(not(feature = "probe"))]
 pub(crate) fn run(_: &Resolver, _: &Options) -> ExitCode {
-    eprintln!("proxyroute: --probe needs a build with the `probe` feature (try 'proxyroute --help')");
+    eprintln!(
+        "proxyroute: --probe needs a build with the `probe` feature (try 'proxyroute --help')"
+    );
     ExitCode::from(2)
 }
