@@ -104,6 +104,10 @@ pub enum ErrorKind {
     /// A value names an option that this build does not support.
     #[error("not supported: {0}")]
     Unsupported(&'static str),
+    /// A watcher could not follow a source, or the rebuild it ran failed
+    /// (see `proxyroute::watch`).
+    #[error("{0}")]
+    Watch(String),
 }
 
 /// The crate's error: a [`kind`](Error::kind) plus where it happened and the

@@ -223,6 +223,8 @@ pub mod settings;
 pub mod shared;
 pub mod system;
 mod target;
+#[cfg(feature = "watch")]
+pub mod watch;
 
 // The public interface:
 pub use bypass::{

@@ -1,0 +1,678 @@
+//! Following changes (feature `watch`): a [`Watcher`] rebuilds a
+//! [`SharedResolver`]'s resolver from the caller's own configuration when a
+//! source of settings changes, and swaps it in.
+//!
+//! A long-running program builds its resolver once; when the user switches
+//! the system proxy, or the company updates its PAC script, the watcher
+//! notices, calls the program's `rebuild` function after a short debounce,
+//! and [`store`](SharedResolver::store)s the result. Every change is reported
+//! to a callback as a [`Change`]: which sources changed, their settings
+//! before and after in the crate's own summary (passwords as `***`), and the
+//! rebuild's result.
+//!
+//! **Failures keep the last good resolver.** A rebuild that returns an error
+//! (an unreadable file, a half-written one, a PAC script that no longer
+//! loads) or panics is reported, and the resolver in place stays: never a
+//! silent switch to `DIRECT`. A PAC refresh that fails keeps the script held.
+//!
+//! # Sources
+//!
+//! | [`Source`] | follows |
+//! |---|---|
+//! | [`Source::gnome`] | the dconf database `~/.config/dconf/user` and the keyfile backend's `~/.config/glib-2.0/settings/keyfile`; summarised through `gsettings` |
+//! | [`Source::kde`] | every `kioslaverc` of the XDG cascade: created, changed, replaced, removed |
+//! | [`Source::sysconfig`] | `/etc/sysconfig/proxy`, or [`Source::sysconfig_at`] a path |
+//! | [`Source::file`] | a file of the application's (a `ProxySettings` file, a Postman proxy list) |
+//! | [`Source::macos`] | `scutil --proxy`, polled (the documented fallback for the dynamic store's notification) |
+//! | [`Source::windows`] | the `Internet Settings` values, read and compared on each poll (Windows, feature `windows`) |
+//! | `Source::pac` (feature `pac-fetch`) | a PAC URL, fetched again when its HTTP freshness runs out, conditionally |
+//!
+//! A system source whose settings name a PAC URL (`http://` or `https://`)
+//! has that script fetched and followed too; the rebuild reads every script
+//! held through [`Inputs::pac`].
+//!
+//! # How changes are seen
+//!
+//! One thread polls every source at an interval (250 ms by default;
+//! [`WatcherBuilder::poll_interval`]): a file is compared by existence, type,
+//! length and content (hashed; files over 4 MiB by length and modification
+//! time), so a file replaced by a rename, removed, recreated, or turned into
+//! a directory is seen, and a `touch` is not a change. After a change, the
+//! watcher waits for the sources to be quiet for the debounce (100 ms), but
+//! never longer than the maximum delay (1 s) after the first change, so a
+//! file rewritten hundreds of times a second causes about one rebuild per
+//! second, not hundreds. Polling is portable and needs no dependency; files
+//! of proxy settings are small, so reading them four times a second costs
+//! little.
+//!
+//! # Threads and stopping
+//!
+//! One thread per watcher. Dropping the [`Watcher`] tells it to stop and
+//! waits for it at most the stop timeout (2 s by default): the thread checks
+//! for the stop between every step, and the only long steps are a PAC fetch
+//! (bounded by the fetcher's timeout), a `gsettings` or `scutil` run (5 s)
+//! and the caller's rebuild. A thread still busy then is left to finish on
+//! its own; it stores nothing after the stop.
+//!
+//! # Example
+//!
+//! ```
+//! use std::time::{Duration, Instant};
+//! use proxyroute::watch::{Source, Watcher};
+//! use proxyroute::{Resolver, SharedResolver, Target};
+//! # let dir = std::env::temp_dir().join(format!("proxyroute-doc-watch-{}", std::process::id()));
+//! # std::fs::create_dir_all(&dir)?;
+//! let file = dir.join("proxy.txt");
+//! std::fs::write(&file, "http://old-proxy:3128")?;
+//!
+//! // The program's own configuration: here, one proxy URL in a file.
+//! let path = file.clone();
+//! let rebuild = move |_: &proxyroute::watch::Inputs| {
+//!     let text = std::fs::read_to_string(&path).unwrap_or_default();
+//!     Resolver::builder().proxy(text.trim()).build()
+//! };
+//! let shared = SharedResolver::new(rebuild(&Default::default())?);
+//! let (tx, changes) = std::sync::mpsc::channel();
+//! let watcher = Watcher::builder(shared.clone(), rebuild)
+//!     .watch(Source::file(&file))
+//!     .poll_interval(Duration::from_millis(20))
+//!     .debounce(Duration::from_millis(20))
+//!     .on_change(move |change| drop(tx.send(change.to_string())))
+//!     .start()?;
+//!
+//! let target = Target::parse("https://example.com/")?;
+//! std::fs::write(&file, "http://new-proxy:3128")?;
+//! let deadline = Instant::now() + Duration::from_secs(10);
+//! while shared.load().resolve(&target).to_string() != "http://new-proxy:3128" {
+//!     assert!(Instant::now() < deadline, "the change was not followed");
+//!     std::thread::sleep(Duration::from_millis(10));
+//! }
+//! let report = changes.recv_timeout(Duration::from_secs(10))?;
+//! assert!(report.contains("resolver 2 in place"), "{report}");
+//!
+//! // A bad file keeps the last good resolver, and says why.
+//! std::fs::write(&file, "ftp://not-a-proxy")?;
+//! let report = changes.recv_timeout(Duration::from_secs(10))?;
+//! assert!(report.contains("the last good resolver stays"), "{report}");
+//! assert_eq!(shared.load().resolve(&target).to_string(), "http://new-proxy:3128");
+//! drop(watcher); // stops the thread
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#[cfg(feature = "pac-fetch")]
+mod pac;
+mod routes;
+mod source;
+
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{mpsc, Arc};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, ErrorKind, Origin};
+use crate::resolver::Resolver;
+use crate::shared::SharedResolver;
+
+#[cfg(feature = "pac-fetch")]
+pub use pac::PacPolicy;
+pub use routes::{RouteChange, RouteChanges};
+pub use source::Source;
+
+type Rebuild = Box<dyn Fn(&Inputs) -> Result<Resolver, Error> + Send>;
+type Report = Box<dyn FnMut(&Change) + Send>;
+
+/// What the watcher holds for the rebuild: the PAC scripts it fetched.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    pac: Vec<(String, Option<String>, Option<Error>)>,
+}
+
+impl Inputs {
+    /// The script last fetched from `url` (a `Source::pac` URL, or one a
+    /// system setting names).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Watch`] when no script from `url` is held: the URL is
+    /// not watched, or every fetch so far failed (that error is included).
+    pub fn pac(&self, url: &str) -> Result<&str, Error> {
+        match self.pac.iter().find(|(u, _, _)| u == url) {
+            Some((_, Some(text), _)) => Ok(text),
+            Some((_, None, Some(e))) => Err(e.clone()),
+            _ => Err(Error::new(
+                ErrorKind::Watch("no script is held for this PAC URL".to_owned()),
+                Origin::setting("watch"),
+                url,
+            )),
+        }
+    }
+}
+
+/// One source's settings before and after a change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceChange {
+    source: String,
+    before: String,
+    after: String,
+}
+
+impl SourceChange {
+    /// The source's label ([`Source::label`]).
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Its settings before, in the crate's summary (passwords as `***`).
+    pub fn before(&self) -> &str {
+        &self.before
+    }
+
+    /// Its settings now.
+    pub fn after(&self) -> &str {
+        &self.after
+    }
+}
+
+/// A change the watcher saw, and what it did about it.
+#[derive(Clone, Debug)]
+pub struct Change {
+    sources: Vec<SourceChange>,
+    result: Result<u64, Error>,
+}
+
+impl Change {
+    /// The sources that changed.
+    pub fn sources(&self) -> &[SourceChange] {
+        &self.sources
+    }
+
+    /// The generation of the resolver swapped in, or the error that kept
+    /// the last good one in place (a failed rebuild, a failed PAC refresh).
+    pub fn result(&self) -> Result<u64, &Error> {
+        self.result.as_ref().copied()
+    }
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, s) in self.sources.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            if s.before == s.after {
+                write!(f, "{} changed: {}", s.source, s.after)?;
+            } else {
+                write!(f, "{} changed: {} -> {}", s.source, s.before, s.after)?;
+            }
+        }
+        match &self.result {
+            Ok(generation) => write!(f, "; resolver {generation} in place"),
+            Err(e) => write!(f, "; the last good resolver stays: {e}"),
+        }
+    }
+}
+
+/// Sets up a [`Watcher`]: the sources, the timings, the report.
+#[must_use]
+pub struct WatcherBuilder {
+    shared: SharedResolver,
+    rebuild: Rebuild,
+    sources: Vec<Source>,
+    poll: Duration,
+    debounce: Duration,
+    max_delay: Duration,
+    stop_timeout: Duration,
+    report: Option<Report>,
+}
+
+impl fmt::Debug for WatcherBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WatcherBuilder")
+            .field("sources", &self.sources)
+            .field("poll", &self.poll)
+            .field("debounce", &self.debounce)
+            .field("max_delay", &self.max_delay)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WatcherBuilder {
+    /// Follows `source` too.
+    pub fn watch(mut self, source: Source) -> Self {
+        self.sources.push(source);
+        self
+    }
+
+    /// How often the sources are checked (250 ms by default).
+    pub fn poll_interval(mut self, every: Duration) -> Self {
+        self.poll = every.max(Duration::from_millis(1));
+        self
+    }
+
+    /// How long the sources must be quiet after a change before the
+    /// rebuild (100 ms by default).
+    pub fn debounce(mut self, quiet: Duration) -> Self {
+        self.debounce = quiet;
+        self
+    }
+
+    /// The longest wait after the first change of a burst before the
+    /// rebuild, quiet or not (1 s by default).
+    pub fn max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+
+    /// How long dropping the watcher waits for its thread (2 s by default).
+    pub fn stop_timeout(mut self, timeout: Duration) -> Self {
+        self.stop_timeout = timeout;
+        self
+    }
+
+    /// Calls `report` on the watcher's thread for every change (a panic in
+    /// it is caught). To get changes on another thread, send them down a
+    /// channel from here.
+    pub fn on_change(mut self, report: impl FnMut(&Change) + Send + 'static) -> Self {
+        self.report = Some(Box::new(report));
+        self
+    }
+
+    /// Reads every source once (fetching any PAC script, within its
+    /// fetcher's timeout), rebuilds and swaps the result in, then starts the
+    /// thread that follows the sources.
+    ///
+    /// # Errors
+    ///
+    /// The first rebuild's error (or its panic, as [`ErrorKind::Watch`]);
+    /// the shared resolver is left as it was, and no thread is started.
+    pub fn start(self) -> Result<Watcher, Error> {
+        let mut state = State::new(self.sources);
+        state.prime();
+        let rebuilds = Arc::new(AtomicU64::new(0));
+        let inputs = state.inputs();
+        let resolver = run_rebuild(&self.rebuild, &inputs)?;
+        rebuilds.fetch_add(1, Ordering::Relaxed);
+        self.shared.store(resolver);
+        let (stop_tx, stop_rx) = mpsc::channel::<()>();
+        let (done_tx, done_rx) = mpsc::channel::<()>();
+        let stopped = Arc::new(AtomicBool::new(false));
+        let mut worker = Worker {
+            shared: self.shared,
+            rebuild: self.rebuild,
+            report: self.report,
+            state,
+            poll: self.poll,
+            debounce: self.debounce,
+            max_delay: self.max_delay,
+            rebuilds: Arc::clone(&rebuilds),
+            stopped: Arc::clone(&stopped),
+        };
+        let thread = std::thread::Builder::new()
+            .name("proxyroute-watch".to_owned())
+            .spawn(move || {
+                let _done = done_tx;
+                worker.run(&stop_rx);
+            })
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Watch(format!("cannot start the watcher thread: {e}")),
+                    Origin::setting("watch"),
+                    "",
+                )
+            })?;
+        Ok(Watcher {
+            stop: Some(stop_tx),
+            done: done_rx,
+            thread: Some(thread),
+            stop_timeout: self.stop_timeout,
+            rebuilds,
+            stopped,
+        })
+    }
+}
+
+/// A running watcher; dropping it stops its thread. See the
+/// [module](self) docs.
+pub struct Watcher {
+    stop: Option<mpsc::Sender<()>>,
+    done: mpsc::Receiver<()>,
+    thread: Option<JoinHandle<()>>,
+    stop_timeout: Duration,
+    rebuilds: Arc<AtomicU64>,
+    stopped: Arc<AtomicBool>,
+}
+
+impl fmt::Debug for Watcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Watcher")
+            .field("rebuilds", &self.rebuilds())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Watcher {
+    /// Sets up a watcher that swaps the resolvers `rebuild` makes into
+    /// `shared`. `rebuild` builds from the caller's own configuration (it
+    /// reads the sources again itself: the watcher only says when); it gets
+    /// the PAC scripts the watcher fetched.
+    pub fn builder<F>(shared: SharedResolver, rebuild: F) -> WatcherBuilder
+    where
+        F: Fn(&Inputs) -> Result<Resolver, Error> + Send + 'static,
+    {
+        WatcherBuilder {
+            shared,
+            rebuild: Box::new(rebuild),
+            sources: Vec::new(),
+            poll: Duration::from_millis(250),
+            debounce: Duration::from_millis(100),
+            max_delay: Duration::from_secs(1),
+            stop_timeout: Duration::from_secs(2),
+            report: None,
+        }
+    }
+
+    /// How many times the rebuild ran, the first one included.
+    pub fn rebuilds(&self) -> u64 {
+        self.rebuilds.load(Ordering::Relaxed)
+    }
+
+    /// Stops the thread, waiting at most the stop timeout; `true` when the
+    /// thread ended within it.
+    pub fn stop(mut self) -> bool {
+        self.shutdown()
+    }
+
+    fn shutdown(&mut self) -> bool {
+        self.stopped.store(true, Ordering::SeqCst);
+        drop(self.stop.take());
+        let Some(thread) = self.thread.take() else {
+            return true;
+        };
+        match self.done.recv_timeout(self.stop_timeout) {
+            Err(mpsc::RecvTimeoutError::Timeout) => false,
+            _ => {
+                let _ = thread.join();
+                true
+            }
+        }
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Runs the caller's rebuild, a panic caught and turned into an error.
+fn run_rebuild(rebuild: &Rebuild, inputs: &Inputs) -> Result<Resolver, Error> {
+    match catch_unwind(AssertUnwindSafe(|| rebuild(inputs))) {
+        Ok(result) => result,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a non-text payload".to_owned());
+            Err(Error::new(
+                ErrorKind::Watch(format!("the rebuild panicked: {what}")),
+                Origin::setting("watch rebuild"),
+                "",
+            ))
+        }
+    }
+}
+
+/// A source and what the watcher last saw of it.
+struct Watched {
+    source: Source,
+    fingerprint: u64,
+    summary: String,
+    named_pac: Option<String>,
+}
+
+struct State {
+    watched: Vec<Watched>,
+    #[cfg(feature = "pac-fetch")]
+    pacs: Vec<pac::PacEntry>,
+}
+
+impl State {
+    fn new(sources: Vec<Source>) -> Self {
+        #[cfg(feature = "pac-fetch")]
+        let mut pacs = Vec::new();
+        let mut watched = Vec::new();
+        for source in sources {
+            #[cfg(feature = "pac-fetch")]
+            if let source::Kind::Pac(policy) = &source.kind {
+                pacs.push(pac::PacEntry::new(policy.clone(), false));
+                continue;
+            }
+            watched.push(Watched {
+                source,
+                fingerprint: 0,
+                summary: String::new(),
+                named_pac: None,
+            });
+        }
+        State {
+            watched,
+            #[cfg(feature = "pac-fetch")]
+            pacs,
+        }
+    }
+
+    /// Reads every source for the first time.
+    fn prime(&mut self) {
+        for w in &mut self.watched {
+            w.fingerprint = w.source.fingerprint();
+            let (summary, pac) = w.source.summary();
+            w.summary = summary;
+            w.named_pac = pac;
+        }
+        #[cfg(feature = "pac-fetch")]
+        {
+            self.follow_named_pacs(&mut Vec::new());
+            for entry in &mut self.pacs {
+                entry.refresh();
+            }
+        }
+    }
+
+    /// Adds the PAC URLs system settings name, drops those no longer named;
+    /// new ones are fetched now, and listed in `changes`.
+    #[cfg(feature = "pac-fetch")]
+    fn follow_named_pacs(&mut self, changes: &mut Vec<SourceChange>) {
+        let named: Vec<String> = self
+            .watched
+            .iter()
+            .filter_map(|w| w.named_pac.clone())
+            .filter(|u| {
+                let lower = u.to_ascii_lowercase();
+                lower.starts_with("http://") || lower.starts_with("https://")
+            })
+            .collect();
+        self.pacs
+            .retain(|p| !p.named_by_system || named.iter().any(|u| u == p.policy.url()));
+        for url in named {
+            if self.pacs.iter().any(|p| p.policy.url() == url) {
+                continue;
+            }
+            let mut entry = pac::PacEntry::new(pac::PacPolicy::new(url), true);
+            let before = entry.summary();
+            entry.refresh();
+            changes.push(SourceChange {
+                source: format!("pac:{}", crate::error::redact(entry.policy.url())),
+                before,
+                after: entry.summary(),
+            });
+            self.pacs.push(entry);
+        }
+    }
+
+    fn inputs(&self) -> Inputs {
+        Inputs {
+            #[cfg(feature = "pac-fetch")]
+            pac: self
+                .pacs
+                .iter()
+                .map(|p| (p.policy.url().to_owned(), p.text.clone(), p.error.clone()))
+                .collect(),
+            #[cfg(not(feature = "pac-fetch"))]
+            pac: Vec::new(),
+        }
+    }
+}
+
+struct Worker {
+    shared: SharedResolver,
+    rebuild: Rebuild,
+    report: Option<Report>,
+    state: State,
+    poll: Duration,
+    debounce: Duration,
+    max_delay: Duration,
+    rebuilds: Arc<AtomicU64>,
+    stopped: Arc<AtomicBool>,
+}
+
+impl Worker {
+    fn run(&mut self, stop: &mpsc::Receiver<()>) {
+        let mut next_poll = Instant::now() + self.poll;
+        // Sources changed since the last rebuild, and PAC changes seen.
+        let mut pending: Vec<usize> = Vec::new();
+        let mut pac_changes: Vec<SourceChange> = Vec::new();
+        let mut burst: Option<(Instant, Instant)> = None;
+        loop {
+            let now = Instant::now();
+            let mut wake = next_poll;
+            #[cfg(feature = "pac-fetch")]
+            for entry in &self.state.pacs {
+                wake = wake.min(entry.due);
+            }
+            if let Some((first, last)) = burst {
+                wake = wake.min((last + self.debounce).min(first + self.max_delay));
+            }
+            match stop.recv_timeout(wake.saturating_duration_since(now)) {
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                _ => return,
+            }
+            let now = Instant::now();
+            if now >= next_poll {
+                next_poll = now + self.poll;
+                for (i, w) in self.state.watched.iter_mut().enumerate() {
+                    let fingerprint = w.source.fingerprint();
+                    if fingerprint != w.fingerprint {
+                        w.fingerprint = fingerprint;
+                        if !pending.contains(&i) {
+                            pending.push(i);
+                        }
+                        burst = Some((burst.map_or(now, |(first, _)| first), now));
+                    }
+                }
+            }
+            #[cfg(feature = "pac-fetch")]
+            self.refresh_pacs(&mut pac_changes, &mut burst);
+            if self.stopped.load(Ordering::SeqCst) {
+                return;
+            }
+            let Some((first, last)) = burst else {
+                continue;
+            };
+            let now = Instant::now();
+            if now >= last + self.debounce || now >= first + self.max_delay {
+                burst = None;
+                let mut changes = std::mem::take(&mut pac_changes);
+                self.rebuild(std::mem::take(&mut pending), &mut changes);
+            }
+        }
+    }
+
+    /// Refreshes the PAC scripts that are due: a new one joins the pending
+    /// changes, a failure is reported at once (the script held stays).
+    #[cfg(feature = "pac-fetch")]
+    fn refresh_pacs(
+        &mut self,
+        changes: &mut Vec<SourceChange>,
+        burst: &mut Option<(Instant, Instant)>,
+    ) {
+        let now = Instant::now();
+        for i in 0..self.state.pacs.len() {
+            if self.stopped.load(Ordering::SeqCst) {
+                return;
+            }
+            let entry = &mut self.state.pacs[i];
+            if now < entry.due {
+                continue;
+            }
+            let before = entry.summary();
+            let label = format!("pac:{}", crate::error::redact(entry.policy.url()));
+            match entry.refresh() {
+                pac::Refresh::Same => {}
+                pac::Refresh::New => {
+                    changes.push(SourceChange {
+                        source: label,
+                        after: entry.summary(),
+                        before,
+                    });
+                    // A new script needs no debounce.
+                    let at = Instant::now() - self.debounce;
+                    *burst = Some((burst.map_or(at, |(first, _)| first), at));
+                }
+                pac::Refresh::Failed(e) => {
+                    let change = Change {
+                        sources: vec![SourceChange {
+                            source: label,
+                            after: format!("{before} (refresh failed)"),
+                            before,
+                        }],
+                        result: Err(e),
+                    };
+                    self.report(&change);
+                }
+            }
+        }
+    }
+
+    fn rebuild(&mut self, pending: Vec<usize>, changes: &mut Vec<SourceChange>) {
+        for i in pending {
+            let w = &mut self.state.watched[i];
+            let (summary, pac) = w.source.summary();
+            changes.push(SourceChange {
+                source: w.source.label(),
+                before: std::mem::replace(&mut w.summary, summary.clone()),
+                after: summary,
+            });
+            w.named_pac = pac;
+        }
+        #[cfg(feature = "pac-fetch")]
+        self.state.follow_named_pacs(changes);
+        if self.stopped.load(Ordering::SeqCst) {
+            return;
+        }
+        let inputs = self.state.inputs();
+        let result = run_rebuild(&self.rebuild, &inputs);
+        self.rebuilds.fetch_add(1, Ordering::Relaxed);
+        if self.stopped.load(Ordering::SeqCst) {
+            return;
+        }
+        let result = result.map(|resolver| {
+            self.shared.store(resolver);
+            self.shared.generation()
+        });
+        let change = Change {
+            sources: std::mem::take(changes),
+            result,
+        };
+        self.report(&change);
+    }
+
+    fn report(&mut self, change: &Change) {
+        if let Some(report) = &mut self.report {
+            let _ = catch_unwind(AssertUnwindSafe(|| report(change)));
+        }
+    }
+}

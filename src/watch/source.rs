@@ -1,0 +1,410 @@
+//! What a [`Watcher`](super::Watcher) follows: [`Source`], the files and
+//! commands each source is checked through, and the summary of the settings
+//! each holds.
+
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::error::redact;
+use crate::system::{gnome, kde, macos, sysconfig, SystemMode, SystemProxies};
+
+/// The largest file whose content is hashed on each check; larger files are
+/// compared by length and modification time.
+const HASHED_BYTES: u64 = 4 << 20;
+
+/// The time a command run for a check or a summary may take.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A place where proxy settings live, for a [`Watcher`](super::Watcher) to
+/// follow. Each is checked on every poll (files: their existence, type,
+/// length and content; commands: their output) and summarised, passwords
+/// as `***`, when it changes.
+#[derive(Clone, Debug)]
+pub struct Source {
+    pub(crate) kind: Kind,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Kind {
+    /// GNOME: the dconf database and the keyfile backend's file under
+    /// `config_home`; summarised through `gsettings` run with `env`.
+    Gnome {
+        config_home: PathBuf,
+        env: Vec<(String, String)>,
+    },
+    /// KDE: every `kioslaverc` of the cascade (lowest priority first).
+    Kde {
+        files: Vec<PathBuf>,
+        env: Vec<(String, String)>,
+    },
+    /// SUSE's sysconfig file.
+    Sysconfig(PathBuf),
+    /// A file of the application's.
+    File(PathBuf),
+    /// macOS: `scutil --proxy`, polled.
+    Macos,
+    /// Windows: the Internet Settings key.
+    Windows,
+    /// A PAC script's URL, fetched again when its freshness expires.
+    #[cfg(feature = "pac-fetch")]
+    Pac(super::pac::PacPolicy),
+}
+
+/// The variables a source's reader consults, read through `lookup`.
+fn vars(lookup: &dyn Fn(&str) -> Option<String>, names: &[&str]) -> Vec<(String, String)> {
+    names
+        .iter()
+        .filter_map(|n| lookup(n).map(|v| ((*n).to_owned(), v)))
+        .collect()
+}
+
+fn var<'a>(env: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    env.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .filter(|v| !v.is_empty())
+}
+
+fn config_home(env: &[(String, String)]) -> PathBuf {
+    var(env, "XDG_CONFIG_HOME").map_or_else(
+        || PathBuf::from(var(env, "HOME").unwrap_or("/")).join(".config"),
+        PathBuf::from,
+    )
+}
+
+fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+impl Source {
+    /// GNOME's proxy settings of the user the process runs as (see
+    /// [`gnome_with`](Source::gnome_with)).
+    pub fn gnome() -> Self {
+        Source::gnome_with(process_env)
+    }
+
+    /// GNOME's proxy settings, with the environment seen through `lookup`
+    /// (`XDG_CONFIG_HOME`, `HOME`, `GSETTINGS_BACKEND`). The watcher follows
+    /// the dconf database `$XDG_CONFIG_HOME/dconf/user` (where `dconf`
+    /// writes every change) and, for the keyfile backend, the file
+    /// `$XDG_CONFIG_HOME/glib-2.0/settings/keyfile`; a change is summarised
+    /// from `gsettings list-recursively org.gnome.system.proxy`, run with
+    /// those variables.
+    pub fn gnome_with(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let env = vars(&lookup, &["XDG_CONFIG_HOME", "HOME", "GSETTINGS_BACKEND"]);
+        Source {
+            kind: Kind::Gnome {
+                config_home: config_home(&env),
+                env,
+            },
+        }
+    }
+
+    /// KDE's `kioslaverc` files of the user the process runs as (see
+    /// [`kde_with`](Source::kde_with)).
+    pub fn kde() -> Self {
+        Source::kde_with(process_env)
+    }
+
+    /// KDE's settings: every `kioslaverc` of the XDG cascade
+    /// (`XDG_CONFIG_DIRS`, default `/etc/xdg`, then `XDG_CONFIG_HOME`,
+    /// default `~/.config`), with the environment seen through `lookup`.
+    /// Each file may be created, changed, replaced or removed.
+    pub fn kde_with(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let env = vars(&lookup, &["XDG_CONFIG_DIRS", "XDG_CONFIG_HOME", "HOME"]);
+        let dirs = var(&env, "XDG_CONFIG_DIRS").unwrap_or("/etc/xdg");
+        let mut files: Vec<PathBuf> = dirs
+            .split(':')
+            .filter(|d| !d.is_empty())
+            .rev()
+            .map(|d| Path::new(d).join("kioslaverc"))
+            .collect();
+        if var(&env, "XDG_CONFIG_HOME").is_some() || var(&env, "HOME").is_some() {
+            files.push(config_home(&env).join("kioslaverc"));
+        }
+        Source {
+            kind: Kind::Kde { files, env },
+        }
+    }
+
+    /// SUSE's `/etc/sysconfig/proxy`.
+    pub fn sysconfig() -> Self {
+        Source::sysconfig_at("/etc/sysconfig/proxy")
+    }
+
+    /// A file in the form of `/etc/sysconfig/proxy`, at `path`.
+    pub fn sysconfig_at(path: impl Into<PathBuf>) -> Self {
+        Source {
+            kind: Kind::Sysconfig(path.into()),
+        }
+    }
+
+    /// A file of the application's own (a [`ProxySettings`](crate::ProxySettings)
+    /// file, a Postman proxy list): any change to it rebuilds.
+    pub fn file(path: impl Into<PathBuf>) -> Self {
+        Source {
+            kind: Kind::File(path.into()),
+        }
+    }
+
+    /// macOS's proxies dictionary, by polling `scutil --proxy` at the
+    /// watcher's poll interval. (The dynamic store's notification API would
+    /// tell sooner; polling is the documented fallback: `scutil` is cheap,
+    /// and the watcher's one thread does it.) On other systems `scutil` is
+    /// missing and every check reports that.
+    pub fn macos() -> Self {
+        Source { kind: Kind::Macos }
+    }
+
+    /// Windows' `Internet Settings` key (HKCU and the machine policy's
+    /// HKLM). With the `windows` feature on Windows, the values are read and
+    /// compared on every poll; elsewhere each check reports that the
+    /// registry is not there.
+    pub fn windows() -> Self {
+        Source {
+            kind: Kind::Windows,
+        }
+    }
+
+    /// A PAC script at an `http://` or `https://` URL, fetched with the
+    /// default policy (see [`pac_with`](Source::pac_with)).
+    #[cfg(feature = "pac-fetch")]
+    pub fn pac(url: impl Into<String>) -> Self {
+        Source::pac_with(super::pac::PacPolicy::new(url))
+    }
+
+    /// A PAC script, fetched again when its HTTP freshness runs out
+    /// (`Cache-Control: max-age`, else `Expires`), held between a floor and
+    /// a ceiling, with `If-None-Match` / `If-Modified-Since`. The rebuild
+    /// reads the script through [`Inputs::pac`](super::Inputs::pac).
+    #[cfg(feature = "pac-fetch")]
+    pub fn pac_with(policy: super::pac::PacPolicy) -> Self {
+        Source {
+            kind: Kind::Pac(policy),
+        }
+    }
+
+    /// The source's name in reports: `gnome`, `kde`, `sysconfig:/etc/...`,
+    /// `file:/path`, `macos`, `windows`, `pac:URL` (password as `***`).
+    pub fn label(&self) -> String {
+        match &self.kind {
+            Kind::Gnome { .. } => "gnome".to_owned(),
+            Kind::Kde { .. } => "kde".to_owned(),
+            Kind::Sysconfig(p) => format!("sysconfig:{}", p.display()),
+            Kind::File(p) => format!("file:{}", p.display()),
+            Kind::Macos => "macos".to_owned(),
+            Kind::Windows => "windows".to_owned(),
+            #[cfg(feature = "pac-fetch")]
+            Kind::Pac(policy) => format!("pac:{}", redact(policy.url())),
+        }
+    }
+
+    /// The files checked on each poll.
+    pub(crate) fn files(&self) -> Vec<PathBuf> {
+        match &self.kind {
+            Kind::Gnome { config_home, .. } => vec![
+                config_home.join("dconf").join("user"),
+                config_home
+                    .join("glib-2.0")
+                    .join("settings")
+                    .join("keyfile"),
+            ],
+            Kind::Kde { files, .. } => files.clone(),
+            Kind::Sysconfig(p) | Kind::File(p) => vec![p.clone()],
+            _ => Vec::new(),
+        }
+    }
+
+    /// What the source holds now, as a fingerprint: files by type, length
+    /// and content; polled commands by their output.
+    pub(crate) fn fingerprint(&self) -> u64 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for file in self.files() {
+            file_fingerprint(&file).hash(&mut h);
+        }
+        match &self.kind {
+            Kind::Macos => run(Command::new("scutil").arg("--proxy")).hash(&mut h),
+            Kind::Windows => windows_read().map(|s| summarize(&s)).hash(&mut h),
+            _ => {}
+        }
+        h.finish()
+    }
+
+    /// The settings the source holds now, in the crate's own words, and any
+    /// PAC URL they name.
+    pub(crate) fn summary(&self) -> (String, Option<String>) {
+        let system = match &self.kind {
+            Kind::Gnome { env, .. } => {
+                let mut c = Command::new("gsettings");
+                c.args(["list-recursively", gnome::SCHEMA]);
+                for (k, v) in env {
+                    c.env(k, v);
+                }
+                run(&mut c).map(|text| gnome::parse(&text))
+            }
+            Kind::Kde { files, env } => {
+                let mut texts = Vec::new();
+                for file in files {
+                    match std::fs::read_to_string(file) {
+                        Ok(text) => texts.push((file.display().to_string(), text)),
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                        Err(e) => return (format!("{}: {e}", file.display()), None),
+                    }
+                }
+                let refs: Vec<(&str, &str)> = texts
+                    .iter()
+                    .map(|(n, t)| (n.as_str(), t.as_str()))
+                    .collect();
+                Ok(kde::parse(&refs, |name| var(env, name).map(str::to_owned)))
+            }
+            Kind::Sysconfig(p) => std::fs::read_to_string(p)
+                .map(|text| sysconfig::parse(&text, &p.display().to_string()))
+                .map_err(|e| format!("{}: {e}", p.display())),
+            Kind::File(p) => {
+                return (
+                    match std::fs::read(p) {
+                        Ok(bytes) => {
+                            let mut h = std::collections::hash_map::DefaultHasher::new();
+                            bytes.hash(&mut h);
+                            format!("{} bytes, content {:016x}", bytes.len(), h.finish())
+                        }
+                        Err(e) => format!("{}: {e}", p.display()),
+                    },
+                    None,
+                )
+            }
+            Kind::Macos => {
+                run(Command::new("scutil").arg("--proxy")).map(|t| macos::parse(&t, "scutil"))
+            }
+            Kind::Windows => windows_read(),
+            #[cfg(feature = "pac-fetch")]
+            Kind::Pac(_) => return (String::new(), None),
+        };
+        match system {
+            Ok(s) => {
+                let pac = match s.mode() {
+                    SystemMode::AutoConfig(url) => Some(url.clone()),
+                    _ => None,
+                };
+                (summarize(&s), pac)
+            }
+            Err(e) => (e, None),
+        }
+    }
+}
+
+/// A file as a check sees it.
+#[derive(Hash)]
+enum FileState {
+    Missing,
+    Unreadable(std::io::ErrorKind),
+    Dir,
+    Other,
+    Content(u64, u64),
+    Large(u64, Option<std::time::SystemTime>),
+}
+
+fn file_fingerprint(path: &Path) -> FileState {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return FileState::Missing,
+        Err(e) => return FileState::Unreadable(e.kind()),
+    };
+    if meta.is_dir() {
+        return FileState::Dir;
+    }
+    if !meta.is_file() {
+        return FileState::Other;
+    }
+    if meta.len() > HASHED_BYTES {
+        return FileState::Large(meta.len(), meta.modified().ok());
+    }
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            bytes.hash(&mut h);
+            FileState::Content(bytes.len() as u64, h.finish())
+        }
+        Err(e) => FileState::Unreadable(e.kind()),
+    }
+}
+
+/// A command's standard output, within [`COMMAND_TIMEOUT`], or why not.
+fn run(command: &mut Command) -> Result<String, String> {
+    let name = command.get_program().to_string_lossy().into_owned();
+    let mut child = command
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run {name}: {e}"))?;
+    let mut stdout = child.stdout.take().expect("piped");
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut stdout, &mut out).map(|_| out)
+    });
+    let deadline = std::time::Instant::now() + COMMAND_TIMEOUT;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("{name} took longer than {COMMAND_TIMEOUT:?}"));
+            }
+            Err(e) => return Err(format!("{name}: {e}")),
+        }
+    };
+    let out = reader
+        .join()
+        .map_err(|_| format!("{name}: reading its output failed"))?
+        .map_err(|e| format!("{name}: {e}"))?;
+    if !status.success() {
+        return Err(format!("{name} failed: {status}"));
+    }
+    String::from_utf8(out).map_err(|_| format!("{name}: its output is not UTF-8"))
+}
+
+/// The Internet Settings, read now.
+fn windows_read() -> Result<SystemProxies, String> {
+    #[cfg(all(windows, feature = "windows"))]
+    {
+        crate::system::windows::read().map_err(|e| e.to_string())
+    }
+    #[cfg(not(all(windows, feature = "windows")))]
+    {
+        Err("the Windows registry is read only on Windows with the windows feature".to_owned())
+    }
+}
+
+/// One store's settings in a line: the mode, the proxy each kind of URL
+/// takes (with the key it came from) and the bypass list, passwords as
+/// `***`.
+pub(crate) fn summarize(s: &SystemProxies) -> String {
+    use std::fmt::Write;
+    let mut out = format!("{} ", s.store());
+    match s.mode() {
+        SystemMode::Direct => out.push_str("direct"),
+        SystemMode::Manual => out.push_str("manual"),
+        SystemMode::AutoConfig(url) => {
+            let _ = write!(out, "auto-config {}", redact(url));
+        }
+        SystemMode::AutoDetect => out.push_str("auto-detect"),
+    }
+    if matches!(s.mode(), SystemMode::Manual) {
+        for scheme in ["http", "https", "ftp", "other"] {
+            if let Some((proxy, key)) = s.proxy_for(scheme) {
+                let _ = write!(out, "; {scheme} {proxy} ({key})");
+            }
+        }
+        if let Some(list) = s.bypass() {
+            let _ = write!(out, "; bypass {list}");
+        }
+    }
+    out
+}
