@@ -35,9 +35,10 @@
 //!
 //! One thread polls every source at an interval (250 ms by default;
 //! [`WatcherBuilder::poll_interval`]): a file is compared by existence, type,
-//! length and content (hashed; files over 4 MiB by length and modification
-//! time), so a file replaced by a rename, removed, recreated, or turned into
-//! a directory is seen, and a `touch` is not a change. After a change, the
+//! length, modification time and content (hashed; files over 4 MiB by length
+//! and modification time only), so a file replaced by a rename, removed,
+//! recreated, turned into a directory, or rewritten with the same length
+//! within the clock's resolution is seen. After a change, the
 //! watcher waits for the sources to be quiet for the debounce (100 ms), but
 //! never longer than the maximum delay (1 s) after the first change, so a
 //! file rewritten hundreds of times a second causes about one rebuild per
@@ -226,6 +227,8 @@ pub struct WatcherBuilder {
     max_delay: Duration,
     stop_timeout: Duration,
     report: Option<Report>,
+    #[cfg(feature = "pac-fetch")]
+    named_pac: PacPolicy,
 }
 
 impl fmt::Debug for WatcherBuilder {
@@ -266,6 +269,14 @@ impl WatcherBuilder {
         self
     }
 
+    /// The policy for PAC scripts that system settings name (its URL is
+    /// not used): the default [`PacPolicy`] unless set.
+    #[cfg(feature = "pac-fetch")]
+    pub fn named_pac_policy(mut self, policy: PacPolicy) -> Self {
+        self.named_pac = policy;
+        self
+    }
+
     /// How long dropping the watcher waits for its thread (2 s by default).
     pub fn stop_timeout(mut self, timeout: Duration) -> Self {
         self.stop_timeout = timeout;
@@ -290,6 +301,10 @@ impl WatcherBuilder {
     /// the shared resolver is left as it was, and no thread is started.
     pub fn start(self) -> Result<Watcher, Error> {
         let mut state = State::new(self.sources);
+        #[cfg(feature = "pac-fetch")]
+        {
+            state.named_pac = self.named_pac;
+        }
         state.prime();
         let rebuilds = Arc::new(AtomicU64::new(0));
         let inputs = state.inputs();
@@ -371,6 +386,8 @@ impl Watcher {
             max_delay: Duration::from_secs(1),
             stop_timeout: Duration::from_secs(2),
             report: None,
+            #[cfg(feature = "pac-fetch")]
+            named_pac: PacPolicy::new(""),
         }
     }
 
@@ -438,6 +455,8 @@ struct State {
     watched: Vec<Watched>,
     #[cfg(feature = "pac-fetch")]
     pacs: Vec<pac::PacEntry>,
+    #[cfg(feature = "pac-fetch")]
+    named_pac: PacPolicy,
 }
 
 impl State {
@@ -462,6 +481,8 @@ impl State {
             watched,
             #[cfg(feature = "pac-fetch")]
             pacs,
+            #[cfg(feature = "pac-fetch")]
+            named_pac: PacPolicy::new(""),
         }
     }
 
@@ -501,7 +522,7 @@ impl State {
             if self.pacs.iter().any(|p| p.policy.url() == url) {
                 continue;
             }
-            let mut entry = pac::PacEntry::new(pac::PacPolicy::new(url), true);
+            let mut entry = pac::PacEntry::new(self.named_pac.clone().with_url(url), true);
             let before = entry.summary();
             entry.refresh();
             changes.push(SourceChange {

@@ -51,6 +51,11 @@ impl PacPolicy {
         self
     }
 
+    pub(crate) fn with_url(mut self, url: String) -> Self {
+        self.url = url;
+        self
+    }
+
     /// The script's URL.
     pub fn url(&self) -> &str {
         &self.url

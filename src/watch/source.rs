@@ -302,7 +302,7 @@ enum FileState {
     Unreadable(std::io::ErrorKind),
     Dir,
     Other,
-    Content(u64, u64),
+    Content(u64, u64, Option<std::time::SystemTime>),
     Large(u64, Option<std::time::SystemTime>),
 }
 
@@ -325,7 +325,7 @@ fn file_fingerprint(path: &Path) -> FileState {
         Ok(bytes) => {
             let mut h = std::collections::hash_map::DefaultHasher::new();
             bytes.hash(&mut h);
-            FileState::Content(bytes.len() as u64, h.finish())
+            FileState::Content(bytes.len() as u64, h.finish(), meta.modified().ok())
         }
         Err(e) => FileState::Unreadable(e.kind()),
     }
