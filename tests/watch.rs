@@ -771,3 +771,38 @@ fn a_system_setting_that_names_a_pac_url_has_it_fetched_and_followed() {
     wait_for_route(&shared, target, "http://from-pac-v2:8080");
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// On Linux, inotify wakes the watcher: with an hour between polls, a file
+/// created in a directory that did not exist, then edited and replaced, is
+/// still followed at once.
+#[cfg(target_os = "linux")]
+#[test]
+fn inotify_wakes_the_watcher_long_before_the_next_poll() {
+    let root = temp_dir("inotify");
+    let file = root.join("later").join("proxy.txt");
+    let path = file.clone();
+    let rebuild = move |_: &Inputs| {
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|_| "http://none:1".to_owned());
+        Resolver::builder().proxy(text.trim()).build()
+    };
+    let shared = SharedResolver::new(Resolver::builder().build().unwrap());
+    let watcher = Watcher::builder(shared.clone(), rebuild)
+        .watch(Source::file(&file))
+        .poll_interval(Duration::from_secs(3600))
+        .debounce(Duration::from_millis(30))
+        .start()
+        .unwrap();
+    let url = "http://example.com/";
+    assert_eq!(route(&shared, url), "http://none:1");
+    std::fs::create_dir(root.join("later")).unwrap();
+    std::fs::write(&file, "http://created:1").unwrap();
+    wait_for_route(&shared, url, "http://created:1");
+    std::fs::write(&file, "http://edited:2").unwrap();
+    wait_for_route(&shared, url, "http://edited:2");
+    let aside = root.join("later").join("proxy.txt.tmp");
+    std::fs::write(&aside, "http://renamed:3").unwrap();
+    std::fs::rename(&aside, &file).unwrap();
+    wait_for_route(&shared, url, "http://renamed:3");
+    drop(watcher);
+    let _ = std::fs::remove_dir_all(&root);
+}

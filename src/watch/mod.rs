@@ -42,9 +42,14 @@
 //! watcher waits for the sources to be quiet for the debounce (100 ms), but
 //! never longer than the maximum delay (1 s) after the first change, so a
 //! file rewritten hundreds of times a second causes about one rebuild per
-//! second, not hundreds. Polling is portable and needs no dependency; files
-//! of proxy settings are small, so reading them four times a second costs
-//! little.
+//! second, not hundreds. Polling is portable; files of proxy settings are
+//! small, so reading them four times a second costs little. On Linux, the
+//! watcher also asks inotify (through the `notify` crate, whose one thread
+//! joins the watcher's) for events in the directories of the watched files,
+//! or their nearest existing ancestors: an event wakes the thread to check
+//! at once, so changes are seen within milliseconds; the check, not the
+//! event, decides what changed, so a missed or coalesced event costs only
+//! latency, never a change.
 //!
 //! # Threads and stopping
 //!
@@ -301,6 +306,11 @@ impl WatcherBuilder {
     /// the shared resolver is left as it was, and no thread is started.
     pub fn start(self) -> Result<Watcher, Error> {
         let mut state = State::new(self.sources);
+        let (stop_tx, stop_rx) = mpsc::channel::<Msg>();
+        // File events are followed before the first read, so that nothing
+        // written after `start` returns goes unseen.
+        let mut events = events::Events::new(stop_tx.clone());
+        events.follow(&state.files());
         #[cfg(feature = "pac-fetch")]
         {
             state.named_pac = self.named_pac;
@@ -311,7 +321,6 @@ impl WatcherBuilder {
         let resolver = run_rebuild(&self.rebuild, &inputs)?;
         rebuilds.fetch_add(1, Ordering::Relaxed);
         self.shared.store(resolver);
-        let (stop_tx, stop_rx) = mpsc::channel::<()>();
         let (done_tx, done_rx) = mpsc::channel::<()>();
         let stopped = Arc::new(AtomicBool::new(false));
         let mut worker = Worker {
@@ -329,7 +338,7 @@ impl WatcherBuilder {
             .name("proxyroute-watch".to_owned())
             .spawn(move || {
                 let _done = done_tx;
-                worker.run(&stop_rx);
+                worker.run(&stop_rx, events);
             })
             .map_err(|e| {
                 Error::new(
@@ -352,7 +361,7 @@ impl WatcherBuilder {
 /// A running watcher; dropping it stops its thread. See the
 /// [module](self) docs.
 pub struct Watcher {
-    stop: Option<mpsc::Sender<()>>,
+    stop: Option<mpsc::Sender<Msg>>,
     done: mpsc::Receiver<()>,
     thread: Option<JoinHandle<()>>,
     stop_timeout: Duration,
@@ -404,7 +413,9 @@ impl Watcher {
 
     fn shutdown(&mut self) -> bool {
         self.stopped.store(true, Ordering::SeqCst);
-        drop(self.stop.take());
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(Msg::Stop);
+        }
         let Some(thread) = self.thread.take() else {
             return true;
         };
@@ -440,6 +451,84 @@ fn run_rebuild(rebuild: &Rebuild, inputs: &Inputs) -> Result<Resolver, Error> {
                 "",
             ))
         }
+    }
+}
+
+/// What the watcher's thread is told.
+enum Msg {
+    /// Stop now.
+    Stop,
+    /// A watched directory had an event: check the sources.
+    #[cfg_attr(not(any(target_os = "linux", target_os = "android")), allow(dead_code))]
+    Wake,
+}
+
+/// The shortest time between two checks when file events keep coming.
+const MIN_GAP: Duration = Duration::from_millis(10);
+
+/// File events where the OS has them cheaply (inotify on Linux, through
+/// `notify`): they only wake the thread early; the checks decide.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod events {
+    use std::path::{Path, PathBuf};
+    use std::sync::mpsc::Sender;
+
+    use notify::Watcher as _;
+
+    pub(super) struct Events {
+        watcher: Option<notify::RecommendedWatcher>,
+    }
+
+    impl Events {
+        pub(super) fn new(wake: Sender<super::Msg>) -> Self {
+            let watcher = notify::recommended_watcher(move |_: notify::Result<notify::Event>| {
+                let _ = wake.send(super::Msg::Wake);
+            });
+            Events {
+                watcher: watcher.ok(),
+            }
+        }
+
+        /// Watches the directory of each file, or its nearest existing
+        /// ancestor (so that a directory created later is seen).
+        pub(super) fn follow(&mut self, files: &[PathBuf]) {
+            let Some(watcher) = &mut self.watcher else {
+                return;
+            };
+            let mut dirs: Vec<&Path> = Vec::new();
+            for file in files {
+                let mut dir = file.parent();
+                while let Some(d) = dir {
+                    if d.is_dir() {
+                        break;
+                    }
+                    dir = d.parent();
+                }
+                if let Some(d) = dir {
+                    if !dirs.contains(&d) {
+                        dirs.push(d);
+                    }
+                }
+            }
+            for dir in dirs {
+                // A failure leaves the polling to see the change.
+                let _ = watcher.watch(dir, notify::RecursiveMode::NonRecursive);
+            }
+        }
+    }
+}
+
+/// Elsewhere the polling alone sees changes.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+mod events {
+    pub(super) struct Events;
+
+    impl Events {
+        pub(super) fn new(_wake: std::sync::mpsc::Sender<super::Msg>) -> Self {
+            Events
+        }
+
+        pub(super) fn follow(&mut self, _files: &[std::path::PathBuf]) {}
     }
 }
 
@@ -534,6 +623,11 @@ impl State {
         }
     }
 
+    /// Every file the sources are checked through.
+    fn files(&self) -> Vec<std::path::PathBuf> {
+        self.watched.iter().flat_map(|w| w.source.files()).collect()
+    }
+
     fn inputs(&self) -> Inputs {
         Inputs {
             #[cfg(feature = "pac-fetch")]
@@ -561,8 +655,10 @@ struct Worker {
 }
 
 impl Worker {
-    fn run(&mut self, stop: &mpsc::Receiver<()>) {
-        let mut next_poll = Instant::now() + self.poll;
+    fn run(&mut self, messages: &mpsc::Receiver<Msg>, mut events: events::Events) {
+        let mut last_poll = Instant::now();
+        let mut woken = false;
+        let mut next_poll = last_poll + self.poll;
         // Sources changed since the last rebuild, and PAC changes seen.
         let mut pending: Vec<usize> = Vec::new();
         let mut pac_changes: Vec<SourceChange> = Vec::new();
@@ -577,13 +673,23 @@ impl Worker {
             if let Some((first, last)) = burst {
                 wake = wake.min((last + self.debounce).min(first + self.max_delay));
             }
-            match stop.recv_timeout(wake.saturating_duration_since(now)) {
+            match messages.recv_timeout(wake.saturating_duration_since(now)) {
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
-                _ => return,
+                // A file event: check now, but not more often than MIN_GAP.
+                Ok(Msg::Wake) => {
+                    woken = true;
+                    next_poll = next_poll.min(last_poll + MIN_GAP);
+                }
+                Ok(Msg::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => return,
             }
             let now = Instant::now();
             if now >= next_poll {
+                last_poll = now;
                 next_poll = now + self.poll;
+                if std::mem::take(&mut woken) {
+                    // A directory may have been created: follow it too.
+                    events.follow(&self.state.files());
+                }
                 for (i, w) in self.state.watched.iter_mut().enumerate() {
                     let fingerprint = w.source.fingerprint();
                     if fingerprint != w.fingerprint {
@@ -608,6 +714,8 @@ impl Worker {
                 burst = None;
                 let mut changes = std::mem::take(&mut pac_changes);
                 self.rebuild(std::mem::take(&mut pending), &mut changes);
+                // Directories may have come or gone: follow them again.
+                events.follow(&self.state.files());
             }
         }
     }
