@@ -106,6 +106,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/watch.md")]
+struct WatchGuideDoctests;
+
 #[cfg(feature = "pac-fetch")]
 mod pac;
 mod routes;
