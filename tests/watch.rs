@@ -806,3 +806,68 @@ fn inotify_wakes_the_watcher_long_before_the_next_poll() {
     drop(watcher);
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// WPAD is searched again on a period: a new script at the WPAD URL is
+/// followed; a search that finds nothing keeps the script found before.
+#[cfg(feature = "pac-fetch")]
+#[test]
+fn wpad_is_searched_again_on_a_period() {
+    use proxyroute::pac::wpad::Wpad;
+    use proxyroute::pac::{HostResolver, PacScript};
+
+    struct Wpad127;
+    impl HostResolver for Wpad127 {
+        fn resolve(&self, host: &str) -> Vec<std::net::IpAddr> {
+            match host {
+                "wpad" => vec![std::net::Ipv4Addr::LOCALHOST.into()],
+                _ => Vec::new(),
+            }
+        }
+    }
+
+    let server = PacServer::start(&pac_script("wpad-a:1"), "\"w1\"");
+    let port: u16 = server
+        .url
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let wpad = Wpad::new().with_resolver(Wpad127).with_port(port);
+    let rebuild = |inputs: &Inputs| {
+        let found = inputs.wpad()?;
+        Resolver::builder()
+            .pac(PacScript::new(&found.script)?)
+            .build()
+    };
+    let shared = SharedResolver::new(Resolver::builder().build().unwrap());
+    let (report, changes) = reports();
+    let _watcher = fast(Watcher::builder(shared.clone(), rebuild))
+        .watch(Source::wpad(wpad, Duration::from_secs(1)))
+        .on_change(report)
+        .start()
+        .unwrap();
+    let target = "http://example.com/";
+    assert_eq!(route(&shared, target), "http://wpad-a:1");
+
+    server.set(|s| s.script = pac_script("wpad-b:2"));
+    wait_for_route(&shared, target, "http://wpad-b:2");
+    let c = next_change(&changes, |c| c.result().is_ok());
+    assert_eq!(c.sources()[0].source(), "wpad");
+    assert!(
+        c.sources()[0]
+            .before()
+            .starts_with(&format!("WPAD http://wpad:{port}/wpad.dat")),
+        "{c}"
+    );
+
+    let before = server.sent().len();
+    server.set(|s| s.mode = Mode::Fail);
+    server.wait_for(500, before);
+    let c = next_change(&changes, |c| c.result().is_err());
+    assert!(c.to_string().contains("(search failed)"), "{c}");
+    assert_eq!(route(&shared, target), "http://wpad-b:2");
+}

@@ -26,6 +26,7 @@
 //! | [`Source::macos`] | `scutil --proxy`, polled (the documented fallback for the dynamic store's notification) |
 //! | [`Source::windows`] | the `Internet Settings` values, read and compared on each poll (Windows, feature `windows`) |
 //! | `Source::pac` (feature `pac-fetch`) | a PAC URL, fetched again when its HTTP freshness runs out, conditionally |
+//! | `Source::wpad` (feature `pac-fetch`) | a WPAD search, run again every period |
 //!
 //! A system source whose settings name a PAC URL (`http://` or `https://`)
 //! has that script fetched and followed too; the rebuild reads every script
@@ -138,9 +139,31 @@ type Report = Box<dyn FnMut(&Change) + Send>;
 #[derive(Debug, Default)]
 pub struct Inputs {
     pac: Vec<(String, Option<String>, Option<Error>)>,
+    #[cfg(feature = "pac-fetch")]
+    wpad: Option<Result<crate::pac::wpad::Discovered, Error>>,
 }
 
 impl Inputs {
+    /// The script the last successful WPAD search found (a
+    /// `Source::wpad`).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Watch`] when no WPAD source is watched; the search's
+    /// error when every search so far found nothing.
+    #[cfg(feature = "pac-fetch")]
+    pub fn wpad(&self) -> Result<&crate::pac::wpad::Discovered, Error> {
+        match &self.wpad {
+            Some(Ok(found)) => Ok(found),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err(Error::new(
+                ErrorKind::Watch("no WPAD source is watched".to_owned()),
+                Origin::setting("watch"),
+                "",
+            )),
+        }
+    }
+
     /// The script last fetched from `url` (a `Source::pac` URL, or one a
     /// system setting names).
     ///
@@ -538,6 +561,7 @@ mod events {
 
 /// A source and what the watcher last saw of it.
 struct Watched {
+    next_check: Instant,
     source: Source,
     fingerprint: u64,
     summary: String,
@@ -550,12 +574,16 @@ struct State {
     pacs: Vec<pac::PacEntry>,
     #[cfg(feature = "pac-fetch")]
     named_pac: PacPolicy,
+    #[cfg(feature = "pac-fetch")]
+    wpad: Option<pac::WpadEntry>,
 }
 
 impl State {
     fn new(sources: Vec<Source>) -> Self {
         #[cfg(feature = "pac-fetch")]
         let mut pacs = Vec::new();
+        #[cfg(feature = "pac-fetch")]
+        let mut wpad = None;
         let mut watched = Vec::new();
         for source in sources {
             #[cfg(feature = "pac-fetch")]
@@ -563,7 +591,13 @@ impl State {
                 pacs.push(pac::PacEntry::new(policy.clone(), false));
                 continue;
             }
+            #[cfg(feature = "pac-fetch")]
+            if let source::Kind::Wpad(search, every) = &source.kind {
+                wpad = Some(pac::WpadEntry::new(search.clone(), *every));
+                continue;
+            }
             watched.push(Watched {
+                next_check: Instant::now(),
                 source,
                 fingerprint: 0,
                 summary: String::new(),
@@ -574,6 +608,8 @@ impl State {
             watched,
             #[cfg(feature = "pac-fetch")]
             pacs,
+            #[cfg(feature = "pac-fetch")]
+            wpad,
             #[cfg(feature = "pac-fetch")]
             named_pac: PacPolicy::new(""),
         }
@@ -592,6 +628,9 @@ impl State {
             self.follow_named_pacs(&mut Vec::new());
             for entry in &mut self.pacs {
                 entry.refresh();
+            }
+            if let Some(wpad) = &mut self.wpad {
+                wpad.search();
             }
         }
     }
@@ -642,6 +681,8 @@ impl State {
                 .collect(),
             #[cfg(not(feature = "pac-fetch"))]
             pac: Vec::new(),
+            #[cfg(feature = "pac-fetch")]
+            wpad: self.wpad.as_ref().map(|w| w.found()),
         }
     }
 }
@@ -674,6 +715,10 @@ impl Worker {
             for entry in &self.state.pacs {
                 wake = wake.min(entry.due);
             }
+            #[cfg(feature = "pac-fetch")]
+            if let Some(wpad) = &self.state.wpad {
+                wake = wake.min(wpad.due);
+            }
             if let Some((first, last)) = burst {
                 wake = wake.min((last + self.debounce).min(first + self.max_delay));
             }
@@ -695,6 +740,10 @@ impl Worker {
                     events.follow(&self.state.files());
                 }
                 for (i, w) in self.state.watched.iter_mut().enumerate() {
+                    if now < w.next_check {
+                        continue;
+                    }
+                    w.next_check = now + w.source.min_interval();
                     let fingerprint = w.source.fingerprint();
                     if fingerprint != w.fingerprint {
                         w.fingerprint = fingerprint;
@@ -707,6 +756,8 @@ impl Worker {
             }
             #[cfg(feature = "pac-fetch")]
             self.refresh_pacs(&mut pac_changes, &mut burst);
+            #[cfg(feature = "pac-fetch")]
+            self.search_wpad(&mut pac_changes, &mut burst);
             if self.stopped.load(Ordering::SeqCst) {
                 return;
             }
@@ -766,6 +817,46 @@ impl Worker {
                     };
                     self.report(&change);
                 }
+            }
+        }
+    }
+
+    /// Runs the WPAD search when due: a different result joins the pending
+    /// changes, a failure is reported at once (the script found stays).
+    #[cfg(feature = "pac-fetch")]
+    fn search_wpad(
+        &mut self,
+        changes: &mut Vec<SourceChange>,
+        burst: &mut Option<(Instant, Instant)>,
+    ) {
+        let Some(wpad) = &mut self.state.wpad else {
+            return;
+        };
+        if Instant::now() < wpad.due || self.stopped.load(Ordering::SeqCst) {
+            return;
+        }
+        let before = wpad.summary();
+        match wpad.search() {
+            pac::Refresh::Same => {}
+            pac::Refresh::New => {
+                changes.push(SourceChange {
+                    source: "wpad".to_owned(),
+                    after: wpad.summary(),
+                    before,
+                });
+                let at = Instant::now() - self.debounce;
+                *burst = Some((burst.map_or(at, |(first, _)| first), at));
+            }
+            pac::Refresh::Failed(e) => {
+                let change = Change {
+                    sources: vec![SourceChange {
+                        source: "wpad".to_owned(),
+                        after: format!("{before} (search failed)"),
+                        before,
+                    }],
+                    result: Err(e),
+                };
+                self.report(&change);
             }
         }
     }

@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::{redact, Error};
 use crate::pac::fetch::{Fetched, Fetcher, Validators};
+use crate::pac::wpad::{Discovered, Wpad};
 
 /// How a watched PAC script is refreshed: the fetcher (one attempt per
 /// refresh, 5 s by default), and the floor and ceiling that the server's
@@ -158,6 +159,68 @@ impl PacEntry {
                 out
             }
             None => format!("PAC {url}: no script held"),
+        }
+    }
+}
+
+/// A WPAD search run on a period, and what it found last.
+pub(crate) struct WpadEntry {
+    wpad: Wpad,
+    every: Duration,
+    found: Option<Discovered>,
+    error: Option<Error>,
+    pub(crate) due: Instant,
+}
+
+impl WpadEntry {
+    pub(crate) fn new(wpad: Wpad, every: Duration) -> Self {
+        WpadEntry {
+            wpad,
+            every,
+            found: None,
+            error: None,
+            due: Instant::now(),
+        }
+    }
+
+    /// Searches now and sets the next search.
+    pub(crate) fn search(&mut self) -> Refresh {
+        let result = self.wpad.discover();
+        self.due = Instant::now() + self.every;
+        match result {
+            Ok(found) if self.found.as_ref() == Some(&found) => {
+                self.error = None;
+                Refresh::Same
+            }
+            Ok(found) => {
+                self.error = None;
+                self.found = Some(found);
+                Refresh::New
+            }
+            Err(e) => {
+                self.error = Some(e.clone());
+                Refresh::Failed(e)
+            }
+        }
+    }
+
+    /// What the rebuild gets: the script found last, or the error.
+    pub(crate) fn found(&self) -> Result<Discovered, Error> {
+        match (&self.found, &self.error) {
+            (Some(found), _) => Ok(found.clone()),
+            (None, Some(e)) => Err(e.clone()),
+            (None, None) => Err(crate::error::Error::new(
+                crate::error::ErrorKind::Watch("WPAD has not been searched yet".to_owned()),
+                crate::error::Origin::setting("watch"),
+                "",
+            )),
+        }
+    }
+
+    pub(crate) fn summary(&self) -> String {
+        match &self.found {
+            Some(found) => format!("WPAD {}: {} bytes", redact(&found.url), found.script.len()),
+            None => "WPAD: nothing found".to_owned(),
         }
     }
 }

@@ -50,6 +50,9 @@ pub(crate) enum Kind {
     /// A PAC script's URL, fetched again when its freshness expires.
     #[cfg(feature = "pac-fetch")]
     Pac(super::pac::PacPolicy),
+    /// A WPAD search, run again every period.
+    #[cfg(feature = "pac-fetch")]
+    Wpad(crate::pac::wpad::Wpad, Duration),
 }
 
 /// The variables a source's reader consults, read through `lookup`.
@@ -149,11 +152,12 @@ impl Source {
         }
     }
 
-    /// macOS's proxies dictionary, by polling `scutil --proxy` at the
-    /// watcher's poll interval. (The dynamic store's notification API would
-    /// tell sooner; polling is the documented fallback: `scutil` is cheap,
-    /// and the watcher's one thread does it.) On other systems `scutil` is
-    /// missing and every check reports that.
+    /// macOS's proxies dictionary, by polling `scutil --proxy` every 2
+    /// seconds at most (or at the poll interval if it is longer). The
+    /// dynamic store's notification API would tell sooner; polling is the
+    /// documented fallback (it needs no framework binding, and the
+    /// watcher's one thread does it). Elsewhere `scutil` is missing, and
+    /// the summary says so.
     pub fn macos() -> Self {
         Source { kind: Kind::Macos }
     }
@@ -186,6 +190,27 @@ impl Source {
         }
     }
 
+    /// Web proxy auto-discovery: `wpad` is searched when the watcher
+    /// starts and again `every` period (at least a second); a different
+    /// URL or script rebuilds, and the rebuild reads it through
+    /// [`Inputs::wpad`](super::Inputs::wpad). A search that finds nothing
+    /// is reported, and the script found before stays.
+    #[cfg(feature = "pac-fetch")]
+    pub fn wpad(wpad: crate::pac::wpad::Wpad, every: Duration) -> Self {
+        Source {
+            kind: Kind::Wpad(wpad, every.max(Duration::from_secs(1))),
+        }
+    }
+
+    /// How often the source is checked at most: `scutil` is run every 2
+    /// seconds at most, files at every poll.
+    pub(crate) fn min_interval(&self) -> Duration {
+        match self.kind {
+            Kind::Macos => Duration::from_secs(2),
+            _ => Duration::ZERO,
+        }
+    }
+
     /// The source's name in reports: `gnome`, `kde`, `sysconfig:/etc/...`,
     /// `file:/path`, `macos`, `windows`, `pac:URL` (password as `***`).
     pub fn label(&self) -> String {
@@ -198,6 +223,8 @@ impl Source {
             Kind::Windows => "windows".to_owned(),
             #[cfg(feature = "pac-fetch")]
             Kind::Pac(policy) => format!("pac:{}", redact(policy.url())),
+            #[cfg(feature = "pac-fetch")]
+            Kind::Wpad(..) => "wpad".to_owned(),
         }
     }
 
@@ -280,7 +307,7 @@ impl Source {
             }
             Kind::Windows => windows_read(),
             #[cfg(feature = "pac-fetch")]
-            Kind::Pac(_) => return (String::new(), None),
+            Kind::Pac(_) | Kind::Wpad(..) => return (String::new(), None),
         };
         match system {
             Ok(s) => {
