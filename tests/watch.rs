@@ -21,6 +21,9 @@ use proxyroute::system::{gnome, kde};
 use proxyroute::watch::{Change, Inputs, Source, Watcher};
 use proxyroute::{Error, Resolver, SharedResolver, Target};
 
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
+
 const DEADLINE: Duration = Duration::from_secs(15);
 
 /// A fresh temporary directory for one test.
@@ -870,4 +873,94 @@ fn wpad_is_searched_again_on_a_period() {
     let c = next_change(&changes, |c| c.result().is_err());
     assert!(c.to_string().contains("(search failed)"), "{c}");
     assert_eq!(route(&shared, target), "http://wpad-b:2");
+}
+
+/// Readers resolving in a loop while the watcher swaps resolvers (a file
+/// flipping between two configurations): every guard answers all URLs from
+/// one configuration or the other, and the read path allocates nothing.
+#[test]
+fn readers_racing_the_watcher_see_whole_configurations_without_allocating() {
+    use std::sync::atomic::AtomicBool;
+
+    const A: &str = "http://proxy-a:1 localhost,.corp";
+    const B: &str = "socks5h://proxy-b:2 example.com";
+    const URLS: &[&str] = &[
+        "http://example.com/",
+        "https://wiki.corp/",
+        "http://localhost/",
+        "https://crates.io/",
+    ];
+    let build = |text: &str| {
+        let (proxy, bypass) = text.trim().split_once(' ').unwrap_or((text.trim(), ""));
+        Resolver::builder().proxy(proxy).bypass(bypass).build()
+    };
+    let answers = |r: &Resolver| -> Vec<String> {
+        URLS.iter()
+            .map(|u| r.resolve(&u.parse().unwrap()).to_string())
+            .collect()
+    };
+    let (want_a, want_b) = (answers(&build(A).unwrap()), answers(&build(B).unwrap()));
+    assert_ne!(want_a, want_b);
+
+    let dir = temp_dir("readers");
+    let file = dir.join("proxy.txt");
+    std::fs::write(&file, A).unwrap();
+    let path = file.clone();
+    let rebuild = move |_: &Inputs| build(&std::fs::read_to_string(&path).unwrap_or_default());
+    let shared = SharedResolver::new(Resolver::builder().build().unwrap());
+    let watcher = Watcher::builder(shared.clone(), rebuild)
+        .watch(Source::file(&file))
+        .poll_interval(Duration::from_millis(5))
+        .debounce(Duration::from_millis(1))
+        .start()
+        .unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let (shared, stop) = (shared.clone(), Arc::clone(&stop));
+            let (want_a, want_b) = (want_a.clone(), want_b.clone());
+            std::thread::spawn(move || {
+                let targets: Vec<Target> = URLS.iter().map(|u| u.parse().unwrap()).collect();
+                let _ = shared.load().resolve(&targets[0]); // registers the thread
+                let (mut allocated, mut generations) = (0, std::collections::BTreeSet::new());
+                while !stop.load(Ordering::Relaxed) {
+                    let resolver = shared.load();
+                    generations.insert(resolver.generation());
+                    let mut got = Vec::with_capacity(targets.len());
+                    for t in &targets {
+                        allocated += counting_alloc::allocations_during(|| {
+                            std::hint::black_box(resolver.resolve(t).first());
+                        });
+                        got.push(resolver.resolve(t).to_string());
+                    }
+                    assert!(got == want_a || got == want_b, "torn: {got:?}");
+                }
+                (allocated, generations.len())
+            })
+        })
+        .collect();
+    let flips = 40;
+    for i in 0..flips {
+        let (text, want) = if i % 2 == 0 {
+            (B, &want_b)
+        } else {
+            (A, &want_a)
+        };
+        std::fs::write(&file, text).unwrap();
+        // Each configuration is followed before the next write.
+        let deadline = Instant::now() + DEADLINE;
+        while &answers(&shared.load()) != want {
+            assert!(Instant::now() < deadline, "flip {i} not followed");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    for reader in readers {
+        let (allocated, generations) = reader.join().unwrap();
+        assert_eq!(allocated, 0, "the read path allocated");
+        assert!(generations > 1, "the reader saw no swap");
+    }
+    assert!(watcher.rebuilds() > flips);
+    drop(watcher);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -202,3 +202,11 @@ fn the_counter_counts() {
     });
     assert!(n >= 1);
 }
+
+#[test]
+fn debug_output_holds_no_password() {
+    let shared = SharedResolver::new(config_a());
+    let text = format!("{shared:?} {:?}", shared.load());
+    assert!(!text.contains("secret"), "{text}");
+    assert!(text.contains("generation"), "{text}");
+}

@@ -803,8 +803,7 @@ impl Worker {
                         before,
                     });
                     // A new script needs no debounce.
-                    let at = Instant::now() - self.debounce;
-                    *burst = Some((burst.map_or(at, |(first, _)| first), at));
+                    *burst = Some(self.settled(*burst));
                 }
                 pac::Refresh::Failed(e) => {
                     let change = Change {
@@ -844,8 +843,7 @@ impl Worker {
                     after: wpad.summary(),
                     before,
                 });
-                let at = Instant::now() - self.debounce;
-                *burst = Some((burst.map_or(at, |(first, _)| first), at));
+                *burst = Some(self.settled(*burst));
             }
             pac::Refresh::Failed(e) => {
                 let change = Change {
@@ -859,6 +857,15 @@ impl Worker {
                 self.report(&change);
             }
         }
+    }
+
+    /// A burst whose debounce has passed already: a new script needs no
+    /// waiting for quiet.
+    #[cfg(feature = "pac-fetch")]
+    fn settled(&self, burst: Option<(Instant, Instant)>) -> (Instant, Instant) {
+        let now = Instant::now();
+        let at = now.checked_sub(self.debounce).unwrap_or(now);
+        (burst.map_or(at, |(first, _)| first), at)
     }
 
     fn rebuild(&mut self, pending: Vec<usize>, changes: &mut Vec<SourceChange>) {
