@@ -321,6 +321,10 @@ fn kioslaverc_cascade_edits_renames_removals_and_a_directory_turned_file() {
             .contains("kde changed: kde manual; http http://system-proxy:3128"),
         "{change}"
     );
+    let json: serde_json::Value = serde_json::from_str(&change.to_json()).unwrap();
+    assert_eq!(json["generation"], shared.generation());
+    assert_eq!(json["sources"][0]["source"], "kde");
+    assert_eq!(json["change"], change.to_string());
 
     // The user's config directory is replaced by a file: the cascade cannot
     // be read, the rebuild fails, the last good resolver stays.
@@ -448,7 +452,20 @@ fn a_failing_or_panicking_rebuild_keeps_the_last_good_resolver() {
         c.to_string().contains("the last good resolver stays"),
         "{c}"
     );
-    assert!(!c.to_string().contains("hunter2"), "{c}");
+    assert!(
+        !format!("{c} {c:?} {}", c.to_json()).contains("hunter2"),
+        "{c}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&c.to_json()).unwrap();
+    assert_eq!(
+        json["sources"][0]["source"],
+        format!("file:{}", file.display())
+    );
+    assert!(
+        json["error"].as_str().unwrap().contains("u:***@bad host"),
+        "{json}"
+    );
+    assert!(json.get("generation").is_none(), "{json}");
     assert_eq!(route(&shared, url), "http://good:1");
 
     std::fs::remove_file(&file).unwrap();

@@ -111,6 +111,7 @@
 #[doc = include_str!("../../docs/watch.md")]
 struct WatchGuideDoctests;
 
+mod json;
 #[cfg(feature = "pac-fetch")]
 mod pac;
 mod routes;
@@ -226,6 +227,44 @@ impl Change {
     /// the last good one in place (a failed rebuild, a failed PAC refresh).
     pub fn result(&self) -> Result<u64, &Error> {
         self.result.as_ref().copied()
+    }
+}
+
+impl Change {
+    /// The change as one line of JSON: `{"change": DISPLAY, "sources":
+    /// [{"source", "before", "after"}], "generation": N}`, or with
+    /// `"error": TEXT` instead of the generation. Passwords are `***`.
+    ///
+    /// ```
+    /// # use proxyroute::watch::Change;
+    /// fn print(change: &Change) {
+    ///     println!("{}", change.to_json());
+    /// }
+    /// ```
+    pub fn to_json(&self) -> String {
+        let mut out = String::from("{");
+        json::member(&mut out, "change", Some(&self.to_string()));
+        out.push_str(", \"sources\": [");
+        for (i, s) in self.sources.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            out.push('{');
+            json::member(&mut out, "source", Some(&s.source));
+            json::member(&mut out, "before", Some(&s.before));
+            json::member(&mut out, "after", Some(&s.after));
+            out.push('}');
+        }
+        out.push(']');
+        match &self.result {
+            Ok(generation) => {
+                let _ =
+                    fmt::Write::write_fmt(&mut out, format_args!(", \"generation\": {generation}"));
+            }
+            Err(e) => json::member(&mut out, "error", Some(&e.to_string())),
+        }
+        out.push('}');
+        out
     }
 }
 

@@ -27,6 +27,9 @@ use crate::target::Target;
 /// assert!(changed[0].to_string().starts_with(
 ///     "http://intranet/: http://proxy:3128 -> DIRECT (custom:bypass: intranet matches entry 0"
 /// ));
+/// assert!(changed[0].to_json().starts_with(
+///     r#"{"url": "http://intranet/", "before": "http://proxy:3128", "route": "DIRECT", "source": "custom:bypass""#
+/// ));
 /// assert!(routes.update(&second).is_empty());
 /// # Ok::<(), proxyroute::Error>(())
 /// ```
@@ -70,6 +73,21 @@ impl RouteChange {
     /// Why, in the decision's words.
     pub fn reason(&self) -> &str {
         &self.reason
+    }
+}
+
+impl RouteChange {
+    /// The change as one line of JSON: `{"url", "before" (or null),
+    /// "route", "source", "reason"}`, passwords as `***`.
+    pub fn to_json(&self) -> String {
+        let mut out = String::from("{");
+        super::json::member(&mut out, "url", Some(&self.url));
+        super::json::member(&mut out, "before", self.before.as_deref());
+        super::json::member(&mut out, "route", Some(&self.after));
+        super::json::member(&mut out, "source", Some(&self.source));
+        super::json::member(&mut out, "reason", Some(&self.reason));
+        out.push('}');
+        out
     }
 }
 
