@@ -54,9 +54,7 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 
-use crate::decision::Decision;
-use crate::resolver::{RequestProxy, Resolver};
-use crate::target::Target;
+use crate::{Decision, RequestProxy, Resolver, Target};
 
 /// The resolver in place, and how many swaps came before it.
 struct Current {

@@ -125,8 +125,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, ErrorKind, Origin};
-use crate::resolver::Resolver;
 use crate::shared::SharedResolver;
+use crate::Resolver;
 
 #[cfg(feature = "pac-fetch")]
 pub use pac::PacPolicy;

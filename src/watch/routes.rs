@@ -4,8 +4,7 @@
 use std::fmt;
 
 use crate::error::Error;
-use crate::resolver::Resolver;
-use crate::target::Target;
+use crate::{Resolver, Target};
 
 /// A fixed set of URLs and the route each took last; [`update`] compares
 /// them with a new resolver's answers.
