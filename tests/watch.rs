@@ -474,6 +474,16 @@ fn a_failing_or_panicking_rebuild_keeps_the_last_good_resolver() {
     assert_eq!(route(&shared, url), "http://good:1");
     assert_eq!(shared.generation(), generation, "nothing was swapped in");
 
+    // The file turned into a directory: unreadable, kept.
+    std::fs::create_dir(&file).unwrap();
+    let c = next_change(&changes, |c| c.result().is_err());
+    assert!(
+        c.to_string().contains("the last good resolver stays"),
+        "{c}"
+    );
+    assert_eq!(route(&shared, url), "http://good:1");
+    std::fs::remove_dir(&file).unwrap();
+
     // The thread survived: a good file is followed again.
     std::fs::write(&file, "http://good:2").unwrap();
     wait_for_route(&shared, url, "http://good:2");
@@ -979,5 +989,48 @@ fn readers_racing_the_watcher_see_whole_configurations_without_allocating() {
     }
     assert!(watcher.rebuilds() > flips);
     drop(watcher);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_sysconfig_file_is_followed() {
+    let dir = temp_dir("sysconfig");
+    let file = dir.join("proxy");
+    let text = |proxy: &str, enabled: &str| {
+        format!("PROXY_ENABLED=\"{enabled}\"\nHTTP_PROXY=\"{proxy}\"\nNO_PROXY=\"localhost\"\n")
+    };
+    std::fs::write(&file, text("http://sys-a:3128", "yes")).unwrap();
+    let path = file.clone();
+    let rebuild = move |_: &Inputs| {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let system = proxyroute::system::sysconfig::parse(&text, &path.display().to_string());
+        Resolver::builder().system(system).build()
+    };
+    let shared = SharedResolver::new(Resolver::builder().build().unwrap());
+    let (report, changes) = reports();
+    let _watcher = fast(Watcher::builder(shared.clone(), rebuild))
+        .watch(Source::sysconfig_at(&file))
+        .on_change(report)
+        .start()
+        .unwrap();
+    let url = "http://example.com/";
+    assert_eq!(route(&shared, url), "http://sys-a:3128");
+    std::fs::write(&file, text("http://sys-b:3128", "yes")).unwrap();
+    wait_for_route(&shared, url, "http://sys-b:3128");
+    let c = next_change(&changes, |c| c.result().is_ok());
+    let label = format!("sysconfig:{}", file.display());
+    assert_eq!(c.sources()[0].source(), label);
+    assert!(
+        c.sources()[0]
+            .before()
+            .starts_with("sysconfig manual; http http://sys-a:3128"),
+        "{c}"
+    );
+    assert!(c.sources()[0].after().ends_with("bypass localhost"), "{c}");
+    // Switched off: DIRECT, because the settings say so.
+    std::fs::write(&file, text("http://sys-b:3128", "no")).unwrap();
+    wait_for_route(&shared, url, "DIRECT");
+    let c = next_change(&changes, |c| c.result().is_ok());
+    assert_eq!(c.sources()[0].after(), "sysconfig direct", "{c}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -435,3 +435,103 @@ pub(crate) fn summarize(s: &SystemProxies) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kde_cascade_files_lowest_priority_first() {
+        let s = Source::kde_with(|n| match n {
+            "XDG_CONFIG_DIRS" => Some("/etc/a:/etc/b".to_owned()),
+            "HOME" => Some("/home/u".to_owned()),
+            _ => None,
+        });
+        let files: Vec<String> = s.files().iter().map(|p| p.display().to_string()).collect();
+        assert_eq!(
+            files,
+            [
+                "/etc/b/kioslaverc",
+                "/etc/a/kioslaverc",
+                "/home/u/.config/kioslaverc"
+            ]
+        );
+        let s = Source::kde_with(|_| None);
+        let files: Vec<String> = s.files().iter().map(|p| p.display().to_string()).collect();
+        assert_eq!(files, ["/etc/xdg/kioslaverc"]);
+    }
+
+    #[test]
+    fn gnome_files_under_the_config_home() {
+        let s = Source::gnome_with(|n| (n == "XDG_CONFIG_HOME").then(|| "/cfg".to_owned()));
+        let files: Vec<String> = s.files().iter().map(|p| p.display().to_string()).collect();
+        assert_eq!(files, ["/cfg/dconf/user", "/cfg/glib-2.0/settings/keyfile"]);
+        let s = Source::gnome_with(|n| (n == "HOME").then(|| "/home/u".to_owned()));
+        assert_eq!(s.files()[0], Path::new("/home/u/.config/dconf/user"));
+    }
+
+    #[test]
+    fn labels() {
+        assert_eq!(Source::gnome_with(|_| None).label(), "gnome");
+        assert_eq!(Source::kde_with(|_| None).label(), "kde");
+        assert_eq!(
+            Source::sysconfig().label(),
+            "sysconfig:/etc/sysconfig/proxy"
+        );
+        assert_eq!(Source::file("/a/b.toml").label(), "file:/a/b.toml");
+        assert_eq!(Source::macos().label(), "macos");
+        assert_eq!(Source::windows().label(), "windows");
+    }
+
+    #[test]
+    fn summaries_name_mode_proxies_and_bypass_without_passwords() {
+        let rows = [
+            (
+                "manual with a bypass list",
+                "PROXY_ENABLED=\"yes\"\nHTTP_PROXY=\"http://u:pw-1@p:3128\"\nNO_PROXY=\"localhost, .corp\"\n",
+                "sysconfig manual; http http://u:***@p:3128 (sysconfig:proxy HTTP_PROXY); bypass localhost,.corp",
+            ),
+            ("off", "PROXY_ENABLED=\"no\"\nHTTP_PROXY=\"http://p:1\"\n", "sysconfig direct"),
+        ];
+        for (name, text, want) in rows {
+            let got = summarize(&sysconfig::parse(text, "proxy"));
+            assert_eq!(got, want, "{name}");
+        }
+        let kde = kde::parse(
+            &[(
+                "kioslaverc",
+                "[Proxy Settings]\nProxyType=2\nProxy Config Script=http://u:pw-2@pac/x.pac\n",
+            )],
+            |_| None,
+        );
+        assert_eq!(summarize(&kde), "kde auto-config http://u:***@pac/x.pac");
+        let wpad = kde::parse(&[("kioslaverc", "[Proxy Settings]\nProxyType=3\n")], |_| {
+            None
+        });
+        assert_eq!(summarize(&wpad), "kde auto-detect");
+    }
+
+    #[test]
+    fn file_fingerprints_see_type_and_content() {
+        let dir = std::env::temp_dir().join(format!("proxyroute-fp-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("f");
+        let source = Source::file(&file);
+        let missing = source.fingerprint();
+        std::fs::write(&file, "a").unwrap();
+        let a = source.fingerprint();
+        assert_ne!(a, missing);
+        assert_eq!(a, source.fingerprint(), "nothing changed");
+        std::fs::remove_file(&file).unwrap();
+        std::fs::create_dir(&file).unwrap();
+        let as_dir = source.fingerprint();
+        assert!(![missing, a].contains(&as_dir));
+        std::fs::remove_dir(&file).unwrap();
+        assert_eq!(source.fingerprint(), missing);
+        let (summary, pac) = source.summary();
+        assert!(summary.contains("No such file"), "{summary}");
+        assert_eq!(pac, None);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
