@@ -82,16 +82,10 @@ fn next_change(rx: &mpsc::Receiver<Change>, pred: impl Fn(&Change) -> bool) -> C
     }
 }
 
-fn reports() -> (impl FnMut(&Change) + Send + 'static, mpsc::Receiver<Change>) {
-    let (tx, rx) = mpsc::channel();
-    (
-        move |c: &Change| {
-            let _ = tx.send(c.clone());
-        },
-        rx,
-    )
+/// Where a test's watcher reports (its changes, through `send_to`).
+fn reports() -> (mpsc::Sender<Change>, mpsc::Receiver<Change>) {
+    mpsc::channel()
 }
-
 fn fast(builder: proxyroute::watch::WatcherBuilder) -> proxyroute::watch::WatcherBuilder {
     builder
         .poll_interval(Duration::from_millis(20))
@@ -175,7 +169,7 @@ fn gsettings_keyfile_changes_are_followed() {
             "GSETTINGS_BACKEND" => Some("keyfile".to_owned()),
             _ => None,
         }))
-        .on_change(report)
+        .send_to(report)
         .start()
         .unwrap();
     assert_eq!(
@@ -288,7 +282,7 @@ fn kioslaverc_cascade_edits_renames_removals_and_a_directory_turned_file() {
     let (report, changes) = reports();
     let watcher = fast(Watcher::builder(shared.clone(), rebuild))
         .watch(source)
-        .on_change(report)
+        .send_to(report)
         .start()
         .unwrap();
     let url = "http://example.com/";
@@ -382,7 +376,7 @@ fn a_file_flapping_hundreds_of_times_a_second_rebuilds_a_bounded_number_of_times
         file_rebuild(&file, &count),
     ))
     .watch(Source::file(&file))
-    .on_change(report)
+    .send_to(report)
     .start()
     .unwrap();
     assert_eq!(count.load(Ordering::SeqCst), 1);
@@ -434,7 +428,7 @@ fn a_failing_or_panicking_rebuild_keeps_the_last_good_resolver() {
         file_rebuild(&file, &count),
     ))
     .watch(Source::file(&file))
-    .on_change(report)
+    .send_to(report)
     .start()
     .unwrap();
     let url = "http://example.com/";
@@ -673,7 +667,7 @@ fn a_pac_script_is_refetched_when_stale_304_keeps_it_500_and_hangs_keep_the_last
     let (report, changes) = reports();
     let watcher = fast(Watcher::builder(shared.clone(), rebuild))
         .watch(Source::pac_with(policy))
-        .on_change(report)
+        .send_to(report)
         .start()
         .unwrap();
     let target = "http://example.com/";
@@ -768,7 +762,7 @@ fn a_system_setting_that_names_a_pac_url_has_it_fetched_and_followed() {
             (name == "XDG_CONFIG_HOME").then(|| home.clone())
         }))
         .named_pac_policy(PacPolicy::new("").floor(Duration::from_millis(200)))
-        .on_change(report)
+        .send_to(report)
         .start()
         .unwrap();
     let target = "http://example.com/";
@@ -877,7 +871,7 @@ fn wpad_is_searched_again_on_a_period() {
     let (report, changes) = reports();
     let _watcher = fast(Watcher::builder(shared.clone(), rebuild))
         .watch(Source::wpad(wpad, Duration::from_secs(1)))
-        .on_change(report)
+        .send_to(report)
         .start()
         .unwrap();
     let target = "http://example.com/";
@@ -1010,7 +1004,7 @@ fn a_sysconfig_file_is_followed() {
     let (report, changes) = reports();
     let _watcher = fast(Watcher::builder(shared.clone(), rebuild))
         .watch(Source::sysconfig_at(&file))
-        .on_change(report)
+        .send_to(report)
         .start()
         .unwrap();
     let url = "http://example.com/";

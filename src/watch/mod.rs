@@ -363,6 +363,15 @@ impl WatcherBuilder {
         self
     }
 
+    /// Sends every change down `changes` (a clone of each; a receiver that
+    /// is gone is ignored): the channel form of
+    /// [`on_change`](WatcherBuilder::on_change).
+    pub fn send_to(self, changes: mpsc::Sender<Change>) -> Self {
+        self.on_change(move |change| {
+            let _ = changes.send(change.clone());
+        })
+    }
+
     /// Reads every source once (fetching any PAC script, within its
     /// fetcher's timeout), rebuilds and swaps the result in, then starts the
     /// thread that follows the sources.
