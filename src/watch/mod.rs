@@ -127,7 +127,7 @@ use std::time::Duration;
 use crate::error::{Error, ErrorKind, Origin};
 use crate::shared::SharedResolver;
 use crate::Resolver;
-use worker::{events, run_rebuild, Msg, State, Worker};
+use worker::{events, run_rebuild, Msg, State, Worker, MESSAGES};
 
 #[cfg(feature = "pac-fetch")]
 pub use pac::PacPolicy;
@@ -382,7 +382,9 @@ impl WatcherBuilder {
     /// the shared resolver is left as it was, and no thread is started.
     pub fn start(self) -> Result<Watcher, Error> {
         let mut state = State::new(self.sources);
-        let (stop_tx, stop_rx) = mpsc::channel::<Msg>();
+        // Bounded: file events that come faster than the thread takes them
+        // are dropped (one waiting wake is as good as many).
+        let (stop_tx, stop_rx) = mpsc::sync_channel::<Msg>(MESSAGES);
         // File events are followed before the first read, so that nothing
         // written after `start` returns goes unseen.
         let mut events = events::Events::new(stop_tx.clone());
@@ -437,7 +439,7 @@ impl WatcherBuilder {
 /// A running watcher; dropping it stops its thread. See the
 /// [module](self) docs.
 pub struct Watcher {
-    stop: Option<mpsc::Sender<Msg>>,
+    stop: Option<mpsc::SyncSender<Msg>>,
     done: mpsc::Receiver<()>,
     thread: Option<JoinHandle<()>>,
     stop_timeout: Duration,
@@ -490,7 +492,9 @@ impl Watcher {
     fn shutdown(&mut self) -> bool {
         self.stopped.store(true, Ordering::SeqCst);
         if let Some(stop) = self.stop.take() {
-            let _ = stop.send(Msg::Stop);
+            // Never blocks: when the queue is full, the thread reads a
+            // message at once and then sees the flag.
+            let _ = stop.try_send(Msg::Stop);
         }
         let Some(thread) = self.thread.take() else {
             return true;

@@ -41,6 +41,9 @@ pub(super) enum Msg {
     Wake,
 }
 
+/// How many messages may wait for the thread.
+pub(super) const MESSAGES: usize = 16;
+
 /// The shortest time between two checks when file events keep coming.
 const MIN_GAP: Duration = Duration::from_millis(10);
 
@@ -49,7 +52,7 @@ const MIN_GAP: Duration = Duration::from_millis(10);
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub(super) mod events {
     use std::path::{Path, PathBuf};
-    use std::sync::mpsc::Sender;
+    use std::sync::mpsc::SyncSender;
 
     use notify::Watcher as _;
 
@@ -58,9 +61,10 @@ pub(super) mod events {
     }
 
     impl Events {
-        pub(in crate::watch) fn new(wake: Sender<super::Msg>) -> Self {
+        pub(in crate::watch) fn new(wake: SyncSender<super::Msg>) -> Self {
             let watcher = notify::recommended_watcher(move |_: notify::Result<notify::Event>| {
-                let _ = wake.send(super::Msg::Wake);
+                // A full queue already holds a wake: drop this one.
+                let _ = wake.try_send(super::Msg::Wake);
             });
             Events {
                 watcher: watcher.ok(),
@@ -102,7 +106,7 @@ pub(super) mod events {
     pub(in crate::watch) struct Events;
 
     impl Events {
-        pub(in crate::watch) fn new(_wake: std::sync::mpsc::Sender<super::Msg>) -> Self {
+        pub(in crate::watch) fn new(_wake: std::sync::mpsc::SyncSender<super::Msg>) -> Self {
             Events
         }
 
@@ -281,6 +285,9 @@ impl Worker {
                     next_poll = next_poll.min(last_poll + MIN_GAP);
                 }
                 Ok(Msg::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            }
+            if self.stopped.load(Ordering::SeqCst) {
+                return;
             }
             let now = Instant::now();
             if now >= next_poll {
