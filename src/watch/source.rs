@@ -132,6 +132,48 @@ impl Source {
         }
     }
 
+    /// The store the running desktop uses, as
+    /// [`system::from_system`](crate::system::from_system) picks it (see
+    /// [`system_with`](Source::system_with)).
+    pub fn system() -> Option<Self> {
+        Source::system_with(process_env)
+    }
+
+    /// The store [`system::from_system_with`](crate::system::from_system_with)
+    /// would read, with the environment seen through `lookup`: Windows and
+    /// macOS on those systems; on others GNOME (and the desktops built on
+    /// it) or KDE by `XDG_CURRENT_DESKTOP`, else `/etc/sysconfig/proxy` when
+    /// it exists. `None`: no store applies. Unlike the readers, it needs no
+    /// feature: watching is only reading files and running `gsettings` or
+    /// `scutil` for the summary.
+    pub fn system_with(lookup: impl Fn(&str) -> Option<String>) -> Option<Self> {
+        if cfg!(windows) {
+            return Some(Source::windows());
+        }
+        if cfg!(target_os = "macos") {
+            return Some(Source::macos());
+        }
+        let desktop = lookup("XDG_CURRENT_DESKTOP")
+            .unwrap_or_default()
+            .to_ascii_uppercase();
+        let is = |names: &[&str]| desktop.split(':').any(|d| names.contains(&d));
+        if is(&[
+            "GNOME",
+            "UNITY",
+            "CINNAMON",
+            "X-CINNAMON",
+            "MATE",
+            "PANTHEON",
+            "BUDGIE",
+        ]) {
+            return Some(Source::gnome_with(lookup));
+        }
+        if is(&["KDE"]) {
+            return Some(Source::kde_with(lookup));
+        }
+        Path::new(sysconfig::PATH).exists().then(Source::sysconfig)
+    }
+
     /// SUSE's `/etc/sysconfig/proxy`.
     pub fn sysconfig() -> Self {
         Source::sysconfig_at("/etc/sysconfig/proxy")
@@ -468,6 +510,20 @@ mod tests {
         assert_eq!(files, ["/cfg/dconf/user", "/cfg/glib-2.0/settings/keyfile"]);
         let s = Source::gnome_with(|n| (n == "HOME").then(|| "/home/u".to_owned()));
         assert_eq!(s.files()[0], Path::new("/home/u/.config/dconf/user"));
+    }
+
+    #[test]
+    fn the_system_source_follows_the_desktop() {
+        let pick = |desktop: &'static str| {
+            Source::system_with(move |n| (n == "XDG_CURRENT_DESKTOP").then(|| desktop.to_owned()))
+                .map(|s| s.label())
+        };
+        assert_eq!(pick("ubuntu:GNOME").as_deref(), Some("gnome"));
+        assert_eq!(pick("X-Cinnamon").as_deref(), Some("gnome"));
+        assert_eq!(pick("KDE").as_deref(), Some("kde"));
+        let other = pick("XFCE");
+        let sysconfig = Path::new("/etc/sysconfig/proxy").exists();
+        assert_eq!(other.is_some(), sysconfig, "{other:?}");
     }
 
     #[test]
