@@ -213,6 +213,158 @@ fn gsettings_keyfile_changes_are_followed() {
     let _ = std::fs::remove_dir_all(&home);
 }
 
+/// A private D-Bus session bus, so that `gsettings` reaches a dconf service
+/// of its own that writes `$XDG_CONFIG_HOME/dconf/user` under a temporary
+/// directory. Killed (by its process handle) when dropped; the dconf service
+/// it started exits with the bus.
+struct DbusSession {
+    child: std::process::Child,
+    address: String,
+    env: Vec<(String, String)>,
+}
+
+impl DbusSession {
+    /// `None` (a notice) when dbus-daemon or dconf-service is missing
+    /// locally; under `CI=true` that fails.
+    fn start(root: &Path) -> Option<Self> {
+        let dconf = ["/usr/libexec/dconf-service", "/usr/lib/dconf/dconf-service"]
+            .iter()
+            .any(|p| Path::new(p).exists());
+        let daemon = Command::new("dbus-daemon")
+            .arg("--version")
+            .output()
+            .is_ok();
+        if !(dconf && daemon) {
+            assert!(
+                std::env::var("CI").is_err(),
+                "dbus-daemon or dconf-service is missing under CI=true: bash .ci/install-watch.sh"
+            );
+            eprintln!("skipped: dbus-daemon or dconf-service is not installed");
+            return None;
+        }
+        let runtime = root.join("run");
+        std::fs::create_dir_all(&runtime).unwrap();
+        std::fs::set_permissions(
+            &runtime,
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )
+        .unwrap();
+        let env = vec![
+            (
+                "XDG_CONFIG_HOME".to_owned(),
+                root.join("config").display().to_string(),
+            ),
+            ("XDG_RUNTIME_DIR".to_owned(), runtime.display().to_string()),
+            ("HOME".to_owned(), root.display().to_string()),
+            ("GSETTINGS_BACKEND".to_owned(), "dconf".to_owned()),
+        ];
+        let mut child = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address=1"])
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut address = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut address)
+            .unwrap();
+        let address = address.trim().to_owned();
+        assert!(address.starts_with("unix:"), "dbus-daemon said {address:?}");
+        let mut env = env;
+        env.push(("DBUS_SESSION_BUS_ADDRESS".to_owned(), address.clone()));
+        Some(DbusSession {
+            child,
+            address,
+            env,
+        })
+    }
+
+    fn command(&self, program: &str) -> Command {
+        let mut c = Command::new(program);
+        c.envs(self.env.iter().map(|(k, v)| (k, v)));
+        c
+    }
+
+    fn lookup(&self) -> impl Fn(&str) -> Option<String> + 'static {
+        let env = self.env.clone();
+        move |name| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    }
+}
+
+impl Drop for DbusSession {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The dconf backend through a private session bus: `gsettings set` goes to
+/// the dconf service, which rewrites `$XDG_CONFIG_HOME/dconf/user`; the
+/// watcher follows that file.
+#[test]
+fn gsettings_dconf_changes_are_followed() {
+    if !gsettings_found() {
+        return;
+    }
+    let root = temp_dir("dconf");
+    let Some(bus) = DbusSession::start(&root) else {
+        return;
+    };
+    let gset = |key: &str, schema: &str, value: &str| {
+        let status = bus
+            .command("gsettings")
+            .args(["set", schema, key, value])
+            .status()
+            .unwrap();
+        assert!(
+            status.success(),
+            "gsettings set {schema} {key} {value} via {}",
+            bus.address
+        );
+    };
+    gset("mode", "org.gnome.system.proxy", "manual");
+    gset("host", "org.gnome.system.proxy.http", "dconf-a.corp");
+    gset("port", "org.gnome.system.proxy.http", "3128");
+    let read_env = bus.env.clone();
+    let rebuild = move |_: &Inputs| -> Result<Resolver, Error> {
+        let out = Command::new("gsettings")
+            .envs(read_env.iter().map(|(k, v)| (k, v)))
+            .args(["list-recursively", gnome::SCHEMA])
+            .output()
+            .expect("gsettings runs");
+        assert!(out.status.success());
+        let system = gnome::parse(&String::from_utf8(out.stdout).unwrap());
+        Resolver::builder().system(system).build()
+    };
+    let source = Source::gnome_with(bus.lookup());
+    let shared = SharedResolver::new(Resolver::builder().build().unwrap());
+    let (report, changes) = reports();
+    let watcher = fast(Watcher::builder(shared.clone(), rebuild))
+        .watch(source)
+        .send_to(report)
+        .start()
+        .unwrap();
+    let url = "http://example.com/";
+    assert_eq!(route(&shared, url), "http://dconf-a.corp:3128");
+    assert!(
+        root.join("config/dconf/user").is_file(),
+        "dconf wrote no database"
+    );
+
+    gset("host", "org.gnome.system.proxy.http", "dconf-b.corp");
+    wait_for_route(&shared, url, "http://dconf-b.corp:3128");
+    let c = next_change(&changes, |c| c.result().is_ok());
+    assert!(
+        c.to_string()
+            .contains("gnome changed: gnome manual; http http://dconf-a.corp:3128"),
+        "{c}"
+    );
+    drop(watcher);
+    drop(bus);
+    let _ = std::fs::remove_dir_all(&root);
+}
+
 /// The GNOME settings in the private keyfile backend under `home`, read
 /// with the real `gsettings`.
 fn gnome_settings(home: &Path) -> Result<proxyroute::system::SystemProxies, Error> {

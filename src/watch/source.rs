@@ -89,14 +89,24 @@ impl Source {
     }
 
     /// GNOME's proxy settings, with the environment seen through `lookup`
-    /// (`XDG_CONFIG_HOME`, `HOME`, `GSETTINGS_BACKEND`). The watcher follows
+    /// (`XDG_CONFIG_HOME`, `HOME`, `GSETTINGS_BACKEND`, and for the dconf
+    /// backend `DBUS_SESSION_BUS_ADDRESS` and `XDG_RUNTIME_DIR`). The watcher follows
     /// the dconf database `$XDG_CONFIG_HOME/dconf/user` (where `dconf`
     /// writes every change) and, for the keyfile backend, the file
     /// `$XDG_CONFIG_HOME/glib-2.0/settings/keyfile`; a change is summarised
     /// from `gsettings list-recursively org.gnome.system.proxy`, run with
     /// those variables.
     pub fn gnome_with(lookup: impl Fn(&str) -> Option<String>) -> Self {
-        let env = vars(&lookup, &["XDG_CONFIG_HOME", "HOME", "GSETTINGS_BACKEND"]);
+        let env = vars(
+            &lookup,
+            &[
+                "XDG_CONFIG_HOME",
+                "HOME",
+                "GSETTINGS_BACKEND",
+                "DBUS_SESSION_BUS_ADDRESS",
+                "XDG_RUNTIME_DIR",
+            ],
+        );
         Source {
             kind: Kind::Gnome {
                 config_home: config_home(&env),
