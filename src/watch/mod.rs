@@ -438,6 +438,7 @@ impl WatcherBuilder {
 
 /// A running watcher; dropping it stops its thread. See the
 /// [module](self) docs.
+#[must_use = "dropping the Watcher stops it"]
 pub struct Watcher {
     stop: Option<mpsc::SyncSender<Msg>>,
     done: mpsc::Receiver<()>,
