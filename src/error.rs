@@ -107,6 +107,10 @@ pub enum ErrorKind {
     /// A certificate file for the probe's extra roots that cannot be used.
     #[error("cannot use these certificates: {0}")]
     Certificates(String),
+    /// A watcher could not follow a source, or the rebuild it ran failed
+    /// (see `proxyroute::watch`).
+    #[error("{0}")]
+    Watch(String),
 }
 
 /// The crate's error: a [`kind`](Error::kind) plus where it happened and the

@@ -129,8 +129,11 @@ mod route;
 #[cfg(feature = "serde")]
 mod serde_impls;
 pub mod settings;
+pub mod shared;
 pub mod system;
 mod target;
+#[cfg(feature = "watch")]
+pub mod watch;
 
 // The public interface:
 pub use bypass::{
@@ -146,6 +149,7 @@ pub use proxy_rules::ProxyRules;
 pub use resolver::{IntoProxy, RequestProxy, Resolver, ResolverBuilder};
 pub use route::{Hop, Hops, Route};
 pub use settings::ProxySettings;
+pub use shared::{ResolverGuard, SharedResolver};
 pub use target::Target;
 
 #[cfg(doctest)]
