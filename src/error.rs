@@ -154,6 +154,22 @@ impl Error {
         }
     }
 
+    /// A failure of the caller's own, for a function the crate calls back,
+    /// such as a [`Watcher`](crate::watch)'s rebuild that cannot read the
+    /// application's configuration: kind [`ErrorKind::Watch`], from `origin`
+    /// (the file or setting), with `message` saying what went wrong. Passwords
+    /// in URLs in the message are shown as `***`.
+    ///
+    /// ```
+    /// use proxyroute::{Error, ErrorKind, Origin};
+    /// let e = Error::rebuild(Origin::setting("app.toml"), "cannot read it: permission denied");
+    /// assert!(matches!(e.kind(), ErrorKind::Watch(_)));
+    /// assert_eq!(e.to_string(), "app.toml: cannot read it: permission denied");
+    /// ```
+    pub fn rebuild(origin: Origin, message: impl AsRef<str>) -> Self {
+        Error::new(ErrorKind::Watch(redact(message.as_ref())), origin, "")
+    }
+
     /// The same error, naming `origin` as where the text came from (for a
     /// caller that parsed text it got from a flag or a file).
     #[must_use]
@@ -196,6 +212,7 @@ impl fmt::Display for Error {
                     | ErrorKind::Pac(_)
                     | ErrorKind::SystemStore(_)
                     | ErrorKind::Certificates(_)
+                    | ErrorKind::Watch(_)
             )
         {
             // A file's syntax error names its line and column instead.

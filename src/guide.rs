@@ -19,3 +19,6 @@ pub mod performance {}
 pub mod probe {}
 #[doc = include_str!("../docs/system.md")]
 pub mod system {}
+#[doc = include_str!("../docs/watch.md")]
+#[cfg(feature = "watch")]
+pub mod watch {}

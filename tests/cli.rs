@@ -437,6 +437,7 @@ fn help_and_version_exit_0() {
         "\nsystem proxy settings",
         "\nproxy auto-config",
         "\nprobing",
+        "\nfollowing changes",
         "\nexit status:",
     ] {
         assert!(r.stdout.contains(group), "{group:?} missing:\n{}", r.stdout);
@@ -453,6 +454,7 @@ fn help_and_version_exit_0() {
         "feature `pac`",
         "feature `pac-fetch`",
         "feature `probe`",
+        "feature `watch`",
     ] {
         assert!(r.stdout.contains(feature), "{feature} missing");
     }
@@ -737,4 +739,81 @@ fn pac_is_a_layer_of_the_resolver() {
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--watch` follows a settings file: the route printed first, then, when the
+/// file changes, a `change:` line and the URL's new route with why; a URL
+/// whose route stays prints nothing. Polled with a deadline, never a fixed
+/// sleep as the assertion.
+#[cfg(feature = "watch")]
+#[test]
+fn watch_prints_each_route_that_a_changed_file_moves() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+
+    let dir = std::env::temp_dir().join(format!("proxyroute-cli-watch-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("proxy");
+    let settings = |host: &str| {
+        format!(
+            "PROXY_ENABLED=\"yes\"\nHTTP_PROXY=\"http://{host}:3128\"\nNO_PROXY=\"localhost\"\n"
+        )
+    };
+    std::fs::write(&file, settings("proxy-a.test")).unwrap();
+    let mut child = Command::new(resolve_bin())
+        .env_clear()
+        .args(["--no-env", "--sysconfig"])
+        .arg(&file)
+        .args(["--watch", "http://example.com/", "http://localhost/"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start proxyroute --watch");
+    let (tx, rx) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let mut wait_for = |want: &dyn Fn(&str) -> bool, what: &str| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) => {
+                    let hit = want(&line);
+                    seen.push(line);
+                    if hit {
+                        return;
+                    }
+                }
+                Err(_) => panic!("no line {what} within 20 s; output:\n{}", seen.join("\n")),
+            }
+        }
+    };
+    wait_for(&|l| l.starts_with("note: watching"), "saying it watches");
+    std::fs::write(&file, settings("proxy-b.test")).unwrap();
+    wait_for(
+        &|l| {
+            l.starts_with(
+                "http://example.com/: http://proxy-a.test:3128 -> http://proxy-b.test:3128 (",
+            )
+        },
+        "with example.com's new route",
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    let text = seen.join("\n");
+    assert!(text.contains("change: "), "{text}");
+    assert!(
+        !text.contains("http://localhost/: "),
+        "localhost's route did not change:\n{text}"
+    );
 }

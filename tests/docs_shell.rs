@@ -81,6 +81,7 @@ const OPTION_FEATURES: &[(&str, &str)] = &[
     ("--pac-isolate", "pac"),
     ("--wpad ", "pac-fetch"),
     ("--probe", "probe"),
+    ("--watch", "watch"),
 ];
 
 /// The package's features, and whether this test (and so the binary) was
@@ -96,6 +97,7 @@ const FEATURES: &[(&str, bool)] = &[
     ("pac", cfg!(feature = "pac")),
     ("pac-fetch", cfg!(feature = "pac-fetch")),
     ("probe", cfg!(feature = "probe")),
+    ("watch", cfg!(feature = "watch")),
 ];
 
 /// Whether this build has `feature` (an unknown name: no).

@@ -107,10 +107,6 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-#[cfg(doctest)]
-#[doc = include_str!("../../docs/watch.md")]
-struct WatchGuideDoctests;
-
 mod json;
 #[cfg(feature = "pac-fetch")]
 mod pac;

@@ -85,12 +85,18 @@ probing (connects along the route; feature `probe`, without it: exit 2):
   --ca-file FILE         also trust the PEM certificates in FILE when probing
                          TLS (a corporate or proxy CA), besides the system's
 
+following changes (feature `watch`; without it: exit 2):
+  --watch                after the routes, keep running and print a line for
+                         each change of --system settings, a settings file,
+                         --postman-config or --pac, then each URL whose route
+                         changed, with why; Ctrl-C ends
+
 exit status: 0 when every URL has a route, 1 when some URL has none (or is
 not a URL), 2 for bad options or configuration.
 ";
 
 /// Where the system layer's settings come from.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum SystemSource {
     Live,
     Gnome(String),
@@ -101,7 +107,7 @@ pub(crate) enum SystemSource {
 }
 
 /// Everything the command line asked for.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Options {
     pub(crate) dialect: Dialect,
     pub(crate) dialect_given: bool,
@@ -119,6 +125,7 @@ pub(crate) struct Options {
     pub(crate) pac: Option<String>,
     pub(crate) wpad: Option<String>,
     pub(crate) pac_isolate: bool,
+    pub(crate) watch: bool,
     pub(crate) probe: bool,
     pub(crate) probe_timeout: Option<std::time::Duration>,
     pub(crate) ca_file: Option<String>,
@@ -197,6 +204,7 @@ pub(crate) fn parse(args: Vec<String>) -> Result<Parsed, String> {
             "--pac" => opts.pac = Some(value("--pac")?),
             "--wpad" => opts.wpad = Some(value("--wpad")?),
             "--pac-isolate" => opts.pac_isolate = true,
+            "--watch" => opts.watch = true,
             "--probe" => opts.probe = true,
             "--probe-timeout" => {
                 let text = value("--probe-timeout")?;
@@ -235,6 +243,9 @@ pub(crate) fn parse(args: Vec<String>) -> Result<Parsed, String> {
         return Err(
             "--reverse-bypass needs --bypass (the list of hosts that use the proxy)".to_owned(),
         );
+    }
+    if opts.watch && opts.probe {
+        return Err("--watch and --probe do not go together; give one".to_owned());
     }
     if !opts.probe && (opts.probe_timeout.is_some() || opts.ca_file.is_some()) {
         return Err("--probe-timeout and --ca-file go with --probe".to_owned());

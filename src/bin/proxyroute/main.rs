@@ -24,6 +24,7 @@ mod pac;
 mod probe;
 mod system;
 mod target;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -92,6 +93,9 @@ fn main() -> ExitCode {
             }
         };
         print!("{line}");
+    }
+    if opts.watch {
+        return watch::run(built, &opts);
     }
     if failed {
         ExitCode::from(1)
