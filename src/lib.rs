@@ -81,7 +81,8 @@
 //!   [`ProxyRules`], [`Credentials`], [`Dialect`], [`BypassSyntax`],
 //!   [`postman::ProxyConfig`], [`postman::ProxyConfigList`]), each as the text
 //!   its `Display` / `FromStr` use. Adds the `serde` dependency.
-//! - `gnome`, `kde`, `sysconfig`, `windows`, `macos` (all five: `system`),
+//! - `system-gnome`, `system-kde`, `system-sysconfig`, `system-windows`,
+//!   `system-macos` (all five: `system`),
 //!   off by default: the live readers behind [`system::from_system`]
 //!   (`gsettings`, the `kioslaverc` cascade, `/etc/sysconfig/proxy`, the
 //!   registry through the Windows-only `windows-registry` dependency,

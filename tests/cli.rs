@@ -195,7 +195,11 @@ fn bad_options_exit_2_with_a_message() {
             &["--postman-config", "/nonexistent/f.json", "http://x/"],
             "--postman-config /nonexistent/f.json: ",
         ),
-        #[cfg(not(any(feature = "gnome", feature = "kde", feature = "sysconfig")))]
+        #[cfg(not(any(
+            feature = "system-gnome",
+            feature = "system-kde",
+            feature = "system-sysconfig"
+        )))]
         (
             "system without a reader in this build",
             &["--system", "http://x/"],

@@ -1232,7 +1232,7 @@ fn cli_reads_settings_from_a_bug_report() {
 /// The real `gsettings`, with a private keyfile backend in a temporary
 /// `XDG_CONFIG_HOME`: values set by one process are read by the next,
 /// without D-Bus. Under `CI=true` a missing `gsettings` fails the test.
-#[cfg(feature = "gnome")]
+#[cfg(feature = "system-gnome")]
 #[test]
 fn real_gsettings_round_trip() {
     let found = Command::new("gsettings")
@@ -1339,7 +1339,7 @@ fn real_gsettings_round_trip() {
 }
 
 /// `/etc/sysconfig/proxy` as a real file, and an unreadable one.
-#[cfg(feature = "sysconfig")]
+#[cfg(feature = "system-sysconfig")]
 #[test]
 fn real_sysconfig_file() {
     let dir = std::env::temp_dir().join(format!("proxyroute-sysconfig-{}", std::process::id()));
@@ -1372,7 +1372,7 @@ fn real_sysconfig_file() {
 /// The macOS reader's command path, with a stand-in `scutil` (a shell
 /// script printing a captured `scutil --proxy`): what it reads and how it
 /// fails. The real `scutil` exists on macOS only.
-#[cfg(all(unix, feature = "macos"))]
+#[cfg(all(unix, feature = "system-macos"))]
 #[test]
 fn macos_reader_runs_scutil_and_reads_its_output() {
     use std::os::unix::fs::PermissionsExt;
@@ -1409,7 +1409,7 @@ fn macos_reader_runs_scutil_and_reads_its_output() {
 
 /// Real files in a temporary XDG tree: the system-wide file, then the
 /// user's, read through the cascade.
-#[cfg(feature = "kde")]
+#[cfg(feature = "system-kde")]
 #[test]
 fn real_kioslaverc_cascade() {
     let root = std::env::temp_dir().join(format!("proxyroute-kde-{}", std::process::id()));

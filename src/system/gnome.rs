@@ -285,7 +285,7 @@ pub fn parse(text: &str) -> SystemProxies {
 ///
 /// `gsettings` could not be run or failed; the message names it and quotes
 /// its error output.
-#[cfg(feature = "gnome")]
+#[cfg(feature = "system-gnome")]
 pub fn read_command(mut command: std::process::Command) -> Result<SystemProxies, crate::Error> {
     let fail = |why: String| {
         crate::Error::new(
@@ -313,7 +313,7 @@ pub fn read_command(mut command: std::process::Command) -> Result<SystemProxies,
 /// # Errors
 ///
 /// As [`read_command`].
-#[cfg(feature = "gnome")]
+#[cfg(feature = "system-gnome")]
 pub fn read() -> Result<SystemProxies, crate::Error> {
     read_command(std::process::Command::new("gsettings"))
 }

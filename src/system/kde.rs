@@ -229,7 +229,7 @@ where
 /// The files of the XDG cascade that hold `kioslaverc`, lowest priority
 /// first: each directory of `XDG_CONFIG_DIRS` (default `/etc/xdg`) from the
 /// last to the first, then `XDG_CONFIG_HOME` (default `~/.config`).
-#[cfg(feature = "kde")]
+#[cfg(feature = "system-kde")]
 pub fn cascade(lookup: &dyn Fn(&str) -> Option<String>) -> Vec<std::path::PathBuf> {
     use std::path::PathBuf;
     let dirs = lookup("XDG_CONFIG_DIRS")
@@ -258,7 +258,7 @@ pub fn cascade(lookup: &dyn Fn(&str) -> Option<String>) -> Vec<std::path::PathBu
 /// # Errors
 ///
 /// A `kioslaverc` that exists but cannot be read, naming it.
-#[cfg(feature = "kde")]
+#[cfg(feature = "system-kde")]
 pub fn read(lookup: &dyn Fn(&str) -> Option<String>) -> Result<SystemProxies, crate::Error> {
     let mut files = Vec::new();
     for path in cascade(lookup) {

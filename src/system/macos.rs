@@ -181,7 +181,7 @@ pub fn parse(text: &str, name: &str) -> SystemProxies {
 /// # Errors
 ///
 /// `scutil` could not be run or failed; the message names it.
-#[cfg(feature = "macos")]
+#[cfg(feature = "system-macos")]
 pub fn read_command(mut command: std::process::Command) -> Result<SystemProxies, crate::Error> {
     let fail = |why: String| {
         crate::Error::new(
@@ -212,7 +212,7 @@ pub fn read_command(mut command: std::process::Command) -> Result<SystemProxies,
 /// # Errors
 ///
 /// As [`read_command`].
-#[cfg(feature = "macos")]
+#[cfg(feature = "system-macos")]
 pub fn read() -> Result<SystemProxies, crate::Error> {
     read_command(std::process::Command::new("/usr/sbin/scutil"))
 }

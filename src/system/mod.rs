@@ -4,11 +4,11 @@
 //!
 //! | store | module | live reader (feature) |
 //! |---|---|---|
-//! | GNOME `org.gnome.system.proxy` | [`gnome`] | `gsettings list-recursively` (`gnome`) |
-//! | KDE `kioslaverc` `[Proxy Settings]` | [`kde`] | the XDG config cascade (`kde`) |
-//! | SUSE `/etc/sysconfig/proxy` | [`sysconfig`] | the file (`sysconfig`) |
-//! | Windows `Internet Settings` | [`windows`] | the registry, HKCU or the machine policy's HKLM (`windows`) |
-//! | macOS SystemConfiguration | [`macos`] | `scutil --proxy` (`macos`) |
+//! | GNOME `org.gnome.system.proxy` | [`gnome`] | `gsettings list-recursively` (`system-gnome`) |
+//! | KDE `kioslaverc` `[Proxy Settings]` | [`kde`] | the XDG config cascade (`system-kde`) |
+//! | SUSE `/etc/sysconfig/proxy` | [`sysconfig`] | the file (`system-sysconfig`) |
+//! | Windows `Internet Settings` | [`windows`] | the registry, HKCU or the machine policy's HKLM (`system-windows`) |
+//! | macOS SystemConfiguration | [`macos`] | `scutil --proxy` (`system-macos`) |
 //!
 //! Every reader gives a [`SystemProxies`]: the mode (direct, manual, a PAC URL,
 //! auto-detection), a proxy per scheme with the key it came from, the bypass
@@ -361,12 +361,12 @@ pub(crate) fn proxy_value(text: &str, source: &str) -> Result<Proxy, Error> {
 
 /// The live system settings: the store the running desktop uses, read now.
 ///
-/// On Windows it reads the WinINet settings (feature `windows`), on macOS
-/// the SystemConfiguration proxies (feature `macos`). On Linux it
+/// On Windows it reads the WinINet settings (feature `system-windows`), on macOS
+/// the SystemConfiguration proxies (feature `system-macos`). On Linux it
 /// picks the store from `XDG_CURRENT_DESKTOP` (GNOME, Unity,
 /// Cinnamon, MATE, Pantheon, Budgie → GNOME; KDE → KDE), then
-/// `/etc/sysconfig/proxy` when it exists; each needs its feature (`gnome`,
-/// `kde`, `sysconfig`, or `system` for all). `Ok(None)`: no store applies
+/// `/etc/sysconfig/proxy` when it exists; each needs its feature (`system-gnome`,
+/// `system-kde`, `system-sysconfig`, or `system` for all). `Ok(None)`: no store applies
 /// here. An error means a store applies but could not be read: never treat
 /// it as "no proxy".
 ///
@@ -392,7 +392,7 @@ pub fn from_system_with(
         .unwrap_or_default()
         .to_ascii_uppercase();
     let is = |names: &[&str]| desktop.split(':').any(|d| names.contains(&d));
-    #[cfg(feature = "gnome")]
+    #[cfg(feature = "system-gnome")]
     if is(&[
         "GNOME",
         "UNITY",
@@ -404,19 +404,19 @@ pub fn from_system_with(
     ]) {
         return gnome::read().map(Some);
     }
-    #[cfg(feature = "kde")]
+    #[cfg(feature = "system-kde")]
     if is(&["KDE"]) {
         return kde::read(&lookup).map(Some);
     }
-    #[cfg(all(windows, feature = "windows"))]
+    #[cfg(all(windows, feature = "system-windows"))]
     if cfg!(windows) {
         return windows::read().map(Some);
     }
-    #[cfg(all(target_os = "macos", feature = "macos"))]
+    #[cfg(all(target_os = "macos", feature = "system-macos"))]
     if cfg!(target_os = "macos") {
         return macos::read().map(Some);
     }
-    #[cfg(feature = "sysconfig")]
+    #[cfg(feature = "system-sysconfig")]
     if std::path::Path::new(sysconfig::PATH).exists() {
         return sysconfig::read(std::path::Path::new(sysconfig::PATH)).map(Some);
     }

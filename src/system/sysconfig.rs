@@ -123,7 +123,7 @@ pub fn parse(text: &str, name: &str) -> SystemProxies {
 /// # Errors
 ///
 /// The file exists but cannot be read, naming it.
-#[cfg(feature = "sysconfig")]
+#[cfg(feature = "system-sysconfig")]
 pub fn read(path: &std::path::Path) -> Result<SystemProxies, crate::Error> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         crate::Error::new(

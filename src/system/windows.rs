@@ -481,7 +481,7 @@ pub const KEY: &str = r"Software\Microsoft\Windows\CurrentVersion\Internet Setti
 /// # Errors
 ///
 /// The `Internet Settings` key cannot be opened, naming the hive.
-#[cfg(all(windows, feature = "windows"))]
+#[cfg(all(windows, feature = "system-windows"))]
 pub fn read() -> Result<SystemProxies, Error> {
     use windows_registry::{CURRENT_USER, LOCAL_MACHINE};
     const POLICY: &str = r"SOFTWARE\Policies\Microsoft\Windows\CurrentVersion\Internet Settings";

@@ -451,11 +451,11 @@ fn run(command: &mut Command) -> Result<String, String> {
 
 /// The Internet Settings, read now.
 fn windows_read() -> Result<SystemProxies, String> {
-    #[cfg(all(windows, feature = "windows"))]
+    #[cfg(all(windows, feature = "system-windows"))]
     {
         crate::system::windows::read().map_err(|e| e.to_string())
     }
-    #[cfg(not(all(windows, feature = "windows")))]
+    #[cfg(not(all(windows, feature = "system-windows")))]
     {
         Err("the Windows registry is read only on Windows with the windows feature".to_owned())
     }

@@ -48,8 +48,9 @@ options:
 system proxy settings (a layer below the environment):
   --system               read this desktop's live settings (GNOME through
                          gsettings, KDE's kioslaverc, /etc/sysconfig/proxy);
-                         needs feature `system` (or gnome, kde, sysconfig);
-                         without it: an error, exit 2
+                         needs feature `system` (or system-gnome,
+                         system-kde, system-sysconfig); without it: an
+                         error, exit 2
   --gnome-gsettings FILE the output of `gsettings list-recursively
                          org.gnome.system.proxy`, e.g. from a bug report
   --kde-kioslaverc FILE  a kioslaverc file

@@ -41,11 +41,11 @@ pub(crate) fn read(source: &SystemSource) -> Result<SystemProxies, String> {
 /// `--system`: the live settings of this machine.
 fn live() -> Result<SystemProxies, String> {
     const ANY_READER: bool = cfg!(any(
-        feature = "gnome",
-        feature = "kde",
-        feature = "sysconfig",
-        all(windows, feature = "windows"),
-        all(target_os = "macos", feature = "macos")
+        feature = "system-gnome",
+        feature = "system-kde",
+        feature = "system-sysconfig",
+        all(windows, feature = "system-windows"),
+        all(target_os = "macos", feature = "system-macos")
     ));
     match proxyroute::system::from_system() {
         Ok(Some(settings)) => Ok(settings),
