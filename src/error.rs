@@ -2,6 +2,7 @@
 //! lenient readers record instead of failing.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// Where a piece of configuration text came from.
 ///
@@ -121,12 +122,34 @@ pub enum ErrorKind {
 /// assert_eq!(err.to_string(), r#"input "ftp://alice:***@proxy:21": unsupported proxy scheme "ftp" (expected http, https, socks4, socks4a, socks5 or socks5h)"#);
 /// assert!(!format!("{err:?}").contains("s3cret"));
 /// ```
-#[derive(Clone, PartialEq, Eq, Hash)]
+///
+/// When the failure came from below (an I/O or HTTP error while fetching a PAC
+/// script, say), [`source()`](std::error::Error::source) returns it, so a
+/// caller can tell a network failure from a script failure by type, not by
+/// message. Two errors are equal when their kind, origin, index and text are;
+/// the source is not compared.
+#[derive(Clone)]
 pub struct Error {
     kind: ErrorKind,
     origin: Origin,
     index: Option<usize>,
     input: String,
+    source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl PartialEq for Error {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.kind, &self.origin, self.index, &self.input)
+            == (&other.kind, &other.origin, other.index, &other.input)
+    }
+}
+
+impl Eq for Error {}
+
+impl std::hash::Hash for Error {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (&self.kind, &self.origin, self.index, &self.input).hash(state);
+    }
 }
 
 impl Error {
@@ -137,6 +160,7 @@ impl Error {
             origin,
             index: None,
             input: redact(input),
+            source: None,
         }
     }
 
@@ -151,6 +175,7 @@ impl Error {
             origin: v.origin.clone(),
             index: v.index,
             input: v.text.clone(),
+            source: None,
         }
     }
 
@@ -168,6 +193,23 @@ impl Error {
     /// ```
     pub fn rebuild(origin: Origin, message: impl AsRef<str>) -> Self {
         Error::new(ErrorKind::Watch(redact(message.as_ref())), origin, "")
+    }
+
+    /// The same error, with `source` as the lower-level failure behind it
+    /// (returned by [`source()`](std::error::Error::source)).
+    ///
+    /// ```
+    /// use std::error::Error as _;
+    /// use proxyroute::{Error, Origin};
+    /// let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "denied");
+    /// let e = Error::rebuild(Origin::setting("app.toml"), "cannot read it").with_source(io);
+    /// let below = e.source().unwrap().downcast_ref::<std::io::Error>().unwrap();
+    /// assert_eq!(below.kind(), std::io::ErrorKind::PermissionDenied);
+    /// ```
+    #[must_use]
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Arc::new(source));
+        self
     }
 
     /// The same error, naming `origin` as where the text came from (for a
@@ -229,11 +271,21 @@ impl fmt::Debug for Error {
             .field("origin", &self.origin)
             .field("index", &self.index)
             .field("input", &self.input)
+            .field(
+                "source",
+                &self.source.as_ref().map(|s| redact(&s.to_string())),
+            )
             .finish()
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// Why a lenient reader skipped or flagged a piece of configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, thiserror::Error)]
@@ -359,6 +411,17 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_source_is_chained_compared_by_nothing_and_redacted_in_debug() {
+        let below = std::io::Error::other("GET http://alice:s3cret@pac.corp/wpad.dat failed");
+        let e = Error::rebuild(Origin::setting("x"), "fetch failed").with_source(below);
+        let source = std::error::Error::source(&e).expect("a source");
+        assert!(source.to_string().starts_with("GET http://alice:"));
+        assert!(!format!("{e:?}").contains("s3cret"), "{e:?}");
+        assert!(!e.to_string().contains("s3cret"));
+        assert_eq!(e, Error::rebuild(Origin::setting("x"), "fetch failed"));
+    }
+
     use super::*;
 
     #[test]
