@@ -180,7 +180,7 @@ impl Error {
     }
 
     /// A failure of the caller's own, for a function the crate calls back,
-    /// such as a [`Watcher`](crate::watch)'s rebuild that cannot read the
+    /// such as a `watch::Watcher`'s rebuild that cannot read the
     /// application's configuration: kind [`ErrorKind::Watch`], from `origin`
     /// (the file or setting), with `message` saying what went wrong. Passwords
     /// in URLs in the message are shown as `***`.

@@ -22,3 +22,5 @@ pub mod system {}
 #[doc = include_str!("../docs/watch.md")]
 #[cfg(feature = "watch")]
 pub mod watch {}
+#[doc = include_str!("../docs/api.md")]
+pub mod api {}

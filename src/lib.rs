@@ -27,7 +27,13 @@
 //! | the desktop's proxy settings (GNOME, KDE, sysconfig, Windows, macOS) | [`system`] | the [`system`] module |
 //! | a PAC script | `ResolverBuilder::pac` (feature `pac`) | the [`pac`] module |
 //! | the command line | the `proxyroute` binary | [`guide::cli`] |
+//! | a long-running program whose settings change | [`SharedResolver`], `watch::Watcher` (feature `watch`) | the watch guide |
+//! | a request that fails only behind the proxy | `probe::Prober` (feature `probe`), `proxyroute --probe` | [`guide::troubleshooting`] |
 //! | figures | | [`guide::performance`] |
+//!
+//! [`guide::api`] says which type to start from for each use (a client, a test
+//! suite, a fuzzer, the desktop's settings) and what each module promises
+//! while the crate is below 1.0.
 //!
 //! # Example: from the environment
 //!
@@ -96,7 +102,8 @@
 //!   (`ureq` with `rustls`) and WPAD discovery by DNS (`pac::wpad`).
 //!
 //! Without features, environment and explicit configuration work with `url`,
-//! `ipnet`, `http` and `thiserror` as the only dependencies.
+//! `ipnet`, `http` and `thiserror` as the only dependencies, plus `arc-swap`
+//! for [`SharedResolver`].
 //!
 //! # Secrets
 //!
@@ -147,7 +154,7 @@ pub use env::EnvProxies;
 pub use error::{Error, ErrorKind, Origin, Result, Violation, ViolationKind};
 pub use proxy::{Credentials, Proxy, ProxyScheme};
 pub use proxy_rules::ProxyRules;
-pub use resolver::{IntoProxy, RequestProxy, Resolver, ResolverBuilder};
+pub use resolver::{IntoProxy, IntoProxyRules, RequestProxy, Resolver, ResolverBuilder};
 pub use route::{Hop, Hops, Route};
 pub use settings::ProxySettings;
 pub use shared::{ResolverGuard, SharedResolver};
