@@ -7,7 +7,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::bypass::no_proxy::{
-    Brackets, Dots, Grammar, IpSyntax, NameMode, NoProxySpec, PortSyntax, Split, Star, TrailingDot,
+    Brackets, Dots, Grammar, Idn, IpSyntax, NameMode, NoProxySpec, PortSyntax, Split, Star,
+    TrailingDot,
 };
 use crate::bypass::{ImplicitBypass, MatchFlags};
 use crate::error::{Error, ErrorKind, Origin};
@@ -221,6 +222,11 @@ const EVERY_SCHEME: u8 = ProxySyntax::accepting(&[Http, Https, Socks4, Socks4a, 
 const CURL_PORT: &str =
     "curl compares the whole entry, port included, with the host name, so it never matches";
 
+const CURL_IDN: &str = "curl converts the URL's host to punycode (libidn2) but compares \
+     the entry as written: write it in punycode (xn--...)";
+const NODE_IDN: &str = "proxy-from-env reads the URL with url.parse, which converts the \
+     host to punycode, and compares the entry as written: write it in punycode (xn--...)";
+
 static CURL: DialectSpec = DialectSpec {
     name: "curl",
     tool: "curl",
@@ -260,6 +266,7 @@ static CURL: DialectSpec = DialectSpec {
             brackets: Brackets::Never,
         },
         trailing_dot: TrailingDot::Stripped,
+        idn: Idn::Never(CURL_IDN),
         grammar: Grammar::NoProxy,
         // An IPv6 host meets IPv6 entries only, an IPv4 host IPv4 entries.
         flags: MatchFlags {
@@ -309,6 +316,7 @@ static GO: DialectSpec = DialectSpec {
             brackets: Brackets::WithPort,
         },
         trailing_dot: TrailingDot::Kept,
+        idn: Idn::AsWritten,
         grammar: Grammar::NoProxy,
         flags: MatchFlags {
             // Domain matchers see IP hosts as text too: `168.1.1` matches
@@ -359,6 +367,7 @@ static PYTHON: DialectSpec = DialectSpec {
         ports: PortSyntax::HostPort,
         ip: IpSyntax::Text,
         trailing_dot: TrailingDot::Kept,
+        idn: Idn::AsWritten,
         grammar: Grammar::NoProxy,
         flags: MatchFlags {
             names_see_ips: true,
@@ -405,6 +414,7 @@ static NODE: DialectSpec = DialectSpec {
         ports: PortSyntax::TrailingDigits,
         ip: IpSyntax::Text,
         trailing_dot: TrailingDot::Kept,
+        idn: Idn::Never(NODE_IDN),
         grammar: Grammar::NoProxy,
         flags: MatchFlags {
             names_see_ips: true,
@@ -459,6 +469,7 @@ static HYPER: DialectSpec = DialectSpec {
             brackets: Brackets::Never,
         },
         trailing_dot: TrailingDot::Kept,
+        idn: Idn::Converted,
         grammar: Grammar::NoProxy,
         flags: MatchFlags::PLAIN,
     },
@@ -499,6 +510,7 @@ static DOTNET: DialectSpec = DialectSpec {
         ports: PortSyntax::Never(".NET compares the entry with the host name alone, so an entry with a port never matches"),
         ip: IpSyntax::Text,
         trailing_dot: TrailingDot::Kept,
+        idn: Idn::Converted,
         grammar: Grammar::NoProxy,
         flags: MatchFlags {
             names_see_ips: true,
@@ -552,6 +564,7 @@ static CHROMIUM: DialectSpec = DialectSpec {
             brackets: Brackets::Always,
         },
         trailing_dot: TrailingDot::Stripped,
+        idn: Idn::Converted,
         // The fields above describe the result; the entries are read by
         // Chromium's own bypass grammar, host names made suffix rules.
         grammar: Grammar::ChromiumSuffix,
@@ -595,6 +608,7 @@ static POSTMAN: DialectSpec = DialectSpec {
         ports: PortSyntax::FirstColon,
         ip: IpSyntax::Text,
         trailing_dot: TrailingDot::Kept,
+        idn: Idn::Converted,
         grammar: Grammar::NoProxy,
         flags: MatchFlags {
             names_see_ips: true,

@@ -64,6 +64,29 @@ enum Scheme {
 /// apart so that they never match a name rule. The port is the explicit one, or
 /// the scheme's default.
 ///
+/// What the normal form forgets is kept beside it, because several tools
+/// compare the host *as written*: whether it ended in a dot
+/// ([`has_trailing_dot`](Target::has_trailing_dot); Go, urllib,
+/// proxy-from-env and Chromium do not match `example.com.` with a
+/// `example.com` entry), whether it held upper case (Go's localhost exemption
+/// is case-sensitive), whether it was written in Unicode, and whether the port
+/// was written ([`port_written`](Target::port_written); urllib's `h:80` entry
+/// matches `http://h:80/` but not `http://h/`). A [`url::Url`] has already
+/// dropped a default port and converted Unicode, so a target made from one
+/// knows only the trailing dot.
+///
+/// ```
+/// use proxyroute::Target;
+/// let t: Target = "http://Example.COM.:80/".parse()?;
+/// assert_eq!((t.host(), t.has_trailing_dot(), t.port_written()), ("example.com", true, true));
+/// # Ok::<(), proxyroute::Error>(())
+/// ```
+///
+/// Two targets are equal when their normal forms and trailing dots are: the
+/// case, the Unicode spelling and a written default port, which only some
+/// tools' comparisons see, are not part of equality (a [`url::Url`] has lost
+/// them already).
+///
 /// ```
 /// use proxyroute::Target;
 /// let t: Target = "HTTPS://Bücher.Example./path?q".parse()?;
@@ -74,7 +97,7 @@ enum Scheme {
 /// assert_eq!(t.host(), "::ffff:10.0.0.1");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone)]
 pub struct Target {
     scheme: Scheme,
     /// The normalised host; an IPv6 address is stored with brackets.
@@ -82,9 +105,63 @@ pub struct Target {
     ip: Option<IpAddr>,
     zone: Option<Box<str>>,
     port: Option<u16>,
+    /// How the host and port were written (see [`Written`]).
+    written: Written,
     /// The host name's domain suffixes, hashed once here so that every bypass
     /// query can look them up without rescanning the host.
     suffixes: Suffixes,
+}
+
+/// How the URL wrote its host and port, where the normalised form forgets it:
+/// the tools that compare the host as written (Go, urllib, proxy-from-env,
+/// Chromium) need it. A bit set, so that a target stays small and a bypass
+/// query tests it with one mask.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub(crate) struct Written(u8);
+
+impl Written {
+    /// The host ended in a dot (`example.com.`).
+    pub(crate) const TRAILING_DOT: u8 = 1;
+    /// The host held ASCII upper case (`LocalHost`).
+    pub(crate) const UPPER: u8 = 2;
+    /// The host was written in Unicode (`bücher.example`), not punycode.
+    pub(crate) const UNICODE: u8 = 4;
+    /// The port was written, even if it is the scheme's default (`h:80`).
+    pub(crate) const PORT: u8 = 8;
+
+    /// The bits for a host written as `host` (its port aside).
+    fn of_host(host: &str) -> Self {
+        let mut bits = 0;
+        if host.len() > 1 && host.ends_with('.') && !host.starts_with('[') {
+            bits |= Written::TRAILING_DOT;
+        }
+        if host.bytes().any(|b| b.is_ascii_uppercase()) {
+            bits |= Written::UPPER;
+        }
+        if !host.is_ascii() {
+            bits |= Written::UNICODE;
+        }
+        Written(bits)
+    }
+
+    #[must_use]
+    fn with_port(self, written: bool) -> Self {
+        Written(if written {
+            self.0 | Written::PORT
+        } else {
+            self.0
+        })
+    }
+
+    /// The bits.
+    #[inline]
+    pub(crate) fn bits(self) -> u8 {
+        self.0
+    }
+
+    fn has(self, bit: u8) -> bool {
+        self.0 & bit != 0
+    }
 }
 
 /// How many of a host name's suffixes are hashed ahead; the rest (for hosts of
@@ -169,7 +246,20 @@ impl Target {
             return target.map_err(err);
         }
         match url::Url::parse(text) {
-            Ok(url) => Target::from_url(&url).map_err(|e| e.with_origin(Origin::Text)),
+            Ok(url) => {
+                let mut target = Target::from_url(&url).map_err(|e| e.with_origin(Origin::Text))?;
+                // The URL parser forgot the case, the Unicode and a default
+                // port as written: read them from the text.
+                // The trailing dot is the URL's own; the rest comes from the text.
+                let (host, port_written) = written_authority(text, sep, url.is_special());
+                let raw = Written::of_host(host).with_port(port_written);
+                let mut bits = raw.0 & (Written::PORT | Written::UPPER);
+                if target.ip.is_none() && target.zone.is_none() {
+                    bits |= raw.0 & Written::UNICODE;
+                }
+                target.written = Written(target.written.0 & Written::TRAILING_DOT | bits);
+                Ok(target)
+            }
             Err(url::ParseError::InvalidPort) => Err(err(ErrorKind::InvalidPort)),
             Err(url::ParseError::EmptyHost) => Err(err(ErrorKind::MissingHost)),
             Err(url::ParseError::RelativeUrlWithoutBase) => Err(err(ErrorKind::MissingScheme)),
@@ -205,7 +295,19 @@ impl Target {
         if host.is_empty() {
             return Err(err(ErrorKind::MissingHost));
         }
-        Ok(Target::assemble(scheme, host, ip, None, url.port()))
+        let written = match url.host() {
+            Some(url::Host::Domain(d)) => Written::of_host(d),
+            _ => Written::default(),
+        };
+        let written = written.with_port(url.port().is_some());
+        Ok(Target::assemble(
+            scheme,
+            host,
+            ip,
+            None,
+            url.port(),
+            written,
+        ))
     }
 
     /// A target from an [`http::Uri`], which must be absolute.
@@ -221,6 +323,7 @@ impl Target {
             .scheme_str()
             .ok_or_else(|| err(ErrorKind::MissingScheme))?;
         let host = uri.host().ok_or_else(|| err(ErrorKind::MissingHost))?;
+        let written = Written::of_host(host).with_port(uri.port().is_some());
         let (host, ip, zone) = if host.starts_with('[') {
             parse_bracketed(host).map_err(err)?
         } else {
@@ -236,6 +339,7 @@ impl Target {
             ip,
             zone,
             uri.port_u16(),
+            written,
         ))
     }
 
@@ -247,6 +351,7 @@ impl Target {
     /// [`ErrorKind::InvalidHost`] or [`ErrorKind::MissingHost`] for a bad host.
     pub fn new(scheme: &str, host: &str, port: Option<u16>) -> Result<Self> {
         let err = |kind| Error::new(kind, Origin::Text, host);
+        let written = Written::of_host(host).with_port(port.is_some());
         let (host, ip, zone) = if host.starts_with('[') {
             parse_bracketed(host).map_err(err)?
         } else if host.contains(':') {
@@ -264,6 +369,7 @@ impl Target {
             ip,
             zone,
             port,
+            written,
         ))
     }
 
@@ -273,6 +379,7 @@ impl Target {
         ip: Option<IpAddr>,
         zone: Option<Box<str>>,
         explicit_port: Option<u16>,
+        written: Written,
     ) -> Self {
         let default = match scheme {
             Scheme::Known(i) => Some(KNOWN_SCHEMES[usize::from(i)].1),
@@ -288,6 +395,7 @@ impl Target {
             ip,
             zone,
             port: explicit_port.or(default),
+            written,
             suffixes,
         }
     }
@@ -351,12 +459,70 @@ impl Target {
             Scheme::Other(_) => self.port.is_some(),
         }
     }
+
+    /// Whether the URL wrote a port, even the scheme's default (`http://h:80/`).
+    /// A [`url::Url`] drops a default port, so a target made from one answers
+    /// `false` for it.
+    pub fn port_written(&self) -> bool {
+        self.written.has(Written::PORT) || self.has_explicit_port()
+    }
+
+    /// Whether the URL wrote the host with a trailing dot (`example.com.`);
+    /// [`host`](Target::host) has it removed.
+    pub fn has_trailing_dot(&self) -> bool {
+        self.written.has(Written::TRAILING_DOT)
+    }
+
+    /// Whether the URL wrote the host with ASCII upper case (`LocalHost`).
+    pub fn host_had_upper_case(&self) -> bool {
+        self.written.has(Written::UPPER)
+    }
+
+    /// Whether the URL wrote the host in Unicode (`bücher.example`), which
+    /// [`host`](Target::host) gives in punycode. Only text parsed by
+    /// [`Target::parse`] or [`Target::new`] can say so.
+    pub fn host_was_unicode(&self) -> bool {
+        self.written.has(Written::UNICODE)
+    }
+
+    /// How the host and port were written, as bits.
+    #[inline]
+    pub(crate) fn written(&self) -> Written {
+        self.written
+    }
+}
+
+impl PartialEq for Target {
+    fn eq(&self, other: &Self) -> bool {
+        self.scheme == other.scheme
+            && self.host == other.host
+            && self.ip == other.ip
+            && self.zone == other.zone
+            && self.port == other.port
+            && self.has_trailing_dot() == other.has_trailing_dot()
+    }
+}
+
+impl Eq for Target {}
+
+impl std::hash::Hash for Target {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.scheme.hash(state);
+        self.host.hash(state);
+        self.ip.hash(state);
+        self.zone.hash(state);
+        self.port.hash(state);
+        self.has_trailing_dot().hash(state);
+    }
 }
 
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}://{}", self.scheme(), self.host)?;
-        if self.has_explicit_port() {
+        if self.has_trailing_dot() {
+            f.write_str(".")?;
+        }
+        if self.port_written() {
             if let Some(port) = self.port {
                 write!(f, ":{port}")?;
             }
@@ -516,8 +682,10 @@ fn fast_parse(text: &str, sep: usize) -> Option<std::result::Result<Target, Erro
         if inner.contains('%') {
             // A zone id is something the URL parser rejects, so it is read here.
             return Some(
-                parse_bracketed(&text[host_start..=close])
-                    .map(|(host, ip, zone)| Target::assemble(scheme, host, ip, zone, port)),
+                parse_bracketed(&text[host_start..=close]).map(|(host, ip, zone)| {
+                    let written = Written::default().with_port(port.is_some());
+                    Target::assemble(scheme, host, ip, zone, port, written)
+                }),
             );
         }
         let addr: Ipv6Addr = inner.parse().ok()?;
@@ -528,6 +696,7 @@ fn fast_parse(text: &str, sep: usize) -> Option<std::result::Result<Target, Erro
             Some(IpAddr::V6(addr)),
             None,
             port,
+            Written::default().with_port(port.is_some()),
         )));
     }
     if !plain {
@@ -565,6 +734,7 @@ fn fast_parse(text: &str, sep: usize) -> Option<std::result::Result<Target, Erro
             Some(IpAddr::V4(addr)),
             None,
             port,
+            Written::of_host(host).with_port(port.is_some()),
         )));
     }
     let mut label_start = true;
@@ -581,9 +751,45 @@ fn fast_parse(text: &str, sep: usize) -> Option<std::result::Result<Target, Erro
             label_start = false;
         }
     }
+    let written = Written::of_host(host).with_port(port.is_some());
     let mut host = name.to_owned();
     host.make_ascii_lowercase();
-    Some(Ok(Target::assemble(scheme, host.into(), None, None, port)))
+    Some(Ok(Target::assemble(
+        scheme,
+        host.into(),
+        None,
+        None,
+        port,
+        written,
+    )))
+}
+
+/// The host as the text writes it (after any user info, before any port) and
+/// whether a port was written; `sep` is where the scheme ends.
+fn written_authority(text: &str, sep: usize, special: bool) -> (&str, bool) {
+    let rest = text.get(sep + 1..).unwrap_or("");
+    let rest = if special {
+        rest.trim_start_matches(['/', '\\'])
+    } else {
+        rest.strip_prefix("//").unwrap_or(rest)
+    };
+    let end = rest
+        .find(|c| matches!(c, '/' | '?' | '#') || (special && c == '\\'))
+        .unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let host_port = authority.rsplit('@').next().unwrap_or(authority);
+    let (host, port) = if host_port.starts_with('[') {
+        match host_port.find(']') {
+            Some(close) => (&host_port[..=close], &host_port[close + 1..]),
+            None => (host_port, ""),
+        }
+    } else {
+        match host_port.rfind(':') {
+            Some(colon) => (&host_port[..colon], &host_port[colon..]),
+            None => (host_port, ""),
+        }
+    };
+    (host.trim(), port.len() > 1)
 }
 
 /// Where `scheme://` ends its scheme: the first `:`, when `//` follows it.

@@ -1278,19 +1278,23 @@ const GO: &[Row] = &[
         "http://www.示例.com/",
         bypass
     ),
+    // Go 1.19 (Debian), run here: httpproxy compares the host as written,
+    // lower-cased, without IDNA on either side: `no_proxy=xn--fsq092h.com`
+    // left `http://www.例子.com/` on the proxy and `no_proxy=例子.com` left
+    // `http://www.xn--fsq092h.com/` on it (issue 12, item 2).
     np!(
-        "go: a punycode entry matches the Unicode host",
+        "go: a punycode entry does not match the Unicode host",
         Go,
         "xn--fsq092h.com",
         "http://www.示例.com/",
-        bypass
+        proxy
     ),
     np!(
-        "go: a Unicode entry matches the punycode host",
+        "go: a Unicode entry does not match the punycode host",
         Go,
         "示例.com",
         "http://www.xn--fsq092h.com/",
-        bypass
+        proxy
     ),
     np!(
         "go: a host with a zone id is not matched by a name",

@@ -299,6 +299,9 @@ pub struct BypassMatcher {
     /// No implicit bypass, no `<-loopback>`, not reversed: the answer is the
     /// first matching rule, as found.
     plain: bool,
+    /// Some rule matches only hosts written a certain way (a trailing dot,
+    /// Unicode): only then is the target's written form checked.
+    written_rules: bool,
 }
 
 impl BypassMatcher {
@@ -311,7 +314,7 @@ impl BypassMatcher {
         let flag = |ids: &mut Vec<u32>, rule_id: u32| {
             let unscoped = |id: &u32| {
                 let r = &list.rules()[*id as usize];
-                r.port().is_none() && r.scheme().is_none()
+                r.port().is_none() && r.scheme().is_none() && r.need == super::Need::ANY
             };
             if !ids.last().is_some_and(unscoped) {
                 ids.push(rule_id);
@@ -405,6 +408,7 @@ impl BypassMatcher {
         });
         let text_rules = !(suffixes.is_empty() && prefixes.is_empty() && open_globs.is_empty());
         BypassMatcher {
+            written_rules: list.rules().iter().any(|r| r.need != super::Need::ANY),
             flag_rules: !(all.is_empty() && all_names.is_empty() && plain_hostnames.is_empty()),
             text_rules,
             plain: list.flags().implicit == ImplicitBypass::None
@@ -467,6 +471,7 @@ impl BypassMatcher {
         let mut best = Best::NONE;
         let admits = |rule: u32, port: Option<u16>, scoped: bool| {
             flags.port_ok(port, target)
+                && (!self.written_rules || rules[rule as usize].admits_written(target))
                 && (!scoped || rules[rule as usize].scheme() == Some(target.scheme()))
         };
         if self.flag_rules {

@@ -72,8 +72,35 @@ pub struct BypassRule {
     pattern: Pattern,
     port: Option<u16>,
     scheme: Option<Box<str>>,
+    /// What the host must (not) have been written with for a name rule to
+    /// match: the tools that compare the host as written.
+    pub(crate) need: Need,
     text: Box<str>,
     index: usize,
+}
+
+/// The [`Written`](crate::target::Written) bits a rule requires and forbids:
+/// a name rule of a tool that keeps the trailing dot matches only hosts
+/// written as its entry is (`example.com.` only `example.com.`), and urllib
+/// compares Unicode and punycode as different text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub(crate) struct Need {
+    pub(crate) required: u8,
+    pub(crate) forbidden: u8,
+}
+
+impl Need {
+    /// No condition.
+    pub(crate) const ANY: Need = Need {
+        required: 0,
+        forbidden: 0,
+    };
+
+    #[inline]
+    pub(crate) fn admits(self, written: crate::target::Written) -> bool {
+        let bits = written.bits();
+        bits & self.required == self.required && bits & self.forbidden == 0
+    }
 }
 
 impl BypassRule {
@@ -82,9 +109,28 @@ impl BypassRule {
             pattern,
             port,
             scheme: None,
+            need: Need::ANY,
             text: text.into(),
             index,
         }
+    }
+
+    /// The same rule, matching only hosts written as `need` says.
+    #[must_use]
+    pub(crate) fn with_need(mut self, need: Need) -> Self {
+        self.need = need;
+        self
+    }
+
+    /// Whether the host as written meets the rule's conditions.
+    #[inline]
+    pub(crate) fn admits_written(&self, target: &Target) -> bool {
+        self.need.admits(target.written())
+    }
+
+    /// Whether the rule matches only hosts written with a trailing dot.
+    pub fn needs_trailing_dot(&self) -> bool {
+        self.need.required & crate::target::Written::TRAILING_DOT != 0
     }
 
     /// The same rule, limited to requests of `scheme` (`http://example.com`).
@@ -151,9 +197,17 @@ impl ImplicitBypass {
     pub(crate) fn covers(self, target: &Target) -> Option<&'static str> {
         match self {
             ImplicitBypass::None => None,
+            // Go compares the host as written with "localhost", before it
+            // lower-cases anything: `LocalHost` and `localhost.` are proxied
+            // (x/net/http/httpproxy `useProxy`; checked against Go 1.19).
             ImplicitBypass::Loopback => match target.ip() {
                 Some(ip) if is_loopback(ip) => Some("loopback address (implicit)"),
-                None if target.host() == "localhost" => Some("localhost (implicit)"),
+                None if target.host() == "localhost"
+                    && !target.has_trailing_dot()
+                    && !target.host_had_upper_case() =>
+                {
+                    Some("localhost (implicit)")
+                }
                 _ => None,
             },
             ImplicitBypass::LocalAndLinkLocal => match target.ip() {
@@ -231,13 +285,14 @@ impl MatchFlags {
     /// Whether `rule`'s port and scheme limits admit `target`.
     pub(crate) fn rule_ok(&self, rule: &BypassRule, target: &Target) -> bool {
         self.port_ok(rule.port, target)
+            && rule.admits_written(target)
             && rule.scheme.as_deref().is_none_or(|s| s == target.scheme())
     }
 
     pub(crate) fn port_ok(&self, rule_port: Option<u16>, target: &Target) -> bool {
         match rule_port {
             None => true,
-            Some(_) if self.explicit_port_only && !target.has_explicit_port() => false,
+            Some(_) if self.explicit_port_only && !target.port_written() => false,
             Some(port) => target.port() == Some(port),
         }
     }

@@ -19,8 +19,9 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use super::{BypassRule, MatchFlags, Pattern};
+use super::{BypassRule, MatchFlags, Need, Pattern};
 use crate::error::{ErrorKind, Origin, Violation, ViolationKind};
+use crate::target::Written;
 
 /// Which grammar reads the entries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,14 +118,30 @@ pub(crate) enum Brackets {
     Always,
 }
 
-/// What a trailing dot in an entry means.
+/// What a trailing dot in an entry, and on the URL's host, means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TrailingDot {
-    /// Ignored, as the host's is (curl).
+    /// Ignored on both sides (curl 7.88: `example.com.` matches `example.com`
+    /// and the other way round).
     Stripped,
-    /// Kept and compared: the entry matches only a host written with the dot,
-    /// and targets drop theirs, so it never matches.
+    /// Kept and compared as written: an entry with the dot matches only hosts
+    /// written with one, an entry without only hosts without (Go,
+    /// urllib, proxy-from-env).
     Kept,
+}
+
+/// How an entry written in Unicode (`bücher.example`) is compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Idn {
+    /// Converted to punycode, as the URL's host is: it matches either spelling.
+    Converted,
+    /// Never matches: the tool converts the URL's host to punycode and
+    /// compares the entry as written (curl 7.88, Go 1.19, proxy-from-env 2.1.0).
+    Never(&'static str),
+    /// Both compared as written (urllib): a Unicode entry matches only a host
+    /// written in Unicode, an entry with a punycode label only a host not
+    /// written in Unicode.
+    AsWritten,
 }
 
 /// How leading dots are removed before the dot rule applies.
@@ -154,6 +171,8 @@ pub(crate) struct NoProxySpec {
     pub(crate) ip: IpSyntax,
     /// `example.com.`
     pub(crate) trailing_dot: TrailingDot,
+    /// `bücher.example`
+    pub(crate) idn: Idn,
     pub(crate) grammar: Grammar,
     pub(crate) flags: MatchFlags,
 }
@@ -177,6 +196,18 @@ impl Reader<'_> {
 
     fn push(&mut self, pattern: Pattern, port: Option<u16>, text: &str, index: usize) {
         self.rules.push(BypassRule::new(pattern, port, text, index));
+    }
+
+    fn push_name(
+        &mut self,
+        pattern: Pattern,
+        port: Option<u16>,
+        text: &str,
+        index: usize,
+        need: Need,
+    ) {
+        self.rules
+            .push(BypassRule::new(pattern, port, text, index).with_need(need));
     }
 }
 
@@ -331,15 +362,16 @@ fn entry_rule(reader: &mut Reader<'_>, index: usize, raw: &str) {
     if name.is_empty() || name == "." {
         return reader.never(index, raw, "the entry has no host name");
     }
+    let mut need = Need::ANY;
     let name = match (spec.trailing_dot, name.strip_suffix('.')) {
         (TrailingDot::Stripped, Some(stripped)) if !stripped.is_empty() => stripped,
         (TrailingDot::Kept, Some(stripped)) if !stripped.is_empty() => {
-            return reader.never(
-                index,
-                raw,
-                "this tool compares the entry, trailing dot included, with the host as \
-                 written, so it only matches a URL whose host ends in a dot: drop the dot",
-            )
+            need.required |= Written::TRAILING_DOT;
+            stripped
+        }
+        (TrailingDot::Kept, _) => {
+            need.forbidden |= Written::TRAILING_DOT;
+            name
         }
         _ => name,
     };
@@ -364,6 +396,15 @@ fn entry_rule(reader: &mut Reader<'_>, index: usize, raw: &str) {
             "the entry is neither a host name nor an IP address",
         );
     }
+    if !name.is_ascii() {
+        match spec.idn {
+            Idn::Converted => {}
+            Idn::Never(why) => return reader.never(index, raw, why),
+            Idn::AsWritten => need.required |= Written::UNICODE,
+        }
+    } else if spec.idn == Idn::AsWritten && has_punycode_label(name) {
+        need.forbidden |= Written::UNICODE;
+    }
     let name = match idna(name) {
         Some(name) => name,
         None => return reader.flag(index, raw, ViolationKind::Invalid(ErrorKind::InvalidHost)),
@@ -375,7 +416,13 @@ fn entry_rule(reader: &mut Reader<'_>, index: usize, raw: &str) {
         NameMode::HostSuffix => Pattern::HostSuffix(name.into()),
         NameMode::Never(why) => return reader.never(index, raw, why),
     };
-    reader.push(pattern, port, raw, index);
+    reader.push_name(pattern, port, raw, index, need);
+}
+
+/// Whether some label of `name` is punycode (`xn--`).
+fn has_punycode_label(name: &str) -> bool {
+    name.split('.')
+        .any(|label| label.len() >= 4 && label[..4].eq_ignore_ascii_case("xn--"))
 }
 
 /// Handles an entry that is an IP address or CIDR block; `None` when it is not.
@@ -617,6 +664,36 @@ fn chromium_suffix(text: &str, origin: &Origin) -> (Vec<BypassRule>, Vec<Violati
                 super::syntax::glob_pattern(&format!("*{glob}"))
             }
             other => other,
+        };
+        // GURL keeps a trailing dot on the URL's host, and rules compare
+        // text: `*example.com` does not match `example.com.`, nor `<local>`
+        // `example.` (url/url_canon_host.cc keeps the dot;
+        // net/base/scheme_host_port_matcher_rule.cc compares the host text).
+        rule.need = match &mut rule.pattern {
+            Pattern::HostSuffix(n) | Pattern::Subdomains(n) | Pattern::Host(n) => {
+                match n.strip_suffix('.') {
+                    Some(stripped) if !stripped.is_empty() => {
+                        *n = stripped.into();
+                        Need {
+                            required: Written::TRAILING_DOT,
+                            forbidden: 0,
+                        }
+                    }
+                    _ => Need {
+                        required: 0,
+                        forbidden: Written::TRAILING_DOT,
+                    },
+                }
+            }
+            Pattern::PlainHostnames => Need {
+                required: 0,
+                forbidden: Written::TRAILING_DOT,
+            },
+            Pattern::Glob(g) if !g.ends_with('*') && !g.ends_with('.') => Need {
+                required: 0,
+                forbidden: Written::TRAILING_DOT,
+            },
+            _ => Need::ANY,
         };
     }
     (rules, violations)
