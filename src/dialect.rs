@@ -200,6 +200,25 @@ pub(crate) struct EnvSpec {
     /// Chromium: `auto_proxy` names a PAC script (empty: auto-detect).
     pub(crate) auto_proxy: bool,
     pub(crate) value_scheme: ValueScheme,
+    /// A value with blanks (spaces, tabs) before or after it.
+    pub(crate) blanks: Blanks,
+}
+
+/// What a proxy value with blanks around it (`" http://p:3128"`) means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Blanks {
+    /// Trimmed (WHATWG URL parsers strip them; tools not run here).
+    Trimmed,
+    /// The tool refuses the value: a refused route with this reason.
+    Refused(&'static str),
+    /// Go: a leading blank makes the value unparsable and the variable is
+    /// ignored (as if unset, the other spelling unread); a trailing one is
+    /// refused here, where Go 1.19 proxies to a host named after the scheme.
+    Go,
+    /// urllib: a leading blank becomes part of the scheme (`" http"`), which
+    /// only an https request survives (the tunnel is opened before the scheme
+    /// is looked at); trailing blanks are stripped by `int()` of the port.
+    Python,
 }
 
 /// A dialect's whole table.
@@ -227,6 +246,9 @@ const CURL_IDN: &str = "curl converts the URL's host to punycode (libidn2) but c
 const NODE_IDN: &str = "proxy-from-env reads the URL with url.parse, which converts the \
      host to punycode, and compares the entry as written: write it in punycode (xn--...)";
 
+const CURL_BLANKS: &str = "curl refuses a proxy value with blanks around it \
+     (\"Unsupported proxy syntax\", curl 7.88): remove the blanks";
+
 static CURL: DialectSpec = DialectSpec {
     name: "curl",
     tool: "curl",
@@ -243,6 +265,7 @@ static CURL: DialectSpec = DialectSpec {
         socks_server: false,
         auto_proxy: false,
         value_scheme: ValueScheme::Kept,
+        blanks: Blanks::Refused(CURL_BLANKS),
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -271,6 +294,7 @@ static CURL: DialectSpec = DialectSpec {
         // An IPv6 host meets IPv6 entries only, an IPv4 host IPv4 entries.
         flags: MatchFlags {
             ip_families_apart: true,
+            v6_as_text: true,
             ..MatchFlags::PLAIN
         },
     },
@@ -293,6 +317,7 @@ static GO: DialectSpec = DialectSpec {
         socks_server: false,
         auto_proxy: false,
         value_scheme: ValueScheme::Kept,
+        blanks: Blanks::Go,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -348,6 +373,7 @@ static PYTHON: DialectSpec = DialectSpec {
         socks_server: false,
         auto_proxy: false,
         value_scheme: ValueScheme::Kept,
+        blanks: Blanks::Python,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -395,6 +421,7 @@ static NODE: DialectSpec = DialectSpec {
         socks_server: false,
         auto_proxy: false,
         value_scheme: ValueScheme::Kept,
+        blanks: Blanks::Trimmed,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Request,
@@ -446,6 +473,7 @@ static HYPER: DialectSpec = DialectSpec {
         socks_server: false,
         auto_proxy: false,
         value_scheme: ValueScheme::Kept,
+        blanks: Blanks::Trimmed,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -491,6 +519,7 @@ static DOTNET: DialectSpec = DialectSpec {
         socks_server: false,
         auto_proxy: false,
         value_scheme: ValueScheme::Kept,
+        blanks: Blanks::Trimmed,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -541,6 +570,7 @@ static CHROMIUM: DialectSpec = DialectSpec {
         socks_server: true,
         auto_proxy: true,
         value_scheme: ValueScheme::Dropped,
+        blanks: Blanks::Trimmed,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -587,6 +617,7 @@ static POSTMAN: DialectSpec = DialectSpec {
         socks_server: false,
         auto_proxy: false,
         value_scheme: ValueScheme::Kept,
+        blanks: Blanks::Trimmed,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Refuse,

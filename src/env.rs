@@ -6,9 +6,9 @@ use std::collections::HashSet;
 use std::ffi::{OsStr, OsString};
 
 use crate::bypass::BypassList;
-use crate::dialect::{AllProxy, Case, Cgi, Dialect, Empty, SchemeVars, ValueScheme};
+use crate::dialect::{AllProxy, Blanks, Case, Cgi, Dialect, Empty, SchemeVars, ValueScheme};
 use crate::error::{Error, ErrorKind, Origin, Violation, ViolationKind};
-use crate::proxy::{parse_proxy, Proxy, ProxyScheme};
+use crate::proxy::{parse_proxy, DefaultScheme, Proxy, ProxyScheme};
 use crate::target::{KNOWN_SCHEME_COUNT, SCHEME_HTTP};
 
 /// The value found for one request scheme: the variable it came from and the
@@ -110,14 +110,62 @@ where
         }
     }
 
-    fn slot(&mut self, var: String, value: &str, request: Option<ProxyScheme>) -> EnvSlot {
+    /// The slot for `var`'s `value`, or `None` when the tool ignores the
+    /// variable altogether (Go, for a value it cannot parse).
+    fn slot(&mut self, var: String, value: &str, request: Option<ProxyScheme>) -> Option<EnvSlot> {
         let spec = self.dialect.spec();
         let read = match spec.env.value_scheme {
             ValueScheme::Kept => value,
             ValueScheme::Dropped => without_scheme(value),
         };
-        let proxy =
-            parse_proxy(read, &spec.proxy, request).map_err(|e| e.with_origin(Origin::env(&var)));
+        let leading = read.starts_with(char::is_whitespace);
+        let trailing = read.ends_with(char::is_whitespace);
+        let refusal = match spec.env.blanks {
+            _ if !leading && !trailing => None,
+            Blanks::Trimmed => None,
+            Blanks::Refused(why) => Some(why),
+            Blanks::Go if leading => {
+                self.flag_once(
+                    &var,
+                    value,
+                    ViolationKind::Ignored(
+                        "Go cannot parse a value with a blank in front and ignores the \
+                         variable (Go 1.19): remove the blank",
+                    ),
+                );
+                return None;
+            }
+            Blanks::Go => Some(
+                "Go 1.19 reads a value with a trailing blank as a proxy named after its \
+                 scheme (http://http:); refused here: remove the blank",
+            ),
+            Blanks::Python if leading && request != Some(ProxyScheme::Https) => Some(
+                "urllib takes the blank as part of the proxy's scheme and fails \
+                 (\"unknown url type\", CPython 3.11): remove the blank",
+            ),
+            Blanks::Python => None,
+        };
+        // proxy-from-env puts the request's scheme in front of a value
+        // without one: `ftp://host` or `foo://host` is a proxy URL that no
+        // Node proxy agent speaks.
+        let refusal = refusal.or_else(|| {
+            (spec.proxy.default_scheme == DefaultScheme::Request
+                && request.is_none()
+                && !read.contains("://"))
+            .then_some(
+                "proxy-from-env gives a value without a scheme the request's scheme \
+                 (ftp://host for ftp), a proxy URL no Node agent speaks: write http://host:port",
+            )
+        });
+        let proxy = match refusal {
+            Some(why) => Err(Error::new(
+                ErrorKind::RefusedByTool(why),
+                Origin::env(&var),
+                value,
+            )),
+            None => parse_proxy(read, &spec.proxy, request),
+        }
+        .map_err(|e| e.with_origin(Origin::env(&var)));
         match &proxy {
             Err(e) => {
                 let v = Violation::from_error(e.clone());
@@ -132,7 +180,7 @@ where
             ),
             Ok(_) => {}
         }
-        EnvSlot { var, proxy }
+        Some(EnvSlot { var, proxy })
     }
 
     /// Chromium's `SOCKS_SERVER`, its SOCKS scheme already chosen.
@@ -146,6 +194,18 @@ where
             }
         }
         EnvSlot { var, proxy }
+    }
+}
+
+/// The proxy scheme a scheme-less value takes from a request of `scheme`
+/// (npm proxy-from-env writes the request's scheme in front): WebSocket
+/// requests are HTTP (`ws`) or TLS (`wss`) ones; `None` for a scheme no proxy
+/// speaks.
+fn request_scheme(scheme: &str) -> Option<ProxyScheme> {
+    match scheme {
+        "ws" => Some(ProxyScheme::Http),
+        "wss" => Some(ProxyScheme::Https),
+        other => other.parse().ok(),
     }
 }
 
@@ -304,9 +364,9 @@ impl EnvProxies {
                 _ => None,
             };
             for (i, scheme) in request_schemes.iter().map(Some).chain([None]).enumerate() {
-                let request = scheme.and_then(|s| s.parse::<ProxyScheme>().ok());
+                let request = scheme.and_then(|s| request_scheme(s));
                 if let Some((var, value)) = &winner {
-                    slots[i] = Some(r.slot(var.clone(), value, request));
+                    slots[i] = r.slot(var.clone(), value, request);
                     continue;
                 }
                 let mut found = None;
@@ -329,13 +389,15 @@ impl EnvProxies {
                     found = r.first(&all_names, spec.empty_proxy);
                 }
                 if let Some((var, value)) = found {
-                    slots[i] = Some(r.slot(var, &value, request));
+                    slots[i] = r.slot(var, &value, request);
                 }
             }
             if winner.is_none() {
                 for base in extra_bases {
                     if let Some((var, value)) = r.first(&r.spellings(base), spec.empty_proxy) {
-                        extra.push((base.as_str().into(), r.slot(var, &value, None)));
+                        if let Some(slot) = r.slot(var, &value, None) {
+                            extra.push((base.as_str().into(), slot));
+                        }
                     }
                 }
             }
@@ -357,7 +419,9 @@ impl EnvProxies {
             }
             if refuse_http {
                 if let Some(EnvSlot { var, proxy: Ok(_) }) = &slots[usize::from(SCHEME_HTTP)] {
-                    cgi_refusal = Some(Error::new(ErrorKind::CgiRefused, Origin::env(var), var));
+                    // The error names the variable as its origin and quotes its value.
+                    let value = r.get(var).unwrap_or_default();
+                    cgi_refusal = Some(Error::new(ErrorKind::CgiRefused, Origin::env(var), &value));
                 }
             }
         }

@@ -104,6 +104,10 @@ pub enum ErrorKind {
     /// A value names an option that this build does not support.
     #[error("not supported: {0}")]
     Unsupported(&'static str),
+    /// A value the dialect's tool fails on or refuses, with the tool's reading
+    /// (curl's "Unsupported proxy syntax" for a value with blanks around it).
+    #[error("{0}")]
+    RefusedByTool(&'static str),
 }
 
 /// The crate's error: a [`kind`](Error::kind) plus where it happened and the

@@ -598,19 +598,53 @@ const CURL: &[Row] = &[
         "http://192.168.0.1/",
         proxy
     ),
+    // curl 7.88 (Debian), run here: the URL's IPv6 host reaches
+    // `Curl_check_noproxy` without brackets and is read as a name, so IPv6
+    // CIDR blocks never match it (`no_proxy=2001:db8::/32` left
+    // `http://[2001:db8::5]:9/` on the proxy, `::1/128` left `[::1]` on it)
+    // and IPv6 entries match as text (`::1` matched `[0::1]`, which curl
+    // writes `::1`; `0:0::1` did not match `[::1]`; `2001:DB8::1` matched
+    // `[2001:db8::1]`). curl 8 reads IPv6 hosts as addresses (docs/dialects.md).
     np!(
-        "curl: an IPv6 CIDR matches the loopback address",
+        "curl: an IPv6 CIDR does not match the loopback address (7.x)",
         Curl,
         "foo, bar, ::1/64",
         "http://[::1]/",
-        bypass
+        proxy
     ),
     np!(
-        "curl: an IPv6 /32 matches inside it",
+        "curl: an IPv6 /32 does not match inside it (7.x)",
         Curl,
         "2001:db8::/32",
         "https://[2001:db8::5]/",
+        proxy
+    ),
+    np!(
+        "curl: an IPv6 entry matches the host's text, case aside (7.x)",
+        Curl,
+        "2001:DB8::1",
+        "http://[2001:db8::1]:9/",
         bypass
+    ),
+    np!(
+        "curl: an IPv6 entry in another spelling does not match (7.x)",
+        Curl,
+        "0:0::1",
+        "http://[::1]:9/",
+        proxy
+    ),
+    np!(
+        "curl: the URL's IPv6 spelling is normalised before the text match (7.x)",
+        Curl,
+        "::1",
+        "http://[0::1]:9/",
+        bypass
+    ),
+    viol!(
+        "curl: an IPv6 CIDR block is reported as never matching (7.x)",
+        Curl,
+        "2001:db8::/32,::1",
+        1
     ),
     np!(
         "curl: an IPv6 /129 never matches",
@@ -738,11 +772,21 @@ const CURL: &[Row] = &[
         "http://10.1.2.3/",
         proxy
     ),
+    // curl 7.88, run here: `no_proxy=::ffff:10.0.0.0/104` left
+    // `http://[::ffff:10.1.2.3]:9/` on the proxy; `::ffff:10.1.2.3` matched it
+    // as text, `::ffff:a01:203` did not.
     np!(
-        "curl: IPv4-mapped IPv6 host is in an IPv4-mapped IPv6 CIDR",
+        "curl: IPv4-mapped IPv6 host is not in an IPv4-mapped IPv6 CIDR (7.x)",
         Curl,
         "::ffff:10.0.0.0/104",
         "http://[::ffff:10.1.2.3]/",
+        proxy
+    ),
+    np!(
+        "curl: IPv4-mapped IPv6 host matches its own text (7.x)",
+        Curl,
+        "::ffff:10.1.2.3",
+        "http://[::ffff:10.1.2.3]:9/",
         bypass
     ),
     viol!(

@@ -499,7 +499,9 @@ impl BypassMatcher {
                 if let Some(text) = flags.name_text(target) {
                     self.find_name(text, target, &flags, &admits, &mut best);
                 }
-                self.find_ip(ip, flags.ip_families_apart, &admits, &mut best);
+                if !(flags.v6_as_text && ip.is_ipv6()) {
+                    self.find_ip(ip, flags.ip_families_apart, &admits, &mut best);
+                }
             }
         }
         best

@@ -255,6 +255,10 @@ pub(crate) struct MatchFlags {
     /// IPv4-mapped IPv6 hosts meet IPv6 rules only, and IPv4 hosts IPv4
     /// rules only (curl); otherwise a mapped address meets both families.
     pub(crate) ip_families_apart: bool,
+    /// IPv6 hosts are names: name rules see their text (no brackets), IP
+    /// rules never see them (curl 7.x: `Curl_check_noproxy` gets the host
+    /// without brackets and reads it as a name; checked against curl 7.88).
+    pub(crate) v6_as_text: bool,
     /// Hosts never proxied by this tool.
     pub(crate) implicit: ImplicitBypass,
 }
@@ -266,6 +270,7 @@ impl MatchFlags {
         explicit_port_only: false,
         first_occurrence: false,
         ip_families_apart: false,
+        v6_as_text: false,
         implicit: ImplicitBypass::None,
     };
 
@@ -276,6 +281,7 @@ impl MatchFlags {
         }
         match target.ip() {
             None => Some(target.host()),
+            Some(IpAddr::V6(_)) if self.v6_as_text => Some(target.host()),
             Some(_) if !self.names_see_ips => None,
             Some(IpAddr::V6(_)) if self.bracket_ipv6 => Some(target.host_in_url()),
             Some(_) => Some(target.host()),

@@ -442,6 +442,18 @@ fn ip_rule(reader: &mut Reader<'_>, index: usize, raw: &str, entry: &str) -> Opt
     {
         return None;
     }
+    if spec.flags.v6_as_text {
+        let addr = entry.split_once('/').map_or(entry, |(addr, _)| addr);
+        if addr.parse::<std::net::Ipv6Addr>().is_ok() {
+            if addr.len() < entry.len() {
+                reader.never(index, raw, CURL7_V6_CIDR);
+            } else {
+                // Compared as text with the host's (lower case, compressed) text.
+                reader.push(Pattern::Domain(entry.into()), None, raw, index);
+            }
+            return Some(());
+        }
+    }
     if let Some((addr, bits)) = entry.split_once('/') {
         let Ok(addr) = addr.parse::<IpAddr>() else {
             return None;
@@ -524,6 +536,10 @@ fn ip_rule(reader: &mut Reader<'_>, index: usize, raw: &str, entry: &str) -> Opt
     reader.push(Pattern::Net(IpNet::from(addr)), port, raw, index);
     Some(())
 }
+
+const CURL7_V6_CIDR: &str = "curl 7.x reads an IPv6 host as a name, so an IPv6 CIDR block \
+     never matches it (curl 7.88, run here; curl 8 matches IPv6 hosts as addresses): list the \
+     addresses";
 
 /// Splits `name[:port]` as the dialect does. `Err(Some(why))`: never matches;
 /// `Err(None)`: a bad port.
