@@ -202,6 +202,9 @@ pub(crate) struct EnvSpec {
     pub(crate) value_scheme: ValueScheme,
     /// A value with blanks (spaces, tabs) before or after it.
     pub(crate) blanks: Blanks,
+    /// Request schemes the tool never sends through a proxy, whatever the
+    /// variables say (curl reads `file://` itself).
+    pub(crate) never_proxied: &'static [&'static str],
 }
 
 /// What a proxy value with blanks around it (`" http://p:3128"`) means.
@@ -266,6 +269,9 @@ static CURL: DialectSpec = DialectSpec {
         auto_proxy: false,
         value_scheme: ValueScheme::Kept,
         blanks: Blanks::Refused(CURL_BLANKS),
+        // curl 7.88 read file://localhost/etc/hostname itself with all_proxy
+        // and file_proxy set (run here).
+        never_proxied: &["file"],
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -318,6 +324,7 @@ static GO: DialectSpec = DialectSpec {
         auto_proxy: false,
         value_scheme: ValueScheme::Kept,
         blanks: Blanks::Go,
+        never_proxied: &[],
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -374,6 +381,7 @@ static PYTHON: DialectSpec = DialectSpec {
         auto_proxy: false,
         value_scheme: ValueScheme::Kept,
         blanks: Blanks::Python,
+        never_proxied: &[],
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -422,6 +430,7 @@ static NODE: DialectSpec = DialectSpec {
         auto_proxy: false,
         value_scheme: ValueScheme::Kept,
         blanks: Blanks::Trimmed,
+        never_proxied: &[],
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Request,
@@ -474,6 +483,7 @@ static HYPER: DialectSpec = DialectSpec {
         auto_proxy: false,
         value_scheme: ValueScheme::Kept,
         blanks: Blanks::Trimmed,
+        never_proxied: &[],
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -520,6 +530,7 @@ static DOTNET: DialectSpec = DialectSpec {
         auto_proxy: false,
         value_scheme: ValueScheme::Kept,
         blanks: Blanks::Trimmed,
+        never_proxied: &[],
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -571,6 +582,7 @@ static CHROMIUM: DialectSpec = DialectSpec {
         auto_proxy: true,
         value_scheme: ValueScheme::Dropped,
         blanks: Blanks::Trimmed,
+        never_proxied: &[],
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -618,6 +630,7 @@ static POSTMAN: DialectSpec = DialectSpec {
         auto_proxy: false,
         value_scheme: ValueScheme::Kept,
         blanks: Blanks::Trimmed,
+        never_proxied: &[],
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Refuse,

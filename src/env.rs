@@ -269,6 +269,7 @@ impl EnvProxies {
                         .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
                 if scheme_like
                     && !matches!(base.as_str(), "all" | "no")
+                    && !dialect.spec().env.never_proxied.contains(&base.as_str())
                     && !known.contains(&base.as_str())
                     && !bases.contains(&base)
                 {
@@ -479,6 +480,10 @@ impl EnvProxies {
     /// The slot of a scheme the crate does not know by name: its own
     /// `<scheme>_proxy` if one was listed, else the shared one.
     pub(crate) fn other_slot(&self, scheme: &str) -> Option<&EnvSlot> {
+        let never = self.dialect.spec().env.never_proxied;
+        if never.iter().any(|s| s.eq_ignore_ascii_case(scheme)) {
+            return None;
+        }
         self.extra
             .iter()
             .find(|(name, _)| name.eq_ignore_ascii_case(scheme))
@@ -533,6 +538,9 @@ fn bases(vars: SchemeVars, scheme: Option<&'static str>) -> Vec<&'static str> {
 /// included where it is read.
 pub(crate) fn variables_for(dialect: Dialect, scheme: &str) -> Vec<String> {
     let spec = dialect.spec().env;
+    if spec.never_proxied.contains(&scheme) {
+        return Vec::new();
+    }
     let known = crate::target::known_schemes();
     let scheme = known.iter().copied().find(|s| *s == scheme);
     let spell = |base: &str| {

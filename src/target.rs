@@ -284,6 +284,19 @@ impl Target {
         let err = |kind| Error::new(kind, Origin::Text, url.as_str());
         let scheme = scheme_of(url.scheme());
         let (host, ip) = match url.host() {
+            // `file:///path` (and `file://localhost/path`, which the URL
+            // parser empties): a local file, no host to connect to. curl
+            // reads it itself; the empty host matches no name rule.
+            None if url.scheme() == "file" => {
+                return Ok(Target::assemble(
+                    scheme,
+                    "".into(),
+                    None,
+                    None,
+                    None,
+                    Written::default(),
+                ))
+            }
             None => return Err(err(ErrorKind::MissingHost)),
             Some(url::Host::Ipv4(a)) => (a.to_string().into(), Some(IpAddr::V4(a))),
             Some(url::Host::Ipv6(a)) => (format!("[{a}]").into(), Some(IpAddr::V6(a))),

@@ -805,6 +805,79 @@ const CURL: &[Row] = &[
         url = "foo://example.com/",
         want = "http://all:3333"
     ),
+    // Issue 12, run against curl 7.88.1 (Debian) in a network namespace
+    // holding only loopback, reading `curl -v`'s first hop.
+    // Item 3: `https_proxy=" http://p:3128"` and `"http://p:3128 "` both
+    // gave "Unsupported proxy syntax": no request was sent.
+    row!(
+        "curl: a proxy value with a blank in front is refused",
+        Curl,
+        env = [("https_proxy", " http://p:3128")],
+        url = "https://example.com/",
+        want = "refused"
+    ),
+    row!(
+        "curl: a proxy value with a blank behind is refused",
+        Curl,
+        env = [("http_proxy", "http://p:3128 ")],
+        url = "http://example.com/",
+        want = "refused"
+    ),
+    // Item 7: with all_proxy and file_proxy set, curl read
+    // file://localhost/etc/hostname itself.
+    row!(
+        "curl: file URLs are never proxied",
+        Curl,
+        env = [("all_proxy", "http://p:1"), ("file_proxy", "http://q:1")],
+        url = "file://localhost/etc/hostname",
+        want = "DIRECT"
+    ),
+    row!(
+        "curl: a file URL without a host is never proxied",
+        Curl,
+        env = [("all_proxy", "http://p:1")],
+        url = "file:///etc/hostname",
+        want = "DIRECT"
+    ),
+    // Item 2: `no_proxy=bücher.example` left `http://xn--bcher-kva.example/`
+    // and (UTF-8 locale) `http://bücher.example/` on the proxy;
+    // `no_proxy=xn--bcher-kva.example` sent `http://bücher.example/` direct.
+    np!(
+        "curl: a Unicode entry does not match the punycode host",
+        Curl,
+        "bücher.example",
+        "http://xn--bcher-kva.example/",
+        proxy
+    ),
+    np!(
+        "curl: a Unicode entry does not match the Unicode host either",
+        Curl,
+        "bücher.example",
+        "http://bücher.example/",
+        proxy
+    ),
+    np!(
+        "curl: a punycode entry matches the Unicode host",
+        Curl,
+        "xn--bcher-kva.example",
+        "http://bücher.example/",
+        bypass
+    ),
+    viol!(
+        "curl: a Unicode entry is reported as never matching",
+        Curl,
+        "bücher.example,example.com",
+        1
+    ),
+    // Item 1: curl drops the trailing dot on both sides
+    // (`no_proxy=example.com` sent `http://example.com./` direct).
+    np!(
+        "curl: a trailing dot on the host and on the entry both ignored",
+        Curl,
+        "example.com.",
+        "http://www.example.com./",
+        bypass
+    ),
 ];
 
 // ---------------------------------------------------------------------------
@@ -1367,6 +1440,79 @@ const GO: &[Row] = &[
         url = "http://example.com/",
         want = "refused"
     ),
+    // Issue 12, run against Go 1.19.8 (Debian golang-go),
+    // `http.ProxyFromEnvironment`.
+    // Item 4: `localhost` is exempt only as written: `http://LocalHost/`,
+    // `http://LOCALHOST:80/` and `http://localhost./` went to the proxy.
+    row!(
+        "go: LocalHost is proxied (the exemption is case-sensitive)",
+        Go,
+        env = [("HTTP_PROXY", "http://p:1")],
+        url = "http://LocalHost/",
+        want = "http://p:1"
+    ),
+    row!(
+        "go: localhost. is proxied (the exemption is exact)",
+        Go,
+        env = [("HTTP_PROXY", "http://p:1")],
+        url = "http://localhost./",
+        want = "http://p:1"
+    ),
+    // Entries and hosts are lower-cased before NO_PROXY is compared:
+    // `no_proxy=example.com` sent `http://EXAMPLE.com/` direct.
+    np!(
+        "go: an upper-case host matches a lower-case entry",
+        Go,
+        "localhost",
+        "http://LOCALHOST/",
+        bypass
+    ),
+    // Item 1: `no_proxy=example.com` left `http://www.example.com./` on the
+    // proxy; `no_proxy=example.com.` sent it direct.
+    np!(
+        "go: a dotless entry does not match a host written with a dot",
+        Go,
+        "example.com",
+        "http://www.example.com./",
+        proxy
+    ),
+    np!(
+        "go: an entry with a trailing dot matches a host written with one",
+        Go,
+        "example.com.",
+        "http://www.example.com./",
+        bypass
+    ),
+    // Item 2: `no_proxy=Bücher.example` sent `http://BÜCHER.example/` direct
+    // (strings.ToLower folds Unicode too).
+    np!(
+        "go: a Unicode entry matches the Unicode host, case folded",
+        Go,
+        "Bücher.example",
+        "http://BÜCHER.example/",
+        bypass
+    ),
+    // Item 3: `HTTPS_PROXY=" http://p:3128"` was ignored (DIRECT); Go does not
+    // read the lower-case spelling instead.
+    row!(
+        "go: a proxy value with a blank in front is ignored",
+        Go,
+        env = [
+            ("HTTPS_PROXY", " http://p:3128"),
+            ("https_proxy", "http://q:1")
+        ],
+        url = "https://example.com/",
+        want = "DIRECT"
+    ),
+    // Deliberate difference: `HTTPS_PROXY="http://p:3128 "` made Go 1.19 use
+    // `http://http:` (the value re-read after "http://"); refused here.
+    row!(
+        "go: a proxy value with a blank behind is refused",
+        Go,
+        env = [("HTTPS_PROXY", "http://p:3128 ")],
+        url = "https://example.com/",
+        want = "refused"
+    ),
 ];
 
 // ---------------------------------------------------------------------------
@@ -1793,6 +1939,99 @@ const PYTHON: &[Row] = &[
         env = [("bar_proxy", "http://lower:1111")],
         url = "foo://example.com/",
         want = "DIRECT"
+    ),
+    // Issue 12, run against CPython 3.11.2 (Debian /usr/bin/python3):
+    // `urllib.request.build_opener().open(url)` with
+    // `socket.create_connection` intercepted to see the first hop.
+    // Item 1: `no_proxy=example.com` left `http://example.com./` on the
+    // proxy; `no_proxy=example.com.` sent it direct and left
+    // `http://example.com/` on the proxy.
+    np!(
+        "python: a dotless entry does not match a host written with a dot",
+        Python,
+        "example.com",
+        "http://example.com./",
+        proxy
+    ),
+    np!(
+        "python: an entry with a trailing dot matches a host written with one",
+        Python,
+        "example.com.",
+        "http://example.com./",
+        bypass
+    ),
+    // `no_proxy=h:80` sent `http://h:80/` direct and `http://h/` to the proxy.
+    np!(
+        "python: a host:port entry matches the default port when written",
+        Python,
+        "h:80",
+        "http://h:80/",
+        bypass
+    ),
+    np!(
+        "python: a host:port entry does not match the port left out",
+        Python,
+        "h:80",
+        "http://h/",
+        proxy
+    ),
+    // Item 2: `no_proxy=bücher.example` sent `http://bücher.example/` direct
+    // and left `http://xn--bcher-kva.example/` on the proxy.
+    np!(
+        "python: a Unicode entry matches the host written in Unicode",
+        Python,
+        "bücher.example",
+        "http://bücher.example/",
+        bypass
+    ),
+    np!(
+        "python: a Unicode entry does not match the punycode host",
+        Python,
+        "bücher.example",
+        "http://xn--bcher-kva.example/",
+        proxy
+    ),
+    // `no_proxy=xn--bcher-kva.example` did not bypass `http://bücher.example/`
+    // (urllib then failed to send the Unicode URL to the proxy:
+    // UnicodeEncodeError; a deliberate difference, docs/dialects.md).
+    np!(
+        "python: a punycode entry does not match the host written in Unicode",
+        Python,
+        "xn--bcher-kva.example",
+        "http://bücher.example/",
+        proxy
+    ),
+    np!(
+        "python: a punycode entry matches the punycode host",
+        Python,
+        "xn--bcher-kva.example",
+        "http://www.xn--bcher-kva.example/",
+        bypass
+    ),
+    // Item 3: `http_proxy=" http://p:3128"` failed ("unknown url type:
+    // http"); `https_proxy=" http://p:3128"` reached p:3128 (the tunnel is
+    // set up before the scheme is looked at); `"http://p:3128 "` reached
+    // p:3128.
+    row!(
+        "python: a proxy value with a blank in front fails for http",
+        Python,
+        env = [("http_proxy", " http://p:3128")],
+        url = "http://example.com/",
+        want = "refused"
+    ),
+    row!(
+        "python: a proxy value with a blank in front still serves https",
+        Python,
+        env = [("https_proxy", " http://p:3128")],
+        url = "https://example.com/",
+        want = "http://p:3128"
+    ),
+    row!(
+        "python: a proxy value with a blank behind is read",
+        Python,
+        env = [("http_proxy", "http://p:3128 ")],
+        url = "http://example.com/",
+        want = "http://p:3128"
     ),
 ];
 
@@ -2275,6 +2514,87 @@ const NODE: &[Row] = &[
         env = [("https_proxy", "https://proxy")],
         url = "https://example.com/",
         want = "https://proxy:443"
+    ),
+    // Issue 12, run against npm proxy-from-env 2.1.0 (the latest release),
+    // `getProxyForUrl`.
+    // Item 6: with `http_proxy=p:1 ws_proxy=q wss_proxy=t https_proxy=u
+    // ftp_proxy=r foo_proxy=s` it returned http://p:1, ws://q, wss://t,
+    // https://u, ftp://r and foo://s: the request's scheme in front.
+    row!(
+        "node: a scheme-less value for ws is an HTTP proxy on port 80",
+        Node,
+        env = [("ws_proxy", "q")],
+        url = "ws://a.test/",
+        want = "http://q:80"
+    ),
+    row!(
+        "node: a scheme-less value for wss is a TLS proxy on port 443",
+        Node,
+        env = [("wss_proxy", "t")],
+        url = "wss://a.test/",
+        want = "https://t:443"
+    ),
+    // Deliberate difference: ftp://r and foo://s name no proxy protocol a
+    // Node agent speaks; refused rather than guessed.
+    row!(
+        "node: a scheme-less value for ftp is refused",
+        Node,
+        env = [("ftp_proxy", "r")],
+        url = "ftp://a.test/",
+        want = "refused"
+    ),
+    row!(
+        "node: a scheme-less all_proxy for an unknown scheme is refused",
+        Node,
+        env = [("all_proxy", "v")],
+        url = "foo://a.test/",
+        want = "refused"
+    ),
+    row!(
+        "node: a scheme-less all_proxy still serves http",
+        Node,
+        env = [("all_proxy", "v")],
+        url = "http://a.test/",
+        want = "http://v:80"
+    ),
+    // Item 1: `no_proxy=example.com` left `http://example.com./` on the
+    // proxy; `no_proxy=example.com.` bypassed it.
+    np!(
+        "node: a dotless entry does not match a host written with a dot",
+        Node,
+        "example.com",
+        "http://example.com./",
+        proxy
+    ),
+    np!(
+        "node: an entry with a trailing dot matches a host written with one",
+        Node,
+        "example.com.",
+        "http://example.com./",
+        bypass
+    ),
+    // Item 2: `no_proxy=bücher.example` left both spellings on the proxy
+    // (url.parse converts the host to punycode); `xn--bcher-kva.example`
+    // bypassed `http://bücher.example/`.
+    np!(
+        "node: a Unicode entry does not match the Unicode host",
+        Node,
+        "bücher.example",
+        "http://bücher.example/",
+        proxy
+    ),
+    np!(
+        "node: a punycode entry matches the Unicode host",
+        Node,
+        "xn--bcher-kva.example",
+        "http://bücher.example/",
+        bypass
+    ),
+    viol!(
+        "node: a Unicode entry is reported as never matching",
+        Node,
+        "bücher.example",
+        1
     ),
 ];
 
@@ -3712,6 +4032,40 @@ const CHROMIUM: &[Row] = &[
         ".example.com.",
         "https://www.example.com/",
         proxy
+    ),
+    // Issue 12 item 1, from Chromium's source (not run here): GURL keeps the
+    // host's trailing dot and rules compare its text
+    // (net/base/scheme_host_port_matcher_rule.cc), so `*example.com` and
+    // `<local>` do not match hosts written with a dot; the implicit
+    // localhost rule strips the dot first (net/base/url_util.cc
+    // `IsLocalHostname`), so `localhost.` stays direct.
+    np!(
+        "chromium: a suffix entry does not match a host written with a dot",
+        Chromium,
+        "example.com",
+        "http://www.example.com./",
+        proxy
+    ),
+    np!(
+        "chromium: an entry with a trailing dot matches a host written with one",
+        Chromium,
+        "example.com.",
+        "http://www.example.com./",
+        bypass
+    ),
+    np!(
+        "chromium: <local> does not match a dotted single label",
+        Chromium,
+        "<local>",
+        "http://example./",
+        proxy
+    ),
+    row!(
+        "chromium: localhost. is still implicit",
+        Chromium,
+        env = [("http_proxy", "http://p:1")],
+        url = "http://localhost./",
+        want = "DIRECT"
     ),
 ];
 

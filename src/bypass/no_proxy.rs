@@ -681,36 +681,7 @@ fn chromium_suffix(text: &str, origin: &Origin) -> (Vec<BypassRule>, Vec<Violati
             }
             other => other,
         };
-        // GURL keeps a trailing dot on the URL's host, and rules compare
-        // text: `*example.com` does not match `example.com.`, nor `<local>`
-        // `example.` (url/url_canon_host.cc keeps the dot;
-        // net/base/scheme_host_port_matcher_rule.cc compares the host text).
-        rule.need = match &mut rule.pattern {
-            Pattern::HostSuffix(n) | Pattern::Subdomains(n) | Pattern::Host(n) => {
-                match n.strip_suffix('.') {
-                    Some(stripped) if !stripped.is_empty() => {
-                        *n = stripped.into();
-                        Need {
-                            required: Written::TRAILING_DOT,
-                            forbidden: 0,
-                        }
-                    }
-                    _ => Need {
-                        required: 0,
-                        forbidden: Written::TRAILING_DOT,
-                    },
-                }
-            }
-            Pattern::PlainHostnames => Need {
-                required: 0,
-                forbidden: Written::TRAILING_DOT,
-            },
-            Pattern::Glob(g) if !g.ends_with('*') && !g.ends_with('.') => Need {
-                required: 0,
-                forbidden: Written::TRAILING_DOT,
-            },
-            _ => Need::ANY,
-        };
+        // The rule keeps the trailing-dot condition the Chromium reader gave it.
     }
     (rules, violations)
 }
