@@ -205,6 +205,9 @@ pub(crate) struct EnvSpec {
     /// Request schemes the tool never sends through a proxy, whatever the
     /// variables say (curl reads `file://` itself).
     pub(crate) never_proxied: &'static [&'static str],
+    /// urllib: a value naming another scheme than the request's re-opens the
+    /// request under that scheme (see `env.rs`, `python_hop`).
+    pub(crate) redispatch: bool,
 }
 
 /// What a proxy value with blanks around it (`" http://p:3128"`) means.
@@ -272,6 +275,7 @@ static CURL: DialectSpec = DialectSpec {
         // curl 7.88 read file://localhost/etc/hostname itself with all_proxy
         // and file_proxy set (run here).
         never_proxied: &["file"],
+        redispatch: false,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -325,6 +329,7 @@ static GO: DialectSpec = DialectSpec {
         value_scheme: ValueScheme::Kept,
         blanks: Blanks::Go,
         never_proxied: &[],
+        redispatch: false,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -382,6 +387,7 @@ static PYTHON: DialectSpec = DialectSpec {
         value_scheme: ValueScheme::Kept,
         blanks: Blanks::Python,
         never_proxied: &[],
+        redispatch: true,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -410,7 +416,9 @@ static PYTHON: DialectSpec = DialectSpec {
             ..MatchFlags::PLAIN
         },
     },
-    no_proxy_applies_to_custom: false,
+    // ProxyHandler({...}) still asks proxy_bypass(), which reads no_proxy
+    // from the environment (CPython 3.11, observed).
+    no_proxy_applies_to_custom: true,
 };
 
 static NODE: DialectSpec = DialectSpec {
@@ -431,6 +439,7 @@ static NODE: DialectSpec = DialectSpec {
         value_scheme: ValueScheme::Kept,
         blanks: Blanks::Trimmed,
         never_proxied: &[],
+        redispatch: false,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Request,
@@ -484,6 +493,7 @@ static HYPER: DialectSpec = DialectSpec {
         value_scheme: ValueScheme::Kept,
         blanks: Blanks::Trimmed,
         never_proxied: &[],
+        redispatch: false,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -531,6 +541,7 @@ static DOTNET: DialectSpec = DialectSpec {
         value_scheme: ValueScheme::Kept,
         blanks: Blanks::Trimmed,
         never_proxied: &[],
+        redispatch: false,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -583,6 +594,7 @@ static CHROMIUM: DialectSpec = DialectSpec {
         value_scheme: ValueScheme::Dropped,
         blanks: Blanks::Trimmed,
         never_proxied: &[],
+        redispatch: false,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -631,6 +643,7 @@ static POSTMAN: DialectSpec = DialectSpec {
         value_scheme: ValueScheme::Kept,
         blanks: Blanks::Trimmed,
         never_proxied: &[],
+        redispatch: false,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Refuse,

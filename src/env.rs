@@ -9,7 +9,7 @@ use crate::bypass::BypassList;
 use crate::dialect::{AllProxy, Blanks, Case, Cgi, Dialect, Empty, SchemeVars, ValueScheme};
 use crate::error::{Error, ErrorKind, Origin, Violation, ViolationKind};
 use crate::proxy::{parse_proxy, DefaultScheme, Proxy, ProxyScheme};
-use crate::target::{KNOWN_SCHEME_COUNT, SCHEME_HTTP};
+use crate::target::{Target, KNOWN_SCHEME_COUNT, SCHEME_HTTP};
 
 /// The value found for one request scheme: the variable it came from and the
 /// proxy, or the error that makes it unusable.
@@ -54,6 +54,10 @@ struct Reader<'a, F> {
     lookup: &'a F,
     violations: Vec<Violation>,
     flagged: HashSet<String>,
+    /// urllib: the no-proxy list, which its re-dispatch applies to proxies.
+    no_proxy: Option<BypassList>,
+    /// urllib: upper-case `HTTP_PROXY` is not read (CGI).
+    no_upper_http: bool,
 }
 
 impl<F, V> Reader<'_, F>
@@ -112,7 +116,13 @@ where
 
     /// The slot for `var`'s `value`, or `None` when the tool ignores the
     /// variable altogether (Go, for a value it cannot parse).
-    fn slot(&mut self, var: String, value: &str, request: Option<ProxyScheme>) -> Option<EnvSlot> {
+    fn slot(
+        &mut self,
+        var: String,
+        value: &str,
+        request: Option<ProxyScheme>,
+        scheme: Option<&str>,
+    ) -> Option<EnvSlot> {
         let spec = self.dialect.spec();
         let read = match spec.env.value_scheme {
             ValueScheme::Kept => value,
@@ -157,15 +167,24 @@ where
                  (ftp://host for ftp), a proxy URL no Node agent speaks: write http://host:port",
             )
         });
-        let proxy = match refusal {
-            Some(why) => Err(Error::new(
-                ErrorKind::RefusedByTool(why),
-                Origin::env(&var),
-                value,
-            )),
-            None => parse_proxy(read, &spec.proxy, request),
-        }
-        .map_err(|e| e.with_origin(Origin::env(&var)));
+        let (var, proxy) = match refusal {
+            Some(why) => (
+                var.clone(),
+                Err(Error::new(
+                    ErrorKind::RefusedByTool(why),
+                    Origin::env(&var),
+                    value,
+                )),
+            ),
+            None if spec.env.redispatch => {
+                self.python_hop(var, read.trim(), scheme.unwrap_or(""), 0)
+            }
+            None => {
+                let proxy = parse_proxy(read, &spec.proxy, request);
+                (var, proxy)
+            }
+        };
+        let proxy = proxy.map_err(|e| e.with_origin(Origin::env(&var)));
         match &proxy {
             Err(e) => {
                 let v = Violation::from_error(e.clone());
@@ -181,6 +200,101 @@ where
             Ok(_) => {}
         }
         Some(EnvSlot { var, proxy })
+    }
+
+    /// urllib's first hop for a request of `scheme` whose variable `var`
+    /// holds `value` (CPython 3.11 `ProxyHandler.proxy_open`, observed with
+    /// `socket.create_connection` intercepted): an https request goes to the
+    /// value's host and port as to an HTTP proxy (CONNECT; port 443 by
+    /// default) whatever scheme it names; a value naming the request's own
+    /// scheme is used as is; a value naming another scheme re-opens the
+    /// request under that scheme, so that its own variable serves it (unless
+    /// `no_proxy` matches the proxy), else the value's host is reached as
+    /// that scheme's server (`https://` as a TLS proxy).
+    fn python_hop(
+        &mut self,
+        var: String,
+        value: &str,
+        scheme: &str,
+        depth: usize,
+    ) -> (String, Result<Proxy, Error>) {
+        let spec = self.dialect.spec();
+        let refuse = |var: &str, why: &'static str| {
+            Err(Error::new(
+                ErrorKind::RefusedByTool(why),
+                Origin::env(var),
+                value,
+            ))
+        };
+        let (named, rest) = match value.find("://") {
+            Some(i) => (Some(value[..i].to_ascii_lowercase()), &value[i + 3..]),
+            None => (None, value),
+        };
+        let parse = |as_scheme: &str, request: Option<ProxyScheme>| {
+            parse_proxy(&format!("{as_scheme}://{rest}"), &spec.proxy, request)
+                .map_err(|e| Error::new(e.kind().clone(), Origin::env(&var), value))
+        };
+        if scheme == "https" {
+            return (var.clone(), parse("http", Some(ProxyScheme::Https)));
+        }
+        let named = named.unwrap_or_else(|| scheme.to_owned());
+        if named == scheme {
+            let proxy = match scheme {
+                "http" => parse("http", Some(ProxyScheme::Http)),
+                "ftp" => refuse(
+                    &var,
+                    "urllib speaks FTP to an ftp:// proxy (port 21 by default), not a \
+                     proxy protocol: write http://host:port",
+                ),
+                _ => refuse(
+                    &var,
+                    "urllib has no handler for this scheme (\"unknown url type\")",
+                ),
+            };
+            return (var.clone(), proxy);
+        }
+        if depth > 8 {
+            return (
+                var.clone(),
+                refuse(
+                    &var,
+                    "urllib re-dispatches between these variables without end \
+                     (RecursionError)",
+                ),
+            );
+        }
+        // The request is re-opened as a `named` request to the proxy; the
+        // proxy's host is checked against no_proxy first.
+        let bypassed = match crate::proxy::split_host_port(rest.rsplit('@').next().unwrap_or(rest))
+        {
+            Ok((host, port)) => Target::new(&named, host, port).is_ok_and(|t| {
+                self.no_proxy
+                    .as_ref()
+                    .is_some_and(|list| list.find_linear(&t).is_some())
+            }),
+            Err(_) => false,
+        };
+        if !bypassed {
+            let mut names = self.spellings(&named);
+            if named == "http" && self.no_upper_http {
+                names.retain(|n| n != "HTTP_PROXY");
+            }
+            if let Some((next, next_value)) = self.first(&names, spec.env.empty_proxy) {
+                let label = format!("{var} then {next}");
+                let (_, proxy) = self.python_hop(next, next_value.trim(), &named, depth + 1);
+                return (label, proxy);
+            }
+        }
+        let proxy = match named.as_str() {
+            "http" => parse("http", Some(ProxyScheme::Http)),
+            "https" => parse("https", None),
+            _ => refuse(
+                &var,
+                "urllib re-dispatches the request to the proxy's scheme and has no \
+                 handler for it (\"unknown url type\")",
+            ),
+        };
+        (var.clone(), proxy)
     }
 
     /// Chromium's `SOCKS_SERVER`, its SOCKS scheme already chosen.
@@ -306,6 +420,8 @@ impl EnvProxies {
             lookup: &lookup,
             violations: Vec::new(),
             flagged: HashSet::new(),
+            no_proxy: None,
+            no_upper_http: false,
         };
         let mut slots: Vec<Option<EnvSlot>> = vec![None; KNOWN_SCHEME_COUNT + 1];
         let mut pac = None;
@@ -320,6 +436,23 @@ impl EnvProxies {
             Cgi::RefuseHttp { var } => (false, false, r.get(var).is_some_and(|v| !v.is_empty())),
         };
         let no_upper_http = !spec.upper_http || skip_upper_http;
+        r.no_upper_http = no_upper_http;
+        // The no-proxy list is read first: urllib's re-dispatch applies it to
+        // proxies (the reading itself has no effect on the variables).
+        let no_proxy_names: Vec<String> = match spec.case {
+            Case::LowerFirst => vec!["no_proxy".into(), "NO_PROXY".into()],
+            Case::UpperFirst => vec!["NO_PROXY".into(), "no_proxy".into()],
+        };
+        let (no_proxy_var, no_proxy) = match r.first(&no_proxy_names, spec.empty_no_proxy) {
+            Some((var, value)) => {
+                let list = BypassList::parse_from(&value, dialect, Origin::env(&var));
+                (Some(var), list)
+            }
+            None => (None, BypassList::empty(dialect)),
+        };
+        if spec.redispatch && no_proxy_var.is_some() {
+            r.no_proxy = Some(no_proxy.clone());
+        }
         if no_upper_http {
             if let Some(value) = r.get("HTTP_PROXY").filter(|v| !v.is_empty()) {
                 let why = if spec.upper_http {
@@ -367,7 +500,7 @@ impl EnvProxies {
             for (i, scheme) in request_schemes.iter().map(Some).chain([None]).enumerate() {
                 let request = scheme.and_then(|s| request_scheme(s));
                 if let Some((var, value)) = &winner {
-                    slots[i] = r.slot(var.clone(), value, request);
+                    slots[i] = r.slot(var.clone(), value, request, scheme.copied());
                     continue;
                 }
                 let mut found = None;
@@ -390,13 +523,13 @@ impl EnvProxies {
                     found = r.first(&all_names, spec.empty_proxy);
                 }
                 if let Some((var, value)) = found {
-                    slots[i] = r.slot(var, &value, request);
+                    slots[i] = r.slot(var, &value, request, scheme.copied());
                 }
             }
             if winner.is_none() {
                 for base in extra_bases {
                     if let Some((var, value)) = r.first(&r.spellings(base), spec.empty_proxy) {
-                        if let Some(slot) = r.slot(var, &value, None) {
+                        if let Some(slot) = r.slot(var, &value, None, Some(base.as_str())) {
                             extra.push((base.as_str().into(), slot));
                         }
                     }
@@ -427,17 +560,6 @@ impl EnvProxies {
             }
         }
 
-        let no_proxy_names: Vec<String> = match spec.case {
-            Case::LowerFirst => vec!["no_proxy".into(), "NO_PROXY".into()],
-            Case::UpperFirst => vec!["NO_PROXY".into(), "no_proxy".into()],
-        };
-        let (no_proxy_var, no_proxy) = match r.first(&no_proxy_names, spec.empty_no_proxy) {
-            Some((var, value)) => {
-                let list = BypassList::parse_from(&value, dialect, Origin::env(&var));
-                (Some(var), list)
-            }
-            None => (None, BypassList::empty(dialect)),
-        };
         let mut violations = r.violations;
         violations.extend(no_proxy.violations().iter().cloned());
         EnvProxies {

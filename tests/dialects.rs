@@ -1679,11 +1679,14 @@ const PYTHON: &[Row] = &[
         want = "http://proxy:443"
     ),
     row!(
-        "python: a port-less value with an explicit https scheme uses 443",
+        // CPython 3.11, observed: `https_proxy=https://p1` made urllib open a
+        // plain connection to p1:443 and send CONNECT (http.client tunnels
+        // before any TLS), so the proxy is spoken to as an HTTP proxy.
+        "python: a port-less https:// value for https is an HTTP proxy on 443",
         Python,
         env = [("https_proxy", "https://proxy")],
         url = "https://example.com/",
-        want = "https://proxy:443"
+        want = "http://proxy:443"
     ),
     row!(
         "python: credentials in the value are kept",
@@ -1694,11 +1697,13 @@ const PYTHON: &[Row] = &[
         password = "se cret"
     ),
     row!(
-        "python: a socks proxy is refused (urllib has no SOCKS)",
+        // CPython 3.11, observed: `https_proxy=socks5://p1:1080` made urllib
+        // connect to p1:1080 and send CONNECT (issue 12, item 5).
+        "python: a socks5 value for https is spoken to as an HTTP proxy",
         Python,
         env = [("https_proxy", "socks5://proxy:1080")],
         url = "https://example.com/",
-        want = "refused"
+        want = "http://proxy:1080"
     ),
     // NO_PROXY variables.
     row!(
@@ -2032,6 +2037,84 @@ const PYTHON: &[Row] = &[
         env = [("http_proxy", "http://p:3128 ")],
         url = "http://example.com/",
         want = "http://p:3128"
+    ),
+    // Issue 12 item 5, CPython 3.11.2 (Debian), `build_opener().open()`
+    // with `socket.create_connection` intercepted: urllib's ProxyHandler
+    // re-opens a request under the proxy value's scheme when it differs.
+    row!(
+        "python: an https:// value for http is reached through https_proxy",
+        Python,
+        env = [
+            ("http_proxy", "https://p1:3128"),
+            ("https_proxy", "http://p2:3129")
+        ],
+        url = "http://example.com/",
+        want = "http://p2:3129"
+    ),
+    row!(
+        "python: an https:// value for http without https_proxy is a TLS proxy",
+        Python,
+        env = [("http_proxy", "https://p1:3128")],
+        url = "http://example.com/",
+        want = "https://p1:3128"
+    ),
+    row!(
+        "python: no_proxy naming the proxy stops the re-dispatch",
+        Python,
+        env = [
+            ("http_proxy", "https://p1:3128"),
+            ("https_proxy", "http://p2:3129"),
+            ("no_proxy", "p1")
+        ],
+        url = "http://www.example.com/",
+        want = "https://p1:3128"
+    ),
+    row!(
+        "python: an http:// value for ftp is reached through http_proxy",
+        Python,
+        env = [("ftp_proxy", "http://p1"), ("http_proxy", "http://p2:2")],
+        url = "ftp://example.com/x",
+        want = "http://p2:2"
+    ),
+    row!(
+        "python: an http:// value for ftp without http_proxy is an HTTP proxy",
+        Python,
+        env = [("ftp_proxy", "http://p1")],
+        url = "ftp://example.com/x",
+        want = "http://p1:80"
+    ),
+    // `ftp_proxy=p1` made urllib look p1 up to speak FTP to it (port 21):
+    // no proxy protocol; refused here.
+    row!(
+        "python: a scheme-less ftp_proxy is an FTP server, refused",
+        Python,
+        env = [("ftp_proxy", "p1")],
+        url = "ftp://example.com/x",
+        want = "refused"
+    ),
+    row!(
+        "python: a socks5 value for http fails (unknown url type)",
+        Python,
+        env = [("http_proxy", "socks5://p1:1080")],
+        url = "http://example.com/",
+        want = "refused"
+    ),
+    row!(
+        "python: variables that re-dispatch to each other fail (RecursionError)",
+        Python,
+        env = [
+            ("http_proxy", "socks5://p1:1080"),
+            ("socks5_proxy", "http://p3:1")
+        ],
+        url = "http://example.com/",
+        want = "refused"
+    ),
+    row!(
+        "python: a ws request with an http:// value goes through http_proxy",
+        Python,
+        env = [("ws_proxy", "http://p1:1"), ("http_proxy", "http://p2:2")],
+        url = "ws://example.com/",
+        want = "http://p2:2"
     ),
 ];
 
@@ -4652,4 +4735,33 @@ fn every_row_url_parses() {
             panic!("{}: {e}", row.name);
         }
     }
+}
+
+/// urllib's `ProxyHandler({'http': ...})` still asks `proxy_bypass`, which
+/// reads `no_proxy` from the environment: CPython 3.11, observed with
+/// `no_proxy=example.com` (`http://example.com/` went direct, `other.com` to
+/// the explicit proxy). Issue 12, item 5.
+#[test]
+fn python_explicit_proxies_honour_no_proxy() {
+    let resolver = Resolver::builder()
+        .dialect(Dialect::Python)
+        .env_vars([("no_proxy", "example.com")])
+        .proxy("http://p:1")
+        .build()
+        .unwrap();
+    let direct = resolver.resolve(&target("http://example.com/").unwrap());
+    assert!(direct.is_direct(), "{direct}");
+    let proxied = resolver.resolve(&target("http://other.com/").unwrap());
+    assert_eq!(render(proxied), "http://p:1");
+    // Go's explicit proxies do not read NO_PROXY.
+    let go = Resolver::builder()
+        .dialect(Dialect::Go)
+        .env_vars([("NO_PROXY", "example.com")])
+        .proxy("http://p:1")
+        .build()
+        .unwrap();
+    assert_eq!(
+        render(go.resolve(&target("http://example.com/").unwrap())),
+        "http://p:1"
+    );
 }
