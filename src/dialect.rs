@@ -221,6 +221,10 @@ pub(crate) enum Blanks {
     /// ignored (as if unset, the other spelling unread); a trailing one is
     /// refused here, where Go 1.19 proxies to a host named after the scheme.
     Go,
+    /// hyper-util: `http::Uri` rejects the value, `parse_env_uri` returns
+    /// `None` and the variable is skipped: `ALL_PROXY` serves instead
+    /// (src/client/proxy/matcher.rs, `Builder::build`).
+    Skipped,
     /// urllib: a leading blank becomes part of the scheme (`" http"`), which
     /// only an https request survives (the tunnel is opened before the scheme
     /// is looked at); trailing blanks are stripped by `int()` of the port.
@@ -283,6 +287,7 @@ static CURL: DialectSpec = DialectSpec {
         socks_alias: Some(Socks4),
         accepted: EVERY_SCHEME,
         credentials: true,
+        unsupported: None,
     },
     no_proxy: NoProxySpec {
         split: Split::Curl,
@@ -311,6 +316,13 @@ static CURL: DialectSpec = DialectSpec {
     no_proxy_applies_to_custom: true,
 };
 
+/// x/net/http/httpproxy `parseProxy` as vendored in Go 1.19 (run here):
+/// any other scheme is re-read as `http://` + the value, so `socks5h://p:1`
+/// names an HTTP proxy called `socks5h`.
+const GO_SCHEMES: &str = "Go 1.19 speaks http, https and socks5 proxies only; it reads any \
+     other scheme as an HTTP proxy named after the scheme (http://socks5h:80), which fails: \
+     refused here (later Go releases also accept socks5h)";
+
 static GO: DialectSpec = DialectSpec {
     name: "go",
     tool: "Go net/http",
@@ -335,8 +347,9 @@ static GO: DialectSpec = DialectSpec {
         default_scheme: DefaultScheme::Http,
         default_port: DefaultPort::ByScheme,
         socks_alias: None,
-        accepted: ProxySyntax::accepting(&[Http, Https, Socks5, Socks5h]),
+        accepted: ProxySyntax::accepting(&[Http, Https, Socks5]),
         credentials: true,
+        unsupported: Some(GO_SCHEMES),
     },
     no_proxy: NoProxySpec {
         split: Split::Comma,
@@ -395,6 +408,7 @@ static PYTHON: DialectSpec = DialectSpec {
         socks_alias: None,
         accepted: ProxySyntax::accepting(&[Http, Https]),
         credentials: true,
+        unsupported: None,
     },
     no_proxy: NoProxySpec {
         split: Split::Comma,
@@ -447,6 +461,7 @@ static NODE: DialectSpec = DialectSpec {
         socks_alias: None,
         accepted: EVERY_SCHEME,
         credentials: true,
+        unsupported: None,
     },
     no_proxy: NoProxySpec {
         split: Split::CommaOrWhitespace,
@@ -491,7 +506,7 @@ static HYPER: DialectSpec = DialectSpec {
         socks_server: false,
         auto_proxy: false,
         value_scheme: ValueScheme::Kept,
-        blanks: Blanks::Trimmed,
+        blanks: Blanks::Skipped,
         never_proxied: &[],
         redispatch: false,
     },
@@ -501,6 +516,7 @@ static HYPER: DialectSpec = DialectSpec {
         socks_alias: None,
         accepted: EVERY_SCHEME,
         credentials: true,
+        unsupported: None,
     },
     no_proxy: NoProxySpec {
         split: Split::Comma,
@@ -549,6 +565,7 @@ static DOTNET: DialectSpec = DialectSpec {
         socks_alias: None,
         accepted: ProxySyntax::accepting(&[Http, Https, Socks4, Socks4a, Socks5]),
         credentials: true,
+        unsupported: None,
     },
     no_proxy: NoProxySpec {
         split: Split::Comma,
@@ -602,6 +619,7 @@ static CHROMIUM: DialectSpec = DialectSpec {
         socks_alias: Some(Socks4),
         accepted: ProxySyntax::accepting(&[Http, Https, Socks4, Socks5]),
         credentials: false,
+        unsupported: None,
     },
     no_proxy: NoProxySpec {
         split: Split::CommaOrSemicolon,
@@ -653,6 +671,7 @@ static POSTMAN: DialectSpec = DialectSpec {
         socks_alias: Some(Socks5h),
         accepted: EVERY_SCHEME,
         credentials: true,
+        unsupported: None,
     },
     no_proxy: NoProxySpec {
         split: Split::Comma,

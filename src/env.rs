@@ -145,6 +145,17 @@ where
                 );
                 return None;
             }
+            Blanks::Skipped => {
+                self.flag_once(
+                    &var,
+                    value,
+                    ViolationKind::Ignored(
+                        "hyper-util cannot parse a value with blanks around it (http::Uri) \
+                         and skips the variable; ALL_PROXY serves instead: remove the blanks",
+                    ),
+                );
+                return None;
+            }
             Blanks::Go => Some(
                 "Go 1.19 reads a value with a trailing blank as a proxy named after its \
                  scheme (http://http:); refused here: remove the blank",
@@ -523,7 +534,14 @@ impl EnvProxies {
                     found = r.first(&all_names, spec.empty_proxy);
                 }
                 if let Some((var, value)) = found {
-                    slots[i] = r.slot(var, &value, request, scheme.copied());
+                    slots[i] = r.slot(var.clone(), &value, request, scheme.copied());
+                    // A skipped variable leaves the scheme to ALL_PROXY (hyper-util).
+                    let skipped = slots[i].is_none() && spec.blanks == Blanks::Skipped;
+                    if skipped && spec.all == AllProxy::Fallback && !all_names.contains(&var) {
+                        if let Some((var, value)) = r.first(&all_names, spec.empty_proxy) {
+                            slots[i] = r.slot(var, &value, request, scheme.copied());
+                        }
+                    }
                 }
             }
             if winner.is_none() {

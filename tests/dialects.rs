@@ -1513,6 +1513,41 @@ const GO: &[Row] = &[
         url = "https://example.com/",
         want = "refused"
     ),
+    // Item 4, Go 1.19.8: `HTTPS_PROXY=socks5://p:3128` gave socks5://p:3128;
+    // `socks5h://p:3128`, `socks4://p:3128` and `ftp://p:3128` gave
+    // `http://socks5h:`, `http://socks4:`, `http://ftp:` (parseProxy re-reads
+    // any other scheme after "http://"): refused here, a deliberate
+    // difference (later Go releases accept socks5h).
+    row!(
+        "go: a socks5 value is a SOCKS5 proxy",
+        Go,
+        env = [("HTTPS_PROXY", "socks5://p:3128")],
+        url = "https://example.com/",
+        want = "socks5://p:3128"
+    ),
+    row!(
+        "go: a socks5h value is refused (Go 1.19 reads it as a host named socks5h)",
+        Go,
+        env = [("HTTPS_PROXY", "socks5h://p:3128")],
+        url = "https://example.com/",
+        want = "refused"
+    ),
+    row!(
+        "go: an ftp value is refused (Go 1.19 reads it as a host named ftp)",
+        Go,
+        env = [("HTTPS_PROXY", "ftp://p:3128")],
+        url = "https://example.com/",
+        want = "refused"
+    ),
+    // Item 10: only http and https requests consult the variables
+    // (`proxyForURL`): `http://p:1` left ws://a.test/ and ftp://a.test/ DIRECT.
+    row!(
+        "go: a ws request reads no variable",
+        Go,
+        env = [("HTTP_PROXY", "http://p:1")],
+        url = "ws://a.test/",
+        want = "DIRECT"
+    ),
 ];
 
 // ---------------------------------------------------------------------------
@@ -3147,6 +3182,35 @@ const HYPER: &[Row] = &[
         Hyper,
         "*.example.com,example.com:80,[::1],10.0.0.0/33,ok.org",
         4
+    ),
+    // Issue 12, from hyper-util's source (src/client/proxy/matcher.rs): a
+    // value `http::Uri` rejects (blanks) makes `parse_env_uri` return None and
+    // ALL_PROXY serves the scheme instead (item 3); `intercept` answers for
+    // http and https URLs only, so ALL_PROXY is not applied to other schemes
+    // (item 10).
+    row!(
+        "hyper: a proxy value with blanks is skipped for ALL_PROXY",
+        Hyper,
+        env = [
+            ("HTTPS_PROXY", " http://p:3128"),
+            ("ALL_PROXY", "http://all:1")
+        ],
+        url = "https://example.com/",
+        want = "http://all:1"
+    ),
+    row!(
+        "hyper: a proxy value with blanks and no ALL_PROXY goes direct",
+        Hyper,
+        env = [("HTTPS_PROXY", "http://p:3128 ")],
+        url = "https://example.com/",
+        want = "DIRECT"
+    ),
+    row!(
+        "hyper: ALL_PROXY does not serve an unknown scheme",
+        Hyper,
+        env = [("ALL_PROXY", "http://all:1")],
+        url = "foo://example.com/",
+        want = "DIRECT"
     ),
 ];
 
