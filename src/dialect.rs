@@ -208,6 +208,23 @@ pub(crate) struct EnvSpec {
     /// urllib: a value naming another scheme than the request's re-opens the
     /// request under that scheme (see `env.rs`, `python_hop`).
     pub(crate) redispatch: bool,
+    /// What a value the tool cannot use leads to.
+    pub(crate) unusable: Unusable,
+}
+
+/// What a proxy value the tool cannot parse leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unusable {
+    /// A refused route with the error.
+    Refused,
+    /// hyper-util: `parse_env_uri` gives `None` and `ALL_PROXY` serves the
+    /// scheme; with none, the request goes direct (src/client/proxy/matcher.rs,
+    /// `Builder::build`).
+    SkipToAll,
+    /// .NET: `GetUriFromString` gives `null` and the next spelling, then
+    /// `all_proxy`/`ALL_PROXY`, serves; with none, the request goes direct
+    /// (dotnet/runtime HttpEnvironmentProxy.Unix.cs `TryCreate`).
+    NextSpelling,
 }
 
 /// What a proxy value with blanks around it (`" http://p:3128"`) means.
@@ -280,6 +297,7 @@ static CURL: DialectSpec = DialectSpec {
         // and file_proxy set (run here).
         never_proxied: &["file"],
         redispatch: false,
+        unusable: Unusable::Refused,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -342,6 +360,7 @@ static GO: DialectSpec = DialectSpec {
         blanks: Blanks::Go,
         never_proxied: &[],
         redispatch: false,
+        unusable: Unusable::Refused,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -401,6 +420,7 @@ static PYTHON: DialectSpec = DialectSpec {
         blanks: Blanks::Python,
         never_proxied: &[],
         redispatch: true,
+        unusable: Unusable::Refused,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -454,6 +474,7 @@ static NODE: DialectSpec = DialectSpec {
         blanks: Blanks::Trimmed,
         never_proxied: &[],
         redispatch: false,
+        unusable: Unusable::Refused,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Request,
@@ -509,6 +530,7 @@ static HYPER: DialectSpec = DialectSpec {
         blanks: Blanks::Skipped,
         never_proxied: &[],
         redispatch: false,
+        unusable: Unusable::SkipToAll,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -558,6 +580,7 @@ static DOTNET: DialectSpec = DialectSpec {
         blanks: Blanks::Trimmed,
         never_proxied: &[],
         redispatch: false,
+        unusable: Unusable::NextSpelling,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -612,6 +635,7 @@ static CHROMIUM: DialectSpec = DialectSpec {
         blanks: Blanks::Trimmed,
         never_proxied: &[],
         redispatch: false,
+        unusable: Unusable::Refused,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -662,6 +686,7 @@ static POSTMAN: DialectSpec = DialectSpec {
         blanks: Blanks::Trimmed,
         never_proxied: &[],
         redispatch: false,
+        unusable: Unusable::Refused,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Refuse,

@@ -6,7 +6,9 @@ use std::collections::HashSet;
 use std::ffi::{OsStr, OsString};
 
 use crate::bypass::BypassList;
-use crate::dialect::{AllProxy, Blanks, Case, Cgi, Dialect, Empty, SchemeVars, ValueScheme};
+use crate::dialect::{
+    AllProxy, Blanks, Case, Cgi, Dialect, Empty, SchemeVars, Unusable, ValueScheme,
+};
 use crate::error::{Error, ErrorKind, Origin, Violation, ViolationKind};
 use crate::proxy::{parse_proxy, DefaultScheme, Proxy, ProxyScheme};
 use crate::target::{Target, KNOWN_SCHEME_COUNT, SCHEME_HTTP};
@@ -516,13 +518,14 @@ impl EnvProxies {
                 }
                 let mut found = None;
                 let bases = bases(spec.schemes, scheme.copied());
+                let bases = &bases;
                 // ALL_PROXY stands in for the per-scheme variables of the
                 // schemes the tool proxies at all: hyper-util reads it for
                 // http and https only.
                 let served = !matches!(spec.schemes, SchemeVars::Table(_)) || !bases.is_empty();
                 for base in bases {
                     let mut names = r.spellings(base);
-                    if base == "http" && no_upper_http {
+                    if *base == "http" && no_upper_http {
                         names.retain(|n| n != "HTTP_PROXY");
                     }
                     if let Some(hit) = r.first(&names, spec.empty_proxy) {
@@ -535,11 +538,33 @@ impl EnvProxies {
                 }
                 if let Some((var, value)) = found {
                     slots[i] = r.slot(var.clone(), &value, request, scheme.copied());
-                    // A skipped variable leaves the scheme to ALL_PROXY (hyper-util).
-                    let skipped = slots[i].is_none() && spec.blanks == Blanks::Skipped;
-                    if skipped && spec.all == AllProxy::Fallback && !all_names.contains(&var) {
-                        if let Some((var, value)) = r.first(&all_names, spec.empty_proxy) {
-                            slots[i] = r.slot(var, &value, request, scheme.copied());
+                    let usable = matches!(&slots[i], Some(EnvSlot { proxy: Ok(_), .. }));
+                    if !usable && spec.unusable != Unusable::Refused {
+                        // The tool skips the value for the next one it reads.
+                        let mut next: Vec<String> = match spec.unusable {
+                            Unusable::NextSpelling => bases
+                                .iter()
+                                .flat_map(|base| r.spellings(base))
+                                .filter(|n| !(no_upper_http && n == "HTTP_PROXY"))
+                                .skip_while(|n| *n != var)
+                                .skip(1)
+                                .collect(),
+                            _ => Vec::new(),
+                        };
+                        if spec.all == AllProxy::Fallback && served {
+                            next.extend(all_names.iter().cloned());
+                        }
+                        next.retain(|n| *n != var);
+                        slots[i] = None;
+                        for name in next {
+                            let Some((var, value)) = r.first(&[name], spec.empty_proxy) else {
+                                continue;
+                            };
+                            let slot = r.slot(var, &value, request, scheme.copied());
+                            if matches!(&slot, Some(EnvSlot { proxy: Ok(_), .. })) {
+                                slots[i] = slot;
+                                break;
+                            }
                         }
                     }
                 }

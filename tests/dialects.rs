@@ -3212,6 +3212,16 @@ const HYPER: &[Row] = &[
         url = "foo://example.com/",
         want = "DIRECT"
     ),
+    row!(
+        "hyper: an unparsable HTTPS_PROXY is skipped for ALL_PROXY",
+        Hyper,
+        env = [
+            ("HTTPS_PROXY", "http://p:abc"),
+            ("ALL_PROXY", "http://all:1")
+        ],
+        url = "https://example.com/",
+        want = "http://all:1"
+    ),
 ];
 
 // ---------------------------------------------------------------------------
@@ -3594,6 +3604,51 @@ const DOTNET: &[Row] = &[
         env = [("https_proxy", "proxy:3128")],
         url = "https://example.com/",
         want = "http://proxy:3128"
+    ),
+    // Issue 12 item 8, from dotnet/runtime (not run here):
+    // HttpEnvironmentProxy.Unix.cs `TryCreate` reads
+    // `GetUriFromString(https_proxy) ?? GetUriFromString(HTTPS_PROXY)`, then
+    // all_proxy/ALL_PROXY for whichever is still null; `GetUriFromString`
+    // (HttpEnvironmentProxy.cs) returns null for a port that does not parse.
+    row!(
+        "dotnet: an invalid https_proxy falls back to all_proxy",
+        Dotnet,
+        env = [
+            ("https_proxy", "http://p:abc"),
+            ("all_proxy", "http://all:1")
+        ],
+        url = "https://example.com/",
+        want = "http://all:1"
+    ),
+    row!(
+        "dotnet: an invalid https_proxy falls back to HTTPS_PROXY first",
+        Dotnet,
+        env = [
+            ("https_proxy", "http://p:99999"),
+            ("HTTPS_PROXY", "http://upper:2"),
+            ("all_proxy", "http://all:1")
+        ],
+        url = "https://example.com/",
+        want = "http://upper:2"
+    ),
+    row!(
+        "dotnet: an invalid https_proxy with nothing behind it is ignored",
+        Dotnet,
+        env = [("https_proxy", "http://p:abc")],
+        url = "https://example.com/",
+        want = "DIRECT"
+    ),
+    row!(
+        "dotnet: an invalid http_proxy in CGI does not fall back to HTTP_PROXY",
+        Dotnet,
+        env = [
+            ("http_proxy", "http://p:abc"),
+            ("HTTP_PROXY", "http://upper:2"),
+            ("GATEWAY_INTERFACE", "CGI/1.1"),
+            ("all_proxy", "http://all:1")
+        ],
+        url = "http://example.com/",
+        want = "http://all:1"
     ),
 ];
 
