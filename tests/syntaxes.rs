@@ -1362,3 +1362,200 @@ fn gnome_at_as_is_an_array_only_before_brackets() {
         );
     }
 }
+
+// ===== .NET's reading of WinINet settings (issue 12, item 8) =====
+//
+// .NET cannot run here; each row follows dotnet/runtime's source:
+// `SocketsHttpHandler/MultiProxy.cs` (`TryParseProxyConfigPart`) for the
+// `ProxyServer` string and `SocketsHttpHandler/HttpWindowsProxy.cs` (its
+// constructor and `GetMultiProxy`) for `ProxyOverride`.
+
+#[test]
+fn dotnet_proxy_server_rows() {
+    use proxyroute::{Origin, ProxyRules};
+    // (name, ProxyServer, request scheme, proxy or "none")
+    let rows: &[(&str, &str, &str, &str)] = &[
+        ("one value serves http", "p:3128", "http", "http://p:3128"),
+        ("one value serves https", "p:3128", "https", "http://p:3128"),
+        ("one value serves ws", "p:3128", "ws", "http://p:3128"),
+        (
+            "ws uses the http= proxy",
+            "http=a:1;https=b:2",
+            "ws",
+            "http://a:1",
+        ),
+        (
+            "wss uses the https= proxy",
+            "http=a:1;https=b:2",
+            "wss",
+            "http://b:2",
+        ),
+        (
+            "ftp uses the http= proxy",
+            "http=a:1;https=b:2",
+            "ftp",
+            "http://a:1",
+        ),
+        (
+            "https= alone leaves http direct",
+            "https=b:2",
+            "http",
+            "none",
+        ),
+        (
+            "an https:// value serves https only",
+            "https://s:443",
+            "http",
+            "none",
+        ),
+        (
+            "an https:// value is an HTTP proxy",
+            "https://s:443",
+            "https",
+            "http://s:443",
+        ),
+        (
+            "an http:// value serves http only",
+            "http://h",
+            "https",
+            "none",
+        ),
+        (
+            "the value's prefix overrides the key",
+            "http=https://s:1",
+            "https",
+            "http://s:1",
+        ),
+        (
+            "blanks separate entries",
+            "http=a:1 https=b:2",
+            "https",
+            "http://b:2",
+        ),
+        (
+            "the first entry of a kind wins",
+            "http=a:1;http=c:3",
+            "http",
+            "http://a:1",
+        ),
+        ("socks= makes no proxy", "socks=s:1080", "http", "none"),
+        ("keys are case-sensitive", "HTTP=a:1", "http", "none"),
+        ("port 80 by default", "http=a", "http", "http://a:80"),
+    ];
+    for (name, text, scheme, want) in rows {
+        let rules = ProxyRules::parse_dotnet(text, Origin::Text);
+        let got = rules
+            .proxy_for(scheme)
+            .map_or("none".to_owned(), |p| p.to_string());
+        assert_eq!(
+            &got, want,
+            "dotnet ProxyServer: {name}: {text:?} for {scheme}"
+        );
+    }
+}
+
+#[test]
+fn dotnet_proxy_override_rows() {
+    use proxyroute::{bypass::windows, Origin, Target};
+    // (name, ProxyOverride, URL, bypassed)
+    let rows: &[(&str, &str, &str, bool)] = &[
+        (
+            "a star anywhere",
+            "*.corp.example",
+            "https://a.corp.example/",
+            true,
+        ),
+        (
+            "no implied domain match",
+            "*.corp.example",
+            "https://corp.example/",
+            false,
+        ),
+        (
+            "a star in the middle",
+            "web*.example",
+            "http://web42.example/",
+            true,
+        ),
+        ("a star at the end", "10.*", "http://10.9.8.7/", true),
+        (
+            "a star inside IPv6 brackets",
+            "[fe80::*]",
+            "http://[fe80::1]/",
+            true,
+        ),
+        (
+            "IPv6 brackets and port dropped",
+            "[::1]:8080",
+            "http://[::1]/",
+            true,
+        ),
+        (
+            "a plain name is exact",
+            "intranet.example",
+            "http://a.intranet.example/",
+            false,
+        ),
+        (
+            "case does not matter",
+            "Intranet.EXAMPLE",
+            "http://intranet.example/",
+            true,
+        ),
+        (
+            "a scheme prefix is dropped",
+            "https://h.example",
+            "http://h.example/",
+            true,
+        ),
+        (
+            "a port stays text",
+            "h.example:8080",
+            "http://h.example:8080/",
+            false,
+        ),
+        (
+            "? is no wildcard",
+            "h?.example",
+            "http://h1.example/",
+            false,
+        ),
+        (
+            "<local>: names without a dot",
+            "<local>",
+            "http://intranet/",
+            true,
+        ),
+        ("<local>: loopback", "<local>", "http://127.0.0.1/", true),
+        (
+            "<local>: not a dotted name",
+            "<local>",
+            "http://a.example/",
+            false,
+        ),
+        ("no implicit localhost", "other", "http://localhost/", false),
+        (
+            "blank ends an entry",
+            "a.example b.example",
+            "http://b.example/",
+            false,
+        ),
+        (
+            "blank ends an entry, the first kept",
+            "a.example b.example",
+            "http://a.example/",
+            true,
+        ),
+    ];
+    for (name, text, url, want) in rows {
+        let list = windows::parse_dotnet(text, Origin::Text);
+        let t: Target = url.parse().unwrap();
+        let compiled = list.compile().matches(&t);
+        let linear = list.find_linear(&t).is_some();
+        assert_eq!(
+            (compiled, linear),
+            (*want, *want),
+            "dotnet ProxyOverride: {name}: {text:?} for {url}"
+        );
+    }
+}
