@@ -1,7 +1,14 @@
 //! [`Dialect`]: which tool's reading of proxy environment variables and bypass
 //! lists to follow. Each dialect is a table of small choices, not a code path;
-//! the tables below cite what each tool does (research/anchors.md in the repo
-//! lists the sources).
+//! the tables below cite what each tool does. The upstream sources: curl
+//! `lib/url.c` and `lib/noproxy.c`; Go `golang.org/x/net/http/httpproxy/proxy.go`;
+//! CPython `Lib/urllib/request.py`; npm `proxy-from-env` `index.js`; hyper-util
+//! `src/client/proxy/matcher.rs`; dotnet/runtime
+//! `System.Net.Http/src/System/Net/Http/SocketsHttpHandler/HttpEnvironmentProxy*.cs`;
+//! Chromium `net/proxy_resolution/proxy_config_service_linux.cc`;
+//! postman-request `lib/getProxyFromURI.js`. Where a tool runs here (curl 7.88,
+//! Go 1.19, CPython 3.11, proxy-from-env 2.1.0) its behaviour was checked by
+//! running it; `docs/dialects.md` lists the versions and the differences.
 
 use std::fmt;
 use std::str::FromStr;
@@ -517,7 +524,7 @@ static HYPER: DialectSpec = DialectSpec {
         case: Case::UpperFirst,
         upper_http: true,
         // `std::env::var` returns Ok("") for an empty upper-case variable, which
-        // then hides the lower-case one (anchors.md 3.2).
+        // then hides the lower-case one (hyper-util `get_first_env` returns the first variable that is set).
         empty_proxy: Empty::Shadows,
         empty_no_proxy: Empty::Shadows,
         all: AllProxy::Fallback,

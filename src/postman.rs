@@ -40,7 +40,9 @@
 //! let resolver = Resolver::builder().postman_configs(configs).build()?;
 //! let route = resolver.resolve(&"https://api.example.com/".parse()?);
 //! assert_eq!(route.to_string(), "http://proxy.corp:3128");
-//! // A bypass hit moves on to the next config, which matches.
+//! // config 0 bypasses db.internal, so the next config is tried; its pattern
+//! // (https://*.example.com:*/*) does not match, no config applies, and the
+//! // request goes direct.
 //! let why = resolver.explain(&"https://db.internal/".parse()?);
 //! assert_eq!(why.route().to_string(), "DIRECT");
 //! assert!(why.reason().contains("config 0 bypasses"), "{}", why.reason());

@@ -25,8 +25,10 @@
 //!   its unit test `BasicEnvTest`, `base/environment.cc`,
 //!   `net/base/scheme_host_port_matcher_rule.cc`, `proxy_bypass_rules.cc`.
 //! - Postman: postman-request `lib/getProxyFromURI.js`, `lib/socks.js`
-//!   (research/postman.md section 7).
-//! - research/anchors.md 1a, 1b and 3.2 for the disagreements between them.
+//!   (`getProxyFromURI`, `uriInNoProxy`).
+//! - Issue 12: the rows marked so were observed by running curl 7.88.1,
+//!   Go 1.19.8, CPython 3.11.2 and npm proxy-from-env 2.1.0 here (loopback
+//!   only); docs/dialects.md lists the versions and the deliberate differences.
 
 use proxyroute::{env::lookup_in, BypassList, Dialect, EnvProxies, Resolver, Route, Target};
 
@@ -450,7 +452,7 @@ const CURL: &[Row] = &[
         url = "https://example.com/",
         want = "http://p:1"
     ),
-    // NO_PROXY semantics (unit1614 and anchors 3.2).
+    // NO_PROXY semantics (curl tests/unit/unit1614.c).
     np!(
         "curl: a bare name matches itself",
         Curl,
@@ -716,12 +718,22 @@ const CURL: &[Row] = &[
         "https://example.com/",
         bypass
     ),
+    // curl 7.88, run here: `no_proxy="example.com other.com"` sent both
+    // hosts direct, and `"a.com b.com, other.com"` sent other.com direct: a
+    // blank separates entries (curl 8 stops reading at it; docs/dialects.md).
     np!(
-        "curl: a blank ends the list at HEAD",
+        "curl: a blank separates entries (7.x)",
         Curl,
         "localhost example.com",
         "https://example.com/",
-        proxy
+        bypass
+    ),
+    np!(
+        "curl: entries after a blank and a comma are read (7.x)",
+        Curl,
+        "a.com b.com, other.com",
+        "http://other.com/",
+        bypass
     ),
     np!(
         "curl: the entry before the blank still matches",
@@ -1156,7 +1168,7 @@ const GO: &[Row] = &[
         url = "https://example.com/",
         want = "DIRECT"
     ),
-    // NO_PROXY semantics (proxy_test.go UseProxyTests and anchors 3.2).
+    // NO_PROXY semantics (proxy_test.go UseProxyTests).
     np!(
         "go: a bare name matches itself",
         Go,
@@ -2973,7 +2985,7 @@ const HYPER: &[Row] = &[
         url = "https://example.com/",
         want = "http://p:1"
     ),
-    // NO_PROXY semantics (matcher.rs tests and anchors 3.2).
+    // NO_PROXY semantics (matcher.rs tests).
     np!(
         "hyper: a bare name matches itself",
         Hyper,

@@ -3,8 +3,9 @@
 //! the CLI's `--postman-config`, and secrets.
 //!
 //! Rows follow postman-collection's documented and observed behaviour
-//! (research/postman.md sections 2-6 and the checklist in section 11); the
-//! hosts and configs are our own.
+//! (postman-collection `lib/collection/proxy-config.js`,
+//! `lib/collection/proxy-config-list.js`, `lib/url-pattern/url-match-pattern.js`
+//! and postman-url-encoder's URL parser); the hosts and configs are our own.
 
 #[path = "support/cli.rs"]
 mod cli;

@@ -706,8 +706,8 @@ proptest! {
     }
 
     /// Reordering the entries never changes whether a host bypasses. Entries
-    /// have no blanks inside: curl stops reading at one, so there the order
-    /// of such an entry does matter. Chromium reads its list from the last
+    /// have no blanks inside (curl 8 stops reading at one, so there the order
+    /// of such an entry would matter). Chromium reads its list from the last
     /// entry back, so a `<-loopback>` there is order-sensitive by design
     /// (the dialect table has rows for it); its order is still checked
     /// against the linear oracle.

@@ -9,7 +9,7 @@
 //! `proxy_bypass_rules.cc`; GLib `gsimpleproxyresolver.c` (its
 //! `ignore-hosts` documentation); KIO `kprotocolmanager.cpp`; CPython
 //! `_proxy_bypass_macosx_sysconf`; postman-collection `UrlMatchPattern`
-//! (research/postman.md section 3). The hosts are our own.
+//! (`lib/url-pattern/url-match-pattern.js`). The hosts are our own.
 
 use std::process::Command;
 

@@ -232,7 +232,7 @@ pub(crate) fn parse(
         reader.push(Pattern::All, None, text, 0);
         return (reader.rules, reader.violations);
     }
-    let entries = split(text, spec.split, &mut reader);
+    let entries = split(text, spec.split);
     reader.rules.reserve(entries.len());
     for (index, entry) in entries {
         entry_rule(&mut reader, index, entry);
@@ -241,7 +241,7 @@ pub(crate) fn parse(
 }
 
 /// The entries with their indices (empty entries counted but not returned).
-fn split<'t>(text: &'t str, how: Split, reader: &mut Reader<'_>) -> Vec<(usize, &'t str)> {
+fn split(text: &str, how: Split) -> Vec<(usize, &str)> {
     let parts: Vec<&str> = match how {
         Split::Comma => text.split(',').map(str::trim).collect(),
         Split::CommaOrSemicolon => text.split([',', ';']).map(str::trim).collect(),
@@ -249,11 +249,13 @@ fn split<'t>(text: &'t str, how: Split, reader: &mut Reader<'_>) -> Vec<(usize, 
             .split(|c: char| c == ',' || c.is_whitespace())
             .collect(),
         Split::Curl => {
+            // curl 7.88 (run here): commas and blanks both separate entries;
+            // `no_proxy="example.com other.com"` bypassed both hosts. (curl 8
+            // stops reading at a blank inside the list; docs/dialects.md.)
             let mut parts = Vec::new();
             let blank = |c: char| c == ' ' || c == '\t';
-            let mut rest = text;
-            loop {
-                rest = rest.trim_start_matches(blank);
+            let mut rest = text.trim_start_matches(blank);
+            while !rest.is_empty() {
                 // ASCII bytes never sit inside a UTF-8 sequence.
                 let end = rest
                     .bytes()
@@ -261,29 +263,13 @@ fn split<'t>(text: &'t str, how: Split, reader: &mut Reader<'_>) -> Vec<(usize, 
                     .unwrap_or(rest.len());
                 parts.push(&rest[..end]);
                 rest = rest[end..].trim_start_matches(blank);
-                if rest.is_empty() {
-                    break;
-                }
-                if !rest.starts_with(',') {
-                    let index = parts.len();
-                    reader.flag(
-                        index,
-                        rest,
-                        ViolationKind::Ignored(
-                            "curl stops reading the list at a blank inside an entry (since 8.x; \
-                             7.x read on): separate entries with commas",
-                        ),
-                    );
-                    break;
-                }
                 // One comma at a time, so that empty entries keep their index.
-                rest = &rest[1..];
-                while let Some(after) = rest.strip_prefix(',') {
-                    parts.push("");
-                    rest = after;
-                }
-                if rest.trim_start_matches(blank).is_empty() {
-                    break;
+                if let Some(after) = rest.strip_prefix(',') {
+                    rest = after.trim_start_matches(blank);
+                    while let Some(after) = rest.strip_prefix(',') {
+                        parts.push("");
+                        rest = after.trim_start_matches(blank);
+                    }
                 }
             }
             parts
