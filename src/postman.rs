@@ -17,10 +17,10 @@
 //! `NO_PROXY` variables, then a direct connection.
 //!
 //! Patterns are URL match patterns, read as [`bypass::postman`]
-//! describes. A [`Target`] has no path, so a pattern with a path other than
-//! `/*` cannot be decided and is reported (and never matches). Target schemes
-//! and hosts are normalised (lower case) where Postman compares text as
-//! written.
+//! describes: a pattern's path is matched against the target's
+//! [path](Target::path), which a target parsed from text keeps as written (a
+//! target made from parts has the path `/`). Target schemes and hosts are
+//! normalised (lower case) where Postman compares text as written.
 //!
 //! [`ProxyConfigList::from_json`] reads the JSON array Postman's model takes
 //! (and its `toJSON` writes), with Postman's coercions: a field of the wrong

@@ -100,8 +100,11 @@ enum Scheme {
 #[derive(Clone)]
 pub struct Target {
     scheme: Scheme,
-    /// The normalised host; an IPv6 address is stored with brackets.
+    /// The normalised host (an IPv6 address with brackets), followed by the
+    /// URL's path when it is not `/`: one allocation for both.
     host: Box<str>,
+    /// Where the host ends in `host`, and the path begins.
+    host_end: u32,
     ip: Option<IpAddr>,
     zone: Option<Box<str>>,
     port: Option<u16>,
@@ -243,7 +246,13 @@ impl Target {
             return Err(err(ErrorKind::MissingScheme));
         };
         if let Some(target) = fast_parse(text, sep) {
-            return target.map_err(err);
+            return match target {
+                Ok(t) => {
+                    let special = matches!(t.scheme, Scheme::Known(i) if i <= SCHEME_FTP);
+                    Ok(t.with_path(raw_path(text, sep, special)))
+                }
+                Err(kind) => Err(err(kind)),
+            };
         }
         match url::Url::parse(text) {
             Ok(url) => {
@@ -258,7 +267,14 @@ impl Target {
                     bits |= raw.0 & Written::UNICODE;
                 }
                 target.written = Written(target.written.0 & Written::TRAILING_DOT | bits);
-                Ok(target)
+                // The path as written (Postman's parser does not normalise it).
+                let host: Box<str> = target.host_text().into();
+                let target = Target {
+                    host_end: host.len() as u32,
+                    host,
+                    ..target
+                };
+                Ok(target.with_path(raw_path(text, sep, url.is_special())))
             }
             Err(url::ParseError::InvalidPort) => Err(err(ErrorKind::InvalidPort)),
             Err(url::ParseError::EmptyHost) => Err(err(ErrorKind::MissingHost)),
@@ -313,14 +329,7 @@ impl Target {
             _ => Written::default(),
         };
         let written = written.with_port(url.port().is_some());
-        Ok(Target::assemble(
-            scheme,
-            host,
-            ip,
-            None,
-            url.port(),
-            written,
-        ))
+        Ok(Target::assemble(scheme, host, ip, None, url.port(), written).with_path(url.path()))
     }
 
     /// A target from an [`http::Uri`], which must be absolute.
@@ -346,14 +355,10 @@ impl Target {
         if host.is_empty() {
             return Err(err(ErrorKind::MissingHost));
         }
-        Ok(Target::assemble(
-            scheme_of(scheme),
-            host,
-            ip,
-            zone,
-            uri.port_u16(),
-            written,
-        ))
+        Ok(
+            Target::assemble(scheme_of(scheme), host, ip, zone, uri.port_u16(), written)
+                .with_path(uri.path()),
+        )
     }
 
     /// A target from parts: a scheme, a host (name or IP, IPv6 with or without
@@ -404,12 +409,58 @@ impl Target {
         };
         Target {
             scheme,
+            host_end: host.len() as u32,
             host,
             ip,
             zone,
             port: explicit_port.or(default),
             written,
             suffixes,
+        }
+    }
+
+    /// The same target with the URL's path (without query or fragment),
+    /// backslashes read as slashes, as Postman's URL parser reads them.
+    #[must_use]
+    fn with_path(mut self, path: &str) -> Self {
+        if path.is_empty() || path == "/" || self.host.len() > u32::MAX as usize / 2 {
+            return self;
+        }
+        let path = path.get(..u32::MAX as usize / 2).unwrap_or(path);
+        let mut text = String::with_capacity(self.host.len() + path.len());
+        text.push_str(&self.host);
+        if path.contains('\\') {
+            text.extend(path.chars().map(|c| if c == '\\' { '/' } else { c }));
+        } else {
+            text.push_str(path);
+        }
+        self.host = text.into_boxed_str();
+        self
+    }
+
+    /// The host part of the buffer (brackets kept).
+    #[inline]
+    fn host_text(&self) -> &str {
+        &self.host[..self.host_end as usize]
+    }
+
+    /// The URL's path, without query or fragment; `/` when the URL has none
+    /// (or the target was made from parts). Text parsed by
+    /// [`Target::parse`] keeps the path as written (backslashes read as
+    /// slashes); a [`url::Url`] or [`http::Uri`] gives its own, normalised
+    /// path. Only Postman's match patterns look at it.
+    ///
+    /// ```
+    /// use proxyroute::Target;
+    /// let t: Target = "https://h.example/a b/c?q#f".parse()?;
+    /// assert_eq!(t.path(), "/a b/c");
+    /// assert_eq!("http://h.example".parse::<Target>()?.path(), "/");
+    /// # Ok::<(), proxyroute::Error>(())
+    /// ```
+    pub fn path(&self) -> &str {
+        match &self.host[self.host_end as usize..] {
+            "" => "/",
+            path => path,
         }
     }
 
@@ -437,16 +488,17 @@ impl Target {
     /// The host: a lower-case ASCII name without a trailing dot, a dotted IPv4
     /// address, or an IPv6 address without brackets or zone.
     pub fn host(&self) -> &str {
-        if self.host.starts_with('[') {
-            &self.host[1..self.host.len() - 1]
+        let host = self.host_text();
+        if host.starts_with('[') {
+            &host[1..host.len() - 1]
         } else {
-            &self.host
+            host
         }
     }
 
     /// The host as a URL writes it: IPv6 addresses in brackets.
     pub fn host_in_url(&self) -> &str {
-        &self.host
+        self.host_text()
     }
 
     /// The IP address, when the host is an IP literal.
@@ -508,7 +560,7 @@ impl Target {
 impl PartialEq for Target {
     fn eq(&self, other: &Self) -> bool {
         self.scheme == other.scheme
-            && self.host == other.host
+            && self.host_text() == other.host_text()
             && self.ip == other.ip
             && self.zone == other.zone
             && self.port == other.port
@@ -521,7 +573,7 @@ impl Eq for Target {}
 impl std::hash::Hash for Target {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.scheme.hash(state);
-        self.host.hash(state);
+        self.host_text().hash(state);
         self.ip.hash(state);
         self.zone.hash(state);
         self.port.hash(state);
@@ -531,7 +583,7 @@ impl std::hash::Hash for Target {
 
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}://{}", self.scheme(), self.host)?;
+        write!(f, "{}://{}", self.scheme(), self.host_text())?;
         if self.has_trailing_dot() {
             f.write_str(".")?;
         }
@@ -803,6 +855,23 @@ fn written_authority(text: &str, sep: usize, special: bool) -> (&str, bool) {
         }
     };
     (host.trim(), port.len() > 1)
+}
+
+/// The path as the text writes it: from the end of the authority to the
+/// query or fragment (`sep` is where the scheme ends).
+fn raw_path(text: &str, sep: usize, special: bool) -> &str {
+    let rest = text.get(sep + 1..).unwrap_or("");
+    let rest = if special {
+        rest.trim_start_matches(['/', '\\'])
+    } else {
+        rest.strip_prefix("//").unwrap_or(rest)
+    };
+    let start = rest
+        .find(|c| matches!(c, '/' | '?' | '#') || (special && c == '\\'))
+        .unwrap_or(rest.len());
+    let path = &rest[start..];
+    let end = path.find(['?', '#']).unwrap_or(path.len());
+    path[..end].trim_end()
 }
 
 /// Where `scheme://` ends its scheme: the first `:`, when `//` follows it.

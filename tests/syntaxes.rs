@@ -355,8 +355,12 @@ const POSTMAN: &[Row] = &[
     ("empty scheme", "://*/*", "http://a.example/", P),
     ("a bare host never matches", "localhost", "http://localhost/", P),
     ("a bare *.host never matches", "*.corp.example", "http://a.corp.example/", P),
-    ("a path other than /* is skipped", "*://*/no-proxy", "http://a.example/", P),
-    ("path / is skipped too", "http://localhost/", "http://localhost/", P),
+    // Paths (issue 12 item 9; postman-collection 5.3.1, run): the whole
+    // path is matched, query aside.
+    ("a path pattern does not match another path", "*://*/no-proxy", "http://a.example/", P),
+    ("a path pattern matches its path", "*://*/no-proxy", "http://a.example/no-proxy?x", D),
+    ("path / matches the root", "http://localhost/", "http://localhost/", D),
+    ("path / does not match a longer path", "http://localhost/", "http://localhost/a", P),
     ("IPv4 host", "http://10.0.0.1/*", "http://10.0.0.1/", D),
     ("IPv4 host in a short spelling", "http://10.1/*", "http://10.0.0.1/", D),
     ("IPv6 hosts cannot be written", "http://[::1]/*", "http://[::1]/", P),
@@ -511,7 +515,7 @@ const VIOLATIONS: &[ViolationRow] = &[
     (BypassSyntax::Kde, "wildcards", "*.kde.org", Some(0), "no wildcards"),
     (BypassSyntax::Kde, "a netmask with holes", "10.0.0.0/255.0.255.0", Some(0), "CIDR"),
     (BypassSyntax::Postman, "a bare host", "localhost", Some(0), "not a URL match pattern"),
-    (BypassSyntax::Postman, "a path", "*://*/no-proxy", Some(0), "no path"),
+    (BypassSyntax::Postman, "a path Postman throws on", "*://*/a**", Some(0), "Nothing to repeat"),
     (BypassSyntax::Postman, "upper-case scheme", "HTTP://x/*", Some(0), "case-sensitive"),
     (BypassSyntax::Postman, "file only", "file://*/*", Some(0), "file URLs"),
     (BypassSyntax::Postman, "upper-case host", "http://API.example/*", Some(0), "case-sensitively"),
@@ -1558,4 +1562,77 @@ fn dotnet_proxy_override_rows() {
             "dotnet ProxyOverride: {name}: {text:?} for {url}"
         );
     }
+}
+
+// ===== Postman match patterns with paths (issue 12, item 9) =====
+
+/// Each row was run through postman-collection 5.3.1's
+/// `new UrlMatchPattern(pattern).test(url)` (npm, Node 20) and the answer is
+/// copied here; `a**` made it throw ("Nothing to repeat").
+#[test]
+fn postman_path_rows() {
+    use proxyroute::{bypass::postman, Origin, Target};
+    let rows: &[(&str, &str, bool)] = &[
+        ("http://*/x*y*z", "http://h/xz", true),
+        ("http://*/x*y*z", "http://h/xABCyyz", true),
+        ("http://*/x*y*z", "http://h/xAzB", false),
+        ("http://*/*/*", "http://h/abc", true),
+        ("http://*/a?c", "http://h/abc", true),
+        ("http://*/a.c", "http://h/abc", false),
+        ("http://*/a**", "http://h/abc", false),
+        ("http://*/foo*", "http://h/foo?x=1", true),
+        ("http://*/foo*", "http://h/FOO", false),
+        ("http://*/", "http://h", true),
+        ("http://*/", "http://h/", true),
+        ("http://*/foo", "http://h/foo#x", true),
+        (
+            "https://*.example.com/a*b",
+            "https://x.example.com/a/zzz/b",
+            true,
+        ),
+        ("https://*.example.com/a*b", "https://example.com/ab", true),
+        ("http://*/a+b", "http://h/a+b", true),
+        ("http://*/a+b", "http://h/aab", false),
+        ("http://*/a%20b", "http://h/a b", false),
+        ("http://*/a b", "http://h/a b", true),
+        ("http://*/*", "http://h/a\\b", true),
+        ("http://*/x/*", "http://h\\x\\y", true),
+        ("http://*/a?*", "http://h/a", false),
+        ("http://*/(a)", "http://h/(a)", true),
+        ("http://*/[a]", "http://h/[a]", true),
+        ("http://*/a*", "http://h/a?q", true),
+        ("http://*/?", "http://h/", false),
+        ("http://*/?*", "http://h/", false),
+    ];
+    for (pattern, url, want) in rows {
+        let list = postman::parse_patterns(&[pattern], Origin::Text);
+        let t = Target::parse(url).unwrap();
+        let compiled = list.compile().matches(&t);
+        let linear = list.find_linear(&t).is_some();
+        assert_eq!(
+            (compiled, linear),
+            (*want, *want),
+            "postman path: {pattern:?} on {url:?} (path {:?})",
+            t.path()
+        );
+    }
+    let throws = postman::parse_patterns(&["http://*/a**"], Origin::Text);
+    assert_eq!(
+        throws.violations().len(),
+        1,
+        "a pattern Postman throws on is reported"
+    );
+}
+
+/// A long path pattern on a long path is matched in time linear in the path
+/// (postman-collection has a ReDoS test of its own).
+#[test]
+fn postman_path_patterns_do_not_backtrack() {
+    use proxyroute::{bypass::postman, Origin, Target};
+    let pattern = format!("http://*/{}c", "a*".repeat(200));
+    let list = postman::parse_patterns(&[pattern.as_str()], Origin::Text).compile();
+    let url = format!("http://h/{}b", "a".repeat(20_000));
+    let started = std::time::Instant::now();
+    assert!(!list.matches(&Target::parse(&url).unwrap()));
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }

@@ -302,6 +302,8 @@ pub struct BypassMatcher {
     /// Some rule matches only hosts written a certain way (a trailing dot,
     /// Unicode): only then is the target's written form checked.
     written_rules: bool,
+    /// Some rule is limited to URL paths (Postman patterns).
+    path_rules: bool,
 }
 
 impl BypassMatcher {
@@ -314,7 +316,10 @@ impl BypassMatcher {
         let flag = |ids: &mut Vec<u32>, rule_id: u32| {
             let unscoped = |id: &u32| {
                 let r = &list.rules()[*id as usize];
-                r.port().is_none() && r.scheme().is_none() && r.need == super::Need::ANY
+                r.port().is_none()
+                    && r.scheme().is_none()
+                    && r.need == super::Need::ANY
+                    && !r.has_path()
             };
             if !ids.last().is_some_and(unscoped) {
                 ids.push(rule_id);
@@ -409,6 +414,7 @@ impl BypassMatcher {
         let text_rules = !(suffixes.is_empty() && prefixes.is_empty() && open_globs.is_empty());
         BypassMatcher {
             written_rules: list.rules().iter().any(|r| r.need != super::Need::ANY),
+            path_rules: list.rules().iter().any(BypassRule::has_path),
             flag_rules: !(all.is_empty() && all_names.is_empty() && plain_hostnames.is_empty()),
             text_rules,
             plain: list.flags().implicit == ImplicitBypass::None
@@ -472,6 +478,7 @@ impl BypassMatcher {
         let admits = |rule: u32, port: Option<u16>, scoped: bool| {
             flags.port_ok(port, target)
                 && (!self.written_rules || rules[rule as usize].admits_written(target))
+                && (!self.path_rules || rules[rule as usize].admits_path(target))
                 && (!scoped || rules[rule as usize].scheme() == Some(target.scheme()))
         };
         if self.flag_rules {

@@ -75,6 +75,8 @@ pub struct BypassRule {
     /// What the host must (not) have been written with for a name rule to
     /// match: the tools that compare the host as written.
     pub(crate) need: Need,
+    /// The URL path the rule is limited to (Postman match patterns).
+    path: Option<postman::PathGlob>,
     text: Box<str>,
     index: usize,
 }
@@ -110,9 +112,28 @@ impl BypassRule {
             port,
             scheme: None,
             need: Need::ANY,
+            path: None,
             text: text.into(),
             index,
         }
+    }
+
+    /// The same rule, limited to URL paths `glob` matches.
+    #[must_use]
+    pub(crate) fn with_path(mut self, glob: postman::PathGlob) -> Self {
+        self.path = Some(glob);
+        self
+    }
+
+    /// Whether the rule is limited to some URL paths.
+    pub(crate) fn has_path(&self) -> bool {
+        self.path.is_some()
+    }
+
+    /// Whether the target's path meets the rule's path condition.
+    #[inline]
+    pub(crate) fn admits_path(&self, target: &Target) -> bool {
+        self.path.as_ref().is_none_or(|g| g.matches(target.path()))
     }
 
     /// The same rule, matching only hosts written as `need` says.
@@ -292,6 +313,7 @@ impl MatchFlags {
     pub(crate) fn rule_ok(&self, rule: &BypassRule, target: &Target) -> bool {
         self.port_ok(rule.port, target)
             && rule.admits_written(target)
+            && rule.admits_path(target)
             && rule.scheme.as_deref().is_none_or(|s| s == target.scheme())
     }
 
