@@ -4896,3 +4896,22 @@ fn python_explicit_proxies_honour_no_proxy() {
         "http://p:1"
     );
 }
+
+/// Go's CGI refusal names the variable and quotes its value (it used to
+/// quote the name twice), password hidden. Issue 12, item 3.
+#[test]
+fn go_cgi_refusal_quotes_the_value() {
+    let env = [
+        ("HTTP_PROXY", "http://alice:s3cret@p:1"),
+        ("REQUEST_METHOD", "GET"),
+    ];
+    let resolver = Resolver::from_env_with(Dialect::Go, lookup_in(&env));
+    let why = resolver.explain(&target("http://example.com/").unwrap());
+    let error = why.error().expect("refused").to_string();
+    assert!(
+        error.contains("HTTP_PROXY \"http://alice:***@p:1\""),
+        "{error}"
+    );
+    assert!(!error.contains("s3cret"), "{error}");
+    assert!(!error.contains("\"HTTP_PROXY\""), "{error}");
+}
