@@ -591,7 +591,7 @@ impl fmt::Display for Target {
         if self.has_trailing_dot() {
             f.write_str(".")?;
         }
-        if self.port_written() {
+        if self.has_explicit_port() {
             if let Some(port) = self.port {
                 write!(f, ":{port}")?;
             }
