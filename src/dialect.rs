@@ -30,9 +30,9 @@ use crate::proxy::{DefaultPort, DefaultScheme, ProxyScheme, ProxySyntax};
 ///
 /// | dialect | proxy variables read | `NO_PROXY=example.com` | `.example.com` | `*.example.com` | ports | CIDR | implicit bypass |
 /// |---|---|---|---|---|---|---|---|
-/// | `curl` | `<scheme>_proxy` (never `HTTP_PROXY`), then `all_proxy` | domain and subdomains | same | never | never | yes | none |
-/// | `go` | `HTTP(S)_PROXY` before lower case | domain and subdomains | subdomains | subdomains | yes | yes | `localhost`, loopback |
-/// | `python` | `<scheme>_proxy`, lower case first; no `ALL_PROXY` | domain and subdomains | same | never | written port only | no | none |
+/// | `curl` | `<scheme>_proxy` (never `HTTP_PROXY`), then `all_proxy` | domain and subdomains | same | never | never | IPv4 (IPv6 hosts compare as text in 7.x) | `file://` URLs |
+/// | `go` | `HTTP(S)_PROXY` before lower case | domain and subdomains | subdomains | subdomains | yes | yes | `localhost` exactly as written, loopback |
+/// | `python` | `<scheme>_proxy`, lower case first; no `ALL_PROXY`; a value of another scheme re-dispatches | domain and subdomains | same | never | written port only | no | none |
 /// | `node` | `<scheme>_proxy`, then `all_proxy`; value without scheme takes the request's | exact host | subdomains | subdomains | yes | no | none |
 /// | `hyper` | `HTTP(S)_PROXY`, then `ALL_PROXY`; upper case first | domain and subdomains | same | never | never | yes | none |
 /// | `dotnet` | `http_proxy` for http/ws, `https_proxy` for the rest, then `all_proxy` | exact host | domain and subdomains | never | never | no | none |
