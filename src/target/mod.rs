@@ -721,6 +721,30 @@ mod tests {
     }
 
     #[test]
+    fn written_forms_agree_with_the_url_parser() {
+        for input in [
+            "http://127.0.0.1./",
+            "http://Example.COM./x",
+            "http://0x7f.1./",
+            "http://[::1]:80/",
+            "https://bücher.example./",
+        ] {
+            let parsed: Target = input.parse().unwrap();
+            let via_url = Target::from_url(&url::Url::parse(input).unwrap()).unwrap();
+            assert_eq!(parsed, via_url, "{input}");
+            assert_eq!(
+                parsed.has_trailing_dot(),
+                via_url.has_trailing_dot(),
+                "{input}"
+            );
+        }
+        let t: Target = "http://127.0.0.1./".parse().unwrap();
+        assert!(!t.has_trailing_dot(), "an address keeps no dot");
+        let t: Target = "HTTP://LocalHost:80/".parse().unwrap();
+        assert!(t.host_had_upper_case() && t.port_written() && !t.has_explicit_port());
+    }
+
+    #[test]
     fn zone_ids_are_kept_apart() {
         for input in ["http://[fe80::1%25eth0]/", "http://[fe80::1%eth0]:80/"] {
             let t: Target = input.parse().unwrap();

@@ -169,7 +169,8 @@ pub(super) fn fast_parse(text: &str, sep: usize) -> Option<std::result::Result<T
             Some(IpAddr::V4(addr)),
             None,
             port,
-            Written::of_host(host).with_port(port.is_some()),
+            // An address has no trailing dot (the URL parser drops it too).
+            Written::of_host(name).with_port(port.is_some()),
         )));
     }
     let mut label_start = true;
