@@ -396,7 +396,7 @@ static GO: DialectSpec = DialectSpec {
             brackets: Brackets::WithPort,
         },
         trailing_dot: TrailingDot::Kept,
-        idn: Idn::AsWritten,
+        idn: Idn::Converted,
         grammar: Grammar::NoProxy,
         flags: MatchFlags {
             // Domain matchers see IP hosts as text too: `168.1.1` matches

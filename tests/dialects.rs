@@ -1407,23 +1407,23 @@ const GO: &[Row] = &[
         "http://www.示例.com/",
         bypass
     ),
-    // Go 1.19 (Debian), run here: httpproxy compares the host as written,
-    // lower-cased, without IDNA on either side: `no_proxy=xn--fsq092h.com`
-    // left `http://www.例子.com/` on the proxy and `no_proxy=例子.com` left
-    // `http://www.xn--fsq092h.com/` on it (issue 12, item 2).
+    // Go 1.19 (Debian), run here: httpproxy converts both the entry and the
+    // host to punycode (`idnaASCII`): `no_proxy=xn--fsq092h.com` sent
+    // `http://www.示例.com/` direct and `no_proxy=示例.com` sent
+    // `http://www.xn--fsq092h.com/` direct (issue 12, item 2).
     np!(
-        "go: a punycode entry does not match the Unicode host",
+        "go: a punycode entry matches the Unicode host",
         Go,
         "xn--fsq092h.com",
         "http://www.示例.com/",
-        proxy
+        bypass
     ),
     np!(
-        "go: a Unicode entry does not match the punycode host",
+        "go: a Unicode entry matches the punycode host",
         Go,
         "示例.com",
         "http://www.xn--fsq092h.com/",
-        proxy
+        bypass
     ),
     np!(
         "go: a host with a zone id is not matched by a name",
@@ -1495,8 +1495,8 @@ const GO: &[Row] = &[
         "http://www.example.com./",
         bypass
     ),
-    // Item 2: `no_proxy=Bücher.example` sent `http://BÜCHER.example/` direct
-    // (strings.ToLower folds Unicode too).
+    // Item 2: `no_proxy=Bücher.example` sent `http://BÜCHER.example/` and
+    // `http://xn--bcher-kva.example/` direct.
     np!(
         "go: a Unicode entry matches the Unicode host, case folded",
         Go,

@@ -407,13 +407,11 @@ fn percent_encoded_and_idna_hosts_match_their_canonical_form() {
             assert_eq!(a, c, "{alt} is {canonical}");
             for list in lists {
                 for (dialect, hits) in query_all(list, &[a.clone(), c.clone()]) {
-                    // curl, Go, urllib and proxy-from-env compare Unicode
-                    // entries or hosts as written (issue 12, item 2; rows in
+                    // curl, urllib and proxy-from-env compare Unicode entries
+                    // or hosts as written (issue 12, item 2; rows in
                     // tests/dialects.rs): only the others see one host.
-                    let as_written = matches!(
-                        dialect,
-                        Dialect::Curl | Dialect::Go | Dialect::Python | Dialect::Node
-                    );
+                    let as_written =
+                        matches!(dialect, Dialect::Curl | Dialect::Python | Dialect::Node);
                     if as_written && (!alt.is_ascii() || !list.is_ascii()) {
                         continue;
                     }

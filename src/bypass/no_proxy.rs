@@ -136,7 +136,7 @@ pub(crate) enum Idn {
     /// Converted to punycode, as the URL's host is: it matches either spelling.
     Converted,
     /// Never matches: the tool converts the URL's host to punycode and
-    /// compares the entry as written (curl 7.88, Go 1.19, proxy-from-env 2.1.0).
+    /// compares the entry as written (curl 7.88, proxy-from-env 2.1.0).
     Never(&'static str),
     /// Both compared as written (urllib): a Unicode entry matches only a host
     /// written in Unicode, an entry with a punycode label only a host not
