@@ -1,26 +1,38 @@
 //! [`Dialect`]: which tool's reading of proxy environment variables and bypass
 //! lists to follow. Each dialect is a table of small choices, not a code path;
-//! the tables below cite what each tool does (research/anchors.md in the repo
-//! lists the sources).
+//! the tables below cite what each tool does. The upstream sources: curl
+//! `lib/url.c` and `lib/noproxy.c`; Go `golang.org/x/net/http/httpproxy/proxy.go`;
+//! CPython `Lib/urllib/request.py`; npm `proxy-from-env` `index.js`; hyper-util
+//! `src/client/proxy/matcher.rs`; dotnet/runtime
+//! `System.Net.Http/src/System/Net/Http/SocketsHttpHandler/HttpEnvironmentProxy*.cs`;
+//! Chromium `net/proxy_resolution/proxy_config_service_linux.cc`;
+//! postman-request `lib/getProxyFromURI.js`. Where a tool runs here (curl 7.88,
+//! Go 1.19, CPython 3.11, proxy-from-env 2.1.0) its behaviour was checked by
+//! running it; `docs/dialects.md` lists the versions and the differences.
 
 use std::fmt;
 use std::str::FromStr;
 
 use crate::bypass::no_proxy::{
-    Brackets, Dots, Grammar, IpSyntax, NameMode, NoProxySpec, PortSyntax, Split, Star, TrailingDot,
+    Brackets, Dots, Grammar, Idn, IpSyntax, NameMode, NoProxySpec, PortSyntax, Split, Star,
+    TrailingDot,
 };
 use crate::bypass::{ImplicitBypass, MatchFlags};
 use crate::error::{Error, ErrorKind, Origin};
 use crate::proxy::{DefaultPort, DefaultScheme, ProxyScheme, ProxySyntax};
 
 /// A named preset of environment-variable and `NO_PROXY` semantics: resolve
-/// exactly as that tool would.
+/// exactly as that tool would. The version of each tool followed, how each
+/// compares the host as written, what differs in other versions and the
+/// deliberate differences are in the dialect guide (`docs/dialects.md`); in
+/// short (curl 7.88, Go 1.19, CPython 3.11 and proxy-from-env 2.1.0 were run
+/// to check their rows):
 ///
 /// | dialect | proxy variables read | `NO_PROXY=example.com` | `.example.com` | `*.example.com` | ports | CIDR | implicit bypass |
 /// |---|---|---|---|---|---|---|---|
-/// | `curl` | `<scheme>_proxy` (never `HTTP_PROXY`), then `all_proxy` | domain and subdomains | same | never | never | yes | none |
-/// | `go` | `HTTP(S)_PROXY` before lower case | domain and subdomains | subdomains | subdomains | yes | yes | `localhost`, loopback |
-/// | `python` | `<scheme>_proxy`, lower case first; no `ALL_PROXY` | domain and subdomains | same | never | written port only | no | none |
+/// | `curl` | `<scheme>_proxy` (never `HTTP_PROXY`), then `all_proxy` | domain and subdomains | same | never | never | IPv4 (IPv6 hosts compare as text in 7.x) | `file://` URLs |
+/// | `go` | `HTTP(S)_PROXY` before lower case | domain and subdomains | subdomains | subdomains | yes | yes | `localhost` exactly as written, loopback |
+/// | `python` | `<scheme>_proxy`, lower case first; no `ALL_PROXY`; a value of another scheme re-dispatches | domain and subdomains | same | never | written port only | no | none |
 /// | `node` | `<scheme>_proxy`, then `all_proxy`; value without scheme takes the request's | exact host | subdomains | subdomains | yes | no | none |
 /// | `hyper` | `HTTP(S)_PROXY`, then `ALL_PROXY`; upper case first | domain and subdomains | same | never | never | yes | none |
 /// | `dotnet` | `http_proxy` for http/ws, `https_proxy` for the rest, then `all_proxy` | exact host | domain and subdomains | never | never | no | none |
@@ -199,6 +211,52 @@ pub(crate) struct EnvSpec {
     /// Chromium: `auto_proxy` names a PAC script (empty: auto-detect).
     pub(crate) auto_proxy: bool,
     pub(crate) value_scheme: ValueScheme,
+    /// A value with blanks (spaces, tabs) before or after it.
+    pub(crate) blanks: Blanks,
+    /// Request schemes the tool never sends through a proxy, whatever the
+    /// variables say (curl reads `file://` itself).
+    pub(crate) never_proxied: &'static [&'static str],
+    /// urllib: a value naming another scheme than the request's re-opens the
+    /// request under that scheme (see `env.rs`, `python_hop`).
+    pub(crate) redispatch: bool,
+    /// What a value the tool cannot use leads to.
+    pub(crate) unusable: Unusable,
+}
+
+/// What a proxy value the tool cannot parse leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unusable {
+    /// A refused route with the error.
+    Refused,
+    /// hyper-util: `parse_env_uri` gives `None` and `ALL_PROXY` serves the
+    /// scheme; with none, the request goes direct (src/client/proxy/matcher.rs,
+    /// `Builder::build`).
+    SkipToAll,
+    /// .NET: `GetUriFromString` gives `null` and the next spelling, then
+    /// `all_proxy`/`ALL_PROXY`, serves; with none, the request goes direct
+    /// (dotnet/runtime HttpEnvironmentProxy.Unix.cs `TryCreate`).
+    NextSpelling,
+}
+
+/// What a proxy value with blanks around it (`" http://p:3128"`) means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Blanks {
+    /// Trimmed (WHATWG URL parsers strip them; tools not run here).
+    Trimmed,
+    /// The tool refuses the value: a refused route with this reason.
+    Refused(&'static str),
+    /// Go: a leading blank makes the value unparsable and the variable is
+    /// ignored (as if unset, the other spelling unread); a trailing one is
+    /// refused here, where Go 1.19 proxies to a host named after the scheme.
+    Go,
+    /// hyper-util: `http::Uri` rejects the value, `parse_env_uri` returns
+    /// `None` and the variable is skipped: `ALL_PROXY` serves instead
+    /// (src/client/proxy/matcher.rs, `Builder::build`).
+    Skipped,
+    /// urllib: a leading blank becomes part of the scheme (`" http"`), which
+    /// only an https request survives (the tunnel is opened before the scheme
+    /// is looked at); trailing blanks are stripped by `int()` of the port.
+    Python,
 }
 
 /// A dialect's whole table.
@@ -221,6 +279,14 @@ const EVERY_SCHEME: u8 = ProxySyntax::accepting(&[Http, Https, Socks4, Socks4a, 
 const CURL_PORT: &str =
     "curl compares the whole entry, port included, with the host name, so it never matches";
 
+const CURL_IDN: &str = "curl converts the URL's host to punycode (libidn2) but compares \
+     the entry as written: write it in punycode (xn--...)";
+const NODE_IDN: &str = "proxy-from-env reads the URL with url.parse, which converts the \
+     host to punycode, and compares the entry as written: write it in punycode (xn--...)";
+
+const CURL_BLANKS: &str = "curl refuses a proxy value with blanks around it \
+     (\"Unsupported proxy syntax\", curl 7.88): remove the blanks";
+
 static CURL: DialectSpec = DialectSpec {
     name: "curl",
     tool: "curl",
@@ -237,6 +303,12 @@ static CURL: DialectSpec = DialectSpec {
         socks_server: false,
         auto_proxy: false,
         value_scheme: ValueScheme::Kept,
+        blanks: Blanks::Refused(CURL_BLANKS),
+        // curl 7.88 read file://localhost/etc/hostname itself with all_proxy
+        // and file_proxy set (run here).
+        never_proxied: &["file"],
+        redispatch: false,
+        unusable: Unusable::Refused,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -244,6 +316,7 @@ static CURL: DialectSpec = DialectSpec {
         socks_alias: Some(Socks4),
         accepted: EVERY_SCHEME,
         credentials: true,
+        unsupported: None,
     },
     no_proxy: NoProxySpec {
         split: Split::Curl,
@@ -260,15 +333,24 @@ static CURL: DialectSpec = DialectSpec {
             brackets: Brackets::Never,
         },
         trailing_dot: TrailingDot::Stripped,
+        idn: Idn::Never(CURL_IDN),
         grammar: Grammar::NoProxy,
         // An IPv6 host meets IPv6 entries only, an IPv4 host IPv4 entries.
         flags: MatchFlags {
             ip_families_apart: true,
+            v6_as_text: true,
             ..MatchFlags::PLAIN
         },
     },
     no_proxy_applies_to_custom: true,
 };
+
+/// x/net/http/httpproxy `parseProxy` as vendored in Go 1.19 (run here):
+/// any other scheme is re-read as `http://` + the value, so `socks5h://p:1`
+/// names an HTTP proxy called `socks5h`.
+const GO_SCHEMES: &str = "Go 1.19 speaks http, https and socks5 proxies only; it reads any \
+     other scheme as an HTTP proxy named after the scheme (http://socks5h:80), which fails: \
+     refused here (later Go releases also accept socks5h)";
 
 static GO: DialectSpec = DialectSpec {
     name: "go",
@@ -286,13 +368,18 @@ static GO: DialectSpec = DialectSpec {
         socks_server: false,
         auto_proxy: false,
         value_scheme: ValueScheme::Kept,
+        blanks: Blanks::Go,
+        never_proxied: &[],
+        redispatch: false,
+        unusable: Unusable::Refused,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
         default_port: DefaultPort::ByScheme,
         socks_alias: None,
-        accepted: ProxySyntax::accepting(&[Http, Https, Socks5, Socks5h]),
+        accepted: ProxySyntax::accepting(&[Http, Https, Socks5]),
         credentials: true,
+        unsupported: Some(GO_SCHEMES),
     },
     no_proxy: NoProxySpec {
         split: Split::Comma,
@@ -309,6 +396,7 @@ static GO: DialectSpec = DialectSpec {
             brackets: Brackets::WithPort,
         },
         trailing_dot: TrailingDot::Kept,
+        idn: Idn::Converted,
         grammar: Grammar::NoProxy,
         flags: MatchFlags {
             // Domain matchers see IP hosts as text too: `168.1.1` matches
@@ -340,6 +428,10 @@ static PYTHON: DialectSpec = DialectSpec {
         socks_server: false,
         auto_proxy: false,
         value_scheme: ValueScheme::Kept,
+        blanks: Blanks::Python,
+        never_proxied: &[],
+        redispatch: true,
+        unusable: Unusable::Refused,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -347,6 +439,7 @@ static PYTHON: DialectSpec = DialectSpec {
         socks_alias: None,
         accepted: ProxySyntax::accepting(&[Http, Https]),
         credentials: true,
+        unsupported: None,
     },
     no_proxy: NoProxySpec {
         split: Split::Comma,
@@ -359,6 +452,7 @@ static PYTHON: DialectSpec = DialectSpec {
         ports: PortSyntax::HostPort,
         ip: IpSyntax::Text,
         trailing_dot: TrailingDot::Kept,
+        idn: Idn::AsWritten,
         grammar: Grammar::NoProxy,
         flags: MatchFlags {
             names_see_ips: true,
@@ -367,7 +461,9 @@ static PYTHON: DialectSpec = DialectSpec {
             ..MatchFlags::PLAIN
         },
     },
-    no_proxy_applies_to_custom: false,
+    // ProxyHandler({...}) still asks proxy_bypass(), which reads no_proxy
+    // from the environment (CPython 3.11, observed).
+    no_proxy_applies_to_custom: true,
 };
 
 static NODE: DialectSpec = DialectSpec {
@@ -386,6 +482,10 @@ static NODE: DialectSpec = DialectSpec {
         socks_server: false,
         auto_proxy: false,
         value_scheme: ValueScheme::Kept,
+        blanks: Blanks::Trimmed,
+        never_proxied: &[],
+        redispatch: false,
+        unusable: Unusable::Refused,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Request,
@@ -393,6 +493,7 @@ static NODE: DialectSpec = DialectSpec {
         socks_alias: None,
         accepted: EVERY_SCHEME,
         credentials: true,
+        unsupported: None,
     },
     no_proxy: NoProxySpec {
         split: Split::CommaOrWhitespace,
@@ -405,6 +506,7 @@ static NODE: DialectSpec = DialectSpec {
         ports: PortSyntax::TrailingDigits,
         ip: IpSyntax::Text,
         trailing_dot: TrailingDot::Kept,
+        idn: Idn::Never(NODE_IDN),
         grammar: Grammar::NoProxy,
         flags: MatchFlags {
             names_see_ips: true,
@@ -426,7 +528,7 @@ static HYPER: DialectSpec = DialectSpec {
         case: Case::UpperFirst,
         upper_http: true,
         // `std::env::var` returns Ok("") for an empty upper-case variable, which
-        // then hides the lower-case one (anchors.md 3.2).
+        // then hides the lower-case one (hyper-util `get_first_env` returns the first variable that is set).
         empty_proxy: Empty::Shadows,
         empty_no_proxy: Empty::Shadows,
         all: AllProxy::Fallback,
@@ -436,6 +538,10 @@ static HYPER: DialectSpec = DialectSpec {
         socks_server: false,
         auto_proxy: false,
         value_scheme: ValueScheme::Kept,
+        blanks: Blanks::Skipped,
+        never_proxied: &[],
+        redispatch: false,
+        unusable: Unusable::SkipToAll,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -443,6 +549,7 @@ static HYPER: DialectSpec = DialectSpec {
         socks_alias: None,
         accepted: EVERY_SCHEME,
         credentials: true,
+        unsupported: None,
     },
     no_proxy: NoProxySpec {
         split: Split::Comma,
@@ -459,6 +566,7 @@ static HYPER: DialectSpec = DialectSpec {
             brackets: Brackets::Never,
         },
         trailing_dot: TrailingDot::Kept,
+        idn: Idn::Converted,
         grammar: Grammar::NoProxy,
         flags: MatchFlags::PLAIN,
     },
@@ -480,6 +588,10 @@ static DOTNET: DialectSpec = DialectSpec {
         socks_server: false,
         auto_proxy: false,
         value_scheme: ValueScheme::Kept,
+        blanks: Blanks::Trimmed,
+        never_proxied: &[],
+        redispatch: false,
+        unusable: Unusable::NextSpelling,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -487,6 +599,7 @@ static DOTNET: DialectSpec = DialectSpec {
         socks_alias: None,
         accepted: ProxySyntax::accepting(&[Http, Https, Socks4, Socks4a, Socks5]),
         credentials: true,
+        unsupported: None,
     },
     no_proxy: NoProxySpec {
         split: Split::Comma,
@@ -499,6 +612,7 @@ static DOTNET: DialectSpec = DialectSpec {
         ports: PortSyntax::Never(".NET compares the entry with the host name alone, so an entry with a port never matches"),
         ip: IpSyntax::Text,
         trailing_dot: TrailingDot::Kept,
+        idn: Idn::Converted,
         grammar: Grammar::NoProxy,
         flags: MatchFlags {
             names_see_ips: true,
@@ -529,6 +643,10 @@ static CHROMIUM: DialectSpec = DialectSpec {
         socks_server: true,
         auto_proxy: true,
         value_scheme: ValueScheme::Dropped,
+        blanks: Blanks::Trimmed,
+        never_proxied: &[],
+        redispatch: false,
+        unusable: Unusable::Refused,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Http,
@@ -536,6 +654,7 @@ static CHROMIUM: DialectSpec = DialectSpec {
         socks_alias: Some(Socks4),
         accepted: ProxySyntax::accepting(&[Http, Https, Socks4, Socks5]),
         credentials: false,
+        unsupported: None,
     },
     no_proxy: NoProxySpec {
         split: Split::CommaOrSemicolon,
@@ -552,6 +671,7 @@ static CHROMIUM: DialectSpec = DialectSpec {
             brackets: Brackets::Always,
         },
         trailing_dot: TrailingDot::Stripped,
+        idn: Idn::Converted,
         // The fields above describe the result; the entries are read by
         // Chromium's own bypass grammar, host names made suffix rules.
         grammar: Grammar::ChromiumSuffix,
@@ -574,6 +694,10 @@ static POSTMAN: DialectSpec = DialectSpec {
         socks_server: false,
         auto_proxy: false,
         value_scheme: ValueScheme::Kept,
+        blanks: Blanks::Trimmed,
+        never_proxied: &[],
+        redispatch: false,
+        unusable: Unusable::Refused,
     },
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Refuse,
@@ -583,6 +707,7 @@ static POSTMAN: DialectSpec = DialectSpec {
         socks_alias: Some(Socks5h),
         accepted: EVERY_SCHEME,
         credentials: true,
+        unsupported: None,
     },
     no_proxy: NoProxySpec {
         split: Split::Comma,
@@ -595,6 +720,7 @@ static POSTMAN: DialectSpec = DialectSpec {
         ports: PortSyntax::FirstColon,
         ip: IpSyntax::Text,
         trailing_dot: TrailingDot::Kept,
+        idn: Idn::Converted,
         grammar: Grammar::NoProxy,
         flags: MatchFlags {
             names_see_ips: true,

@@ -6,10 +6,12 @@ use std::collections::HashSet;
 use std::ffi::{OsStr, OsString};
 
 use crate::bypass::BypassList;
-use crate::dialect::{AllProxy, Case, Cgi, Dialect, Empty, SchemeVars, ValueScheme};
+use crate::dialect::{
+    AllProxy, Blanks, Case, Cgi, Dialect, Empty, SchemeVars, Unusable, ValueScheme,
+};
 use crate::error::{Error, ErrorKind, Origin, Violation, ViolationKind};
-use crate::proxy::{parse_proxy, Proxy, ProxyScheme};
-use crate::target::{KNOWN_SCHEME_COUNT, SCHEME_HTTP};
+use crate::proxy::{parse_proxy, DefaultScheme, Proxy, ProxyScheme};
+use crate::target::{Target, KNOWN_SCHEME_COUNT, SCHEME_HTTP};
 
 /// The value found for one request scheme: the variable it came from and the
 /// proxy, or the error that makes it unusable.
@@ -54,6 +56,10 @@ struct Reader<'a, F> {
     lookup: &'a F,
     violations: Vec<Violation>,
     flagged: HashSet<String>,
+    /// urllib: the no-proxy list, which its re-dispatch applies to proxies.
+    no_proxy: Option<BypassList>,
+    /// urllib: upper-case `HTTP_PROXY` is not read (CGI).
+    no_upper_http: bool,
 }
 
 impl<F, V> Reader<'_, F>
@@ -110,14 +116,88 @@ where
         }
     }
 
-    fn slot(&mut self, var: String, value: &str, request: Option<ProxyScheme>) -> EnvSlot {
+    /// The slot for `var`'s `value`, or `None` when the tool ignores the
+    /// variable altogether (Go, for a value it cannot parse).
+    fn slot(
+        &mut self,
+        var: String,
+        value: &str,
+        request: Option<ProxyScheme>,
+        scheme: Option<&str>,
+    ) -> Option<EnvSlot> {
         let spec = self.dialect.spec();
         let read = match spec.env.value_scheme {
             ValueScheme::Kept => value,
             ValueScheme::Dropped => without_scheme(value),
         };
-        let proxy =
-            parse_proxy(read, &spec.proxy, request).map_err(|e| e.with_origin(Origin::env(&var)));
+        let leading = read.starts_with(char::is_whitespace);
+        let trailing = read.ends_with(char::is_whitespace);
+        let refusal = match spec.env.blanks {
+            _ if !leading && !trailing => None,
+            Blanks::Trimmed => None,
+            Blanks::Refused(why) => Some(why),
+            Blanks::Go if leading => {
+                self.flag_once(
+                    &var,
+                    value,
+                    ViolationKind::Ignored(
+                        "Go cannot parse a value with a blank in front and ignores the \
+                         variable (Go 1.19): remove the blank",
+                    ),
+                );
+                return None;
+            }
+            Blanks::Skipped => {
+                self.flag_once(
+                    &var,
+                    value,
+                    ViolationKind::Ignored(
+                        "hyper-util cannot parse a value with blanks around it (http::Uri) \
+                         and skips the variable; ALL_PROXY serves instead: remove the blanks",
+                    ),
+                );
+                return None;
+            }
+            Blanks::Go => Some(
+                "Go 1.19 reads a value with a trailing blank as a proxy named after its \
+                 scheme (http://http:); refused here: remove the blank",
+            ),
+            Blanks::Python if leading && request != Some(ProxyScheme::Https) => Some(
+                "urllib takes the blank as part of the proxy's scheme and fails \
+                 (\"unknown url type\", CPython 3.11): remove the blank",
+            ),
+            Blanks::Python => None,
+        };
+        // proxy-from-env puts the request's scheme in front of a value
+        // without one: `ftp://host` or `foo://host` is a proxy URL that no
+        // Node proxy agent speaks.
+        let refusal = refusal.or_else(|| {
+            (spec.proxy.default_scheme == DefaultScheme::Request
+                && request.is_none()
+                && !read.contains("://"))
+            .then_some(
+                "proxy-from-env gives a value without a scheme the request's scheme \
+                 (ftp://host for ftp), a proxy URL no Node agent speaks: write http://host:port",
+            )
+        });
+        let (var, proxy) = match refusal {
+            Some(why) => (
+                var.clone(),
+                Err(Error::new(
+                    ErrorKind::RefusedByTool(why),
+                    Origin::env(&var),
+                    value,
+                )),
+            ),
+            None if spec.env.redispatch => {
+                self.python_hop(var, read.trim(), scheme.unwrap_or(""), 0)
+            }
+            None => {
+                let proxy = parse_proxy(read, &spec.proxy, request);
+                (var, proxy)
+            }
+        };
+        let proxy = proxy.map_err(|e| e.with_origin(Origin::env(&var)));
         match &proxy {
             Err(e) => {
                 let v = Violation::from_error(e.clone());
@@ -132,7 +212,102 @@ where
             ),
             Ok(_) => {}
         }
-        EnvSlot { var, proxy }
+        Some(EnvSlot { var, proxy })
+    }
+
+    /// urllib's first hop for a request of `scheme` whose variable `var`
+    /// holds `value` (CPython 3.11 `ProxyHandler.proxy_open`, observed with
+    /// `socket.create_connection` intercepted): an https request goes to the
+    /// value's host and port as to an HTTP proxy (CONNECT; port 443 by
+    /// default) whatever scheme it names; a value naming the request's own
+    /// scheme is used as is; a value naming another scheme re-opens the
+    /// request under that scheme, so that its own variable serves it (unless
+    /// `no_proxy` matches the proxy), else the value's host is reached as
+    /// that scheme's server (`https://` as a TLS proxy).
+    fn python_hop(
+        &mut self,
+        var: String,
+        value: &str,
+        scheme: &str,
+        depth: usize,
+    ) -> (String, Result<Proxy, Error>) {
+        let spec = self.dialect.spec();
+        let refuse = |var: &str, why: &'static str| {
+            Err(Error::new(
+                ErrorKind::RefusedByTool(why),
+                Origin::env(var),
+                value,
+            ))
+        };
+        let (named, rest) = match value.find("://") {
+            Some(i) => (Some(value[..i].to_ascii_lowercase()), &value[i + 3..]),
+            None => (None, value),
+        };
+        let parse = |as_scheme: &str, request: Option<ProxyScheme>| {
+            parse_proxy(&format!("{as_scheme}://{rest}"), &spec.proxy, request)
+                .map_err(|e| Error::new(e.kind().clone(), Origin::env(&var), value))
+        };
+        if scheme == "https" {
+            return (var.clone(), parse("http", Some(ProxyScheme::Https)));
+        }
+        let named = named.unwrap_or_else(|| scheme.to_owned());
+        if named == scheme {
+            let proxy = match scheme {
+                "http" => parse("http", Some(ProxyScheme::Http)),
+                "ftp" => refuse(
+                    &var,
+                    "urllib speaks FTP to an ftp:// proxy (port 21 by default), not a \
+                     proxy protocol: write http://host:port",
+                ),
+                _ => refuse(
+                    &var,
+                    "urllib has no handler for this scheme (\"unknown url type\")",
+                ),
+            };
+            return (var.clone(), proxy);
+        }
+        if depth > 8 {
+            return (
+                var.clone(),
+                refuse(
+                    &var,
+                    "urllib re-dispatches between these variables without end \
+                     (RecursionError)",
+                ),
+            );
+        }
+        // The request is re-opened as a `named` request to the proxy; the
+        // proxy's host is checked against no_proxy first.
+        let bypassed = match crate::proxy::split_host_port(rest.rsplit('@').next().unwrap_or(rest))
+        {
+            Ok((host, port)) => Target::new(&named, host, port).is_ok_and(|t| {
+                self.no_proxy
+                    .as_ref()
+                    .is_some_and(|list| list.find_linear(&t).is_some())
+            }),
+            Err(_) => false,
+        };
+        if !bypassed {
+            let mut names = self.spellings(&named);
+            if named == "http" && self.no_upper_http {
+                names.retain(|n| n != "HTTP_PROXY");
+            }
+            if let Some((next, next_value)) = self.first(&names, spec.env.empty_proxy) {
+                let label = format!("{var} then {next}");
+                let (_, proxy) = self.python_hop(next, next_value.trim(), &named, depth + 1);
+                return (label, proxy);
+            }
+        }
+        let proxy = match named.as_str() {
+            "http" => parse("http", Some(ProxyScheme::Http)),
+            "https" => parse("https", None),
+            _ => refuse(
+                &var,
+                "urllib re-dispatches the request to the proxy's scheme and has no \
+                 handler for it (\"unknown url type\")",
+            ),
+        };
+        (var.clone(), proxy)
     }
 
     /// Chromium's `SOCKS_SERVER`, its SOCKS scheme already chosen.
@@ -146,6 +321,18 @@ where
             }
         }
         EnvSlot { var, proxy }
+    }
+}
+
+/// The proxy scheme a scheme-less value takes from a request of `scheme`
+/// (npm proxy-from-env writes the request's scheme in front): WebSocket
+/// requests are HTTP (`ws`) or TLS (`wss`) ones; `None` for a scheme no proxy
+/// speaks.
+fn request_scheme(scheme: &str) -> Option<ProxyScheme> {
+    match scheme {
+        "ws" => Some(ProxyScheme::Http),
+        "wss" => Some(ProxyScheme::Https),
+        other => other.parse().ok(),
     }
 }
 
@@ -209,6 +396,7 @@ impl EnvProxies {
                         .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
                 if scheme_like
                     && !matches!(base.as_str(), "all" | "no")
+                    && !dialect.spec().env.never_proxied.contains(&base.as_str())
                     && !known.contains(&base.as_str())
                     && !bases.contains(&base)
                 {
@@ -245,6 +433,8 @@ impl EnvProxies {
             lookup: &lookup,
             violations: Vec::new(),
             flagged: HashSet::new(),
+            no_proxy: None,
+            no_upper_http: false,
         };
         let mut slots: Vec<Option<EnvSlot>> = vec![None; KNOWN_SCHEME_COUNT + 1];
         let mut pac = None;
@@ -259,6 +449,23 @@ impl EnvProxies {
             Cgi::RefuseHttp { var } => (false, false, r.get(var).is_some_and(|v| !v.is_empty())),
         };
         let no_upper_http = !spec.upper_http || skip_upper_http;
+        r.no_upper_http = no_upper_http;
+        // The no-proxy list is read first: urllib's re-dispatch applies it to
+        // proxies (the reading itself has no effect on the variables).
+        let no_proxy_names: Vec<String> = match spec.case {
+            Case::LowerFirst => vec!["no_proxy".into(), "NO_PROXY".into()],
+            Case::UpperFirst => vec!["NO_PROXY".into(), "no_proxy".into()],
+        };
+        let (no_proxy_var, no_proxy) = match r.first(&no_proxy_names, spec.empty_no_proxy) {
+            Some((var, value)) => {
+                let list = BypassList::parse_from(&value, dialect, Origin::env(&var));
+                (Some(var), list)
+            }
+            None => (None, BypassList::empty(dialect)),
+        };
+        if spec.redispatch && no_proxy_var.is_some() {
+            r.no_proxy = Some(no_proxy.clone());
+        }
         if no_upper_http {
             if let Some(value) = r.get("HTTP_PROXY").filter(|v| !v.is_empty()) {
                 let why = if spec.upper_http {
@@ -304,20 +511,21 @@ impl EnvProxies {
                 _ => None,
             };
             for (i, scheme) in request_schemes.iter().map(Some).chain([None]).enumerate() {
-                let request = scheme.and_then(|s| s.parse::<ProxyScheme>().ok());
+                let request = scheme.and_then(|s| request_scheme(s));
                 if let Some((var, value)) = &winner {
-                    slots[i] = Some(r.slot(var.clone(), value, request));
+                    slots[i] = r.slot(var.clone(), value, request, scheme.copied());
                     continue;
                 }
                 let mut found = None;
                 let bases = bases(spec.schemes, scheme.copied());
+                let bases = &bases;
                 // ALL_PROXY stands in for the per-scheme variables of the
                 // schemes the tool proxies at all: hyper-util reads it for
                 // http and https only.
                 let served = !matches!(spec.schemes, SchemeVars::Table(_)) || !bases.is_empty();
                 for base in bases {
                     let mut names = r.spellings(base);
-                    if base == "http" && no_upper_http {
+                    if *base == "http" && no_upper_http {
                         names.retain(|n| n != "HTTP_PROXY");
                     }
                     if let Some(hit) = r.first(&names, spec.empty_proxy) {
@@ -329,13 +537,44 @@ impl EnvProxies {
                     found = r.first(&all_names, spec.empty_proxy);
                 }
                 if let Some((var, value)) = found {
-                    slots[i] = Some(r.slot(var, &value, request));
+                    slots[i] = r.slot(var.clone(), &value, request, scheme.copied());
+                    let usable = matches!(&slots[i], Some(EnvSlot { proxy: Ok(_), .. }));
+                    if !usable && spec.unusable != Unusable::Refused {
+                        // The tool skips the value for the next one it reads.
+                        let mut next: Vec<String> = match spec.unusable {
+                            Unusable::NextSpelling => bases
+                                .iter()
+                                .flat_map(|base| r.spellings(base))
+                                .filter(|n| !(no_upper_http && n == "HTTP_PROXY"))
+                                .skip_while(|n| *n != var)
+                                .skip(1)
+                                .collect(),
+                            _ => Vec::new(),
+                        };
+                        if spec.all == AllProxy::Fallback && served {
+                            next.extend(all_names.iter().cloned());
+                        }
+                        next.retain(|n| *n != var);
+                        slots[i] = None;
+                        for name in next {
+                            let Some((var, value)) = r.first(&[name], spec.empty_proxy) else {
+                                continue;
+                            };
+                            let slot = r.slot(var, &value, request, scheme.copied());
+                            if matches!(&slot, Some(EnvSlot { proxy: Ok(_), .. })) {
+                                slots[i] = slot;
+                                break;
+                            }
+                        }
+                    }
                 }
             }
             if winner.is_none() {
                 for base in extra_bases {
                     if let Some((var, value)) = r.first(&r.spellings(base), spec.empty_proxy) {
-                        extra.push((base.as_str().into(), r.slot(var, &value, None)));
+                        if let Some(slot) = r.slot(var, &value, None, Some(base.as_str())) {
+                            extra.push((base.as_str().into(), slot));
+                        }
                     }
                 }
             }
@@ -357,22 +596,13 @@ impl EnvProxies {
             }
             if refuse_http {
                 if let Some(EnvSlot { var, proxy: Ok(_) }) = &slots[usize::from(SCHEME_HTTP)] {
-                    cgi_refusal = Some(Error::new(ErrorKind::CgiRefused, Origin::env(var), var));
+                    // The error names the variable as its origin and quotes its value.
+                    let value = r.get(var).unwrap_or_default();
+                    cgi_refusal = Some(Error::new(ErrorKind::CgiRefused, Origin::env(var), &value));
                 }
             }
         }
 
-        let no_proxy_names: Vec<String> = match spec.case {
-            Case::LowerFirst => vec!["no_proxy".into(), "NO_PROXY".into()],
-            Case::UpperFirst => vec!["NO_PROXY".into(), "no_proxy".into()],
-        };
-        let (no_proxy_var, no_proxy) = match r.first(&no_proxy_names, spec.empty_no_proxy) {
-            Some((var, value)) => {
-                let list = BypassList::parse_from(&value, dialect, Origin::env(&var));
-                (Some(var), list)
-            }
-            None => (None, BypassList::empty(dialect)),
-        };
         let mut violations = r.violations;
         violations.extend(no_proxy.violations().iter().cloned());
         EnvProxies {
@@ -415,6 +645,10 @@ impl EnvProxies {
     /// The slot of a scheme the crate does not know by name: its own
     /// `<scheme>_proxy` if one was listed, else the shared one.
     pub(crate) fn other_slot(&self, scheme: &str) -> Option<&EnvSlot> {
+        let never = self.dialect.spec().env.never_proxied;
+        if never.iter().any(|s| s.eq_ignore_ascii_case(scheme)) {
+            return None;
+        }
         self.extra
             .iter()
             .find(|(name, _)| name.eq_ignore_ascii_case(scheme))
@@ -469,6 +703,9 @@ fn bases(vars: SchemeVars, scheme: Option<&'static str>) -> Vec<&'static str> {
 /// included where it is read.
 pub(crate) fn variables_for(dialect: Dialect, scheme: &str) -> Vec<String> {
     let spec = dialect.spec().env;
+    if spec.never_proxied.contains(&scheme) {
+        return Vec::new();
+    }
     let known = crate::target::known_schemes();
     let scheme = known.iter().copied().find(|s| *s == scheme);
     let spell = |base: &str| {

@@ -112,6 +112,10 @@ pub enum ErrorKind {
     /// (see `proxyroute::watch`).
     #[error("{0}")]
     Watch(String),
+    /// A value the dialect's tool fails on or refuses, with the tool's reading
+    /// (curl's "Unsupported proxy syntax" for a value with blanks around it).
+    #[error("{0}")]
+    RefusedByTool(&'static str),
 }
 
 /// The crate's error: a [`kind`](Error::kind) plus where it happened and the

@@ -24,3 +24,5 @@ pub mod system {}
 pub mod watch {}
 #[doc = include_str!("../docs/api.md")]
 pub mod api {}
+#[doc = include_str!("../docs/dialects.md")]
+pub mod dialects {}

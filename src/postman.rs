@@ -17,10 +17,10 @@
 //! `NO_PROXY` variables, then a direct connection.
 //!
 //! Patterns are URL match patterns, read as [`bypass::postman`]
-//! describes. A [`Target`] has no path, so a pattern with a path other than
-//! `/*` cannot be decided and is reported (and never matches). Target schemes
-//! and hosts are normalised (lower case) where Postman compares text as
-//! written.
+//! describes: a pattern's path is matched against the target's
+//! [path](Target::path), which a target parsed from text keeps as written (a
+//! target made from parts has the path `/`). Target schemes and hosts are
+//! normalised (lower case) where Postman compares text as written.
 //!
 //! [`ProxyConfigList::from_json`] reads the JSON array Postman's model takes
 //! (and its `toJSON` writes), with Postman's coercions: a field of the wrong
@@ -40,7 +40,9 @@
 //! let resolver = Resolver::builder().postman_configs(configs).build()?;
 //! let route = resolver.resolve(&"https://api.example.com/".parse()?);
 //! assert_eq!(route.to_string(), "http://proxy.corp:3128");
-//! // A bypass hit moves on to the next config, which matches.
+//! // config 0 bypasses db.internal, so the next config is tried; its pattern
+//! // (https://*.example.com:*/*) does not match, no config applies, and the
+//! // request goes direct.
 //! let why = resolver.explain(&"https://db.internal/".parse()?);
 //! assert_eq!(why.route().to_string(), "DIRECT");
 //! assert!(why.reason().contains("config 0 bypasses"), "{}", why.reason());

@@ -377,6 +377,9 @@ pub(crate) struct ProxySyntax {
     pub(crate) accepted: u8,
     /// Whether credentials in the value are used (Chromium drops them).
     pub(crate) credentials: bool,
+    /// Why a scheme outside `accepted` is refused, in the tool's terms;
+    /// `None`: the crate's generic message.
+    pub(crate) unsupported: Option<&'static str>,
 }
 
 impl ProxySyntax {
@@ -397,6 +400,7 @@ impl ProxySyntax {
         socks_alias: Some(ProxyScheme::Socks5),
         accepted: 0b11_1111,
         credentials: true,
+        unsupported: None,
     };
 
     fn port_for(&self, scheme: ProxyScheme, request: Option<ProxyScheme>) -> u16 {
@@ -439,7 +443,10 @@ pub(crate) fn parse_proxy(
             };
             let scheme = scheme
                 .filter(|s| syntax.accepted & s.bit() != 0)
-                .ok_or_else(|| err(ErrorKind::UnsupportedScheme(name.to_ascii_lowercase())))?;
+                .ok_or_else(|| match syntax.unsupported {
+                    Some(why) => err(ErrorKind::RefusedByTool(why)),
+                    None => err(ErrorKind::UnsupportedScheme(name.to_ascii_lowercase())),
+                })?;
             (scheme, &value[i + 3..])
         }
         None => match syntax.default_scheme {

@@ -55,6 +55,21 @@ pub struct ProxyRules {
     /// `http=`, `https=`, `ftp=`, `socks=`, in [`KEYS`] order.
     per_scheme: [Option<Proxy>; 4],
     violations: Vec<Violation>,
+    /// Whose reading chooses the proxy for a request scheme.
+    reading: Reading,
+}
+
+/// Whose reading of the rules [`ProxyRules::proxy_for`] follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Reading {
+    /// Chromium and WinINet: `socks=` serves schemes without an entry, and
+    /// WebSocket requests use `socks=`, `https=`, then `http=`.
+    #[default]
+    Chromium,
+    /// .NET's `HttpWindowsProxy`: two proxies only, the secure one (`https=`)
+    /// for https and wss requests and the other (`http=`) for every other
+    /// scheme.
+    Dotnet,
 }
 
 impl ProxyRules {
@@ -111,6 +126,102 @@ impl ProxyRules {
         reader.rules
     }
 
+    /// Parses a WinINet `ProxyServer` value as .NET's `HttpWindowsProxy`
+    /// reads it, leniently (dotnet/runtime
+    /// `System.Net.Http/src/System/Net/Http/SocketsHttpHandler/MultiProxy.cs`,
+    /// `TryParseProxyConfigPart`; .NET cannot run here, so the rules are the
+    /// source's):
+    ///
+    /// - entries are separated by `;` or blanks; each is
+    ///   `[http=|https=][http://|https://]host[:port]`, prefixes in lower
+    ///   case only;
+    /// - `http=` serves insecure requests, `https=` secure ones (https, wss),
+    ///   an entry with neither serves both; a `http://` or `https://` prefix
+    ///   on the value then decides alone (`http=https://p` serves https);
+    /// - every proxy is an HTTP proxy (the value is read as `http://` + the
+    ///   rest), port 80 by default; `socks=` and other keys do not make a
+    ///   proxy (the text is no URI host) and are reported;
+    /// - the first entry for each kind is used (later ones are .NET's
+    ///   failover list, reported here);
+    /// - ws requests use the insecure proxy, wss the secure one, and every
+    ///   other scheme the insecure one.
+    ///
+    /// ```
+    /// use proxyroute::{Origin, ProxyRules};
+    /// let rules = ProxyRules::parse_dotnet("http=a:1;https=b:2", Origin::Text);
+    /// assert_eq!(rules.proxy_for("ws").unwrap().to_string(), "http://a:1");
+    /// assert_eq!(rules.proxy_for("wss").unwrap().to_string(), "http://b:2");
+    /// let one = ProxyRules::parse_dotnet("proxy:3128", Origin::Text);
+    /// assert_eq!(one.proxy_for("https").unwrap().to_string(), "http://proxy:3128");
+    /// let secure_only = ProxyRules::parse_dotnet("https://s:443", Origin::Text);
+    /// assert!(secure_only.proxy_for("http").is_none());
+    /// assert_eq!(secure_only.proxy_for("https").unwrap().to_string(), "http://s:443");
+    /// ```
+    pub fn parse_dotnet(text: &str, origin: Origin) -> ProxyRules {
+        const SECURE: u8 = 1;
+        const INSECURE: u8 = 2;
+        let mut rules = ProxyRules {
+            reading: Reading::Dotnet,
+            ..ProxyRules::default()
+        };
+        let flag = |rules: &mut ProxyRules, index, entry: &str, kind| {
+            rules
+                .violations
+                .push(Violation::new(origin.clone(), Some(index), entry, kind));
+        };
+        let entries = text
+            .split([';', ' ', '\n', '\r', '\t'])
+            .filter(|e| !e.is_empty())
+            .enumerate();
+        for (index, entry) in entries {
+            let mut kind = SECURE | INSECURE;
+            let mut rest = entry;
+            if let Some(r) = rest.strip_prefix("http=") {
+                (kind, rest) = (INSECURE, r);
+            } else if let Some(r) = rest.strip_prefix("https=") {
+                (kind, rest) = (SECURE, r);
+            }
+            if let Some(r) = rest.strip_prefix("http://") {
+                (kind, rest) = (INSECURE, r);
+            } else if let Some(r) = rest.strip_prefix("https://") {
+                (kind, rest) = (SECURE, r);
+            }
+            let proxy = match parse_proxy(&format!("http://{rest}"), &ProxySyntax::STANDARD, None) {
+                Ok(proxy) => proxy,
+                Err(_) => {
+                    flag(
+                        &mut rules,
+                        index,
+                        entry,
+                        ViolationKind::Ignored(
+                            ".NET skips an entry it cannot read as http://host:port \
+                             (MultiProxy.TryParseProxyConfigPart)",
+                        ),
+                    );
+                    continue;
+                }
+            };
+            let mut used = false;
+            for (bit, slot) in [(INSECURE, 0), (SECURE, 1)] {
+                if kind & bit != 0 && rules.per_scheme[slot].is_none() {
+                    rules.per_scheme[slot] = Some(proxy.clone());
+                    used = true;
+                }
+            }
+            if !used {
+                flag(
+                    &mut rules,
+                    index,
+                    entry,
+                    ViolationKind::Ignored(
+                        ".NET keeps later proxies as a failover list; only the first is used here",
+                    ),
+                );
+            }
+        }
+        rules
+    }
+
     /// The same rules with every password removed (user names kept).
     #[cfg(feature = "serde")]
     pub(crate) fn without_passwords(&self) -> ProxyRules {
@@ -129,6 +240,7 @@ impl ProxyRules {
             single: self.single.as_ref().map(strip),
             per_scheme: self.per_scheme.clone().map(|p| p.as_ref().map(strip)),
             violations: Vec::new(),
+            reading: self.reading,
         }
     }
 
@@ -155,6 +267,12 @@ impl ProxyRules {
         }
         let [http, https, ftp, socks] = &self.per_scheme;
         let scheme = scheme.to_ascii_lowercase();
+        if self.reading == Reading::Dotnet {
+            return match scheme.as_str() {
+                "https" | "wss" => https.as_ref(),
+                _ => http.as_ref(),
+            };
+        }
         match scheme.as_str() {
             "http" => http.as_ref().or(socks.as_ref()),
             "https" => https.as_ref().or(socks.as_ref()),

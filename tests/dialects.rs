@@ -25,8 +25,10 @@
 //!   its unit test `BasicEnvTest`, `base/environment.cc`,
 //!   `net/base/scheme_host_port_matcher_rule.cc`, `proxy_bypass_rules.cc`.
 //! - Postman: postman-request `lib/getProxyFromURI.js`, `lib/socks.js`
-//!   (research/postman.md section 7).
-//! - research/anchors.md 1a, 1b and 3.2 for the disagreements between them.
+//!   (`getProxyFromURI`, `uriInNoProxy`).
+//! - Issue 12: the rows marked so were observed by running curl 7.88.1,
+//!   Go 1.19.8, CPython 3.11.2 and npm proxy-from-env 2.1.0 here (loopback
+//!   only); docs/dialects.md lists the versions and the deliberate differences.
 
 use proxyroute::{env::lookup_in, BypassList, Dialect, EnvProxies, Resolver, Route, Target};
 
@@ -450,7 +452,7 @@ const CURL: &[Row] = &[
         url = "https://example.com/",
         want = "http://p:1"
     ),
-    // NO_PROXY semantics (unit1614 and anchors 3.2).
+    // NO_PROXY semantics (curl tests/unit/unit1614.c).
     np!(
         "curl: a bare name matches itself",
         Curl,
@@ -598,19 +600,53 @@ const CURL: &[Row] = &[
         "http://192.168.0.1/",
         proxy
     ),
+    // curl 7.88 (Debian), run here: the URL's IPv6 host reaches
+    // `Curl_check_noproxy` without brackets and is read as a name, so IPv6
+    // CIDR blocks never match it (`no_proxy=2001:db8::/32` left
+    // `http://[2001:db8::5]:9/` on the proxy, `::1/128` left `[::1]` on it)
+    // and IPv6 entries match as text (`::1` matched `[0::1]`, which curl
+    // writes `::1`; `0:0::1` did not match `[::1]`; `2001:DB8::1` matched
+    // `[2001:db8::1]`). curl 8 reads IPv6 hosts as addresses (docs/dialects.md).
     np!(
-        "curl: an IPv6 CIDR matches the loopback address",
+        "curl: an IPv6 CIDR does not match the loopback address (7.x)",
         Curl,
         "foo, bar, ::1/64",
         "http://[::1]/",
-        bypass
+        proxy
     ),
     np!(
-        "curl: an IPv6 /32 matches inside it",
+        "curl: an IPv6 /32 does not match inside it (7.x)",
         Curl,
         "2001:db8::/32",
         "https://[2001:db8::5]/",
+        proxy
+    ),
+    np!(
+        "curl: an IPv6 entry matches the host's text, case aside (7.x)",
+        Curl,
+        "2001:DB8::1",
+        "http://[2001:db8::1]:9/",
         bypass
+    ),
+    np!(
+        "curl: an IPv6 entry in another spelling does not match (7.x)",
+        Curl,
+        "0:0::1",
+        "http://[::1]:9/",
+        proxy
+    ),
+    np!(
+        "curl: the URL's IPv6 spelling is normalised before the text match (7.x)",
+        Curl,
+        "::1",
+        "http://[0::1]:9/",
+        bypass
+    ),
+    viol!(
+        "curl: an IPv6 CIDR block is reported as never matching (7.x)",
+        Curl,
+        "2001:db8::/32,::1",
+        1
     ),
     np!(
         "curl: an IPv6 /129 never matches",
@@ -682,12 +718,22 @@ const CURL: &[Row] = &[
         "https://example.com/",
         bypass
     ),
+    // curl 7.88, run here: `no_proxy="example.com other.com"` sent both
+    // hosts direct, and `"a.com b.com, other.com"` sent other.com direct: a
+    // blank separates entries (curl 8 stops reading at it; docs/dialects.md).
     np!(
-        "curl: a blank ends the list at HEAD",
+        "curl: a blank separates entries (7.x)",
         Curl,
         "localhost example.com",
         "https://example.com/",
-        proxy
+        bypass
+    ),
+    np!(
+        "curl: entries after a blank and a comma are read (7.x)",
+        Curl,
+        "a.com b.com, other.com",
+        "http://other.com/",
+        bypass
     ),
     np!(
         "curl: the entry before the blank still matches",
@@ -738,11 +784,21 @@ const CURL: &[Row] = &[
         "http://10.1.2.3/",
         proxy
     ),
+    // curl 7.88, run here: `no_proxy=::ffff:10.0.0.0/104` left
+    // `http://[::ffff:10.1.2.3]:9/` on the proxy; `::ffff:10.1.2.3` matched it
+    // as text, `::ffff:a01:203` did not.
     np!(
-        "curl: IPv4-mapped IPv6 host is in an IPv4-mapped IPv6 CIDR",
+        "curl: IPv4-mapped IPv6 host is not in an IPv4-mapped IPv6 CIDR (7.x)",
         Curl,
         "::ffff:10.0.0.0/104",
         "http://[::ffff:10.1.2.3]/",
+        proxy
+    ),
+    np!(
+        "curl: IPv4-mapped IPv6 host matches its own text (7.x)",
+        Curl,
+        "::ffff:10.1.2.3",
+        "http://[::ffff:10.1.2.3]:9/",
         bypass
     ),
     viol!(
@@ -760,6 +816,79 @@ const CURL: &[Row] = &[
         ],
         url = "foo://example.com/",
         want = "http://all:3333"
+    ),
+    // Issue 12, run against curl 7.88.1 (Debian) in a network namespace
+    // holding only loopback, reading `curl -v`'s first hop.
+    // Item 3: `https_proxy=" http://p:3128"` and `"http://p:3128 "` both
+    // gave "Unsupported proxy syntax": no request was sent.
+    row!(
+        "curl: a proxy value with a blank in front is refused",
+        Curl,
+        env = [("https_proxy", " http://p:3128")],
+        url = "https://example.com/",
+        want = "refused"
+    ),
+    row!(
+        "curl: a proxy value with a blank behind is refused",
+        Curl,
+        env = [("http_proxy", "http://p:3128 ")],
+        url = "http://example.com/",
+        want = "refused"
+    ),
+    // Item 7: with all_proxy and file_proxy set, curl read
+    // file://localhost/etc/hostname itself.
+    row!(
+        "curl: file URLs are never proxied",
+        Curl,
+        env = [("all_proxy", "http://p:1"), ("file_proxy", "http://q:1")],
+        url = "file://localhost/etc/hostname",
+        want = "DIRECT"
+    ),
+    row!(
+        "curl: a file URL without a host is never proxied",
+        Curl,
+        env = [("all_proxy", "http://p:1")],
+        url = "file:///etc/hostname",
+        want = "DIRECT"
+    ),
+    // Item 2: `no_proxy=bücher.example` left `http://xn--bcher-kva.example/`
+    // and (UTF-8 locale) `http://bücher.example/` on the proxy;
+    // `no_proxy=xn--bcher-kva.example` sent `http://bücher.example/` direct.
+    np!(
+        "curl: a Unicode entry does not match the punycode host",
+        Curl,
+        "bücher.example",
+        "http://xn--bcher-kva.example/",
+        proxy
+    ),
+    np!(
+        "curl: a Unicode entry does not match the Unicode host either",
+        Curl,
+        "bücher.example",
+        "http://bücher.example/",
+        proxy
+    ),
+    np!(
+        "curl: a punycode entry matches the Unicode host",
+        Curl,
+        "xn--bcher-kva.example",
+        "http://bücher.example/",
+        bypass
+    ),
+    viol!(
+        "curl: a Unicode entry is reported as never matching",
+        Curl,
+        "bücher.example,example.com",
+        1
+    ),
+    // Item 1: curl drops the trailing dot on both sides
+    // (`no_proxy=example.com` sent `http://example.com./` direct).
+    np!(
+        "curl: a trailing dot on the host and on the entry both ignored",
+        Curl,
+        "example.com.",
+        "http://www.example.com./",
+        bypass
     ),
 ];
 
@@ -1039,7 +1168,7 @@ const GO: &[Row] = &[
         url = "https://example.com/",
         want = "DIRECT"
     ),
-    // NO_PROXY semantics (proxy_test.go UseProxyTests and anchors 3.2).
+    // NO_PROXY semantics (proxy_test.go UseProxyTests).
     np!(
         "go: a bare name matches itself",
         Go,
@@ -1278,6 +1407,10 @@ const GO: &[Row] = &[
         "http://www.示例.com/",
         bypass
     ),
+    // Go 1.19 (Debian), run here: httpproxy converts both the entry and the
+    // host to punycode (`idnaASCII`): `no_proxy=xn--fsq092h.com` sent
+    // `http://www.示例.com/` direct and `no_proxy=示例.com` sent
+    // `http://www.xn--fsq092h.com/` direct (issue 12, item 2).
     np!(
         "go: a punycode entry matches the Unicode host",
         Go,
@@ -1318,6 +1451,114 @@ const GO: &[Row] = &[
         env = [("HTTP_PROXY", "foo://host")],
         url = "http://example.com/",
         want = "refused"
+    ),
+    // Issue 12, run against Go 1.19.8 (Debian golang-go),
+    // `http.ProxyFromEnvironment`.
+    // Item 4: `localhost` is exempt only as written: `http://LocalHost/`,
+    // `http://LOCALHOST:80/` and `http://localhost./` went to the proxy.
+    row!(
+        "go: LocalHost is proxied (the exemption is case-sensitive)",
+        Go,
+        env = [("HTTP_PROXY", "http://p:1")],
+        url = "http://LocalHost/",
+        want = "http://p:1"
+    ),
+    row!(
+        "go: localhost. is proxied (the exemption is exact)",
+        Go,
+        env = [("HTTP_PROXY", "http://p:1")],
+        url = "http://localhost./",
+        want = "http://p:1"
+    ),
+    // Entries and hosts are lower-cased before NO_PROXY is compared:
+    // `no_proxy=example.com` sent `http://EXAMPLE.com/` direct.
+    np!(
+        "go: an upper-case host matches a lower-case entry",
+        Go,
+        "localhost",
+        "http://LOCALHOST/",
+        bypass
+    ),
+    // Item 1: `no_proxy=example.com` left `http://www.example.com./` on the
+    // proxy; `no_proxy=example.com.` sent it direct.
+    np!(
+        "go: a dotless entry does not match a host written with a dot",
+        Go,
+        "example.com",
+        "http://www.example.com./",
+        proxy
+    ),
+    np!(
+        "go: an entry with a trailing dot matches a host written with one",
+        Go,
+        "example.com.",
+        "http://www.example.com./",
+        bypass
+    ),
+    // Item 2: `no_proxy=Bücher.example` sent `http://BÜCHER.example/` and
+    // `http://xn--bcher-kva.example/` direct.
+    np!(
+        "go: a Unicode entry matches the Unicode host, case folded",
+        Go,
+        "Bücher.example",
+        "http://BÜCHER.example/",
+        bypass
+    ),
+    // Item 3: `HTTPS_PROXY=" http://p:3128"` was ignored (DIRECT); Go does not
+    // read the lower-case spelling instead.
+    row!(
+        "go: a proxy value with a blank in front is ignored",
+        Go,
+        env = [
+            ("HTTPS_PROXY", " http://p:3128"),
+            ("https_proxy", "http://q:1")
+        ],
+        url = "https://example.com/",
+        want = "DIRECT"
+    ),
+    // Deliberate difference: `HTTPS_PROXY="http://p:3128 "` made Go 1.19 use
+    // `http://http:` (the value re-read after "http://"); refused here.
+    row!(
+        "go: a proxy value with a blank behind is refused",
+        Go,
+        env = [("HTTPS_PROXY", "http://p:3128 ")],
+        url = "https://example.com/",
+        want = "refused"
+    ),
+    // Item 4, Go 1.19.8: `HTTPS_PROXY=socks5://p:3128` gave socks5://p:3128;
+    // `socks5h://p:3128`, `socks4://p:3128` and `ftp://p:3128` gave
+    // `http://socks5h:`, `http://socks4:`, `http://ftp:` (parseProxy re-reads
+    // any other scheme after "http://"): refused here, a deliberate
+    // difference (later Go releases accept socks5h).
+    row!(
+        "go: a socks5 value is a SOCKS5 proxy",
+        Go,
+        env = [("HTTPS_PROXY", "socks5://p:3128")],
+        url = "https://example.com/",
+        want = "socks5://p:3128"
+    ),
+    row!(
+        "go: a socks5h value is refused (Go 1.19 reads it as a host named socks5h)",
+        Go,
+        env = [("HTTPS_PROXY", "socks5h://p:3128")],
+        url = "https://example.com/",
+        want = "refused"
+    ),
+    row!(
+        "go: an ftp value is refused (Go 1.19 reads it as a host named ftp)",
+        Go,
+        env = [("HTTPS_PROXY", "ftp://p:3128")],
+        url = "https://example.com/",
+        want = "refused"
+    ),
+    // Item 10: only http and https requests consult the variables
+    // (`proxyForURL`): `http://p:1` left ws://a.test/ and ftp://a.test/ DIRECT.
+    row!(
+        "go: a ws request reads no variable",
+        Go,
+        env = [("HTTP_PROXY", "http://p:1")],
+        url = "ws://a.test/",
+        want = "DIRECT"
     ),
 ];
 
@@ -1485,11 +1726,14 @@ const PYTHON: &[Row] = &[
         want = "http://proxy:443"
     ),
     row!(
-        "python: a port-less value with an explicit https scheme uses 443",
+        // CPython 3.11, observed: `https_proxy=https://p1` made urllib open a
+        // plain connection to p1:443 and send CONNECT (http.client tunnels
+        // before any TLS), so the proxy is spoken to as an HTTP proxy.
+        "python: a port-less https:// value for https is an HTTP proxy on 443",
         Python,
         env = [("https_proxy", "https://proxy")],
         url = "https://example.com/",
-        want = "https://proxy:443"
+        want = "http://proxy:443"
     ),
     row!(
         "python: credentials in the value are kept",
@@ -1500,11 +1744,13 @@ const PYTHON: &[Row] = &[
         password = "se cret"
     ),
     row!(
-        "python: a socks proxy is refused (urllib has no SOCKS)",
+        // CPython 3.11, observed: `https_proxy=socks5://p1:1080` made urllib
+        // connect to p1:1080 and send CONNECT (issue 12, item 5).
+        "python: a socks5 value for https is spoken to as an HTTP proxy",
         Python,
         env = [("https_proxy", "socks5://proxy:1080")],
         url = "https://example.com/",
-        want = "refused"
+        want = "http://proxy:1080"
     ),
     // NO_PROXY variables.
     row!(
@@ -1745,6 +1991,177 @@ const PYTHON: &[Row] = &[
         env = [("bar_proxy", "http://lower:1111")],
         url = "foo://example.com/",
         want = "DIRECT"
+    ),
+    // Issue 12, run against CPython 3.11.2 (Debian /usr/bin/python3):
+    // `urllib.request.build_opener().open(url)` with
+    // `socket.create_connection` intercepted to see the first hop.
+    // Item 1: `no_proxy=example.com` left `http://example.com./` on the
+    // proxy; `no_proxy=example.com.` sent it direct and left
+    // `http://example.com/` on the proxy.
+    np!(
+        "python: a dotless entry does not match a host written with a dot",
+        Python,
+        "example.com",
+        "http://example.com./",
+        proxy
+    ),
+    np!(
+        "python: an entry with a trailing dot matches a host written with one",
+        Python,
+        "example.com.",
+        "http://example.com./",
+        bypass
+    ),
+    // `no_proxy=h:80` sent `http://h:80/` direct and `http://h/` to the proxy.
+    np!(
+        "python: a host:port entry matches the default port when written",
+        Python,
+        "h:80",
+        "http://h:80/",
+        bypass
+    ),
+    np!(
+        "python: a host:port entry does not match the port left out",
+        Python,
+        "h:80",
+        "http://h/",
+        proxy
+    ),
+    // Item 2: `no_proxy=bücher.example` sent `http://bücher.example/` direct
+    // and left `http://xn--bcher-kva.example/` on the proxy.
+    np!(
+        "python: a Unicode entry matches the host written in Unicode",
+        Python,
+        "bücher.example",
+        "http://bücher.example/",
+        bypass
+    ),
+    np!(
+        "python: a Unicode entry does not match the punycode host",
+        Python,
+        "bücher.example",
+        "http://xn--bcher-kva.example/",
+        proxy
+    ),
+    // `no_proxy=xn--bcher-kva.example` did not bypass `http://bücher.example/`
+    // (urllib then failed to send the Unicode URL to the proxy:
+    // UnicodeEncodeError; a deliberate difference, docs/dialects.md).
+    np!(
+        "python: a punycode entry does not match the host written in Unicode",
+        Python,
+        "xn--bcher-kva.example",
+        "http://bücher.example/",
+        proxy
+    ),
+    np!(
+        "python: a punycode entry matches the punycode host",
+        Python,
+        "xn--bcher-kva.example",
+        "http://www.xn--bcher-kva.example/",
+        bypass
+    ),
+    // Item 3: `http_proxy=" http://p:3128"` failed ("unknown url type:
+    // http"); `https_proxy=" http://p:3128"` reached p:3128 (the tunnel is
+    // set up before the scheme is looked at); `"http://p:3128 "` reached
+    // p:3128.
+    row!(
+        "python: a proxy value with a blank in front fails for http",
+        Python,
+        env = [("http_proxy", " http://p:3128")],
+        url = "http://example.com/",
+        want = "refused"
+    ),
+    row!(
+        "python: a proxy value with a blank in front still serves https",
+        Python,
+        env = [("https_proxy", " http://p:3128")],
+        url = "https://example.com/",
+        want = "http://p:3128"
+    ),
+    row!(
+        "python: a proxy value with a blank behind is read",
+        Python,
+        env = [("http_proxy", "http://p:3128 ")],
+        url = "http://example.com/",
+        want = "http://p:3128"
+    ),
+    // Issue 12 item 5, CPython 3.11.2 (Debian), `build_opener().open()`
+    // with `socket.create_connection` intercepted: urllib's ProxyHandler
+    // re-opens a request under the proxy value's scheme when it differs.
+    row!(
+        "python: an https:// value for http is reached through https_proxy",
+        Python,
+        env = [
+            ("http_proxy", "https://p1:3128"),
+            ("https_proxy", "http://p2:3129")
+        ],
+        url = "http://example.com/",
+        want = "http://p2:3129"
+    ),
+    row!(
+        "python: an https:// value for http without https_proxy is a TLS proxy",
+        Python,
+        env = [("http_proxy", "https://p1:3128")],
+        url = "http://example.com/",
+        want = "https://p1:3128"
+    ),
+    row!(
+        "python: no_proxy naming the proxy stops the re-dispatch",
+        Python,
+        env = [
+            ("http_proxy", "https://p1:3128"),
+            ("https_proxy", "http://p2:3129"),
+            ("no_proxy", "p1")
+        ],
+        url = "http://www.example.com/",
+        want = "https://p1:3128"
+    ),
+    row!(
+        "python: an http:// value for ftp is reached through http_proxy",
+        Python,
+        env = [("ftp_proxy", "http://p1"), ("http_proxy", "http://p2:2")],
+        url = "ftp://example.com/x",
+        want = "http://p2:2"
+    ),
+    row!(
+        "python: an http:// value for ftp without http_proxy is an HTTP proxy",
+        Python,
+        env = [("ftp_proxy", "http://p1")],
+        url = "ftp://example.com/x",
+        want = "http://p1:80"
+    ),
+    // `ftp_proxy=p1` made urllib look p1 up to speak FTP to it (port 21):
+    // no proxy protocol; refused here.
+    row!(
+        "python: a scheme-less ftp_proxy is an FTP server, refused",
+        Python,
+        env = [("ftp_proxy", "p1")],
+        url = "ftp://example.com/x",
+        want = "refused"
+    ),
+    row!(
+        "python: a socks5 value for http fails (unknown url type)",
+        Python,
+        env = [("http_proxy", "socks5://p1:1080")],
+        url = "http://example.com/",
+        want = "refused"
+    ),
+    row!(
+        "python: variables that re-dispatch to each other fail (RecursionError)",
+        Python,
+        env = [
+            ("http_proxy", "socks5://p1:1080"),
+            ("socks5_proxy", "http://p3:1")
+        ],
+        url = "http://example.com/",
+        want = "refused"
+    ),
+    row!(
+        "python: a ws request with an http:// value goes through http_proxy",
+        Python,
+        env = [("ws_proxy", "http://p1:1"), ("http_proxy", "http://p2:2")],
+        url = "ws://example.com/",
+        want = "http://p2:2"
     ),
 ];
 
@@ -2228,6 +2645,87 @@ const NODE: &[Row] = &[
         url = "https://example.com/",
         want = "https://proxy:443"
     ),
+    // Issue 12, run against npm proxy-from-env 2.1.0 (the latest release),
+    // `getProxyForUrl`.
+    // Item 6: with `http_proxy=p:1 ws_proxy=q wss_proxy=t https_proxy=u
+    // ftp_proxy=r foo_proxy=s` it returned http://p:1, ws://q, wss://t,
+    // https://u, ftp://r and foo://s: the request's scheme in front.
+    row!(
+        "node: a scheme-less value for ws is an HTTP proxy on port 80",
+        Node,
+        env = [("ws_proxy", "q")],
+        url = "ws://a.test/",
+        want = "http://q:80"
+    ),
+    row!(
+        "node: a scheme-less value for wss is a TLS proxy on port 443",
+        Node,
+        env = [("wss_proxy", "t")],
+        url = "wss://a.test/",
+        want = "https://t:443"
+    ),
+    // Deliberate difference: ftp://r and foo://s name no proxy protocol a
+    // Node agent speaks; refused rather than guessed.
+    row!(
+        "node: a scheme-less value for ftp is refused",
+        Node,
+        env = [("ftp_proxy", "r")],
+        url = "ftp://a.test/",
+        want = "refused"
+    ),
+    row!(
+        "node: a scheme-less all_proxy for an unknown scheme is refused",
+        Node,
+        env = [("all_proxy", "v")],
+        url = "foo://a.test/",
+        want = "refused"
+    ),
+    row!(
+        "node: a scheme-less all_proxy still serves http",
+        Node,
+        env = [("all_proxy", "v")],
+        url = "http://a.test/",
+        want = "http://v:80"
+    ),
+    // Item 1: `no_proxy=example.com` left `http://example.com./` on the
+    // proxy; `no_proxy=example.com.` bypassed it.
+    np!(
+        "node: a dotless entry does not match a host written with a dot",
+        Node,
+        "example.com",
+        "http://example.com./",
+        proxy
+    ),
+    np!(
+        "node: an entry with a trailing dot matches a host written with one",
+        Node,
+        "example.com.",
+        "http://example.com./",
+        bypass
+    ),
+    // Item 2: `no_proxy=bücher.example` left both spellings on the proxy
+    // (url.parse converts the host to punycode); `xn--bcher-kva.example`
+    // bypassed `http://bücher.example/`.
+    np!(
+        "node: a Unicode entry does not match the Unicode host",
+        Node,
+        "bücher.example",
+        "http://bücher.example/",
+        proxy
+    ),
+    np!(
+        "node: a punycode entry matches the Unicode host",
+        Node,
+        "xn--bcher-kva.example",
+        "http://bücher.example/",
+        bypass
+    ),
+    viol!(
+        "node: a Unicode entry is reported as never matching",
+        Node,
+        "bücher.example",
+        1
+    ),
 ];
 
 // ---------------------------------------------------------------------------
@@ -2487,7 +2985,7 @@ const HYPER: &[Row] = &[
         url = "https://example.com/",
         want = "http://p:1"
     ),
-    // NO_PROXY semantics (matcher.rs tests and anchors 3.2).
+    // NO_PROXY semantics (matcher.rs tests).
     np!(
         "hyper: a bare name matches itself",
         Hyper,
@@ -2696,6 +3194,45 @@ const HYPER: &[Row] = &[
         Hyper,
         "*.example.com,example.com:80,[::1],10.0.0.0/33,ok.org",
         4
+    ),
+    // Issue 12, from hyper-util's source (src/client/proxy/matcher.rs): a
+    // value `http::Uri` rejects (blanks) makes `parse_env_uri` return None and
+    // ALL_PROXY serves the scheme instead (item 3); `intercept` answers for
+    // http and https URLs only, so ALL_PROXY is not applied to other schemes
+    // (item 10).
+    row!(
+        "hyper: a proxy value with blanks is skipped for ALL_PROXY",
+        Hyper,
+        env = [
+            ("HTTPS_PROXY", " http://p:3128"),
+            ("ALL_PROXY", "http://all:1")
+        ],
+        url = "https://example.com/",
+        want = "http://all:1"
+    ),
+    row!(
+        "hyper: a proxy value with blanks and no ALL_PROXY goes direct",
+        Hyper,
+        env = [("HTTPS_PROXY", "http://p:3128 ")],
+        url = "https://example.com/",
+        want = "DIRECT"
+    ),
+    row!(
+        "hyper: ALL_PROXY does not serve an unknown scheme",
+        Hyper,
+        env = [("ALL_PROXY", "http://all:1")],
+        url = "foo://example.com/",
+        want = "DIRECT"
+    ),
+    row!(
+        "hyper: an unparsable HTTPS_PROXY is skipped for ALL_PROXY",
+        Hyper,
+        env = [
+            ("HTTPS_PROXY", "http://p:abc"),
+            ("ALL_PROXY", "http://all:1")
+        ],
+        url = "https://example.com/",
+        want = "http://all:1"
     ),
 ];
 
@@ -3079,6 +3616,51 @@ const DOTNET: &[Row] = &[
         env = [("https_proxy", "proxy:3128")],
         url = "https://example.com/",
         want = "http://proxy:3128"
+    ),
+    // Issue 12 item 8, from dotnet/runtime (not run here):
+    // HttpEnvironmentProxy.Unix.cs `TryCreate` reads
+    // `GetUriFromString(https_proxy) ?? GetUriFromString(HTTPS_PROXY)`, then
+    // all_proxy/ALL_PROXY for whichever is still null; `GetUriFromString`
+    // (HttpEnvironmentProxy.cs) returns null for a port that does not parse.
+    row!(
+        "dotnet: an invalid https_proxy falls back to all_proxy",
+        Dotnet,
+        env = [
+            ("https_proxy", "http://p:abc"),
+            ("all_proxy", "http://all:1")
+        ],
+        url = "https://example.com/",
+        want = "http://all:1"
+    ),
+    row!(
+        "dotnet: an invalid https_proxy falls back to HTTPS_PROXY first",
+        Dotnet,
+        env = [
+            ("https_proxy", "http://p:99999"),
+            ("HTTPS_PROXY", "http://upper:2"),
+            ("all_proxy", "http://all:1")
+        ],
+        url = "https://example.com/",
+        want = "http://upper:2"
+    ),
+    row!(
+        "dotnet: an invalid https_proxy with nothing behind it is ignored",
+        Dotnet,
+        env = [("https_proxy", "http://p:abc")],
+        url = "https://example.com/",
+        want = "DIRECT"
+    ),
+    row!(
+        "dotnet: an invalid http_proxy in CGI does not fall back to HTTP_PROXY",
+        Dotnet,
+        env = [
+            ("http_proxy", "http://p:abc"),
+            ("HTTP_PROXY", "http://upper:2"),
+            ("GATEWAY_INTERFACE", "CGI/1.1"),
+            ("all_proxy", "http://all:1")
+        ],
+        url = "http://example.com/",
+        want = "http://all:1"
     ),
 ];
 
@@ -3665,6 +4247,40 @@ const CHROMIUM: &[Row] = &[
         "https://www.example.com/",
         proxy
     ),
+    // Issue 12 item 1, from Chromium's source (not run here): GURL keeps the
+    // host's trailing dot and rules compare its text
+    // (net/base/scheme_host_port_matcher_rule.cc), so `*example.com` and
+    // `<local>` do not match hosts written with a dot; the implicit
+    // localhost rule strips the dot first (net/base/url_util.cc
+    // `IsLocalHostname`), so `localhost.` stays direct.
+    np!(
+        "chromium: a suffix entry does not match a host written with a dot",
+        Chromium,
+        "example.com",
+        "http://www.example.com./",
+        proxy
+    ),
+    np!(
+        "chromium: an entry with a trailing dot matches a host written with one",
+        Chromium,
+        "example.com.",
+        "http://www.example.com./",
+        bypass
+    ),
+    np!(
+        "chromium: <local> does not match a dotted single label",
+        Chromium,
+        "<local>",
+        "http://example./",
+        proxy
+    ),
+    row!(
+        "chromium: localhost. is still implicit",
+        Chromium,
+        env = [("http_proxy", "http://p:1")],
+        url = "http://localhost./",
+        want = "DIRECT"
+    ),
 ];
 
 // ---------------------------------------------------------------------------
@@ -4250,4 +4866,52 @@ fn every_row_url_parses() {
             panic!("{}: {e}", row.name);
         }
     }
+}
+
+/// urllib's `ProxyHandler({'http': ...})` still asks `proxy_bypass`, which
+/// reads `no_proxy` from the environment: CPython 3.11, observed with
+/// `no_proxy=example.com` (`http://example.com/` went direct, `other.com` to
+/// the explicit proxy). Issue 12, item 5.
+#[test]
+fn python_explicit_proxies_honour_no_proxy() {
+    let resolver = Resolver::builder()
+        .dialect(Dialect::Python)
+        .env_vars([("no_proxy", "example.com")])
+        .proxy("http://p:1")
+        .build()
+        .unwrap();
+    let direct = resolver.resolve(&target("http://example.com/").unwrap());
+    assert!(direct.is_direct(), "{direct}");
+    let proxied = resolver.resolve(&target("http://other.com/").unwrap());
+    assert_eq!(render(proxied), "http://p:1");
+    // Go's explicit proxies do not read NO_PROXY.
+    let go = Resolver::builder()
+        .dialect(Dialect::Go)
+        .env_vars([("NO_PROXY", "example.com")])
+        .proxy("http://p:1")
+        .build()
+        .unwrap();
+    assert_eq!(
+        render(go.resolve(&target("http://example.com/").unwrap())),
+        "http://p:1"
+    );
+}
+
+/// Go's CGI refusal names the variable and quotes its value (it used to
+/// quote the name twice), password hidden. Issue 12, item 3.
+#[test]
+fn go_cgi_refusal_quotes_the_value() {
+    let env = [
+        ("HTTP_PROXY", "http://alice:s3cret@p:1"),
+        ("REQUEST_METHOD", "GET"),
+    ];
+    let resolver = Resolver::from_env_with(Dialect::Go, lookup_in(&env));
+    let why = resolver.explain(&target("http://example.com/").unwrap());
+    let error = why.error().expect("refused").to_string();
+    assert!(
+        error.contains("HTTP_PROXY \"http://alice:***@p:1\""),
+        "{error}"
+    );
+    assert!(!error.contains("s3cret"), "{error}");
+    assert!(!error.contains("\"HTTP_PROXY\""), "{error}");
 }

@@ -3,8 +3,9 @@
 //! the CLI's `--postman-config`, and secrets.
 //!
 //! Rows follow postman-collection's documented and observed behaviour
-//! (research/postman.md sections 2-6 and the checklist in section 11); the
-//! hosts and configs are our own.
+//! (postman-collection `lib/collection/proxy-config.js`,
+//! `lib/collection/proxy-config-list.js`, `lib/url-pattern/url-match-pattern.js`
+//! and postman-url-encoder's URL parser); the hosts and configs are our own.
 
 #[path = "support/cli.rs"]
 mod cli;
@@ -581,7 +582,6 @@ fn ignored_fields_are_reported_with_config_and_field() {
         "test.json config 0 protocol \"https\": ignored:",
         "test.json config 0 tunnel \"yes\": ignored:",
         "test.json config 0 \"Bypass\": ignored: not a ProxyConfig field",
-        "test.json config 0 match \"http://*/api/*\": ignored: a target has no path",
         "test.json config 1 definition \"7\": ignored: a definition must be an object",
         "test.json config 1 \"http://:8080\": missing host",
     ];
@@ -798,4 +798,33 @@ fn cli_reports_bad_postman_files() {
         out.contains("note: --postman-config"),
         "the violation is shown up front: {out}"
     );
+}
+
+/// Match and bypass patterns with paths decide per URL path, as
+/// postman-collection 5.3.1's `ProxyConfig.test` does (run with Node 20:
+/// `match: "https://*.example.com/a*b"` applies to `https://x.example.com/a/zzz/b`
+/// and not to `https://x.example.com/c`; `bypass: ["*://*/no-proxy*"]` passes
+/// `http://h.example/no-proxy/x` on). Issue 12, item 9.
+#[test]
+fn patterns_with_paths_decide_by_the_urls_path() {
+    let l = list(
+        r#"[{"host": "api.test", "port": 3128, "match": "https://*.example.com/a*b"},
+            {"host": "all.test", "port": 8080, "bypass": ["*://*/no-proxy*"]}]"#,
+    );
+    let resolver = proxyroute::Resolver::builder()
+        .postman_configs(l)
+        .build()
+        .unwrap();
+    let route = |url: &str| resolver.resolve(&url.parse().unwrap()).to_string();
+    assert_eq!(
+        route("https://x.example.com/a/zzz/b"),
+        "http://api.test:3128"
+    );
+    assert_eq!(
+        route("https://x.example.com/a/zzz/b?q=1"),
+        "http://api.test:3128"
+    );
+    assert_eq!(route("https://x.example.com/c"), "http://all.test:8080");
+    assert_eq!(route("http://h.example/no-proxy/x"), "DIRECT");
+    assert_eq!(route("http://h.example/proxy"), "http://all.test:8080");
 }

@@ -159,6 +159,10 @@ fn target() -> BoxedStrategy<Target> {
     let host = prop_oneof![
         5 => name(),
         1 => name().prop_map(|n| format!("{n}.")),
+        // How the host was written matters to some dialects (issue 12).
+        1 => name().prop_map(|n| n.to_ascii_uppercase()),
+        1 => select(&["bücher.example", "www.bücher.example", "BÜCHER.example.", "例子.com"][..])
+            .prop_map(String::from),
         3 => ipv4_spelling(),
         2 => ipv6().prop_map(|a| a.to_string()),
         1 => ipv6().prop_map(|a| format!("[{a}]")),
@@ -298,7 +302,7 @@ fn url_text() -> BoxedStrategy<String> {
         1 => ipv6().prop_map(|a| format!("[{a}]")),
         1 => select(&[
             "", "[::1", "[::1]x", "[1:2:3:4:5:6:7:8:9]", "[fe80::1%25eth0]", "[fe80::1%eth0]",
-            "[v1.x]", "256.1.1.1", "1.2.3.4.5", "1.2.3.", "09.1", "0x", "0x100000000",
+            "[v1.x]", "256.1.1.1", "1.2.3.4.5", "1.2.3.", "127.0.0.1.", "10.1.2.3.", "09.1", "0x", "0x100000000",
             "4294967296", "1.256", "ex%61mple.com", "%2e", "a%2eb", "xn--", "xn--zz",
             "xn--a.com", "a_b.com", "a b", "a\tb", "a<b", "a^b", "a~b", "a!b", "a$b",
             "a%00b", "\u{0}", "ß.de", "EXAMPLE.COM", "ａ.com", "a..b", "..", ".",
@@ -706,8 +710,8 @@ proptest! {
     }
 
     /// Reordering the entries never changes whether a host bypasses. Entries
-    /// have no blanks inside: curl stops reading at one, so there the order
-    /// of such an entry does matter. Chromium reads its list from the last
+    /// have no blanks inside (curl 8 stops reading at one, so there the order
+    /// of such an entry would matter). Chromium reads its list from the last
     /// entry back, so a `<-loopback>` there is order-sensitive by design
     /// (the dialect table has rows for it); its order is still checked
     /// against the linear oracle.
@@ -856,4 +860,85 @@ fn regression_hyper_star_item_does_not_round_trip() {
         "shown as {:?}",
         list.to_string()
     );
+}
+
+// ===== Postman path patterns against a backtracking oracle (issue 12) =====
+
+/// postman-collection's reading of a path glob, as a backtracking matcher
+/// over the regular expression it builds: `?` one character, the first `*`
+/// any run, a later `*` repeats the element before it. `None`: the
+/// expression does not compile ("Nothing to repeat").
+fn path_oracle(pattern: &str, path: &str) -> Option<bool> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum El {
+        Lit(char),
+        Dot,
+        DotStar,
+        Star(char),
+        DotRep,
+    }
+    let mut els: Vec<El> = Vec::new();
+    let mut first = true;
+    for c in pattern.chars() {
+        match c {
+            '*' if first => {
+                first = false;
+                els.push(El::DotStar);
+            }
+            '*' => match els.pop() {
+                Some(El::Lit(l)) => els.push(El::Star(l)),
+                Some(El::Dot) => els.push(El::DotRep),
+                _ => return None,
+            },
+            '?' => els.push(El::Dot),
+            c => els.push(El::Lit(c)),
+        }
+    }
+    fn go(els: &[El], path: &[char]) -> bool {
+        match els.split_first() {
+            None => path.is_empty(),
+            Some((El::Lit(l), rest)) => path.first() == Some(l) && go(rest, &path[1..]),
+            Some((El::Dot, rest)) => !path.is_empty() && go(rest, &path[1..]),
+            Some((El::DotStar | El::DotRep, rest)) => {
+                (0..=path.len()).any(|k| go(rest, &path[k..]))
+            }
+            Some((El::Star(l), rest)) => {
+                let mut k = 0;
+                loop {
+                    if go(rest, &path[k..]) {
+                        return true;
+                    }
+                    if k < path.len() && path[k] == *l {
+                        k += 1;
+                    } else {
+                        return false;
+                    }
+                }
+            }
+        }
+    }
+    let path: Vec<char> = path.chars().collect();
+    Some(go(&els, &path))
+}
+
+proptest! {
+    #![proptest_config(config(2000))]
+
+    #[test]
+    fn postman_paths_match_the_oracle(
+        pattern in "/[ab/*?.]{0,7}",
+        path in "/[ab/.]{0,8}",
+    ) {
+        use proxyroute::bypass::postman;
+        let text = format!("http://*{pattern}");
+        let list = postman::parse_patterns(&[text.as_str()], proxyroute::Origin::Text);
+        let t = Target::parse(&format!("http://h{path}")).unwrap();
+        let got = list.compile().matches(&t);
+        prop_assert_eq!(got, list.find_linear(&t).is_some());
+        // A `/*` pattern is any path (read without a path rule).
+        match path_oracle(&pattern, t.path()) {
+            Some(want) => prop_assert_eq!(got, want, "{} on {}", pattern, t.path()),
+            None => prop_assert!(!got && !list.violations().is_empty(), "{}", pattern),
+        }
+    }
 }

@@ -9,7 +9,7 @@
 //! `proxy_bypass_rules.cc`; GLib `gsimpleproxyresolver.c` (its
 //! `ignore-hosts` documentation); KIO `kprotocolmanager.cpp`; CPython
 //! `_proxy_bypass_macosx_sysconf`; postman-collection `UrlMatchPattern`
-//! (research/postman.md section 3). The hosts are our own.
+//! (`lib/url-pattern/url-match-pattern.js`). The hosts are our own.
 
 use std::process::Command;
 
@@ -356,8 +356,12 @@ const POSTMAN: &[Row] = &[
     ("empty scheme", "://*/*", "http://a.example/", P),
     ("a bare host never matches", "localhost", "http://localhost/", P),
     ("a bare *.host never matches", "*.corp.example", "http://a.corp.example/", P),
-    ("a path other than /* is skipped", "*://*/no-proxy", "http://a.example/", P),
-    ("path / is skipped too", "http://localhost/", "http://localhost/", P),
+    // Paths (issue 12 item 9; postman-collection 5.3.1, run): the whole
+    // path is matched, query aside.
+    ("a path pattern does not match another path", "*://*/no-proxy", "http://a.example/", P),
+    ("a path pattern matches its path", "*://*/no-proxy", "http://a.example/no-proxy?x", D),
+    ("path / matches the root", "http://localhost/", "http://localhost/", D),
+    ("path / does not match a longer path", "http://localhost/", "http://localhost/a", P),
     ("IPv4 host", "http://10.0.0.1/*", "http://10.0.0.1/", D),
     ("IPv4 host in a short spelling", "http://10.1/*", "http://10.0.0.1/", D),
     ("IPv6 hosts cannot be written", "http://[::1]/*", "http://[::1]/", P),
@@ -512,7 +516,7 @@ const VIOLATIONS: &[ViolationRow] = &[
     (BypassSyntax::Kde, "wildcards", "*.kde.org", Some(0), "no wildcards"),
     (BypassSyntax::Kde, "a netmask with holes", "10.0.0.0/255.0.255.0", Some(0), "CIDR"),
     (BypassSyntax::Postman, "a bare host", "localhost", Some(0), "not a URL match pattern"),
-    (BypassSyntax::Postman, "a path", "*://*/no-proxy", Some(0), "no path"),
+    (BypassSyntax::Postman, "a path Postman throws on", "*://*/a**", Some(0), "Nothing to repeat"),
     (BypassSyntax::Postman, "upper-case scheme", "HTTP://x/*", Some(0), "case-sensitive"),
     (BypassSyntax::Postman, "file only", "file://*/*", Some(0), "file URLs"),
     (BypassSyntax::Postman, "upper-case host", "http://API.example/*", Some(0), "case-sensitively"),
@@ -1363,4 +1367,274 @@ fn gnome_at_as_is_an_array_only_before_brackets() {
             "{text} shown as {list}"
         );
     }
+}
+
+// ===== .NET's reading of WinINet settings (issue 12, item 8) =====
+//
+// .NET cannot run here; each row follows dotnet/runtime's source:
+// `SocketsHttpHandler/MultiProxy.cs` (`TryParseProxyConfigPart`) for the
+// `ProxyServer` string and `SocketsHttpHandler/HttpWindowsProxy.cs` (its
+// constructor and `GetMultiProxy`) for `ProxyOverride`.
+
+#[test]
+fn dotnet_proxy_server_rows() {
+    use proxyroute::{Origin, ProxyRules};
+    // (name, ProxyServer, request scheme, proxy or "none")
+    let rows: &[(&str, &str, &str, &str)] = &[
+        ("one value serves http", "p:3128", "http", "http://p:3128"),
+        ("one value serves https", "p:3128", "https", "http://p:3128"),
+        ("one value serves ws", "p:3128", "ws", "http://p:3128"),
+        (
+            "ws uses the http= proxy",
+            "http=a:1;https=b:2",
+            "ws",
+            "http://a:1",
+        ),
+        (
+            "wss uses the https= proxy",
+            "http=a:1;https=b:2",
+            "wss",
+            "http://b:2",
+        ),
+        (
+            "ftp uses the http= proxy",
+            "http=a:1;https=b:2",
+            "ftp",
+            "http://a:1",
+        ),
+        (
+            "https= alone leaves http direct",
+            "https=b:2",
+            "http",
+            "none",
+        ),
+        (
+            "an https:// value serves https only",
+            "https://s:443",
+            "http",
+            "none",
+        ),
+        (
+            "an https:// value is an HTTP proxy",
+            "https://s:443",
+            "https",
+            "http://s:443",
+        ),
+        (
+            "an http:// value serves http only",
+            "http://h",
+            "https",
+            "none",
+        ),
+        (
+            "the value's prefix overrides the key",
+            "http=https://s:1",
+            "https",
+            "http://s:1",
+        ),
+        (
+            "blanks separate entries",
+            "http=a:1 https=b:2",
+            "https",
+            "http://b:2",
+        ),
+        (
+            "the first entry of a kind wins",
+            "http=a:1;http=c:3",
+            "http",
+            "http://a:1",
+        ),
+        ("socks= makes no proxy", "socks=s:1080", "http", "none"),
+        ("keys are case-sensitive", "HTTP=a:1", "http", "none"),
+        ("port 80 by default", "http=a", "http", "http://a:80"),
+    ];
+    for (name, text, scheme, want) in rows {
+        let rules = ProxyRules::parse_dotnet(text, Origin::Text);
+        let got = rules
+            .proxy_for(scheme)
+            .map_or("none".to_owned(), |p| p.to_string());
+        assert_eq!(
+            &got, want,
+            "dotnet ProxyServer: {name}: {text:?} for {scheme}"
+        );
+    }
+}
+
+#[test]
+fn dotnet_proxy_override_rows() {
+    use proxyroute::{bypass::windows, Origin, Target};
+    // (name, ProxyOverride, URL, bypassed)
+    let rows: &[(&str, &str, &str, bool)] = &[
+        (
+            "a star anywhere",
+            "*.corp.example",
+            "https://a.corp.example/",
+            true,
+        ),
+        (
+            "no implied domain match",
+            "*.corp.example",
+            "https://corp.example/",
+            false,
+        ),
+        (
+            "a star in the middle",
+            "web*.example",
+            "http://web42.example/",
+            true,
+        ),
+        ("a star at the end", "10.*", "http://10.9.8.7/", true),
+        (
+            "a star inside IPv6 brackets",
+            "[fe80::*]",
+            "http://[fe80::1]/",
+            true,
+        ),
+        (
+            "IPv6 brackets and port dropped",
+            "[::1]:8080",
+            "http://[::1]/",
+            true,
+        ),
+        (
+            "a plain name is exact",
+            "intranet.example",
+            "http://a.intranet.example/",
+            false,
+        ),
+        (
+            "case does not matter",
+            "Intranet.EXAMPLE",
+            "http://intranet.example/",
+            true,
+        ),
+        (
+            "a scheme prefix is dropped",
+            "https://h.example",
+            "http://h.example/",
+            true,
+        ),
+        (
+            "a port stays text",
+            "h.example:8080",
+            "http://h.example:8080/",
+            false,
+        ),
+        (
+            "? is no wildcard",
+            "h?.example",
+            "http://h1.example/",
+            false,
+        ),
+        (
+            "<local>: names without a dot",
+            "<local>",
+            "http://intranet/",
+            true,
+        ),
+        ("<local>: loopback", "<local>", "http://127.0.0.1/", true),
+        (
+            "<local>: not a dotted name",
+            "<local>",
+            "http://a.example/",
+            false,
+        ),
+        ("no implicit localhost", "other", "http://localhost/", false),
+        (
+            "blank ends an entry",
+            "a.example b.example",
+            "http://b.example/",
+            false,
+        ),
+        (
+            "blank ends an entry, the first kept",
+            "a.example b.example",
+            "http://a.example/",
+            true,
+        ),
+    ];
+    for (name, text, url, want) in rows {
+        let list = windows::parse_dotnet(text, Origin::Text);
+        let t: Target = url.parse().unwrap();
+        let compiled = list.compile().matches(&t);
+        let linear = list.find_linear(&t).is_some();
+        assert_eq!(
+            (compiled, linear),
+            (*want, *want),
+            "dotnet ProxyOverride: {name}: {text:?} for {url}"
+        );
+    }
+}
+
+// ===== Postman match patterns with paths (issue 12, item 9) =====
+
+/// Each row was run through postman-collection 5.3.1's
+/// `new UrlMatchPattern(pattern).test(url)` (npm, Node 20) and the answer is
+/// copied here; `a**` made it throw ("Nothing to repeat").
+#[test]
+fn postman_path_rows() {
+    use proxyroute::{bypass::postman, Origin, Target};
+    let rows: &[(&str, &str, bool)] = &[
+        ("http://*/x*y*z", "http://h/xz", true),
+        ("http://*/x*y*z", "http://h/xABCyyz", true),
+        ("http://*/x*y*z", "http://h/xAzB", false),
+        ("http://*/*/*", "http://h/abc", true),
+        ("http://*/a?c", "http://h/abc", true),
+        ("http://*/a.c", "http://h/abc", false),
+        ("http://*/a**", "http://h/abc", false),
+        ("http://*/foo*", "http://h/foo?x=1", true),
+        ("http://*/foo*", "http://h/FOO", false),
+        ("http://*/", "http://h", true),
+        ("http://*/", "http://h/", true),
+        ("http://*/foo", "http://h/foo#x", true),
+        (
+            "https://*.example.com/a*b",
+            "https://x.example.com/a/zzz/b",
+            true,
+        ),
+        ("https://*.example.com/a*b", "https://example.com/ab", true),
+        ("http://*/a+b", "http://h/a+b", true),
+        ("http://*/a+b", "http://h/aab", false),
+        ("http://*/a%20b", "http://h/a b", false),
+        ("http://*/a b", "http://h/a b", true),
+        ("http://*/*", "http://h/a\\b", true),
+        ("http://*/x/*", "http://h\\x\\y", true),
+        ("http://*/a?*", "http://h/a", false),
+        ("http://*/(a)", "http://h/(a)", true),
+        ("http://*/[a]", "http://h/[a]", true),
+        ("http://*/a*", "http://h/a?q", true),
+        ("http://*/?", "http://h/", false),
+        ("http://*/?*", "http://h/", false),
+    ];
+    for (pattern, url, want) in rows {
+        let list = postman::parse_patterns(&[pattern], Origin::Text);
+        let t = Target::parse(url).unwrap();
+        let compiled = list.compile().matches(&t);
+        let linear = list.find_linear(&t).is_some();
+        assert_eq!(
+            (compiled, linear),
+            (*want, *want),
+            "postman path: {pattern:?} on {url:?} (path {:?})",
+            t.path()
+        );
+    }
+    let throws = postman::parse_patterns(&["http://*/a**"], Origin::Text);
+    assert_eq!(
+        throws.violations().len(),
+        1,
+        "a pattern Postman throws on is reported"
+    );
+}
+
+/// A long path pattern on a long path is matched in time linear in the path
+/// (postman-collection has a ReDoS test of its own).
+#[test]
+fn postman_path_patterns_do_not_backtrack() {
+    use proxyroute::{bypass::postman, Origin, Target};
+    let pattern = format!("http://*/{}c", "a*".repeat(200));
+    let list = postman::parse_patterns(&[pattern.as_str()], Origin::Text).compile();
+    let url = format!("http://h/{}b", "a".repeat(20_000));
+    let started = std::time::Instant::now();
+    assert!(!list.matches(&Target::parse(&url).unwrap()));
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }

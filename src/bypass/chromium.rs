@@ -44,8 +44,10 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use ipnet::IpNet;
 
 use super::syntax::{glob_pattern, split_entries, Reader};
+use super::Need;
 use super::{BypassList, BypassRule, BypassSyntax, ImplicitBypass, MatchFlags, Pattern};
 use crate::error::{ErrorKind, Origin, Violation};
+use crate::target::Written;
 
 /// How Chromium compares: host patterns see IP literals as URL text, a rule's
 /// port matches the URL's effective port.
@@ -55,6 +57,7 @@ pub(crate) const FLAGS: MatchFlags = MatchFlags {
     explicit_port_only: false,
     first_occurrence: false,
     ip_families_apart: false,
+    v6_as_text: false,
     implicit: ImplicitBypass::LocalAndLinkLocal,
 };
 
@@ -95,6 +98,12 @@ pub(crate) fn read_entry(reader: &mut Reader, index: usize, raw: &str, flavor: F
         Cow::Borrowed(raw)
     };
     match &*lower {
+        // Chromium compares the host as GURL keeps it, trailing dot
+        // included: `<local>` does not match `example.`.
+        "<local>" if flavor == Flavor::Chromium => {
+            let rule = BypassRule::new(Pattern::PlainHostnames, None, raw, index).with_need(NO_DOT);
+            return reader.push(rule);
+        }
         "<local>" => return reader.rule(Pattern::PlainHostnames, None, raw, index),
         "<-loopback>" => return reader.rule(Pattern::SubtractImplicit, None, raw, index),
         _ => {}
@@ -189,10 +198,22 @@ pub(crate) fn read_entry(reader: &mut Reader, index: usize, raw: &str, flavor: F
             "a host pattern with blanks inside matches no host",
         );
     }
+    // GURL keeps a URL's trailing dot and a rule keeps its own: `example.com.`
+    // matches only hosts written with the dot, `example.com` only hosts
+    // without (net/base/scheme_host_port_matcher_rule.cc compares text).
+    let mut need = NO_DOT;
+    let host = match host.strip_suffix('.') {
+        Some(stripped) if flavor == Flavor::Chromium && !stripped.is_empty() => {
+            need = Need {
+                required: Written::TRAILING_DOT,
+                forbidden: 0,
+            };
+            stripped
+        }
+        _ => host,
+    };
     if host.len() > 1 && host.ends_with('.') {
-        // GURL keeps a URL's trailing dot and the rule keeps its own, so
-        // `example.com.` matches only `http://example.com./`, which reaches
-        // this crate without its dot.
+        // Windows: the dot is compared with a host that never has one.
         return reader.never(
             index,
             raw,
@@ -231,8 +252,20 @@ pub(crate) fn read_entry(reader: &mut Reader, index: usize, raw: &str, flavor: F
             }
         }
     };
-    reader.push(scoped(BypassRule::new(pattern, port, raw, index)));
+    let rule = BypassRule::new(pattern, port, raw, index);
+    let rule = match flavor {
+        Flavor::Chromium => rule.with_need(need),
+        Flavor::Windows => rule,
+    };
+    reader.push(scoped(rule));
 }
+
+/// A Chromium name rule of an entry without a trailing dot: hosts written
+/// with one do not match it.
+const NO_DOT: Need = Need {
+    required: 0,
+    forbidden: Written::TRAILING_DOT,
+};
 
 /// A host the URL host parser reads as the same domain, unchanged: lower-case
 /// letters, digits and `-` in non-empty labels, no punycode (`xn--`) label,

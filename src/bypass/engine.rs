@@ -299,6 +299,11 @@ pub struct BypassMatcher {
     /// No implicit bypass, no `<-loopback>`, not reversed: the answer is the
     /// first matching rule, as found.
     plain: bool,
+    /// Some rule matches only hosts written a certain way (a trailing dot,
+    /// Unicode): only then is the target's written form checked.
+    written_rules: bool,
+    /// Some rule is limited to URL paths (Postman patterns).
+    path_rules: bool,
 }
 
 impl BypassMatcher {
@@ -311,7 +316,10 @@ impl BypassMatcher {
         let flag = |ids: &mut Vec<u32>, rule_id: u32| {
             let unscoped = |id: &u32| {
                 let r = &list.rules()[*id as usize];
-                r.port().is_none() && r.scheme().is_none()
+                r.port().is_none()
+                    && r.scheme().is_none()
+                    && r.need == super::Need::ANY
+                    && !r.has_path()
             };
             if !ids.last().is_some_and(unscoped) {
                 ids.push(rule_id);
@@ -405,6 +413,8 @@ impl BypassMatcher {
         });
         let text_rules = !(suffixes.is_empty() && prefixes.is_empty() && open_globs.is_empty());
         BypassMatcher {
+            written_rules: list.rules().iter().any(|r| r.need != super::Need::ANY),
+            path_rules: list.rules().iter().any(BypassRule::has_path),
             flag_rules: !(all.is_empty() && all_names.is_empty() && plain_hostnames.is_empty()),
             text_rules,
             plain: list.flags().implicit == ImplicitBypass::None
@@ -467,6 +477,8 @@ impl BypassMatcher {
         let mut best = Best::NONE;
         let admits = |rule: u32, port: Option<u16>, scoped: bool| {
             flags.port_ok(port, target)
+                && (!self.written_rules || rules[rule as usize].admits_written(target))
+                && (!self.path_rules || rules[rule as usize].admits_path(target))
                 && (!scoped || rules[rule as usize].scheme() == Some(target.scheme()))
         };
         if self.flag_rules {
@@ -494,7 +506,9 @@ impl BypassMatcher {
                 if let Some(text) = flags.name_text(target) {
                     self.find_name(text, target, &flags, &admits, &mut best);
                 }
-                self.find_ip(ip, flags.ip_families_apart, &admits, &mut best);
+                if !(flags.v6_as_text && ip.is_ipv6()) {
+                    self.find_ip(ip, flags.ip_families_apart, &admits, &mut best);
+                }
             }
         }
         best

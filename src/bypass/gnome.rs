@@ -44,6 +44,7 @@ pub(crate) const FLAGS: MatchFlags = MatchFlags {
     explicit_port_only: true,
     first_occurrence: false,
     ip_families_apart: false,
+    v6_as_text: false,
     implicit: ImplicitBypass::None,
 };
 

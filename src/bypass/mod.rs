@@ -72,8 +72,37 @@ pub struct BypassRule {
     pattern: Pattern,
     port: Option<u16>,
     scheme: Option<Box<str>>,
+    /// What the host must (not) have been written with for a name rule to
+    /// match: the tools that compare the host as written.
+    pub(crate) need: Need,
+    /// The URL path the rule is limited to (Postman match patterns).
+    path: Option<postman::PathGlob>,
     text: Box<str>,
     index: usize,
+}
+
+/// The [`Written`](crate::target::Written) bits a rule requires and forbids:
+/// a name rule of a tool that keeps the trailing dot matches only hosts
+/// written as its entry is (`example.com.` only `example.com.`), and urllib
+/// compares Unicode and punycode as different text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub(crate) struct Need {
+    pub(crate) required: u8,
+    pub(crate) forbidden: u8,
+}
+
+impl Need {
+    /// No condition.
+    pub(crate) const ANY: Need = Need {
+        required: 0,
+        forbidden: 0,
+    };
+
+    #[inline]
+    pub(crate) fn admits(self, written: crate::target::Written) -> bool {
+        let bits = written.bits();
+        bits & self.required == self.required && bits & self.forbidden == 0
+    }
 }
 
 impl BypassRule {
@@ -82,9 +111,47 @@ impl BypassRule {
             pattern,
             port,
             scheme: None,
+            need: Need::ANY,
+            path: None,
             text: text.into(),
             index,
         }
+    }
+
+    /// The same rule, limited to URL paths `glob` matches.
+    #[must_use]
+    pub(crate) fn with_path(mut self, glob: postman::PathGlob) -> Self {
+        self.path = Some(glob);
+        self
+    }
+
+    /// Whether the rule is limited to some URL paths.
+    pub(crate) fn has_path(&self) -> bool {
+        self.path.is_some()
+    }
+
+    /// Whether the target's path meets the rule's path condition.
+    #[inline]
+    pub(crate) fn admits_path(&self, target: &Target) -> bool {
+        self.path.as_ref().is_none_or(|g| g.matches(target.path()))
+    }
+
+    /// The same rule, matching only hosts written as `need` says.
+    #[must_use]
+    pub(crate) fn with_need(mut self, need: Need) -> Self {
+        self.need = need;
+        self
+    }
+
+    /// Whether the host as written meets the rule's conditions.
+    #[inline]
+    pub(crate) fn admits_written(&self, target: &Target) -> bool {
+        self.need.admits(target.written())
+    }
+
+    /// Whether the rule matches only hosts written with a trailing dot.
+    pub fn needs_trailing_dot(&self) -> bool {
+        self.need.required & crate::target::Written::TRAILING_DOT != 0
     }
 
     /// The same rule, limited to requests of `scheme` (`http://example.com`).
@@ -152,9 +219,17 @@ impl ImplicitBypass {
     pub(crate) fn covers(self, target: &Target) -> Option<&'static str> {
         match self {
             ImplicitBypass::None => None,
+            // Go compares the host as written with "localhost", before it
+            // lower-cases anything: `LocalHost` and `localhost.` are proxied
+            // (x/net/http/httpproxy `useProxy`; checked against Go 1.19).
             ImplicitBypass::Loopback => match target.ip() {
                 Some(ip) if is_loopback(ip) => Some("loopback address (implicit)"),
-                None if target.host() == "localhost" => Some("localhost (implicit)"),
+                None if target.host() == "localhost"
+                    && !target.has_trailing_dot()
+                    && !target.host_had_upper_case() =>
+                {
+                    Some("localhost (implicit)")
+                }
                 _ => None,
             },
             ImplicitBypass::LocalAndLinkLocal => match target.ip() {
@@ -194,6 +269,10 @@ pub(crate) struct MatchFlags {
     /// IPv4-mapped IPv6 hosts meet IPv6 rules only, and IPv4 hosts IPv4
     /// rules only (curl); otherwise a mapped address meets both families.
     pub(crate) ip_families_apart: bool,
+    /// IPv6 hosts are names: name rules see their text (no brackets), IP
+    /// rules never see them (curl 7.x: `Curl_check_noproxy` gets the host
+    /// without brackets and reads it as a name; checked against curl 7.88).
+    pub(crate) v6_as_text: bool,
     /// Hosts never proxied by this tool.
     pub(crate) implicit: ImplicitBypass,
 }
@@ -205,6 +284,7 @@ impl MatchFlags {
         explicit_port_only: false,
         first_occurrence: false,
         ip_families_apart: false,
+        v6_as_text: false,
         implicit: ImplicitBypass::None,
     };
 
@@ -215,6 +295,7 @@ impl MatchFlags {
         }
         match target.ip() {
             None => Some(target.host()),
+            Some(IpAddr::V6(_)) if self.v6_as_text => Some(target.host()),
             Some(_) if !self.names_see_ips => None,
             Some(IpAddr::V6(_)) if self.bracket_ipv6 => Some(target.host_in_url()),
             Some(_) => Some(target.host()),
@@ -224,13 +305,15 @@ impl MatchFlags {
     /// Whether `rule`'s port and scheme limits admit `target`.
     pub(crate) fn rule_ok(&self, rule: &BypassRule, target: &Target) -> bool {
         self.port_ok(rule.port, target)
+            && rule.admits_written(target)
+            && rule.admits_path(target)
             && rule.scheme.as_deref().is_none_or(|s| s == target.scheme())
     }
 
     pub(crate) fn port_ok(&self, rule_port: Option<u16>, target: &Target) -> bool {
         match rule_port {
             None => true,
-            Some(_) if self.explicit_port_only && !target.has_explicit_port() => false,
+            Some(_) if self.explicit_port_only && !target.port_written() => false,
             Some(port) => target.port() == Some(port),
         }
     }

@@ -19,8 +19,9 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use super::{BypassRule, MatchFlags, Pattern};
+use super::{BypassRule, MatchFlags, Need, Pattern};
 use crate::error::{ErrorKind, Origin, Violation, ViolationKind};
+use crate::target::Written;
 
 /// Which grammar reads the entries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,14 +118,30 @@ pub(crate) enum Brackets {
     Always,
 }
 
-/// What a trailing dot in an entry means.
+/// What a trailing dot in an entry, and on the URL's host, means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TrailingDot {
-    /// Ignored, as the host's is (curl).
+    /// Ignored on both sides (curl 7.88: `example.com.` matches `example.com`
+    /// and the other way round).
     Stripped,
-    /// Kept and compared: the entry matches only a host written with the dot,
-    /// and targets drop theirs, so it never matches.
+    /// Kept and compared as written: an entry with the dot matches only hosts
+    /// written with one, an entry without only hosts without (Go,
+    /// urllib, proxy-from-env).
     Kept,
+}
+
+/// How an entry written in Unicode (`bücher.example`) is compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Idn {
+    /// Converted to punycode, as the URL's host is: it matches either spelling.
+    Converted,
+    /// Never matches: the tool converts the URL's host to punycode and
+    /// compares the entry as written (curl 7.88, proxy-from-env 2.1.0).
+    Never(&'static str),
+    /// Both compared as written (urllib): a Unicode entry matches only a host
+    /// written in Unicode, an entry with a punycode label only a host not
+    /// written in Unicode.
+    AsWritten,
 }
 
 /// How leading dots are removed before the dot rule applies.
@@ -154,6 +171,8 @@ pub(crate) struct NoProxySpec {
     pub(crate) ip: IpSyntax,
     /// `example.com.`
     pub(crate) trailing_dot: TrailingDot,
+    /// `bücher.example`
+    pub(crate) idn: Idn,
     pub(crate) grammar: Grammar,
     pub(crate) flags: MatchFlags,
 }
@@ -178,6 +197,18 @@ impl Reader<'_> {
     fn push(&mut self, pattern: Pattern, port: Option<u16>, text: &str, index: usize) {
         self.rules.push(BypassRule::new(pattern, port, text, index));
     }
+
+    fn push_name(
+        &mut self,
+        pattern: Pattern,
+        port: Option<u16>,
+        text: &str,
+        index: usize,
+        need: Need,
+    ) {
+        self.rules
+            .push(BypassRule::new(pattern, port, text, index).with_need(need));
+    }
 }
 
 /// Parses `text` under `spec`, returning the rules and the violations.
@@ -201,7 +232,7 @@ pub(crate) fn parse(
         reader.push(Pattern::All, None, text, 0);
         return (reader.rules, reader.violations);
     }
-    let entries = split(text, spec.split, &mut reader);
+    let entries = split(text, spec.split);
     reader.rules.reserve(entries.len());
     for (index, entry) in entries {
         entry_rule(&mut reader, index, entry);
@@ -210,7 +241,7 @@ pub(crate) fn parse(
 }
 
 /// The entries with their indices (empty entries counted but not returned).
-fn split<'t>(text: &'t str, how: Split, reader: &mut Reader<'_>) -> Vec<(usize, &'t str)> {
+fn split(text: &str, how: Split) -> Vec<(usize, &str)> {
     let parts: Vec<&str> = match how {
         Split::Comma => text.split(',').map(str::trim).collect(),
         Split::CommaOrSemicolon => text.split([',', ';']).map(str::trim).collect(),
@@ -218,11 +249,13 @@ fn split<'t>(text: &'t str, how: Split, reader: &mut Reader<'_>) -> Vec<(usize, 
             .split(|c: char| c == ',' || c.is_whitespace())
             .collect(),
         Split::Curl => {
+            // curl 7.88 (run here): commas and blanks both separate entries;
+            // `no_proxy="example.com other.com"` bypassed both hosts. (curl 8
+            // stops reading at a blank inside the list; docs/dialects.md.)
             let mut parts = Vec::new();
             let blank = |c: char| c == ' ' || c == '\t';
-            let mut rest = text;
-            loop {
-                rest = rest.trim_start_matches(blank);
+            let mut rest = text.trim_start_matches(blank);
+            while !rest.is_empty() {
                 // ASCII bytes never sit inside a UTF-8 sequence.
                 let end = rest
                     .bytes()
@@ -230,29 +263,13 @@ fn split<'t>(text: &'t str, how: Split, reader: &mut Reader<'_>) -> Vec<(usize, 
                     .unwrap_or(rest.len());
                 parts.push(&rest[..end]);
                 rest = rest[end..].trim_start_matches(blank);
-                if rest.is_empty() {
-                    break;
-                }
-                if !rest.starts_with(',') {
-                    let index = parts.len();
-                    reader.flag(
-                        index,
-                        rest,
-                        ViolationKind::Ignored(
-                            "curl stops reading the list at a blank inside an entry (since 8.x; \
-                             7.x read on): separate entries with commas",
-                        ),
-                    );
-                    break;
-                }
                 // One comma at a time, so that empty entries keep their index.
-                rest = &rest[1..];
-                while let Some(after) = rest.strip_prefix(',') {
-                    parts.push("");
-                    rest = after;
-                }
-                if rest.trim_start_matches(blank).is_empty() {
-                    break;
+                if let Some(after) = rest.strip_prefix(',') {
+                    rest = after.trim_start_matches(blank);
+                    while let Some(after) = rest.strip_prefix(',') {
+                        parts.push("");
+                        rest = after.trim_start_matches(blank);
+                    }
                 }
             }
             parts
@@ -331,15 +348,16 @@ fn entry_rule(reader: &mut Reader<'_>, index: usize, raw: &str) {
     if name.is_empty() || name == "." {
         return reader.never(index, raw, "the entry has no host name");
     }
+    let mut need = Need::ANY;
     let name = match (spec.trailing_dot, name.strip_suffix('.')) {
         (TrailingDot::Stripped, Some(stripped)) if !stripped.is_empty() => stripped,
         (TrailingDot::Kept, Some(stripped)) if !stripped.is_empty() => {
-            return reader.never(
-                index,
-                raw,
-                "this tool compares the entry, trailing dot included, with the host as \
-                 written, so it only matches a URL whose host ends in a dot: drop the dot",
-            )
+            need.required |= Written::TRAILING_DOT;
+            stripped
+        }
+        (TrailingDot::Kept, _) => {
+            need.forbidden |= Written::TRAILING_DOT;
+            name
         }
         _ => name,
     };
@@ -364,6 +382,15 @@ fn entry_rule(reader: &mut Reader<'_>, index: usize, raw: &str) {
             "the entry is neither a host name nor an IP address",
         );
     }
+    if !name.is_ascii() {
+        match spec.idn {
+            Idn::Converted => {}
+            Idn::Never(why) => return reader.never(index, raw, why),
+            Idn::AsWritten => need.required |= Written::UNICODE,
+        }
+    } else if spec.idn == Idn::AsWritten && has_punycode_label(name) {
+        need.forbidden |= Written::UNICODE;
+    }
     let name = match idna(name) {
         Some(name) => name,
         None => return reader.flag(index, raw, ViolationKind::Invalid(ErrorKind::InvalidHost)),
@@ -375,7 +402,13 @@ fn entry_rule(reader: &mut Reader<'_>, index: usize, raw: &str) {
         NameMode::HostSuffix => Pattern::HostSuffix(name.into()),
         NameMode::Never(why) => return reader.never(index, raw, why),
     };
-    reader.push(pattern, port, raw, index);
+    reader.push_name(pattern, port, raw, index, need);
+}
+
+/// Whether some label of `name` is punycode (`xn--`).
+fn has_punycode_label(name: &str) -> bool {
+    name.split('.')
+        .any(|label| label.len() >= 4 && label[..4].eq_ignore_ascii_case("xn--"))
 }
 
 /// Handles an entry that is an IP address or CIDR block; `None` when it is not.
@@ -394,6 +427,18 @@ fn ip_rule(reader: &mut Reader<'_>, index: usize, raw: &str, entry: &str) -> Opt
         && !entry.bytes().all(|b| b.is_ascii_digit() || b == b'.')
     {
         return None;
+    }
+    if spec.flags.v6_as_text {
+        let addr = entry.split_once('/').map_or(entry, |(addr, _)| addr);
+        if addr.parse::<std::net::Ipv6Addr>().is_ok() {
+            if addr.len() < entry.len() {
+                reader.never(index, raw, CURL7_V6_CIDR);
+            } else {
+                // Compared as text with the host's (lower case, compressed) text.
+                reader.push(Pattern::Domain(entry.into()), None, raw, index);
+            }
+            return Some(());
+        }
     }
     if let Some((addr, bits)) = entry.split_once('/') {
         let Ok(addr) = addr.parse::<IpAddr>() else {
@@ -477,6 +522,10 @@ fn ip_rule(reader: &mut Reader<'_>, index: usize, raw: &str, entry: &str) -> Opt
     reader.push(Pattern::Net(IpNet::from(addr)), port, raw, index);
     Some(())
 }
+
+const CURL7_V6_CIDR: &str = "curl 7.x reads an IPv6 host as a name, so an IPv6 CIDR block \
+     never matches it (curl 7.88, run here; curl 8 matches IPv6 hosts as addresses): list the \
+     addresses";
 
 /// Splits `name[:port]` as the dialect does. `Err(Some(why))`: never matches;
 /// `Err(None)`: a bad port.
@@ -618,6 +667,7 @@ fn chromium_suffix(text: &str, origin: &Origin) -> (Vec<BypassRule>, Vec<Violati
             }
             other => other,
         };
+        // The rule keeps the trailing-dot condition the Chromium reader gave it.
     }
     (rules, violations)
 }

@@ -65,6 +65,7 @@ fn rule_matches(rule: &BypassRule, target: &Target, flags: &MatchFlags) -> bool 
     match rule.pattern() {
         Pattern::All => true,
         Pattern::AllNames => target.ip().is_none(),
+        Pattern::Net(_) if flags.v6_as_text && target.ip().is_some_and(|ip| ip.is_ipv6()) => false,
         Pattern::Net(net) if flags.ip_families_apart => {
             target.ip().is_some_and(|ip| net.contains(&ip))
         }

@@ -21,9 +21,13 @@
 //!   noted);
 //! - the port: none means the scheme's default port only (80, 443, 21), `*`
 //!   any port, a number that port;
-//! - the path: a target has no path, so only `/*` (every path) can be checked.
-//!   A pattern with any other path is skipped and reported: reading it as
-//!   "every path" would bypass far more than the pattern says.
+//! - the path: matched against the target's [path](crate::Target::path) as
+//!   postman-collection does (checked against postman-collection 5.3.1): the
+//!   whole path, case-sensitively, query and fragment excluded; `?` is any one
+//!   character, the *first* `*` any run of characters, and every later `*`
+//!   repeats the character before it zero or more times (`/x*y*z` matches
+//!   `/xz`, `/*/*` matches `/abc`); a `*` with nothing to repeat (`/a**`)
+//!   makes Postman throw, and the pattern is reported and never matches.
 //!
 //! `<all_urls>` matches every target. In the text form read by [`parse`]
 //! patterns are separated by commas or line breaks.
@@ -51,6 +55,7 @@ pub(crate) const FLAGS: MatchFlags = MatchFlags {
     explicit_port_only: false,
     first_occurrence: false,
     ip_families_apart: false,
+    v6_as_text: false,
     implicit: ImplicitBypass::None,
 };
 
@@ -97,14 +102,13 @@ fn read_pattern(reader: &mut Reader, index: usize, raw: &str) {
         Ok(parts) => parts,
         Err(why) => return reader.never(index, raw, why),
     };
-    if parts.path != "/*" {
-        return reader.ignored(
-            index,
-            raw,
-            "a target has no path, so only the path /* (every path) can be checked; the pattern \
-             is skipped rather than read as every path",
-        );
-    }
+    let path = match parts.path {
+        "/*" => None,
+        path => match PathGlob::new(path) {
+            Ok(glob) => Some(glob),
+            Err(why) => return reader.never(index, raw, why),
+        },
+    };
     let port = match parts.port {
         None | Some("*") => None,
         Some(digits) => match crate::proxy::parse_port(digits) {
@@ -157,7 +161,10 @@ fn read_pattern(reader: &mut Reader, index: usize, raw: &str) {
             None => default,
             Some(_) => port,
         };
-        let rule = BypassRule::new(pattern.clone(), port, raw, index).with_scheme(scheme);
+        let mut rule = BypassRule::new(pattern.clone(), port, raw, index).with_scheme(scheme);
+        if let Some(glob) = &path {
+            rule = rule.with_path(glob.clone());
+        }
         reader.push(rule);
         pushed = true;
     }
@@ -241,4 +248,108 @@ fn split(raw: &str) -> Result<Parts<'_>, &'static str> {
         port,
         path,
     })
+}
+
+/// One element of a path pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Atom {
+    /// This character.
+    Char(char),
+    /// Any one character (`?`).
+    One,
+    /// Any run of characters (the first `*`).
+    Run,
+}
+
+/// A Postman path pattern, compiled: postman-collection turns the glob into
+/// an anchored regular expression in which `?` is `.`, the first `*` is `.*`
+/// and every other character is literal, so that a later `*` repeats the atom
+/// before it. Matched by a set-of-states walk, linear in the path for a given
+/// pattern, without allocating.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct PathGlob {
+    /// Each atom and whether it may repeat (zero or more times).
+    atoms: std::sync::Arc<[(Atom, bool)]>,
+}
+
+/// The most atoms a path pattern may have (the state set is 8 words).
+const MAX_ATOMS: usize = 8 * 64 - 1;
+
+impl PathGlob {
+    pub(crate) fn new(path: &str) -> Result<Self, &'static str> {
+        let mut atoms: Vec<(Atom, bool)> = Vec::new();
+        let mut run_used = false;
+        for c in path.chars() {
+            match c {
+                '*' if !run_used => {
+                    run_used = true;
+                    atoms.push((Atom::Run, false));
+                }
+                '*' => match atoms.last_mut() {
+                    Some((atom, repeat)) if *atom != Atom::Run && !*repeat => *repeat = true,
+                    _ => {
+                        return Err("Postman throws on this path (\"Nothing to repeat\": a * \
+                                    after the first * or after another *), so it never matches")
+                    }
+                },
+                '?' => atoms.push((Atom::One, false)),
+                c => atoms.push((Atom::Char(c), false)),
+            }
+        }
+        if atoms.len() > MAX_ATOMS {
+            return Err("the path pattern is longer than this crate matches (511 characters)");
+        }
+        Ok(PathGlob {
+            atoms: atoms.into(),
+        })
+    }
+
+    /// Whether `path` matches the whole pattern.
+    pub(crate) fn matches(&self, path: &str) -> bool {
+        let atoms = &self.atoms;
+        let n = atoms.len();
+        let mut states = [0u64; 8];
+        let set = |s: &mut [u64; 8], i: usize| s[i / 64] |= 1 << (i % 64);
+        let has = |s: &[u64; 8], i: usize| s[i / 64] & (1 << (i % 64)) != 0;
+        // A state i means "atoms before i are matched"; repeatable atoms and
+        // runs may match nothing, so the closure skips over them.
+        let close = |s: &mut [u64; 8]| {
+            for i in 0..n {
+                let skippable = matches!(atoms[i], (Atom::Run, _) | (_, true));
+                if has(s, i) && skippable {
+                    set(s, i + 1);
+                }
+            }
+        };
+        set(&mut states, 0);
+        close(&mut states);
+        for c in path.chars() {
+            let mut next = [0u64; 8];
+            let mut any = false;
+            for i in 0..n {
+                if !has(&states, i) {
+                    continue;
+                }
+                let (atom, repeat) = atoms[i];
+                let hit = match atom {
+                    Atom::Char(a) => a == c,
+                    // A regular expression's `.` does not match a line break.
+                    Atom::One | Atom::Run => !matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}'),
+                };
+                if hit {
+                    any = true;
+                    if atom == Atom::Run || repeat {
+                        set(&mut next, i);
+                    }
+                    set(&mut next, i + 1);
+                }
+            }
+            if !any {
+                return false;
+            }
+            close(&mut next);
+            states = next;
+        }
+        has(&states, n)
+    }
 }

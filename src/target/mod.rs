@@ -1,11 +1,15 @@
 //! [`Target`]: the request's scheme, host and port, normalised once.
 
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr};
 use std::str::FromStr;
 
 use crate::error::{Error, ErrorKind, Origin, Result};
-use crate::proxy::parse_port;
+
+mod parse;
+use parse::{
+    fast_parse, normalize_host, parse_bracketed, raw_path, scheme_end, strip_dot, written_authority,
+};
 
 /// Request schemes the crate knows by name, with their default ports (curl's
 /// protocol list; the first five are the WHATWG special schemes).
@@ -64,6 +68,29 @@ enum Scheme {
 /// apart so that they never match a name rule. The port is the explicit one, or
 /// the scheme's default.
 ///
+/// What the normal form forgets is kept beside it, because several tools
+/// compare the host *as written*: whether it ended in a dot
+/// ([`has_trailing_dot`](Target::has_trailing_dot); Go, urllib,
+/// proxy-from-env and Chromium do not match `example.com.` with a
+/// `example.com` entry), whether it held upper case (Go's localhost exemption
+/// is case-sensitive), whether it was written in Unicode, and whether the port
+/// was written ([`port_written`](Target::port_written); urllib's `h:80` entry
+/// matches `http://h:80/` but not `http://h/`). A [`url::Url`] has already
+/// dropped a default port and converted Unicode, so a target made from one
+/// knows only the trailing dot.
+///
+/// ```
+/// use proxyroute::Target;
+/// let t: Target = "http://Example.COM.:80/".parse()?;
+/// assert_eq!((t.host(), t.has_trailing_dot(), t.port_written()), ("example.com", true, true));
+/// # Ok::<(), proxyroute::Error>(())
+/// ```
+///
+/// Two targets are equal when their normal forms and trailing dots are: the
+/// case, the Unicode spelling and a written default port, which only some
+/// tools' comparisons see, are not part of equality (a [`url::Url`] has lost
+/// them already).
+///
 /// ```
 /// use proxyroute::Target;
 /// let t: Target = "HTTPS://Bücher.Example./path?q".parse()?;
@@ -74,17 +101,74 @@ enum Scheme {
 /// assert_eq!(t.host(), "::ffff:10.0.0.1");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone)]
 pub struct Target {
     scheme: Scheme,
-    /// The normalised host; an IPv6 address is stored with brackets.
+    /// The normalised host (an IPv6 address with brackets), followed by the
+    /// URL's path when it is not `/`: one allocation for both.
     host: Box<str>,
+    /// Where the host ends in `host`, and the path begins.
+    host_end: u32,
     ip: Option<IpAddr>,
     zone: Option<Box<str>>,
     port: Option<u16>,
+    /// How the host and port were written (see [`Written`]).
+    written: Written,
     /// The host name's domain suffixes, hashed once here so that every bypass
     /// query can look them up without rescanning the host.
     suffixes: Suffixes,
+}
+
+/// How the URL wrote its host and port, where the normalised form forgets it:
+/// the tools that compare the host as written (Go, urllib, proxy-from-env,
+/// Chromium) need it. A bit set, so that a target stays small and a bypass
+/// query tests it with one mask.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub(crate) struct Written(u8);
+
+impl Written {
+    /// The host ended in a dot (`example.com.`).
+    pub(crate) const TRAILING_DOT: u8 = 1;
+    /// The host held ASCII upper case (`LocalHost`).
+    pub(crate) const UPPER: u8 = 2;
+    /// The host was written in Unicode (`bücher.example`), not punycode.
+    pub(crate) const UNICODE: u8 = 4;
+    /// The port was written, even if it is the scheme's default (`h:80`).
+    pub(crate) const PORT: u8 = 8;
+
+    /// The bits for a host written as `host` (its port aside).
+    fn of_host(host: &str) -> Self {
+        let mut bits = 0;
+        if host.len() > 1 && host.ends_with('.') && !host.starts_with('[') {
+            bits |= Written::TRAILING_DOT;
+        }
+        if host.bytes().any(|b| b.is_ascii_uppercase()) {
+            bits |= Written::UPPER;
+        }
+        if !host.is_ascii() {
+            bits |= Written::UNICODE;
+        }
+        Written(bits)
+    }
+
+    #[must_use]
+    fn with_port(self, written: bool) -> Self {
+        Written(if written {
+            self.0 | Written::PORT
+        } else {
+            self.0
+        })
+    }
+
+    /// The bits.
+    #[inline]
+    pub(crate) fn bits(self) -> u8 {
+        self.0
+    }
+
+    fn has(self, bit: u8) -> bool {
+        self.0 & bit != 0
+    }
 }
 
 /// How many of a host name's suffixes are hashed ahead; the rest (for hosts of
@@ -166,10 +250,36 @@ impl Target {
             return Err(err(ErrorKind::MissingScheme));
         };
         if let Some(target) = fast_parse(text, sep) {
-            return target.map_err(err);
+            return match target {
+                Ok(t) => {
+                    let special = matches!(t.scheme, Scheme::Known(i) if i <= SCHEME_FTP);
+                    Ok(t.with_path(raw_path(text, sep, special)))
+                }
+                Err(kind) => Err(err(kind)),
+            };
         }
         match url::Url::parse(text) {
-            Ok(url) => Target::from_url(&url).map_err(|e| e.with_origin(Origin::Text)),
+            Ok(url) => {
+                let mut target = Target::from_url(&url).map_err(|e| e.with_origin(Origin::Text))?;
+                // The URL parser forgot the case, the Unicode and a default
+                // port as written: read them from the text.
+                // The trailing dot is the URL's own; the rest comes from the text.
+                let (host, port_written) = written_authority(text, sep, url.is_special());
+                let raw = Written::of_host(host).with_port(port_written);
+                let mut bits = raw.0 & (Written::PORT | Written::UPPER);
+                if target.ip.is_none() && target.zone.is_none() {
+                    bits |= raw.0 & Written::UNICODE;
+                }
+                target.written = Written(target.written.0 & Written::TRAILING_DOT | bits);
+                // The path as written (Postman's parser does not normalise it).
+                let host: Box<str> = target.host_text().into();
+                let target = Target {
+                    host_end: host.len() as u32,
+                    host,
+                    ..target
+                };
+                Ok(target.with_path(raw_path(text, sep, url.is_special())))
+            }
             Err(url::ParseError::InvalidPort) => Err(err(ErrorKind::InvalidPort)),
             Err(url::ParseError::EmptyHost) => Err(err(ErrorKind::MissingHost)),
             Err(url::ParseError::RelativeUrlWithoutBase) => Err(err(ErrorKind::MissingScheme)),
@@ -194,6 +304,19 @@ impl Target {
         let err = |kind| Error::new(kind, Origin::Text, url.as_str());
         let scheme = scheme_of(url.scheme());
         let (host, ip) = match url.host() {
+            // `file:///path` (and `file://localhost/path`, which the URL
+            // parser empties): a local file, no host to connect to. curl
+            // reads it itself; the empty host matches no name rule.
+            None if url.scheme() == "file" => {
+                return Ok(Target::assemble(
+                    scheme,
+                    "".into(),
+                    None,
+                    None,
+                    None,
+                    Written::default(),
+                ))
+            }
             None => return Err(err(ErrorKind::MissingHost)),
             Some(url::Host::Ipv4(a)) => (a.to_string().into(), Some(IpAddr::V4(a))),
             Some(url::Host::Ipv6(a)) => (format!("[{a}]").into(), Some(IpAddr::V6(a))),
@@ -205,7 +328,12 @@ impl Target {
         if host.is_empty() {
             return Err(err(ErrorKind::MissingHost));
         }
-        Ok(Target::assemble(scheme, host, ip, None, url.port()))
+        let written = match url.host() {
+            Some(url::Host::Domain(d)) => Written::of_host(d),
+            _ => Written::default(),
+        };
+        let written = written.with_port(url.port().is_some());
+        Ok(Target::assemble(scheme, host, ip, None, url.port(), written).with_path(url.path()))
     }
 
     /// A target from an [`http::Uri`], which must be absolute.
@@ -221,6 +349,7 @@ impl Target {
             .scheme_str()
             .ok_or_else(|| err(ErrorKind::MissingScheme))?;
         let host = uri.host().ok_or_else(|| err(ErrorKind::MissingHost))?;
+        let written = Written::of_host(host).with_port(uri.port().is_some());
         let (host, ip, zone) = if host.starts_with('[') {
             parse_bracketed(host).map_err(err)?
         } else {
@@ -230,13 +359,10 @@ impl Target {
         if host.is_empty() {
             return Err(err(ErrorKind::MissingHost));
         }
-        Ok(Target::assemble(
-            scheme_of(scheme),
-            host,
-            ip,
-            zone,
-            uri.port_u16(),
-        ))
+        Ok(
+            Target::assemble(scheme_of(scheme), host, ip, zone, uri.port_u16(), written)
+                .with_path(uri.path()),
+        )
     }
 
     /// A target from parts: a scheme, a host (name or IP, IPv6 with or without
@@ -247,6 +373,7 @@ impl Target {
     /// [`ErrorKind::InvalidHost`] or [`ErrorKind::MissingHost`] for a bad host.
     pub fn new(scheme: &str, host: &str, port: Option<u16>) -> Result<Self> {
         let err = |kind| Error::new(kind, Origin::Text, host);
+        let written = Written::of_host(host).with_port(port.is_some());
         let (host, ip, zone) = if host.starts_with('[') {
             parse_bracketed(host).map_err(err)?
         } else if host.contains(':') {
@@ -264,6 +391,7 @@ impl Target {
             ip,
             zone,
             port,
+            written,
         ))
     }
 
@@ -273,6 +401,7 @@ impl Target {
         ip: Option<IpAddr>,
         zone: Option<Box<str>>,
         explicit_port: Option<u16>,
+        written: Written,
     ) -> Self {
         let default = match scheme {
             Scheme::Known(i) => Some(KNOWN_SCHEMES[usize::from(i)].1),
@@ -284,11 +413,58 @@ impl Target {
         };
         Target {
             scheme,
+            host_end: host.len() as u32,
             host,
             ip,
             zone,
             port: explicit_port.or(default),
+            written,
             suffixes,
+        }
+    }
+
+    /// The same target with the URL's path (without query or fragment),
+    /// backslashes read as slashes, as Postman's URL parser reads them.
+    #[must_use]
+    fn with_path(mut self, path: &str) -> Self {
+        if path.is_empty() || path == "/" || self.host.len() > u32::MAX as usize / 2 {
+            return self;
+        }
+        let path = path.get(..u32::MAX as usize / 2).unwrap_or(path);
+        let mut text = String::with_capacity(self.host.len() + path.len());
+        text.push_str(&self.host);
+        if path.contains('\\') {
+            text.extend(path.chars().map(|c| if c == '\\' { '/' } else { c }));
+        } else {
+            text.push_str(path);
+        }
+        self.host = text.into_boxed_str();
+        self
+    }
+
+    /// The host part of the buffer (brackets kept).
+    #[inline]
+    fn host_text(&self) -> &str {
+        &self.host[..self.host_end as usize]
+    }
+
+    /// The URL's path, without query or fragment; `/` when the URL has none
+    /// (or the target was made from parts). Text parsed by
+    /// [`Target::parse`] keeps the path as written (backslashes read as
+    /// slashes); a [`url::Url`] or [`http::Uri`] gives its own, normalised
+    /// path. Only Postman's match patterns look at it.
+    ///
+    /// ```
+    /// use proxyroute::Target;
+    /// let t: Target = "https://h.example/a b/c?q#f".parse()?;
+    /// assert_eq!(t.path(), "/a b/c");
+    /// assert_eq!("http://h.example".parse::<Target>()?.path(), "/");
+    /// # Ok::<(), proxyroute::Error>(())
+    /// ```
+    pub fn path(&self) -> &str {
+        match &self.host[self.host_end as usize..] {
+            "" => "/",
+            path => path,
         }
     }
 
@@ -316,16 +492,17 @@ impl Target {
     /// The host: a lower-case ASCII name without a trailing dot, a dotted IPv4
     /// address, or an IPv6 address without brackets or zone.
     pub fn host(&self) -> &str {
-        if self.host.starts_with('[') {
-            &self.host[1..self.host.len() - 1]
+        let host = self.host_text();
+        if host.starts_with('[') {
+            &host[1..host.len() - 1]
         } else {
-            &self.host
+            host
         }
     }
 
     /// The host as a URL writes it: IPv6 addresses in brackets.
     pub fn host_in_url(&self) -> &str {
-        &self.host
+        self.host_text()
     }
 
     /// The IP address, when the host is an IP literal.
@@ -351,11 +528,69 @@ impl Target {
             Scheme::Other(_) => self.port.is_some(),
         }
     }
+
+    /// Whether the URL wrote a port, even the scheme's default (`http://h:80/`).
+    /// A [`url::Url`] drops a default port, so a target made from one answers
+    /// `false` for it.
+    pub fn port_written(&self) -> bool {
+        self.written.has(Written::PORT) || self.has_explicit_port()
+    }
+
+    /// Whether the URL wrote the host with a trailing dot (`example.com.`);
+    /// [`host`](Target::host) has it removed.
+    pub fn has_trailing_dot(&self) -> bool {
+        self.written.has(Written::TRAILING_DOT)
+    }
+
+    /// Whether the URL wrote the host with ASCII upper case (`LocalHost`).
+    pub fn host_had_upper_case(&self) -> bool {
+        self.written.has(Written::UPPER)
+    }
+
+    /// Whether the URL wrote the host in Unicode (`bücher.example`), which
+    /// [`host`](Target::host) gives in punycode. Only text parsed by
+    /// [`Target::parse`] or [`Target::new`] can say so.
+    pub fn host_was_unicode(&self) -> bool {
+        self.written.has(Written::UNICODE)
+    }
+
+    /// How the host and port were written, as bits.
+    #[inline]
+    pub(crate) fn written(&self) -> Written {
+        self.written
+    }
+}
+
+impl PartialEq for Target {
+    fn eq(&self, other: &Self) -> bool {
+        self.scheme == other.scheme
+            && self.host_text() == other.host_text()
+            && self.ip == other.ip
+            && self.zone == other.zone
+            && self.port == other.port
+            && self.has_trailing_dot() == other.has_trailing_dot()
+    }
+}
+
+impl Eq for Target {}
+
+impl std::hash::Hash for Target {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.scheme.hash(state);
+        self.host_text().hash(state);
+        self.ip.hash(state);
+        self.zone.hash(state);
+        self.port.hash(state);
+        self.has_trailing_dot().hash(state);
+    }
 }
 
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}://{}", self.scheme(), self.host)?;
+        write!(f, "{}://{}", self.scheme(), self.host_text())?;
+        if self.has_trailing_dot() {
+            f.write_str(".")?;
+        }
         if self.has_explicit_port() {
             if let Some(port) = self.port {
                 write!(f, ":{port}")?;
@@ -404,225 +639,6 @@ fn scheme_of(scheme: &str) -> Scheme {
         Some(i) => Scheme::Known(i as u8),
         None => Scheme::Other(scheme.into()),
     }
-}
-
-fn strip_dot(host: &str) -> &str {
-    match host.strip_suffix('.') {
-        Some(stripped) if !stripped.is_empty() => stripped,
-        _ => host,
-    }
-}
-
-type HostParts = (Box<str>, Option<IpAddr>);
-/// A bracketed IPv6 host: its text, address and zone id.
-type BracketedHost = (Box<str>, Option<IpAddr>, Option<Box<str>>);
-
-/// The WHATWG host parser (percent-decoding, IDNA, IPv4 numeric forms), then
-/// one trailing dot removed.
-fn normalize_host(raw: &str) -> std::result::Result<HostParts, ErrorKind> {
-    match url::Host::parse(raw).map_err(|_| ErrorKind::InvalidHost)? {
-        url::Host::Domain(d) => Ok((strip_dot(&d).into(), None)),
-        url::Host::Ipv4(a) => Ok((a.to_string().into(), Some(IpAddr::V4(a)))),
-        url::Host::Ipv6(a) => Ok((format!("[{a}]").into(), Some(IpAddr::V6(a)))),
-    }
-}
-
-/// `[v6]` or `[v6%zone]` (also `%25zone`, as RFC 6874 writes it in URLs).
-fn parse_bracketed(host: &str) -> std::result::Result<BracketedHost, ErrorKind> {
-    let inner = host
-        .strip_prefix('[')
-        .and_then(|h| h.strip_suffix(']'))
-        .ok_or(ErrorKind::InvalidHost)?;
-    let (addr, zone) = match inner.split_once('%') {
-        Some((addr, zone)) => {
-            let zone = zone
-                .strip_prefix("25")
-                .filter(|z| !z.is_empty())
-                .unwrap_or(zone);
-            if zone.is_empty()
-                || !zone
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
-            {
-                return Err(ErrorKind::InvalidHost);
-            }
-            (addr, Some(zone.into()))
-        }
-        None => (inner, None),
-    };
-    let addr: Ipv6Addr = addr.parse().map_err(|_| ErrorKind::InvalidHost)?;
-    Ok((format!("[{addr}]").into(), Some(IpAddr::V6(addr)), zone))
-}
-
-/// The fast path of [`Target::parse`]: `Some` when the answer is certain
-/// without the full URL parser, `None` to fall back to it. One pass over the
-/// scheme and the authority; the path, query and fragment are never read.
-fn fast_parse(text: &str, sep: usize) -> Option<std::result::Result<Target, ErrorKind>> {
-    let bytes = text.as_bytes();
-    let scheme = known_scheme(&bytes[..sep])?;
-    let start = sep + 3;
-    // The authority ends at the first '/', '?', '#' or (special schemes) '\\'.
-    // The host starts after the last '@'; its characters are checked as we go
-    // and the check restarts at each '@' (user info may hold anything).
-    let mut host_start = start;
-    let mut colon = None;
-    let mut plain = true;
-    let mut bracket = false;
-    let mut end = bytes.len();
-    // The URL parser trims blanks and controls at the ends and drops tabs and
-    // newlines anywhere: leave such text to it.
-    if bytes.last().is_some_and(|&b| b <= b' ') {
-        return None;
-    }
-    let special = matches!(scheme, Scheme::Known(i) if i <= SCHEME_FTP);
-    for (i, &b) in bytes.iter().enumerate().skip(start) {
-        match b {
-            b'/' | b'?' | b'#' => {
-                end = i;
-                break;
-            }
-            b'\\' if special => {
-                end = i;
-                break;
-            }
-            ..=b' ' | 0x7f => return None,
-            b'@' => {
-                host_start = i + 1;
-                colon = None;
-                plain = true;
-                bracket = false;
-            }
-            // A second colon outside brackets: let the URL parser judge.
-            b':' if colon.is_some() && !bracket => plain = false,
-            b':' => colon = Some(i),
-            b'[' if i == host_start => bracket = true,
-            b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' => {}
-            b'A'..=b'Z' => {}
-            _ => plain = false,
-        }
-    }
-    if bracket {
-        // `[v6]` or `[v6%zone]`, then an optional port.
-        let close = host_start + text[host_start..end].find(']')?;
-        let port = match &text[close + 1..end] {
-            "" => None,
-            rest => match rest.strip_prefix(':') {
-                Some("") => None,
-                Some(digits) => Some(parse_port(digits)?),
-                None => return None,
-            },
-        };
-        let inner = &text[host_start + 1..close];
-        if inner.contains('%') {
-            // A zone id is something the URL parser rejects, so it is read here.
-            return Some(
-                parse_bracketed(&text[host_start..=close])
-                    .map(|(host, ip, zone)| Target::assemble(scheme, host, ip, zone, port)),
-            );
-        }
-        let addr: Ipv6Addr = inner.parse().ok()?;
-        let host = format!("[{addr}]").into();
-        return Some(Ok(Target::assemble(
-            scheme,
-            host,
-            Some(IpAddr::V6(addr)),
-            None,
-            port,
-        )));
-    }
-    if !plain {
-        return None;
-    }
-    let (host, port) = match colon {
-        Some(c) if c >= host_start => (&text[host_start..c], Some(&text[c + 1..end])),
-        _ => (&text[host_start..end], None),
-    };
-    // Odd ports (leading zeros, too large) are the URL parser's to judge.
-    let port = match port {
-        None | Some("") => None,
-        Some(digits) => Some(parse_port(digits)?),
-    };
-    let name = host.strip_suffix('.').unwrap_or(host);
-    if name.is_empty() {
-        return None;
-    }
-    // Only special schemes: others have opaque hosts that the URL parser keeps as written.
-    if !special {
-        return None;
-    }
-    let last = name.rsplit('.').next().unwrap_or(name);
-    if last.is_empty() {
-        return None;
-    }
-    if last.as_bytes()[0].is_ascii_digit() {
-        // Only the plain dotted-quad form is read here; every other numeric
-        // spelling goes to the URL parser.
-        let addr = dotted_quad(name)?;
-        // `dotted_quad` accepts only the canonical spelling: copy it as is.
-        return Some(Ok(Target::assemble(
-            scheme,
-            name.into(),
-            Some(IpAddr::V4(addr)),
-            None,
-            port,
-        )));
-    }
-    let mut label_start = true;
-    for (i, &b) in name.as_bytes().iter().enumerate() {
-        if b == b'.' {
-            if label_start {
-                return None; // an empty label
-            }
-            label_start = true;
-        } else {
-            if label_start && name.len() - i >= 4 && name[i..i + 4].eq_ignore_ascii_case("xn--") {
-                return None; // punycode: IDNA validates it
-            }
-            label_start = false;
-        }
-    }
-    let mut host = name.to_owned();
-    host.make_ascii_lowercase();
-    Some(Ok(Target::assemble(scheme, host.into(), None, None, port)))
-}
-
-/// Where `scheme://` ends its scheme: the first `:`, when `//` follows it.
-fn scheme_end(text: &str) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let colon = bytes.iter().position(|&b| b == b':')?;
-    bytes[colon + 1..].starts_with(b"//").then_some(colon)
-}
-
-/// A known scheme spelled in any case, without allocating; `None` for a scheme
-/// the table does not know, or text that is not a scheme.
-fn known_scheme(text: &[u8]) -> Option<Scheme> {
-    match text {
-        b"http" => return Some(Scheme::Known(SCHEME_HTTP)),
-        b"https" => return Some(Scheme::Known(SCHEME_HTTP + 1)),
-        _ => {}
-    }
-    KNOWN_SCHEMES
-        .iter()
-        .position(|(name, _)| name.as_bytes().eq_ignore_ascii_case(text))
-        .map(|i| Scheme::Known(i as u8))
-}
-
-/// `a.b.c.d` with four decimal octets and no leading zeros: the one IPv4
-/// spelling that reads the same everywhere.
-fn dotted_quad(text: &str) -> Option<Ipv4Addr> {
-    let mut octets = [0u8; 4];
-    let mut parts = text.split('.');
-    for octet in &mut octets {
-        let part = parts.next()?;
-        if part.is_empty() || part.len() > 3 || (part.len() > 1 && part.starts_with('0')) {
-            return None;
-        }
-        if !part.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        *octet = part.parse().ok()?;
-    }
-    parts.next().is_none().then_some(Ipv4Addr::from(octets))
 }
 
 /// Whether `addr` (or the IPv4 address it maps) is a loopback address.
@@ -702,6 +718,30 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn written_forms_agree_with_the_url_parser() {
+        for input in [
+            "http://127.0.0.1./",
+            "http://Example.COM./x",
+            "http://0x7f.1./",
+            "http://[::1]:80/",
+            "https://bücher.example./",
+        ] {
+            let parsed: Target = input.parse().unwrap();
+            let via_url = Target::from_url(&url::Url::parse(input).unwrap()).unwrap();
+            assert_eq!(parsed, via_url, "{input}");
+            assert_eq!(
+                parsed.has_trailing_dot(),
+                via_url.has_trailing_dot(),
+                "{input}"
+            );
+        }
+        let t: Target = "http://127.0.0.1./".parse().unwrap();
+        assert!(!t.has_trailing_dot(), "an address keeps no dot");
+        let t: Target = "HTTP://LocalHost:80/".parse().unwrap();
+        assert!(t.host_had_upper_case() && t.port_written() && !t.has_explicit_port());
     }
 
     #[test]
