@@ -28,8 +28,9 @@ pub enum ProxyScheme {
 }
 
 impl ProxyScheme {
-    /// Every scheme, in declaration order.
-    pub const ALL: [ProxyScheme; 6] = [
+    /// Every scheme, in declaration order. A slice, so that a new scheme does
+    /// not change its type (the enum is `#[non_exhaustive]`).
+    pub const ALL: &'static [ProxyScheme] = &[
         ProxyScheme::Http,
         ProxyScheme::Https,
         ProxyScheme::Socks4,
@@ -88,7 +89,8 @@ impl FromStr for ProxyScheme {
 
     fn from_str(s: &str) -> Result<Self> {
         ProxyScheme::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|scheme| scheme.as_str().eq_ignore_ascii_case(s))
             .ok_or_else(|| {
                 Error::new(

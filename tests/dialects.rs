@@ -4839,7 +4839,7 @@ fn postman_rows() {
 
 #[test]
 fn every_dialect_has_at_least_forty_rows() {
-    for dialect in Dialect::ALL {
+    for &dialect in Dialect::ALL {
         let n = all_rows().filter(|r| r.dialect == dialect).count();
         assert!(n >= 40, "{dialect}: only {n} rows");
     }

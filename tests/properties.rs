@@ -226,7 +226,7 @@ proptest! {
         targets in prop::collection::vec(target(), 1..10),
         reversed in any::<bool>(),
     ) {
-        for dialect in Dialect::ALL {
+        for &dialect in Dialect::ALL {
             let list = BypassList::parse(&text, dialect).reversed(reversed);
             let matcher = list.compile();
             for t in &targets {
@@ -250,7 +250,7 @@ proptest! {
         targets in prop::collection::vec(target(), 1..16),
     ) {
         let text = entries.join(",");
-        for dialect in Dialect::ALL {
+        for &dialect in Dialect::ALL {
             let list = BypassList::parse(&text, dialect);
             let matcher = list.compile();
             for t in &targets {
@@ -484,7 +484,7 @@ proptest! {
     /// A list's `Display` parses back to the same patterns, ports and schemes.
     #[test]
     fn bypass_list_round_trips(text in list_text()) {
-        for dialect in Dialect::ALL {
+        for &dialect in Dialect::ALL {
             let list = BypassList::parse(&text, dialect);
             let shown = list.to_string();
             let back = BypassList::parse(&shown, dialect);
@@ -624,7 +624,7 @@ proptest! {
         custom in 0u8..4,
         targets in prop::collection::vec(target(), 1..8),
     ) {
-        for dialect in Dialect::ALL {
+        for &dialect in Dialect::ALL {
             let Some(resolver) = resolver(dialect, &vars, custom) else { continue };
             for t in &targets {
                 check_resolve_explain(&resolver, t)?;
@@ -657,7 +657,7 @@ proptest! {
     ) {
         prop_assume!(text.trim() != "*");
         let longer = format!("{text},{extra}");
-        for dialect in Dialect::ALL {
+        for &dialect in Dialect::ALL {
             if subtracts(dialect, &extra) {
                 continue;
             }
@@ -679,7 +679,7 @@ proptest! {
         extra in entry(),
         targets in prop::collection::vec(target(), 1..6),
     ) {
-        for dialect in Dialect::ALL {
+        for &dialect in Dialect::ALL {
             if subtracts(dialect, &extra) {
                 continue;
             }
@@ -722,7 +722,7 @@ proptest! {
         targets in prop::collection::vec(target(), 1..8),
     ) {
         let (a, b) = (entries.join(","), shuffled.join(","));
-        for dialect in Dialect::ALL {
+        for &dialect in Dialect::ALL {
             let (la, lb) = (BypassList::parse(&a, dialect), BypassList::parse(&b, dialect));
             let (ma, mb) = (la.compile(), lb.compile());
             let ordered = entries.iter().any(|e| subtracts(dialect, e));
@@ -765,7 +765,7 @@ proptest! {
         custom in 0u8..4,
         targets in prop::collection::vec(any_target(), 1..8),
     ) {
-        for dialect in Dialect::ALL {
+        for &dialect in Dialect::ALL {
             let Some(resolver) = resolver(dialect, &vars, custom) else { continue };
             for t in targets.iter().flatten() {
                 let _ = resolver.resolve(t).to_string();

@@ -264,11 +264,11 @@ mod files {
             let s: ProxyScheme = serde_json::from_str(&format!("\"{scheme}\"")).unwrap();
             assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{scheme}\""));
         }
-        for d in Dialect::ALL {
+        for &d in Dialect::ALL {
             let text = serde_json::to_string(&d).unwrap();
             assert_eq!(serde_json::from_str::<Dialect>(&text).unwrap(), d);
         }
-        for s in BypassSyntax::ALL {
+        for &s in BypassSyntax::ALL {
             let text = serde_json::to_string(&s).unwrap();
             assert_eq!(serde_json::from_str::<BypassSyntax>(&text).unwrap(), s);
         }

@@ -631,7 +631,7 @@ fn nothing_panics_on_junk() {
         "999/8",
     ];
     let t: Target = "http://a.example/".parse().unwrap();
-    for syntax in BypassSyntax::ALL {
+    for &syntax in BypassSyntax::ALL {
         for text in junk {
             let l = BypassList::parse_syntax(text, syntax, Dialect::Curl, Origin::Text);
             let _ = l.compile().find(&t);
