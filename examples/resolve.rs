@@ -576,12 +576,14 @@ fn run_pac(file: &str, opts: &Options) -> ExitCode {
         std::fs::read_to_string(file).map_err(|e| e.to_string())
     };
     let load = |text: String| {
+        // Traced, so that the output can name the branch that answered.
+        let builder = PacScript::builder(&text).trace(true);
         if opts.pac_isolate {
             let exe = std::env::current_exe().map_err(|e| e.to_string())?;
             let child = proxyroute::pac::child::ChildProcess::new(exe).arg("--pac-child");
-            PacScript::new_isolated(&text, child).map_err(|e| e.to_string())
+            builder.isolated(child).build().map_err(|e| e.to_string())
         } else {
-            PacScript::new(&text).map_err(|e| e.to_string())
+            builder.build().map_err(|e| e.to_string())
         }
     };
     let script = match text.and_then(load) {

@@ -1276,7 +1276,7 @@ impl Resolver {
             ),
             _ => "the configured PAC script".to_owned(),
         };
-        let (hops, error, reason) = match pac.answer(target) {
+        let (hops, error, reason) = match pac.explained(target) {
             Ok(answer) => {
                 violations.extend(answer.result().violations().iter().cloned());
                 let hops = crate::pac::layer::hop_bufs(answer.result()).into_vec();

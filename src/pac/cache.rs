@@ -187,4 +187,9 @@ impl PacAnswer {
     pub fn branch(&self) -> Option<&Branch> {
         self.branch.as_ref()
     }
+
+    pub(crate) fn with_branch(mut self, branch: Option<Branch>) -> Self {
+        self.branch = branch;
+        self
+    }
 }

@@ -32,6 +32,9 @@ pub(crate) struct PacLayer {
     /// The script's location, for explanations.
     pub(crate) location: String,
     pub(crate) script: Result<PacScript, Error>,
+    /// A traced copy of the script, loaded on the first explanation, that
+    /// names the `return` that answered (the script itself runs as written).
+    traced: OnceLock<Result<PacScript, Error>>,
     answers: Box<[OnceLock<Box<[HopBuf]>>]>,
     failures: Box<[OnceLock<Error>]>,
     /// Serialises the writers; readers only look at set cells.
@@ -66,6 +69,7 @@ impl PacLayer {
             source,
             location,
             script,
+            traced: OnceLock::new(),
             answers: (0..ANSWERS).map(|_| OnceLock::new()).collect(),
             failures: (0..FAILURES).map(|_| OnceLock::new()).collect(),
             fill: Mutex::new(()),
@@ -78,6 +82,30 @@ impl PacLayer {
         script
             .find_proxy_traced(target)
             .map_err(|e| e.with_origin(Origin::setting(self.source.clone())))
+    }
+
+    /// As [`answer`](PacLayer::answer), with the `return` that answered:
+    /// the script answers (so `explain` and `resolve` agree, cache and
+    /// all), and a traced copy of it, loaded on first use, is asked which
+    /// branch gives that answer. No branch is named when the copy cannot be
+    /// loaded or answers otherwise (a script whose answer depends on its
+    /// state or the time).
+    pub(crate) fn explained(&self, target: &Target) -> Result<PacAnswer, Error> {
+        let answer = self.answer(target)?;
+        if answer.branch().is_some() {
+            return Ok(answer);
+        }
+        let Ok(script) = &self.script else {
+            return Ok(answer);
+        };
+        let twin = self.traced.get_or_init(|| script.twin(true));
+        let branch = twin
+            .as_ref()
+            .ok()
+            .and_then(|twin| twin.find_proxy_traced(target).ok())
+            .filter(|traced| traced.raw() == answer.raw())
+            .and_then(|traced| traced.branch().cloned());
+        Ok(answer.with_branch(branch))
     }
 
     /// The route for `target`, borrowed from the interned answers.

@@ -41,7 +41,9 @@ pub use result::{PacHop, PacResult};
 #[cfg(feature = "pac")]
 pub use cache::{PacAnswer, PacCache};
 #[cfg(feature = "pac")]
-pub use eval::{Clock, HostResolver, NoDns, PacLimits, PacScript, SystemClock, SystemDns};
+pub use eval::{
+    Clock, HostResolver, NoDns, PacLimits, PacScript, PacScriptBuilder, SystemClock, SystemDns,
+};
 #[cfg(feature = "pac")]
 pub use trace::Branch;
 
