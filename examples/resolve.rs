@@ -253,7 +253,12 @@ fn build(opts: &Options) -> Result<Resolver, String> {
         };
         builder = builder.bypass_list(list.reversed(opts.reverse_bypass));
     }
-    builder.build().map_err(|e| e.to_string())
+    let resolver = builder.build().map_err(|e| e.to_string())?;
+    // Fetch the PAC script the system settings name (or WPAD finds); a
+    // failure is shown as the refused route it leaves.
+    #[cfg(feature = "pac")]
+    let _ = resolver.load();
+    Ok(resolver)
 }
 
 /// The system settings `--system` or a fixture option names.

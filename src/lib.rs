@@ -52,7 +52,8 @@
 //!     .bypass("localhost")
 //!     .build()?;
 //! let target = Target::parse("http://example.com/")?;
-//! let proxy = resolver.resolve(&target).proxy().unwrap();
+//! let route = resolver.resolve(&target);
+//! let proxy = route.proxy().unwrap();
 //! assert_eq!(proxy.credentials().unwrap().password(), Some("p@ss"));
 //! assert_eq!(proxy.to_string(), "socks5h://alice:***@127.0.0.1:1080");
 //!

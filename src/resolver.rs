@@ -158,6 +158,8 @@ pub struct ResolverBuilder {
     wpad: Option<crate::pac::wpad::Wpad>,
     #[cfg(feature = "pac")]
     pac_failure_direct: bool,
+    #[cfg(feature = "pac")]
+    pac_fetcher: crate::pac::fetch::Fetcher,
 }
 
 impl fmt::Debug for ResolverBuilder {
@@ -207,6 +209,8 @@ impl ResolverBuilder {
             wpad: None,
             #[cfg(feature = "pac")]
             pac_failure_direct: false,
+            #[cfg(feature = "pac")]
+            pac_fetcher: crate::pac::fetch::Fetcher::new(),
         }
     }
 
@@ -465,10 +469,11 @@ impl ResolverBuilder {
     }
 
     /// The script for the system settings' PAC URL, fetched already. Without
-    /// it, [`build`](ResolverBuilder::build) fetches the URL the settings
-    /// name (`file://` and paths; `http(s)://` with the `pac-fetch` feature)
-    /// and loads it; a failure there refuses every route of the system layer
-    /// with that error.
+    /// it, [`Resolver::load`] fetches the URL the settings name (`file://`
+    /// and paths; `http(s)://` with the `pac-fetch` feature) and loads it;
+    /// [`build`](ResolverBuilder::build) never does. Until then, and after a
+    /// failure there, every route of the system layer is refused with the
+    /// reason.
     #[cfg(feature = "pac")]
     pub fn system_pac(mut self, script: PacScript) -> Self {
         self.system_pac = Some(script);
@@ -477,12 +482,22 @@ impl ResolverBuilder {
 
     /// How to search for a script when the system settings say "detect
     /// automatically" (default: [`Wpad::new`](crate::pac::wpad::Wpad::new),
-    /// the name `wpad` through the OS resolver). The search runs when the
-    /// resolver is built; finding nothing refuses every route of the system
-    /// layer with what each name gave.
+    /// the name `wpad` through the OS resolver). The search runs in
+    /// [`Resolver::load`], never in [`build`](ResolverBuilder::build);
+    /// finding nothing refuses every route of the system layer with what
+    /// each name gave.
     #[cfg(feature = "pac-fetch")]
     pub fn wpad(mut self, search: crate::pac::wpad::Wpad) -> Self {
         self.wpad = Some(search);
+        self
+    }
+
+    /// How [`Resolver::load`] fetches the system settings' PAC URL (default
+    /// [`Fetcher::new`](crate::pac::fetch::Fetcher::new): 3 attempts of up
+    /// to 10 s each, with pauses of 250 and 500 ms).
+    #[cfg(feature = "pac")]
+    pub fn pac_fetcher(mut self, fetcher: crate::pac::fetch::Fetcher) -> Self {
+        self.pac_fetcher = fetcher;
         self
     }
 
@@ -503,7 +518,10 @@ impl ResolverBuilder {
         self
     }
 
-    /// Compiles the configuration.
+    /// Compiles the configuration. Touches no network and reads no file
+    /// (but those the environment or the settings were read from already):
+    /// a PAC script the system settings name by URL, or that WPAD would
+    /// find, is fetched and loaded by [`Resolver::load`].
     ///
     /// # Errors
     ///
@@ -539,6 +557,8 @@ impl ResolverBuilder {
         }
         #[cfg(feature = "pac")]
         let mut system_pac = self.system_pac;
+        #[cfg(feature = "pac")]
+        let pac_fetcher = self.pac_fetcher;
         #[cfg(feature = "pac-fetch")]
         let mut wpad = self.wpad;
         let system = self.system.map(|settings| {
@@ -551,6 +571,7 @@ impl ResolverBuilder {
                 pac: system_pac_layer(
                     &settings,
                     system_pac.take(),
+                    pac_fetcher.clone(),
                     #[cfg(feature = "pac-fetch")]
                     wpad.take(),
                 )
@@ -703,29 +724,25 @@ struct SystemLayer {
     pac: Option<Arc<PacLayer>>,
 }
 
-/// The PAC layer for system settings in auto-config mode: `script` if the
-/// caller fetched it, else the URL fetched and loaded now.
+/// The PAC layer for system settings in auto-config or auto-detect mode:
+/// `script` if the caller fetched it, else a layer that
+/// [`Resolver::load`] fetches (the URL) or discovers (WPAD). Nothing is
+/// fetched here.
 #[cfg(feature = "pac")]
 fn system_pac_layer(
     settings: &SystemProxies,
     script: Option<PacScript>,
+    fetcher: crate::pac::fetch::Fetcher,
     #[cfg(feature = "pac-fetch")] wpad: Option<crate::pac::wpad::Wpad>,
 ) -> Option<PacLayer> {
+    use crate::pac::layer::Pending;
     use crate::system::SystemMode;
     #[cfg(feature = "pac-fetch")]
     if *settings.mode() == SystemMode::AutoDetect {
         let source = format!("system:{} auto-detect", settings.store());
         return Some(match script {
             Some(script) => PacLayer::new(source, "(a script given for WPAD)".into(), Ok(script)),
-            None => match wpad.unwrap_or_default().discover() {
-                Ok(found) => {
-                    let loaded = PacScript::new(&found.script).map_err(|e| {
-                        e.with_origin(Origin::setting(format!("{source} ({})", found.url)))
-                    });
-                    PacLayer::new(source, found.url, loaded)
-                }
-                Err(e) => PacLayer::new(source, "WPAD".into(), Err(e)),
-            },
+            None => PacLayer::pending(source, Some(Pending::Wpad(wpad.unwrap_or_default()))),
         });
     }
     let SystemMode::AutoConfig(url) = settings.mode() else {
@@ -738,18 +755,16 @@ fn system_pac_layer(
             _ => format!("system:{}", settings.store()),
         })
         .unwrap_or_else(|| format!("system:{}", settings.store()));
-    let script = match script {
-        Some(script) => Ok(script),
-        None => crate::pac::fetch::fetch(url, crate::pac::fetch::DEFAULT_TIMEOUT)
-            .and_then(|text| PacScript::new(&text)),
-    }
-    .map_err(|e| {
-        e.with_origin(Origin::setting(format!(
-            "{source} ({})",
-            crate::error::redact(url)
-        )))
-    });
-    Some(PacLayer::new(source, crate::error::redact(url), script))
+    Some(match script {
+        Some(script) => PacLayer::new(source, crate::error::redact(url), Ok(script)),
+        None => PacLayer::pending(
+            source,
+            Some(Pending::Url {
+                url: url.clone(),
+                fetcher,
+            }),
+        ),
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -883,11 +898,83 @@ impl Resolver {
     }
 
     /// Where `target` goes. Allocates nothing, except where a PAC script
-    /// decides (feature `pac`): then the script is asked, and its answer is
-    /// kept in the resolver so that the route can borrow it.
+    /// decides (feature `pac`): then the script (or its cache) is asked,
+    /// and the route holds the answer's hops, shared with the cache. A PAC
+    /// layer whose script is not loaded yet ([`load`](Resolver::load))
+    /// gives a refused route saying so.
     #[must_use]
     pub fn resolve(&self, target: &Target) -> Route<'_> {
         self.verdict(target, None).route(target)
+    }
+
+    /// Fetches and loads the PAC scripts that the system settings name by
+    /// URL or that WPAD finds (feature `pac`): the one step that touches the
+    /// network, so that [`build`](ResolverBuilder::build) never does. It
+    /// blocks for the fetch (the [`pac_fetcher`](ResolverBuilder::pac_fetcher)'s
+    /// attempts, each within its timeout: by default up to 3 × 10 s plus
+    /// 0.75 s of pauses) and the script's load budget
+    /// ([`PacLimits::load`](crate::pac::PacLimits::load), 2 s); on an async
+    /// runtime use [`load_async`](Resolver::load_async). Until it has run,
+    /// those layers refuse their routes with an error saying the script is
+    /// not loaded; after a failure, with the failure.
+    ///
+    /// Loading happens once: later calls (and clones of the resolver, which
+    /// share the layers) return the first outcome at once. Without such a
+    /// layer it does nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Pac`](crate::ErrorKind::Pac): the script could not be
+    /// fetched, found or loaded (the first such failure).
+    #[cfg(feature = "pac")]
+    pub fn load(&self) -> Result<()> {
+        let mut first = Ok(());
+        for layer in self.pac_layers() {
+            if let Err(e) = layer.load() {
+                if first.is_ok() {
+                    first = Err(e);
+                }
+            }
+        }
+        first
+    }
+
+    /// [`load`](Resolver::load) on a thread of its own, for callers on an
+    /// async runtime: the future completes when loading is done, without
+    /// blocking the executor (any executor: it is woken from that thread).
+    /// Dropping the future does not stop the load.
+    ///
+    /// # Errors
+    ///
+    /// As [`load`](Resolver::load); also when the thread cannot be started.
+    #[cfg(feature = "pac")]
+    pub fn load_async(&self) -> impl std::future::Future<Output = Result<()>> + Send + 'static {
+        let layers: Vec<Arc<PacLayer>> = self.pac_layers().cloned().collect();
+        crate::pac::oneshot::spawn("proxyroute-pac-load", move || {
+            let mut first = Ok(());
+            for layer in &layers {
+                if let Err(e) = layer.load() {
+                    if first.is_ok() {
+                        first = Err(e);
+                    }
+                }
+            }
+            first
+        })
+    }
+
+    /// Whether every PAC layer's script is loaded (or failed to load);
+    /// `true` without PAC layers.
+    #[cfg(feature = "pac")]
+    pub fn is_loaded(&self) -> bool {
+        self.pac_layers().all(|l| l.is_loaded())
+    }
+
+    #[cfg(feature = "pac")]
+    fn pac_layers(&self) -> impl Iterator<Item = &Arc<PacLayer>> {
+        self.pac
+            .iter()
+            .chain(self.system.iter().filter_map(|s| s.pac.as_ref()))
     }
 
     /// Where `target` goes when the request carries its own setting.
@@ -1272,14 +1359,14 @@ impl Resolver {
                 self.system
                     .as_ref()
                     .map_or("system", |s| s.settings.store().as_str()),
-                pac.location
+                pac.location()
             ),
             _ => "the configured PAC script".to_owned(),
         };
         let (hops, error, reason) = match pac.explained(target) {
             Ok(answer) => {
                 violations.extend(answer.result().violations().iter().cloned());
-                let hops = crate::pac::layer::hop_bufs(answer.result()).into_vec();
+                let hops = answer.result().hops().to_vec();
                 let reason = format!(
                     "{whose}; FindProxyForURL({:?}, {:?}) returned {:?}{}{}, so the request tries {}",
                     target.to_string(),

@@ -582,7 +582,7 @@ fn resolver(dialect: Dialect, vars: &[(String, String)], custom: u8) -> Option<R
 fn check_resolve_explain(resolver: &Resolver, t: &Target) -> Result<(), TestCaseError> {
     let route = resolver.resolve(t);
     let why = resolver.explain(t);
-    prop_assert_eq!(route, why.route(), "target {} decision {:?}", t, why);
+    prop_assert_eq!(&route, &why.route(), "target {} decision {:?}", t, why);
     prop_assert_eq!(route.to_string(), why.route().to_string());
     if why.rule().is_some() {
         prop_assert!(

@@ -30,6 +30,8 @@ pub mod fetch;
 #[cfg(feature = "pac")]
 pub(crate) mod layer;
 #[cfg(feature = "pac")]
+pub(crate) mod oneshot;
+#[cfg(feature = "pac")]
 mod trace;
 #[cfg(feature = "pac")]
 mod worker;
