@@ -28,7 +28,6 @@
 //! `FindProxyForURL` when the script defines it.
 
 use std::net::IpAddr;
-use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -71,8 +70,14 @@ where
 }
 
 /// The operating system's resolver (`getaddrinfo`), each lookup bounded by
-/// a timeout: a lookup that takes longer counts as "does not resolve" (its
-/// thread finishes on its own). The default for [`PacScript`].
+/// a timeout: a lookup that takes longer counts as "does not resolve". The
+/// default for [`PacScript`].
+///
+/// Lookups run on a fixed pool of 4 threads shared by the process, started
+/// on first use, with at most 64 lookups waiting: a lookup that times out
+/// finishes on its pool thread (no thread is started per call), and when
+/// the pool is busy and the queue full, a lookup fails at once instead of
+/// waiting. So slow DNS costs at most 4 threads, however many calls.
 #[derive(Debug, Clone, Copy)]
 pub struct SystemDns {
     /// How long one lookup may take.
@@ -98,24 +103,7 @@ impl HostResolver for SystemDns {
         {
             return Vec::new();
         }
-        let (tx, rx) = mpsc::channel();
-        let name = format!("{host}:0");
-        let spawned = std::thread::Builder::new()
-            .name("proxyroute-dns".into())
-            .spawn(move || {
-                use std::net::ToSocketAddrs;
-                let found: Vec<IpAddr> = name
-                    .to_socket_addrs()
-                    .map(|addrs| addrs.map(|a| a.ip()).collect())
-                    .unwrap_or_default();
-                let _ = tx.send(found);
-            });
-        if spawned.is_err() {
-            return Vec::new();
-        }
-        let mut found = rx.recv_timeout(self.timeout).unwrap_or_default();
-        found.dedup();
-        found
+        super::dns::system().lookup(host, self.timeout)
     }
 
     fn local_addresses(&self) -> Vec<IpAddr> {

@@ -24,6 +24,8 @@ mod cache;
 #[cfg(feature = "pac")]
 pub mod child;
 #[cfg(feature = "pac")]
+mod dns;
+#[cfg(feature = "pac")]
 mod eval;
 #[cfg(feature = "pac")]
 pub mod fetch;
