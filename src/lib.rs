@@ -236,7 +236,7 @@ pub use error::{Error, ErrorKind, Origin, Result, Violation, ViolationKind};
 pub use proxy::{Credentials, Proxy, ProxyScheme};
 pub use proxy_rules::ProxyRules;
 pub use resolver::{IntoProxy, RequestProxy, Resolver, ResolverBuilder};
-pub use route::{Hop, Hops, Route};
+pub use route::{Hop, Hops, Route, RouteFuture};
 pub use settings::ProxySettings;
 pub use target::Target;
 

@@ -977,6 +977,44 @@ impl Resolver {
             .chain(self.system.iter().filter_map(|s| s.pac.as_ref()))
     }
 
+    /// [`resolve`](Resolver::resolve) for callers on an async executor:
+    /// the same route, without blocking the calling thread. Every layer but
+    /// a PAC script answers at once (the future is ready), as does a PAC
+    /// answer in the script's cache; otherwise the script runs on one of a
+    /// fixed set of the crate's threads (4, with at most 1,024 evaluations
+    /// waiting; past that the route is refused), which wakes the future when
+    /// the answer is there. Works on any executor: the crate depends on no
+    /// async runtime.
+    ///
+    /// ```
+    /// # #[cfg(feature = "pac")] {
+    /// # use proxyroute::{pac::PacScript, Resolver};
+    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     struct Unpark(std::thread::Thread);
+    /// #     impl std::task::Wake for Unpark { fn wake(self: std::sync::Arc<Self>) { self.0.unpark(); } }
+    /// #     let waker = std::sync::Arc::new(Unpark(std::thread::current())).into();
+    /// #     let mut cx = std::task::Context::from_waker(&waker);
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     loop {
+    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
+    /// #         std::thread::park();
+    /// #     }
+    /// # }
+    /// let script = PacScript::new("function FindProxyForURL(u, h) { return 'PROXY p.corp:3128'; }")?;
+    /// let resolver = Resolver::builder().pac(script).build()?;
+    /// let route = block_on(resolver.resolve_async(&"https://example.com/".parse()?));
+    /// assert_eq!(route.to_string(), "http://p.corp:3128");
+    /// # }
+    /// # Ok::<(), proxyroute::Error>(())
+    /// ```
+    pub fn resolve_async(&self, target: &Target) -> crate::route::RouteFuture<'_> {
+        match self.verdict(target, None) {
+            #[cfg(feature = "pac")]
+            Verdict::Pac { pac, .. } => pac.route_async(target),
+            verdict => crate::route::RouteFuture::ready(verdict.route(target)),
+        }
+    }
+
     /// Where `target` goes when the request carries its own setting.
     #[must_use]
     pub fn resolve_with<'a>(&'a self, target: &Target, request: &'a RequestProxy) -> Route<'a> {

@@ -219,3 +219,76 @@ impl<'a> Iterator for Hops<'a> {
 }
 
 impl ExactSizeIterator for Hops<'_> {}
+
+/// A route being resolved: what
+/// [`Resolver::resolve_async`](crate::Resolver::resolve_async) returns.
+///
+/// It is ready at once unless a PAC script must run; then the script runs
+/// on a thread of the crate's own, and the future is woken from there, on
+/// any executor (the crate depends on no async runtime).
+#[derive(Debug)]
+#[must_use = "a future does nothing unless polled"]
+pub struct RouteFuture<'a> {
+    state: FutureState<'a>,
+}
+
+#[derive(Debug)]
+enum FutureState<'a> {
+    Ready(Option<Route<'a>>),
+    #[cfg(feature = "pac")]
+    Waiting {
+        answer: crate::pac::oneshot::Receiver<Route<'static>>,
+        source: String,
+    },
+}
+
+impl<'a> RouteFuture<'a> {
+    pub(crate) fn ready(route: Route<'a>) -> Self {
+        RouteFuture {
+            state: FutureState::Ready(Some(route)),
+        }
+    }
+
+    #[cfg(feature = "pac")]
+    pub(crate) fn waiting(
+        answer: crate::pac::oneshot::Receiver<Route<'static>>,
+        source: String,
+    ) -> Self {
+        RouteFuture {
+            state: FutureState::Waiting { answer, source },
+        }
+    }
+}
+
+impl<'a> std::future::Future for RouteFuture<'a> {
+    type Output = Route<'a>;
+
+    /// # Panics
+    ///
+    /// When polled again after it gave its route, as futures may.
+    #[cfg_attr(not(feature = "pac"), allow(unused_variables))]
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Route<'a>> {
+        use std::task::Poll;
+        match &mut self.state {
+            FutureState::Ready(route) => match route.take() {
+                Some(route) => Poll::Ready(route),
+                None => panic!("RouteFuture polled after it completed"),
+            },
+            #[cfg(feature = "pac")]
+            FutureState::Waiting { answer, source } => match std::pin::Pin::new(answer).poll(cx) {
+                Poll::Ready(Some(route)) => Poll::Ready(route),
+                Poll::Ready(None) => Poll::Ready(Route::refused_shared(Arc::new(Error::new(
+                    crate::error::ErrorKind::Pac(
+                        "the evaluation thread ended without an answer".to_owned(),
+                    ),
+                    crate::error::Origin::setting(source.clone()),
+                    "",
+                )))),
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+}

@@ -410,3 +410,129 @@ fn direct_on_failure_only_where_the_caller_asks_for_it() {
     let why = resolver.explain(&t("https://example.com/"));
     assert!(why.reason().contains("cannot read it"), "{}", why.reason());
 }
+
+mod async_entry {
+    use super::*;
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake, Waker};
+    use std::time::{Duration, Instant};
+
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+
+    /// A task that ticks on every poll until `done`, waking itself: it
+    /// records the longest time between two of its polls.
+    struct Ticker {
+        done: Arc<AtomicBool>,
+        last: Instant,
+        longest: Duration,
+        ticks: usize,
+    }
+
+    impl Future for Ticker {
+        type Output = (usize, Duration);
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<(usize, Duration)> {
+            let now = Instant::now();
+            let gap = now - self.last;
+            self.longest = self.longest.max(gap);
+            self.last = now;
+            self.ticks += 1;
+            if self.done.load(Ordering::SeqCst) {
+                return Poll::Ready((self.ticks, self.longest));
+            }
+            std::thread::sleep(Duration::from_millis(1));
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+
+    /// A current-thread executor for two tasks, polled in turn.
+    fn run_both<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
+        let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+        let mut cx = Context::from_waker(&waker);
+        let (mut a, mut b) = (Box::pin(a), Box::pin(b));
+        let (mut ra, mut rb) = (None, None);
+        while ra.is_none() || rb.is_none() {
+            if ra.is_none() {
+                if let Poll::Ready(v) = a.as_mut().poll(&mut cx) {
+                    ra = Some(v);
+                }
+            }
+            if rb.is_none() {
+                if let Poll::Ready(v) = b.as_mut().poll(&mut cx) {
+                    rb = Some(v);
+                }
+            }
+            if ra.is_none() && rb.is_none() {
+                std::thread::park_timeout(Duration::from_millis(5));
+            }
+        }
+        (ra.unwrap(), rb.unwrap())
+    }
+
+    #[test]
+    fn other_tasks_keep_running_while_a_script_runs() {
+        // The script works for 300 ms of wall time per uncached host.
+        let slow = PacScript::builder(
+            r#"function FindProxyForURL(u, h) {
+                var t = Date.now(); while (Date.now() - t < 300) {}
+                return "PROXY slow.example:3128";
+            }"#,
+        )
+        .resolver(NoDns)
+        .limits(proxyroute::pac::PacLimits::default().with_deadline(Duration::from_secs(5)))
+        .build()
+        .unwrap();
+        let resolver = Resolver::builder().pac(slow).build().unwrap();
+        let target = t("https://example.com/");
+        let done = Arc::new(AtomicBool::new(false));
+        let finished = done.clone();
+        let started = Instant::now();
+        let resolving = async {
+            let route = resolver.resolve_async(&target).await;
+            finished.store(true, Ordering::SeqCst);
+            route
+        };
+        let ticker = Ticker {
+            done,
+            last: Instant::now(),
+            longest: Duration::ZERO,
+            ticks: 0,
+        };
+        let (route, (ticks, longest)) = run_both(resolving, ticker);
+        let took = started.elapsed();
+        assert_eq!(route.to_string(), "http://slow.example:3128");
+        assert!(took >= Duration::from_millis(300), "{took:?}");
+        // The ticker ran all along: no poll of the resolving task held the
+        // thread for the script's time.
+        assert!(
+            longest < Duration::from_millis(150),
+            "longest gap {longest:?}"
+        );
+        assert!(ticks > 20, "{ticks} ticks in {took:?}");
+        // The answer is cached now: the future is ready on its first poll.
+        let mut again = Box::pin(resolver.resolve_async(&target));
+        let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+        match again.as_mut().poll(&mut Context::from_waker(&waker)) {
+            Poll::Ready(route) => assert_eq!(route.to_string(), "http://slow.example:3128"),
+            Poll::Pending => panic!("a cached answer is ready at once"),
+        }
+        // Layers without a script answer at once too, and agree with resolve.
+        let env = Resolver::builder()
+            .env_vars([("https_proxy", "http://env:1")])
+            .build()
+            .unwrap();
+        let mut ready = Box::pin(env.resolve_async(&target));
+        match ready.as_mut().poll(&mut Context::from_waker(&waker)) {
+            Poll::Ready(route) => assert_eq!(route, env.resolve(&target)),
+            Poll::Pending => panic!("an environment route is ready at once"),
+        }
+    }
+}

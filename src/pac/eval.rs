@@ -700,11 +700,10 @@ impl PacScript {
     ///
     /// As [`find_proxy`](PacScript::find_proxy).
     pub fn find_proxy_traced(&self, target: &Target) -> Result<PacAnswer, Error> {
-        let origin = target.to_string();
-        if let Some(mut answer) = self.shared.cache.get(&origin, self.clock.now()) {
-            answer.cached = true;
+        if let Some(answer) = self.cached(target) {
             return Ok(answer);
         }
+        let origin = target.to_string();
         let answer = self.answer(&origin, target.host())?;
         let branch = answer.branch.and_then(|n| {
             let traced = self.script.traced.as_ref()?;
@@ -722,6 +721,14 @@ impl PacScript {
                 .put(origin, answer.clone(), self.clock.now());
         }
         Ok(answer)
+    }
+
+    /// The cached answer for `target`, if a fresh one is kept.
+    pub(crate) fn cached(&self, target: &Target) -> Option<PacAnswer> {
+        let origin = target.to_string();
+        let mut answer = self.shared.cache.get(&origin, self.clock.now())?;
+        answer.cached = true;
+        Some(answer)
     }
 
     /// Calls `FindProxyForURL(url, host)` (or `FindProxyForURLEx`) and

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use super::{PacAnswer, PacScript};
 use crate::error::{Error, ErrorKind, Origin};
-use crate::route::Route;
+use crate::route::{Route, RouteFuture};
 use crate::target::Target;
 
 /// What loading the layer does, when the script was not given loaded.
@@ -217,6 +217,43 @@ impl PacLayer {
             .filter(|traced| traced.raw() == answer.raw())
             .and_then(|traced| traced.branch().cloned());
         Ok(answer.with_branch(branch))
+    }
+
+    /// As [`route`](PacLayer::route), without blocking: a cached answer (or
+    /// a refusal) is ready at once; otherwise the script runs on one of the
+    /// async dispatch threads, which completes the future through its waker.
+    pub(crate) fn route_async(&self, target: &Target) -> RouteFuture<'_> {
+        let script = match self.loaded.get().map(|l| &l.script) {
+            Some(Ok(script)) => script,
+            _ => return RouteFuture::ready(self.route(target)),
+        };
+        if let Some(answer) = script.cached(target) {
+            return RouteFuture::ready(Route::shared(answer.result().shared_hops()));
+        }
+        let (tx, rx) = super::oneshot::channel();
+        let (script, target) = (script.clone(), target.clone());
+        let (source, failure_direct) = (self.source.clone(), self.failure_direct);
+        let queued = super::oneshot::dispatch::submit(move || {
+            let route = match script.find_proxy_traced(&target) {
+                Ok(answer) => Route::shared(answer.result().shared_hops()),
+                Err(_) if failure_direct => Route::DIRECT,
+                Err(error) => {
+                    Route::refused_shared(Arc::new(error.with_origin(Origin::setting(source))))
+                }
+            };
+            tx.send(route);
+        });
+        if !queued {
+            return RouteFuture::ready(Route::refused_shared(Arc::new(Error::new(
+                ErrorKind::Pac(format!(
+                    "{} evaluations are waiting already; not queueing another",
+                    super::oneshot::dispatch::QUEUE
+                )),
+                Origin::setting(self.source.clone()),
+                "",
+            ))));
+        }
+        RouteFuture::waiting(rx, self.source.clone())
     }
 
     /// The route for `target`: the answer's hops, shared with the cache.
