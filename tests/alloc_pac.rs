@@ -50,3 +50,33 @@ fn ten_thousand_distinct_answers_resolve_within_the_caches_bound() {
     check(0);
     check(7);
 }
+
+#[test]
+fn a_cached_answer_resolves_without_allocating() {
+    use counting_alloc::allocations_during;
+    let script = PacScript::builder(PER_HOST).resolver(NoDns).build().unwrap();
+    let resolver = Resolver::builder().pac(script).build().unwrap();
+    let targets: Vec<Target> = [
+        "https://h1.example/",
+        "http://h2.example:8080/",
+        "https://[2001:db8::1]/",
+        "ftp://h3.example/",
+    ]
+    .iter()
+    .map(|u| u.parse().unwrap())
+    .collect();
+    for t in &targets {
+        let _ = resolver.resolve(t);
+    }
+    for t in &targets {
+        let mut shown = String::new();
+        let n = allocations_during(|| {
+            let route = resolver.resolve(t);
+            assert!(!route.is_refused());
+            std::hint::black_box(route.proxy());
+            std::hint::black_box(&route);
+        });
+        shown.push_str(&resolver.resolve(t).to_string());
+        assert_eq!(n, 0, "resolve({t}) -> {shown} allocated {n} times");
+    }
+}

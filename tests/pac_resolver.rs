@@ -509,7 +509,7 @@ mod async_entry {
         let (route, (ticks, longest)) = run_both(resolving, ticker);
         let took = started.elapsed();
         assert_eq!(route.to_string(), "http://slow.example:3128");
-        assert!(took >= Duration::from_millis(300), "{took:?}");
+        assert!(took >= Duration::from_millis(290), "{took:?}");
         // The ticker ran all along: no poll of the resolving task held the
         // thread for the script's time.
         assert!(

@@ -31,7 +31,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use super::cache::{Cache, PacAnswer, PacCache};
+use super::cache::{Cache, OriginKey, PacAnswer, PacCache};
 use super::child::{ChildHost, ChildProcess};
 use super::worker::{Answer, Env, Pool, Script};
 use super::PacResult;
@@ -718,17 +718,29 @@ impl PacScript {
         if answer.raw.len() <= MAX_CACHED_BYTES {
             self.shared
                 .cache
-                .put(origin, answer.clone(), self.clock.now());
+                .put(&OriginKey::of(target), answer.clone(), self.clock.now());
         }
         Ok(answer)
     }
 
     /// The cached answer for `target`, if a fresh one is kept.
     pub(crate) fn cached(&self, target: &Target) -> Option<PacAnswer> {
-        let origin = target.to_string();
-        let mut answer = self.shared.cache.get(&origin, self.clock.now())?;
+        let mut answer =
+            self.shared
+                .cache
+                .with(&OriginKey::of(target), || self.clock.now(), Clone::clone)?;
         answer.cached = true;
         Some(answer)
+    }
+
+    /// The hops of the cached answer for `target`, if a fresh one is kept:
+    /// shared with the cache, so nothing is allocated.
+    pub(crate) fn cached_hops(&self, target: &Target) -> Option<Arc<[crate::HopBuf]>> {
+        self.shared.cache.with(
+            &OriginKey::of(target),
+            || self.clock.now(),
+            |answer| answer.result.shared_hops(),
+        )
     }
 
     /// Calls `FindProxyForURL(url, host)` (or `FindProxyForURLEx`) and
@@ -747,6 +759,16 @@ impl PacScript {
             Some(child) => child.call(&self.env(), url, host),
             None => self.shared.pool.call(&self.env(), url, host),
         }
+    }
+
+    /// The engine's own cost: `rounds` calls on a runtime loaded on this
+    /// thread, without the hand-off to a worker.
+    pub(super) fn engine_only(
+        &self,
+        calls: &[(String, String)],
+        rounds: u64,
+    ) -> Result<Duration, Error> {
+        super::worker::engine_only(&self.script.plain, self.env(), calls, rounds)
     }
 
     /// How many in-process runtimes were retired so far.

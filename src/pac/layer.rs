@@ -227,8 +227,8 @@ impl PacLayer {
             Some(Ok(script)) => script,
             _ => return RouteFuture::ready(self.route(target)),
         };
-        if let Some(answer) = script.cached(target) {
-            return RouteFuture::ready(Route::shared(answer.result().shared_hops()));
+        if let Some(hops) = script.cached_hops(target) {
+            return RouteFuture::ready(Route::shared(hops));
         }
         let (tx, rx) = super::oneshot::channel();
         let (script, target) = (script.clone(), target.clone());
@@ -266,6 +266,9 @@ impl PacLayer {
             Some(Err(_)) if self.failure_direct => return Route::DIRECT,
             Some(Err(error)) => return Route::refused(error),
         };
+        if let Some(hops) = script.cached_hops(target) {
+            return Route::shared(hops);
+        }
         match script.find_proxy_traced(target) {
             Ok(answer) => Route::shared(answer.result().shared_hops()),
             Err(_) if self.failure_direct => Route::DIRECT,

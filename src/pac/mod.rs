@@ -59,3 +59,25 @@ pub use trace::Branch;
 pub fn __trace_insertions(source: &str) -> Option<(String, Vec<(usize, usize)>)> {
     trace::insertions(source)
 }
+
+/// Times `rounds` calls of `script`'s `FindProxyForURL` on a runtime loaded
+/// on the calling thread, with no worker hand-off and no cache (the
+/// origin of each target is passed, as `find_proxy` does): a hook for the
+/// `pac` bench's engine-only group, not part of the API.
+///
+/// # Errors
+///
+/// The script's.
+#[cfg(feature = "pac")]
+#[doc(hidden)]
+pub fn __engine_only(
+    script: &PacScript,
+    targets: &[crate::Target],
+    rounds: u64,
+) -> Result<std::time::Duration, crate::Error> {
+    let calls: Vec<(String, String)> = targets
+        .iter()
+        .map(|t| (t.to_string(), t.host().to_owned()))
+        .collect();
+    script.engine_only(&calls, rounds)
+}
