@@ -54,7 +54,10 @@ fn ten_thousand_distinct_answers_resolve_within_the_caches_bound() {
 #[test]
 fn a_cached_answer_resolves_without_allocating() {
     use counting_alloc::allocations_during;
-    let script = PacScript::builder(PER_HOST).resolver(NoDns).build().unwrap();
+    let script = PacScript::builder(PER_HOST)
+        .resolver(NoDns)
+        .build()
+        .unwrap();
     let resolver = Resolver::builder().pac(script).build().unwrap();
     let targets: Vec<Target> = [
         "https://h1.example/",

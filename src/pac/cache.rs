@@ -109,7 +109,9 @@ impl<'a> OriginKey<'a> {
         };
         mix(self.scheme.as_bytes());
         mix(self.host.as_bytes());
-        mix(&self.port.map_or([0, 0, 0], |p| [1, (p >> 8) as u8, p as u8]));
+        mix(&self
+            .port
+            .map_or([0, 0, 0], |p| [1, (p >> 8) as u8, p as u8]));
         h ^ (h >> 29)
     }
 

@@ -81,3 +81,8 @@ pub fn __engine_only(
         .collect();
     script.engine_only(&calls, rounds)
 }
+
+/// docs/pac.md, whose Rust blocks run as doctests.
+#[cfg(all(doctest, feature = "pac"))]
+#[doc = include_str!("../../docs/pac.md")]
+pub struct PacGuideDoctests;
