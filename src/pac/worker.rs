@@ -286,9 +286,10 @@ impl Pool {
     }
 }
 
-/// How long each side of a call spins before it sleeps: a warm call's
-/// answer (tens of microseconds) and the next call of a busy caller arrive
-/// within it, so neither pays a thread wake-up.
+/// How long each side of a call polls (yielding its core between polls)
+/// before it sleeps: a warm call's answer (tens of microseconds) and the
+/// next call of a busy caller arrive within it, so neither pays a thread
+/// wake-up.
 const SPIN: Duration = Duration::from_micros(200);
 
 /// The reply to a call, spinning briefly before blocking until `until`.
@@ -300,8 +301,10 @@ fn receive<T>(replies: &mpsc::Receiver<T>, until: Instant) -> Result<T, mpsc::Re
             Err(mpsc::TryRecvError::Disconnected) => {
                 return Err(mpsc::RecvTimeoutError::Disconnected)
             }
+            // Yielding, not spinning hard: on a busy machine the other
+            // side may need this core to answer.
             Err(mpsc::TryRecvError::Empty) if Instant::now() < spin_until => {
-                std::hint::spin_loop();
+                std::thread::yield_now();
             }
             Err(mpsc::TryRecvError::Empty) => break,
         }
@@ -319,7 +322,7 @@ fn next_job(jobs: &mpsc::Receiver<Job>) -> Option<Job> {
             Ok(job) => return Some(job),
             Err(mpsc::TryRecvError::Disconnected) => return None,
             Err(mpsc::TryRecvError::Empty) if Instant::now() < spin_until => {
-                std::hint::spin_loop();
+                std::thread::yield_now();
             }
             Err(mpsc::TryRecvError::Empty) => return jobs.recv().ok(),
         }
