@@ -26,13 +26,13 @@ impl Resolver {
                 "request".to_owned(),
                 format!("the request carries its own proxy, {p}, overriding every configured layer"),
             ),
-            Verdict::Proxy { layer, proxy, source } => {
+            Verdict::Proxy {
+                layer,
+                proxy,
+                source,
+                postman,
+            } => {
                 let source = qualified(layer, source);
-                let postman = self
-                    .postman
-                    .as_ref()
-                    .and_then(|list| list.resolve(target))
-                    .filter(|(_, c)| c.source == source);
                 let reason = match (layer, postman) {
                     (Layer::Custom, Some((i, config))) => format!(
                         "Postman config {i} is the first enabled config that applies to {scheme} \
@@ -65,15 +65,11 @@ impl Resolver {
                 hit,
                 list_source,
                 proxy_source,
+                own_list,
             } => {
                 let proxy_source = qualified(layer, proxy_source);
                 // A custom list in another tool's syntax speaks for that tool.
-                let matcher = match layer {
-                    Layer::Custom => self.custom.as_ref().and_then(|c| c.bypass.as_ref()),
-                    Layer::System => self.system.as_ref().and_then(|s| s.bypass.as_ref()),
-                    _ => None,
-                };
-                let syntax = matcher.filter(|(_, s)| s == list_source).and_then(|(m, _)| {
+                let syntax = own_list.and_then(|m| {
                     let list = m.list();
                     list.syntax().tool().map(|tool| (tool, list.syntax(), list.implicit()))
                 });
@@ -137,7 +133,7 @@ impl Resolver {
                 rule = Some(matched);
                 (layer, source, reason)
             }
-            Verdict::Refused { layer, error } => (
+            Verdict::Refused { layer, error, .. } => (
                 layer,
                 match (layer, error.origin()) {
                     (Layer::System, Origin::Setting(s)) => s.clone(),
@@ -192,8 +188,15 @@ impl Resolver {
                 },
             ),
         };
+        let from_postman = matches!(
+            verdict,
+            Verdict::Proxy {
+                postman: Some(_),
+                ..
+            } | Verdict::Refused { postman: true, .. }
+        );
         let reason = match self.postman_passed_over(target) {
-            Some(story) if !source.starts_with("custom:postman[") => {
+            Some(story) if !from_postman => {
                 format!("{reason}; before that, {story}")
             }
             _ => reason,

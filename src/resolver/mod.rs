@@ -30,7 +30,7 @@ use crate::decision::{Decision, HopBuf, Layer, MatchedRule};
 use crate::dialect::Dialect;
 use crate::env::EnvProxies;
 use crate::error::{Error, Origin, Result, Violation};
-use crate::postman::ProxyConfigList;
+use crate::postman::{ProxyConfig, ProxyConfigList};
 use crate::proxy::{Credentials, Proxy};
 use crate::proxy_rules::ProxyRules;
 use crate::route::Route;

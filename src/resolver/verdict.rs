@@ -11,16 +11,23 @@ pub(super) enum Verdict<'a> {
         layer: Layer,
         proxy: &'a Proxy,
         source: &'a str,
+        /// The Postman config that gave the proxy, and its index.
+        postman: Option<(usize, &'a ProxyConfig)>,
     },
     Bypass {
         layer: Layer,
         hit: BypassHit<'a>,
         list_source: &'a str,
         proxy_source: &'a str,
+        /// The layer's own bypass list, when it was that list (not the
+        /// environment's) that matched: its syntax may speak for a tool.
+        own_list: Option<&'a BypassMatcher>,
     },
     Refused {
         layer: Layer,
         error: &'a Error,
+        /// Whether a Postman config refused (its proxy does not parse).
+        postman: bool,
     },
     /// A PAC script decides; asked only when the route is wanted.
     #[cfg(feature = "pac")]
@@ -58,16 +65,18 @@ impl Resolver {
             return Verdict::Request(request);
         }
         if let Some(list) = &self.postman {
-            if let Some((_, config)) = list.resolve(target) {
+            if let Some((index, config)) = list.resolve(target) {
                 return match config.proxy() {
                     Ok(proxy) => Verdict::Proxy {
                         layer: Layer::Custom,
                         proxy,
                         source: &config.source,
+                        postman: Some((index, config)),
                     },
                     Err(error) => Verdict::Refused {
                         layer: Layer::Custom,
                         error,
+                        postman: true,
                     },
                 };
             }
@@ -76,19 +85,20 @@ impl Resolver {
             if let Some(i) = custom.slot(target) {
                 let (proxy, source) = &custom.proxies[i];
                 let bypass = match (&custom.bypass, &self.env) {
-                    (Some((m, s)), _) => Some((m, s.as_str())),
+                    (Some((m, s)), _) => Some((m, s.as_str(), true)),
                     (None, Some(env)) if custom.use_env_bypass => {
-                        Some((&env.bypass, env.bypass_source.as_str()))
+                        Some((&env.bypass, env.bypass_source.as_str(), false))
                     }
                     _ => None,
                 };
-                if let Some((matcher, list_source)) = bypass {
+                if let Some((matcher, list_source, own)) = bypass {
                     if let Some(hit) = matcher.find(target) {
                         return Verdict::Bypass {
                             layer: Layer::Custom,
                             hit,
                             list_source,
                             proxy_source: source,
+                            own_list: own.then_some(matcher),
                         };
                     }
                 }
@@ -96,6 +106,7 @@ impl Resolver {
                     layer: Layer::Custom,
                     proxy,
                     source,
+                    postman: None,
                 };
             }
         }
@@ -116,6 +127,7 @@ impl Resolver {
                 return Verdict::Refused {
                     layer: Layer::Environment,
                     error,
+                    postman: false,
                 };
             }
             let slot = match target.scheme_index() {
@@ -136,6 +148,7 @@ impl Resolver {
                     return Verdict::Refused {
                         layer: Layer::Environment,
                         error,
+                        postman: false,
                     };
                 }
             }
@@ -145,17 +158,20 @@ impl Resolver {
                     hit,
                     list_source: &env.bypass_source,
                     proxy_source: &slot.var,
+                    own_list: None,
                 };
             }
             return match &slot.proxy {
                 Err(error) => Verdict::Refused {
                     layer: Layer::Environment,
                     error,
+                    postman: false,
                 },
                 Ok(proxy) => Verdict::Proxy {
                     layer: Layer::Environment,
                     proxy,
                     source: &slot.var,
+                    postman: None,
                 },
             };
         }
@@ -182,6 +198,7 @@ impl Resolver {
             return Some(Verdict::Refused {
                 layer: Layer::System,
                 error,
+                postman: false,
             });
         }
         let (proxy, source) = system.settings.manual_proxy(target)?;
@@ -192,6 +209,7 @@ impl Resolver {
                     hit,
                     list_source,
                     proxy_source: source,
+                    own_list: Some(matcher),
                 });
             }
         }
@@ -199,6 +217,7 @@ impl Resolver {
             layer: Layer::System,
             proxy,
             source,
+            postman: None,
         })
     }
 }
