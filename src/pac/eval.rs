@@ -1,6 +1,12 @@
 //! Running a PAC script: QuickJS (through rquickjs) with limits the crate
 //! sets, on warm worker threads that load the script once.
 //!
+//! - **As browsers run it**: an ordinary script, not strict mode; the
+//!   browsers' `shExpMatch` (only `.`, `*` and `?` translated); the
+//!   script's own `Date` reads the caller's [`Clock`]; loading (the top
+//!   level) has its own budget, [`PacLimits::load`] (default 2 s); the
+//!   script runs as written unless tracing is asked for
+//!   ([`PacScriptBuilder::trace`]).
 //! - **Time**: an interrupt handler stops the script at the deadline
 //!   (default 100 ms). QuickJS checks it every few thousand jumps or calls,
 //!   so a built-in that never yields (a huge `sort` in a loop) can run past
@@ -12,7 +18,9 @@
 //! - **Access**: only the ECMAScript built-ins and the PAC helpers exist; no
 //!   file, network, process or module loading. Name resolution and the
 //!   clock go through [`HostResolver`] and [`Clock`], which the caller
-//!   chooses: by default [`SystemDns`] (the OS resolver, 1 s per lookup) and
+//!   chooses, from the top level on ([`PacScript::builder`]): by default
+//!   [`SystemDns`] (the OS resolver, 1 s per lookup, on a fixed pool of
+//!   threads) and
 //!   [`SystemClock`]; [`NoDns`] resolves IP literals only.
 //! - **The URL**: [`PacScript::find_proxy`] passes only `scheme://host[:port]/`
 //!   (as Chromium does for https, for every scheme here), so no path or
