@@ -292,6 +292,21 @@ impl Pool {
 /// wake-up.
 const SPIN: Duration = Duration::from_micros(200);
 
+/// Of the polling time, how long at the start is a hard spin (the rest
+/// yields the core between polls, so that on a busy machine the other side
+/// gets to answer).
+const HARD_SPIN: Duration = Duration::from_micros(20);
+
+/// One wait between two polls ending at `spin_until`: a spin-loop hint
+/// during the first [`HARD_SPIN`], a yield after.
+fn pause(spin_until: Instant) {
+    if spin_until.saturating_duration_since(Instant::now()) > SPIN - HARD_SPIN {
+        std::hint::spin_loop();
+    } else {
+        std::thread::yield_now();
+    }
+}
+
 /// The reply to a call, spinning briefly before blocking until `until`.
 fn receive<T>(replies: &mpsc::Receiver<T>, until: Instant) -> Result<T, mpsc::RecvTimeoutError> {
     let spin_until = Instant::now() + SPIN;
@@ -301,11 +316,7 @@ fn receive<T>(replies: &mpsc::Receiver<T>, until: Instant) -> Result<T, mpsc::Re
             Err(mpsc::TryRecvError::Disconnected) => {
                 return Err(mpsc::RecvTimeoutError::Disconnected)
             }
-            // Yielding, not spinning hard: on a busy machine the other
-            // side may need this core to answer.
-            Err(mpsc::TryRecvError::Empty) if Instant::now() < spin_until => {
-                std::thread::yield_now();
-            }
+            Err(mpsc::TryRecvError::Empty) if Instant::now() < spin_until => pause(spin_until),
             Err(mpsc::TryRecvError::Empty) => break,
         }
     }
@@ -321,9 +332,7 @@ fn next_job(jobs: &mpsc::Receiver<Job>) -> Option<Job> {
         match jobs.try_recv() {
             Ok(job) => return Some(job),
             Err(mpsc::TryRecvError::Disconnected) => return None,
-            Err(mpsc::TryRecvError::Empty) if Instant::now() < spin_until => {
-                std::thread::yield_now();
-            }
+            Err(mpsc::TryRecvError::Empty) if Instant::now() < spin_until => pause(spin_until),
             Err(mpsc::TryRecvError::Empty) => return jobs.recv().ok(),
         }
     }
