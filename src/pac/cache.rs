@@ -1,7 +1,7 @@
 //! A bounded, expiring cache of `find_proxy` answers.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{RwLock, RwLockWriteGuard};
 use std::time::{Duration, SystemTime};
 
 use super::trace::Branch;
@@ -172,7 +172,7 @@ type Map<T> = HashMap<u64, Kept<T>, std::hash::BuildHasherDefault<Identity>>;
 pub(super) struct Cache<T> {
     config: PacCache,
     seed: u64,
-    map: Mutex<Map<T>>,
+    map: RwLock<Map<T>>,
 }
 
 impl<T: Clone> Cache<T> {
@@ -181,7 +181,7 @@ impl<T: Clone> Cache<T> {
         Cache {
             config,
             seed: std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64),
-            map: Mutex::new(Map::default()),
+            map: RwLock::new(Map::default()),
         }
     }
 
@@ -189,8 +189,8 @@ impl<T: Clone> Cache<T> {
         self.config
     }
 
-    fn lock(&self) -> MutexGuard<'_, Map<T>> {
-        self.map.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> RwLockWriteGuard<'_, Map<T>> {
+        self.map.write().unwrap_or_else(|e| e.into_inner())
     }
 
     fn fresh(&self, kept: &Kept<T>, now: SystemTime) -> bool {
@@ -211,12 +211,24 @@ impl<T: Clone> Cache<T> {
             return None;
         }
         let hash = key.hash(self.seed);
+        let now = {
+            // Readers share the lock: concurrent hits do not wait on each other.
+            let map = self.map.read().unwrap_or_else(|e| e.into_inner());
+            let kept = map.get(&hash).filter(|kept| kept.origin.is(key))?;
+            let now = now();
+            if self.fresh(kept, now) {
+                return Some(read(&kept.value));
+            }
+            now
+        };
+        // Expired: dropped, unless another caller kept a fresh one meanwhile.
         let mut map = self.lock();
-        let kept = map.get(&hash).filter(|kept| kept.origin.is(key))?;
-        if self.fresh(kept, now()) {
-            return Some(read(&kept.value));
+        if map
+            .get(&hash)
+            .is_some_and(|kept| kept.origin.is(key) && !self.fresh(kept, now))
+        {
+            map.remove(&hash);
         }
-        map.remove(&hash);
         None
     }
 
