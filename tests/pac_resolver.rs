@@ -507,6 +507,10 @@ mod async_entry {
             ticks: 0,
         };
         let (route, (ticks, longest)) = run_both(resolving, ticker);
+        // Both futures can be spawned on multi-threaded executors.
+        fn sendable<T: Send>(_: &T) {}
+        sendable(&resolver.resolve_async(&target));
+        sendable(&resolver.load_async());
         let took = started.elapsed();
         assert_eq!(route.to_string(), "http://slow.example:3128");
         assert!(took >= Duration::from_millis(290), "{took:?}");
