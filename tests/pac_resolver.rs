@@ -401,10 +401,11 @@ fn direct_on_failure_only_where_the_caller_asks_for_it() {
         .pac_failure_direct(true)
         .build()
         .unwrap();
-    // Not loaded is never a failure to go direct on.
+    // Not loaded is never a failure to go direct on, and explain agrees.
     let route = resolver.resolve(&t("https://example.com/"));
     assert!(route.is_refused(), "{route}");
     assert!(route.to_string().contains("not loaded yet"), "{route}");
+    assert_eq!(resolver.explain(&t("https://example.com/")).route(), route);
     assert!(resolver.load().is_err());
     assert!(resolver.resolve(&t("https://example.com/")).is_direct());
     let why = resolver.explain(&t("https://example.com/"));

@@ -248,7 +248,8 @@ impl Resolver {
                 );
                 (hops, None, reason)
             }
-            Err(error) if pac.failure_direct => {
+            // Not loaded yet is never a failure to go direct on.
+            Err(error) if pac.failure_direct && pac.is_loaded() => {
                 let reason = format!(
                     "{whose}, and it gives no answer: {error}; the request goes directly because \
                      the resolver was built with pac_failure_direct(true)"
