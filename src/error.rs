@@ -138,8 +138,12 @@ pub struct Error {
     origin: Origin,
     index: Option<usize>,
     input: String,
-    source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
+    /// Behind a thin pointer, so that the error stays small to return.
+    source: Option<Arc<Source>>,
 }
+
+/// The lower-level failure behind an [`Error`].
+struct Source(Box<dyn std::error::Error + Send + Sync + 'static>);
 
 impl PartialEq for Error {
     fn eq(&self, other: &Self) -> bool {
@@ -212,7 +216,7 @@ impl Error {
     /// ```
     #[must_use]
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
-        self.source = Some(Arc::new(source));
+        self.source = Some(Arc::new(Source(Box::new(source))));
         self
     }
 
@@ -277,7 +281,7 @@ impl fmt::Debug for Error {
             .field("input", &self.input)
             .field(
                 "source",
-                &self.source.as_ref().map(|s| redact(&s.to_string())),
+                &self.source.as_ref().map(|s| redact(&s.0.to_string())),
             )
             .finish()
     }
@@ -287,7 +291,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.source
             .as_deref()
-            .map(|s| s as &(dyn std::error::Error + 'static))
+            .map(|s| &*s.0 as &(dyn std::error::Error + 'static))
     }
 }
 

@@ -26,3 +26,5 @@ pub mod watch {}
 pub mod api {}
 #[doc = include_str!("../docs/dialects.md")]
 pub mod dialects {}
+#[doc = include_str!("../docs/pac.md")]
+pub mod pac {}

@@ -59,7 +59,8 @@
 //!     .bypass("localhost")
 //!     .build()?;
 //! let target = Target::parse("http://example.com/")?;
-//! let proxy = resolver.resolve(&target).proxy().unwrap();
+//! let route = resolver.resolve(&target);
+//! let proxy = route.proxy().unwrap();
 //! assert_eq!(proxy.credentials().unwrap().password(), Some("p@ss"));
 //! assert_eq!(proxy.to_string(), "socks5h://alice:***@127.0.0.1:1080");
 //!
@@ -155,7 +156,7 @@ pub use error::{Error, ErrorKind, Origin, Result, Violation, ViolationKind};
 pub use proxy::{Credentials, Proxy, ProxyScheme};
 pub use proxy_rules::ProxyRules;
 pub use resolver::{IntoProxy, IntoProxyRules, RequestProxy, Resolver, ResolverBuilder};
-pub use route::{Hop, Hops, Route};
+pub use route::{Hop, Hops, Route, RouteFuture};
 pub use settings::ProxySettings;
 pub use shared::{ResolverGuard, SharedResolver};
 pub use target::Target;

@@ -398,7 +398,7 @@ proptest! {
 // ===== (c) Display / FromStr round trips =====
 
 fn scheme() -> impl Strategy<Value = ProxyScheme> {
-    select(&ProxyScheme::ALL[..])
+    select(ProxyScheme::ALL)
 }
 
 /// Text for user names and passwords: the characters URLs care about, and non-ASCII.
@@ -497,7 +497,7 @@ proptest! {
 
     /// Scheme and dialect names parse back, in any case.
     #[test]
-    fn names_round_trip(scheme in scheme(), dialect in select(&Dialect::ALL[..]), upper in any::<bool>()) {
+    fn names_round_trip(scheme in scheme(), dialect in select(Dialect::ALL), upper in any::<bool>()) {
         let case = |s: String| if upper { s.to_uppercase() } else { s };
         prop_assert_eq!(case(scheme.to_string()).parse::<ProxyScheme>().unwrap(), scheme);
         prop_assert_eq!(case(dialect.to_string()).parse::<Dialect>().unwrap(), dialect);
@@ -586,7 +586,7 @@ fn resolver(dialect: Dialect, vars: &[(String, String)], custom: u8) -> Option<R
 fn check_resolve_explain(resolver: &Resolver, t: &Target) -> Result<(), TestCaseError> {
     let route = resolver.resolve(t);
     let why = resolver.explain(t);
-    prop_assert_eq!(route, why.route(), "target {} decision {:?}", t, why);
+    prop_assert_eq!(&route, &why.route(), "target {} decision {:?}", t, why);
     prop_assert_eq!(route.to_string(), why.route().to_string());
     if why.rule().is_some() {
         prop_assert!(

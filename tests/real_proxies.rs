@@ -848,10 +848,8 @@ fn basic_auth_with_awkward_passwords_reaches_the_origin() {
     for (user, password) in users {
         let proxy_url = squid.url_with(user, password);
         let resolver = explicit(&proxy_url);
-        let proxy = resolver
-            .resolve(&Target::parse(&origin.url("127.0.0.1", "/")).unwrap())
-            .proxy()
-            .expect("proxied");
+        let route = resolver.resolve(&Target::parse(&origin.url("127.0.0.1", "/")).unwrap());
+        let proxy = route.proxy().expect("proxied");
         assert_eq!(proxy.credentials().unwrap().password(), Some(password));
         assert!(!proxy.to_string().contains(&pct(password)));
         for client in CLIENTS {
@@ -1112,7 +1110,8 @@ fn route_list_falls_through_a_dead_proxy_to_a_live_one() {
         let target = Target::parse(&url).unwrap();
         let got = match client {
             Client::Ureq => {
-                let hops = list.iter().flat_map(|r| r.resolve(&target).hops());
+                let routes: Vec<_> = list.iter().map(|r| r.resolve(&target)).collect();
+                let hops = routes.iter().flat_map(|r| r.hops());
                 ureq_example::fetch_hops(&ureq_example::agent(), hops, &url).map(|f| Got {
                     via: f.via,
                     status: f.status,
