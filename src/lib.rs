@@ -204,6 +204,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(any(feature = "hyper", feature = "reqwest", feature = "ureq"))]
+pub mod adapters;
 pub mod bypass;
 mod curl;
 mod decision;
