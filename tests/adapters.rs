@@ -24,6 +24,8 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use proxyroute::adapters::hyper::{ProxyConnector, Via};
+use proxyroute::adapters::reqwest::RoutedClient;
+use proxyroute::adapters::ureq::RoutedAgent;
 use proxyroute::{Dialect, Resolver};
 
 use real::*;
@@ -69,9 +71,11 @@ fn pac_resolver(body: &str) -> Arc<Resolver> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Adapter {
     Hyper,
+    Reqwest,
+    Ureq,
 }
 
-const ADAPTERS: [Adapter; 1] = [Adapter::Hyper];
+const ADAPTERS: [Adapter; 3] = [Adapter::Hyper, Adapter::Reqwest, Adapter::Ureq];
 
 #[derive(Debug)]
 struct Got {
@@ -166,9 +170,42 @@ fn hyper_get(
     })
 }
 
+/// GET `url` with reqwest's async client from the adapter.
+fn reqwest_get(resolver: &Arc<Resolver>, url: &str) -> Result<Got, String> {
+    let client = RoutedClient::new(Arc::clone(resolver)).map_err(|e| error_text(&e))?;
+    runtime().block_on(async move {
+        let response = client.get(url).await.map_err(|e| error_text(&e))?;
+        let status = response.status().as_u16();
+        let body = response.text().await.map_err(|e| error_text(&e))?;
+        Ok(Got {
+            status,
+            body,
+            via: None,
+        })
+    })
+}
+
+/// GET `url` with ureq's agent from the adapter.
+fn ureq_get(resolver: &Arc<Resolver>, url: &str) -> Result<Got, String> {
+    let agent = RoutedAgent::new(Arc::clone(resolver));
+    let response = agent.get_detailed(url).map_err(|e| error_text(&e))?;
+    let status = response.status().as_u16();
+    let body = response
+        .into_body()
+        .read_to_string()
+        .map_err(|e| error_text(&e))?;
+    Ok(Got {
+        status,
+        body,
+        via: None,
+    })
+}
+
 fn send(adapter: Adapter, resolver: &Arc<Resolver>, url: &str) -> Result<Got, String> {
     match adapter {
         Adapter::Hyper => hyper_get(resolver, url, None, false),
+        Adapter::Reqwest => reqwest_get(resolver, url),
+        Adapter::Ureq => ureq_get(resolver, url),
     }
 }
 
@@ -465,6 +502,13 @@ fn failover_passes_a_dead_hop_and_names_every_hop_when_all_fail() {
     for adapter in ADAPTERS {
         let how = format!("{adapter:?}, failover");
         let path = format!("/failover/{adapter:?}");
+        if adapter == Adapter::Reqwest {
+            // reqwest takes one proxy per request: the first hop, dead.
+            let err = send(adapter, &live, &origin.url("127.0.0.1", &path)).expect_err(&how);
+            assert!(err.contains("127.0.0.1:1"), "{how}: {err}");
+            origin.assert_none(&path, &how);
+            continue;
+        }
         let got = assert_fetched(
             send(adapter, &live, &origin.url("127.0.0.1", &path)),
             &path,
@@ -477,6 +521,7 @@ fn failover_passes_a_dead_hop_and_names_every_hop_when_all_fail() {
 
         let path = format!("/all-dead/{adapter:?}");
         let err = send(adapter, &dead, &origin.url("127.0.0.1", &path)).expect_err(&how);
+        assert!(err.contains("no hop reached"), "{how}: {err}");
         assert!(err.contains("http://127.0.0.1:1"), "{how}: {err}");
         assert!(
             err.contains(&format!("socks5://127.0.0.1:{dead_port}")),
@@ -484,4 +529,35 @@ fn failover_passes_a_dead_hop_and_names_every_hop_when_all_fail() {
         );
         origin.assert_none(&path, &how);
     }
+}
+
+/// A redirect from a proxied URL to one whose route is refused (a PAC script
+/// that routes `localhost` through squid and throws for anything else): the
+/// first request goes through squid, the redirect fails with proxyroute's
+/// error, and the tripwire it pointed at is never connected to. hyper-util's
+/// client does not follow redirects, so reqwest and ureq only.
+#[cfg(feature = "pac")]
+#[test]
+fn a_redirect_to_a_refused_route_never_connects_directly() {
+    if !have(&[SQUID]) {
+        return;
+    }
+    let origin = Origin::start();
+    let squid = Squid::start(&[], &[origin.port]);
+    let tripwire = Tripwire::start();
+    let resolver = pac_resolver(&format!(
+        "if (host == 'localhost') return 'PROXY 127.0.0.1:{}'; \
+         throw new Error('refused on purpose');",
+        squid.port
+    ));
+    for adapter in [Adapter::Reqwest, Adapter::Ureq] {
+        let how = format!("{adapter:?}, redirect to a refused route");
+        let path = format!("/redirect/{adapter:?}");
+        origin.redirect(&path, &tripwire.url("/after-redirect"));
+        let err = send(adapter, &resolver, &origin.url("localhost", &path)).expect_err(&how);
+        assert!(err.contains("no route for"), "{how}: {err}");
+        assert!(err.contains("refused on purpose"), "{how}: {err}");
+        origin.assert_one(&path, SQUID_PEER, &how);
+    }
+    tripwire.assert_untouched("redirects to a refused route");
 }
