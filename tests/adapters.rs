@@ -188,7 +188,7 @@ fn reqwest_get(resolver: &Arc<Resolver>, url: &str) -> Result<Got, String> {
 /// GET `url` with ureq's agent from the adapter.
 fn ureq_get(resolver: &Arc<Resolver>, url: &str) -> Result<Got, String> {
     let agent = RoutedAgent::new(Arc::clone(resolver));
-    let response = agent.get_detailed(url).map_err(|e| error_text(&e))?;
+    let response = agent.get(url).map_err(|e| error_text(&e))?;
     let status = response.status().as_u16();
     let body = response
         .into_body()
@@ -560,4 +560,69 @@ fn a_redirect_to_a_refused_route_never_connects_directly() {
         origin.assert_one(&path, SQUID_PEER, &how);
     }
     tripwire.assert_untouched("redirects to a refused route");
+}
+
+/// Every redirect asks the resolver again: a PAC script sends `localhost`
+/// through squid and everything else directly; a redirect from
+/// `localhost` to `127.0.0.1` is fetched directly (the origin sees 127.0.0.1,
+/// and squid never logs it), not through the first request's proxy.
+#[cfg(feature = "pac")]
+#[test]
+fn each_redirect_is_routed_again() {
+    if !have(&[SQUID]) {
+        return;
+    }
+    let origin = Origin::start();
+    let squid = Squid::start(&[], &[origin.port]);
+    let resolver = pac_resolver(&format!(
+        "if (host == 'localhost') return 'PROXY 127.0.0.1:{}'; return 'DIRECT';",
+        squid.port
+    ));
+    for adapter in [Adapter::Reqwest, Adapter::Ureq] {
+        let how = format!("{adapter:?}, redirect to a direct route");
+        let from = format!("/hop/{adapter:?}");
+        let to = format!("/landed/{adapter:?}");
+        origin.redirect(&from, &origin.url("127.0.0.1", &to));
+        assert_fetched(
+            send(adapter, &resolver, &origin.url("localhost", &from)),
+            &to,
+            &how,
+        );
+        origin.assert_one(&from, SQUID_PEER, &how);
+        origin.assert_one(&to, DIRECT_PEER, &how);
+    }
+    let log = squid.access_log();
+    assert!(
+        !log.contains("/landed/"),
+        "squid carried a redirect:\n{log}"
+    );
+}
+
+/// The adapters' `Debug` output and errors never show a password.
+#[test]
+fn no_password_in_debug_output() {
+    let resolver = explicit(&format!("http://{USER}:{}@127.0.0.1:1", pct(PASSWORD)));
+    let connector = ProxyConnector::new(Arc::clone(&resolver), HttpConnector::new());
+    let client = RoutedClient::new(Arc::clone(&resolver)).unwrap();
+    let agent = RoutedAgent::new(Arc::clone(&resolver));
+    for (what, text) in [
+        ("hyper", format!("{connector:?}")),
+        ("reqwest", format!("{client:?}")),
+        ("ureq", format!("{agent:?}")),
+    ] {
+        assert!(!text.contains(PASSWORD), "{what}: {text}");
+        assert!(!text.contains(&pct(PASSWORD)), "{what}: {text}");
+    }
+    // Port 1: nothing listens; each error names the hop, password as ***.
+    for adapter in ADAPTERS {
+        let err = send(adapter, &resolver, "http://127.0.0.1:9/").expect_err("a dead proxy");
+        assert!(
+            err.contains(&format!("http://{USER}:***@127.0.0.1:1")),
+            "{adapter:?}: {err}"
+        );
+        assert!(
+            !err.contains(PASSWORD) && !err.contains(&pct(PASSWORD)),
+            "{adapter:?}: {err}"
+        );
+    }
 }

@@ -1,6 +1,8 @@
 //! Routes proved end to end: proxyroute resolves a URL, a real client (the curl
-//! binary, ureq, reqwest) sends it along the route, through a real squid or
-//! microsocks on a loopback port, to an origin server inside the test.
+//! binary; ureq and reqwest through `proxyroute::adapters`) sends it along the
+//! route, through a real squid or microsocks on a loopback port, to an origin
+//! server inside the test. `tests/adapters.rs` tests the adapters themselves
+//! (every proxy kind, failover, redirects, the hyper connector).
 //!
 //! Each test starts what it needs on free loopback ports with temporary
 //! configuration and stops it when it ends. Every outgoing hop is told apart by
@@ -12,15 +14,6 @@
 //! `.ci/install-proxies.sh` installs squid, microsocks, curl and htpasswd. Under
 //! `CI=true` a missing program fails the test; elsewhere the test prints a notice
 //! and does nothing.
-
-// The examples' adapters, compiled here as they are there (their `main` unused).
-#[path = "../examples/ureq.rs"]
-#[allow(dead_code)]
-pub mod ureq_example;
-
-#[path = "../examples/reqwest.rs"]
-#[allow(dead_code)]
-pub mod reqwest_example;
 
 #[path = "support/real.rs"]
 mod real;
@@ -69,28 +62,36 @@ fn explicit(proxy: &str) -> Arc<Resolver> {
 }
 
 /// Resolves `url` and sends it with `client`: curl from the route's proxy URL,
-/// ureq and reqwest through the examples' adapters.
+/// ureq and reqwest through the adapters. `via` is the route.
 fn send(client: Client, resolver: &Arc<Resolver>, url: &str) -> Result<Got, String> {
-    match client {
-        Client::Curl => {
-            let target = Target::parse(url).map_err(|e| e.to_string())?;
-            curl_route(resolver.resolve(&target), url, false)
+    let target = Target::parse(url).map_err(|e| e.to_string())?;
+    let via = resolver.resolve(&target).to_string();
+    let (status, body) = match client {
+        Client::Curl => return curl_route(resolver.resolve(&target), url, false),
+        Client::Ureq => {
+            let agent = proxyroute::adapters::ureq::RoutedAgent::new(Arc::clone(resolver));
+            let response = agent.get(url).map_err(|e| e.to_string())?;
+            let status = response.status().as_u16();
+            let body = response.into_body().read_to_string();
+            (
+                status,
+                body.map_err(|e| format!("{url}: reading the body: {e}"))?,
+            )
         }
-        Client::Ureq => ureq_example::fetch(&ureq_example::agent(), resolver, url).map(|f| Got {
-            via: f.via,
-            status: f.status,
-            body: f.body,
-        }),
         Client::Reqwest => {
             let client =
-                reqwest_example::client(Arc::clone(resolver)).map_err(|e| e.to_string())?;
-            reqwest_example::fetch(&client, resolver, url).map(|f| Got {
-                via: f.via,
-                status: f.status,
-                body: f.body,
-            })
+                proxyroute::adapters::reqwest::RoutedBlockingClient::new(Arc::clone(resolver))
+                    .map_err(|e| e.to_string())?;
+            let response = client.get(url).map_err(|e| e.to_string())?;
+            let status = response.status().as_u16();
+            let body = response.text();
+            (
+                status,
+                body.map_err(|e| format!("{url}: reading the body: {e}"))?,
+            )
         }
-    }
+    };
+    Ok(Got { via, status, body })
 }
 
 /// The curl binary along a route: `--proxy` with the credentials in the URL, or
@@ -451,10 +452,10 @@ fn bypass_goes_direct_and_the_proxy_logs_nothing() {
     );
 }
 
-/// A route list, first hop down and second up, tried in order: two resolvers
-/// (a `Route` holds one hop today), their hops chained. ureq goes through the
-/// example's `fetch_hops`; curl and reqwest through the same loop in the test.
-/// The dead hop alone fails, so the list really fell through to squid.
+/// A route list, first hop down and second up, tried in order: two resolvers,
+/// each client through the same loop in the test (`tests/adapters.rs` has the
+/// adapters' own failover along a PAC answer's hops). The dead hop alone
+/// fails, so the list really fell through to squid.
 #[test]
 fn route_list_falls_through_a_dead_proxy_to_a_live_one() {
     if !have(&[SQUID, CURL]) {
@@ -473,33 +474,15 @@ fn route_list_falls_through_a_dead_proxy_to_a_live_one() {
         let how = format!("{client:?}");
         let path = format!("/list/{client:?}");
         let url = origin.url("127.0.0.1", &path);
-        let target = Target::parse(&url).unwrap();
-        let got = match client {
-            Client::Ureq => {
-                let hops = list.iter().flat_map(|r| r.resolve(&target).hops());
-                ureq_example::fetch_hops(&ureq_example::agent(), hops, &url).map(|f| Got {
-                    via: f.via,
-                    status: f.status,
-                    body: f.body,
-                })
-            }
-            _ => try_in_order(client, &list, &url),
-        };
-        let got = assert_fetched(got, &path, &how);
+        let got = assert_fetched(try_in_order(client, &list, &url), &path, &how);
         assert_eq!(got.via, squid.url(), "{how}: the second hop answered");
         origin.assert_one(&path, SQUID_PEER, &how);
 
         let only_dead = format!("/list-dead/{client:?}");
         let dead_only_url = origin.url("127.0.0.1", &only_dead);
-        let err = match client {
-            Client::Ureq => {
-                let route = dead.resolve(&target);
-                ureq_example::fetch_hops(&ureq_example::agent(), route.hops(), &dead_only_url)
-                    .map(|f| f.via)
-            }
-            _ => try_in_order(client, std::slice::from_ref(&dead), &dead_only_url).map(|g| g.via),
-        }
-        .expect_err("the dead hop alone");
+        let err = try_in_order(client, std::slice::from_ref(&dead), &dead_only_url)
+            .map(|g| g.via)
+            .expect_err("the dead hop alone");
         assert!(err.contains(&dead_url), "{how}: {err}");
         origin.assert_none(&only_dead, &how);
     }
@@ -606,6 +589,7 @@ fn example_bin(name: &str) -> PathBuf {
         let mut cmd = Command::new(cargo);
         cmd.args(["build", "--quiet", "--example", "resolve"])
             .args(["--example", "ureq", "--example", "reqwest"])
+            .args(["--features", "ureq,reqwest-blocking"])
             .arg("--target-dir")
             .arg(profile.parent().expect("target directory"))
             .current_dir(env!("CARGO_MANIFEST_DIR"));

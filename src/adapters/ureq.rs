@@ -186,26 +186,9 @@ impl RoutedAgent {
     ///
     /// # Errors
     ///
-    /// [`RouteError`]s as the module says; ureq's errors after a hop was
-    /// connected are [`SendError::Client`] (converted: a route error is what
-    /// this returns; see [`get_detailed`](RoutedAgent::get_detailed)).
-    pub fn get(&self, url: &str) -> Result<Response<Body>, RouteError> {
-        self.get_detailed(url).map_err(|e| match e {
-            SendError::Route(e) => e,
-            SendError::Client(e) => RouteError::ProxyFailed {
-                target: url_target(url),
-                hop: "the connected hop".to_owned(),
-                reason: e.to_string(),
-            },
-        })
-    }
-
-    /// `GET url`, with ureq's errors kept as they are.
-    ///
-    /// # Errors
-    ///
-    /// As [`run`](RoutedAgent::run).
-    pub fn get_detailed(&self, url: &str) -> Result<Response<Body>, SendError> {
+    /// As [`run`](RoutedAgent::run); a URL that does not parse is
+    /// [`SendError::Client`].
+    pub fn get(&self, url: &str) -> Result<Response<Body>, SendError> {
         let request = Request::get(url)
             .body(())
             .map_err(|e| SendError::Client(ureq::Error::Http(e)))?;
