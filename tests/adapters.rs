@@ -626,3 +626,35 @@ fn no_password_in_debug_output() {
         );
     }
 }
+
+/// SOCKS4 through Dante (microsocks speaks SOCKS5 only): each adapter resolves
+/// `localhost` itself and hands Dante the address; the origin sees Dante's
+/// address. (SOCKS4a is not tested against a real server: Dante does not
+/// speak it.)
+#[test]
+fn socks4_through_dante() {
+    if !have(&[DANTED]) {
+        return;
+    }
+    let dante = Dante::start();
+    let origin = Origin::start();
+    let resolver = explicit(&dante.url("socks4"));
+    for adapter in ADAPTERS {
+        let how = format!("{adapter:?} via socks4");
+        for host in ["localhost", "127.0.0.1"] {
+            let path = format!("/socks4/{adapter:?}/{host}");
+            let got = assert_fetched(
+                send(adapter, &resolver, &origin.url(host, &path)),
+                &path,
+                &how,
+            );
+            if let Some(via) = got.via {
+                assert_eq!(via, dante.url("socks4"), "{how}");
+            }
+            origin.assert_one(&path, DANTE_PEER, &how);
+        }
+    }
+    let needle = format!("127.0.0.1.{}", origin.port);
+    let log = dante.log();
+    assert!(count(&log, &needle) >= 6, "{log}");
+}
