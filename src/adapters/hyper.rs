@@ -368,12 +368,16 @@ where
             proxied,
             via: Arc::clone(&proxy.name),
         };
+        if self.forward_http
+            && matches!(proxy.scheme, ProxyScheme::Http | ProxyScheme::Https)
+            && target.scheme() == "http"
+            && proxy.auth.is_none()
+        {
+            return Ok(stream(io, true));
+        }
         let dst = with_port(dst, target).map_err(HopError::Refused)?;
         match proxy.scheme {
             ProxyScheme::Http | ProxyScheme::Https => {
-                if self.forward_http && target.scheme() == "http" && proxy.auth.is_none() {
-                    return Ok(stream(io, true));
-                }
                 let mut tunnel = Tunnel::new(proxy.uri.clone(), Established(Some(io)));
                 if let Some(auth) = &proxy.auth {
                     tunnel = tunnel.with_auth(auth.clone());

@@ -23,7 +23,8 @@
 //!   bounded table keyed by the proxy, so a request does not parse a proxy URL
 //!   or encode a header again.
 //!
-//! What each client cannot do is said in its module and in `docs/clients.md`.
+//! What each client cannot do is said in its module and in `docs/clients.md`
+//! (the integration guide).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -223,6 +224,11 @@ impl<T> fmt::Debug for Prepared<T> {
         write!(f, "Prepared({n} proxies)")
     }
 }
+
+/// The integration guide's examples, compiled as doctests.
+#[cfg(all(doctest, feature = "hyper", feature = "reqwest", feature = "ureq"))]
+#[doc = include_str!("../../docs/clients.md")]
+struct ClientsGuide;
 
 #[cfg(test)]
 mod tests {

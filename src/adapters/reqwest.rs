@@ -303,6 +303,13 @@ impl RoutedClient {
         &self.client
     }
 
+    /// The proxy reqwest is given for `url` (the route's first proxy, with
+    /// its credentials; prepared once per proxy), or `None` for `DIRECT`.
+    /// Do not log it: it holds the password.
+    pub fn proxy_for(&self, url: &Url) -> Option<Url> {
+        self.router.proxy_url(url)
+    }
+
     /// Whether `url` may be sent: `Err` for a refused route.
     ///
     /// # Errors

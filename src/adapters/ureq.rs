@@ -34,7 +34,7 @@
 //! let agent = RoutedAgent::new(Arc::new(proxyroute::Resolver::from_env()));
 //! let response = agent.get("http://example.com/")?;
 //! println!("{}", response.status());
-//! # Ok::<(), proxyroute::adapters::RouteError>(())
+//! # Ok::<(), proxyroute::adapters::ureq::SendError>(())
 //! ```
 
 use std::fmt;
@@ -57,7 +57,7 @@ pub const MAX_REDIRECTS: usize = 10;
 pub struct RoutedAgent {
     agent: ureq::Agent,
     resolver: Arc<Resolver>,
-    prepared: Arc<Prepared<ureq::Proxy>>,
+    prepared: Arc<Prepared<UreqHop>>,
 }
 
 impl fmt::Debug for RoutedAgent {
@@ -144,8 +144,28 @@ fn ureq_proxy(proxy: &Proxy) -> Result<ureq::Proxy, String> {
         .map_err(|_| "ureq does not take this proxy".to_owned())
 }
 
-/// A hop's ureq proxy (`None` for `DIRECT`), or why it cannot be used.
-type PlannedHop = Result<Option<Arc<ureq::Proxy>>, String>;
+/// A proxy as ureq takes it, and as errors name it, made once per proxy.
+struct UreqHop {
+    proxy: ureq::Proxy,
+    name: Box<str>,
+}
+
+impl UreqHop {
+    fn new(proxy: &Proxy) -> Result<Self, String> {
+        Ok(UreqHop {
+            proxy: ureq_proxy(proxy)?,
+            name: proxy.to_string().into_boxed_str(),
+        })
+    }
+}
+
+/// One step of a request's plan.
+enum Planned {
+    Direct,
+    Proxy(Arc<UreqHop>),
+    /// A proxy ureq cannot take, and why.
+    Unusable(HopFailure),
+}
 
 /// How one hop ended.
 enum Attempt {
@@ -231,40 +251,74 @@ impl RoutedAgent {
         Err(SendError::Client(ureq::Error::TooManyRedirects))
     }
 
+    /// The ureq proxies this agent tries for `uri`, in order (`None` for
+    /// `DIRECT`), as prepared once per proxy.
+    ///
+    /// # Errors
+    ///
+    /// [`RouteError::Refused`] for a refused route, [`RouteError::Target`] for
+    /// a URI that cannot be routed.
+    pub fn proxies_for(&self, uri: &http::Uri) -> Result<Vec<Option<ureq::Proxy>>, RouteError> {
+        let target = target_of(uri)?;
+        let plan = self.plan(&target)?;
+        Ok(plan
+            .into_iter()
+            .filter_map(|hop| match hop {
+                Planned::Direct => Some(None),
+                Planned::Proxy(p) => Some(Some(p.proxy.clone())),
+                Planned::Unusable(_) => None,
+            })
+            .collect())
+    }
+
+    /// The hops to try, resolved before anything is sent.
+    fn plan(&self, target: &Target) -> Result<Vec<Planned>, RouteError> {
+        let route = self.resolver.resolve(target);
+        if let Some(error) = route.error() {
+            return Err(RouteError::Refused {
+                target: target.to_string(),
+                error: Box::new(error.clone()),
+            });
+        }
+        Ok(route
+            .hops()
+            .map(|hop| match hop {
+                Hop::Direct => Planned::Direct,
+                Hop::Proxy(p) => match self.prepared.get(p, UreqHop::new) {
+                    Ok(prepared) => Planned::Proxy(prepared),
+                    Err(reason) => Planned::Unusable(HopFailure {
+                        hop: p.to_string(),
+                        reason,
+                    }),
+                },
+            })
+            .collect())
+    }
+
     /// One request (no redirect followed), hop by hop.
     fn send_once(&self, parts: &http::request::Parts) -> Result<Response<Body>, SendError> {
-        let target = Target::from_uri(&parts.uri).map_err(|error| RouteError::Target {
-            url: url_target(&parts.uri.to_string()),
-            error: Box::new(error),
-        })?;
-        // The hops, resolved before anything is sent.
-        let hops: Vec<(String, PlannedHop)> = {
-            let route = self.resolver.resolve(&target);
-            if let Some(error) = route.error() {
-                return Err(RouteError::Refused {
-                    target: target.to_string(),
-                    error: Box::new(error.clone()),
+        let target = target_of(&parts.uri)?;
+        let plan = self.plan(&target)?;
+        let mut tried = Vec::with_capacity(plan.len());
+        for hop in plan {
+            let (name, attempt) = match hop {
+                Planned::Direct => ("DIRECT", self.attempt(parts, None, &target, "DIRECT")),
+                Planned::Proxy(ref p) => (
+                    &*p.name,
+                    self.attempt(parts, Some(&p.proxy), &target, &p.name),
+                ),
+                Planned::Unusable(failure) => {
+                    tried.push(failure);
+                    continue;
                 }
-                .into());
-            }
-            route
-                .hops()
-                .map(|hop| match hop {
-                    Hop::Direct => ("DIRECT".to_owned(), Ok(None)),
-                    Hop::Proxy(p) => (p.to_string(), self.prepared.get(p, ureq_proxy).map(Some)),
-                })
-                .collect()
-        };
-        let mut tried = Vec::with_capacity(hops.len());
-        for (hop, proxy) in hops {
-            let attempt = match proxy {
-                Ok(proxy) => self.attempt(parts, proxy.as_deref(), &target, &hop),
-                Err(reason) => Attempt::Unreachable(reason),
             };
             match attempt {
                 Attempt::Done(response) => return Ok(response),
                 Attempt::Failed(e) => return Err(e),
-                Attempt::Unreachable(reason) => tried.push(HopFailure { hop, reason }),
+                Attempt::Unreachable(reason) => tried.push(HopFailure {
+                    hop: name.to_owned(),
+                    reason,
+                }),
             }
         }
         Err(RouteError::Unreachable {
@@ -341,6 +395,13 @@ fn unreachable(error: &ureq::Error) -> bool {
         ureq::Error::Timeout(_) | ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => true,
         _ => false,
     }
+}
+
+fn target_of(uri: &http::Uri) -> Result<Target, RouteError> {
+    Target::from_uri(uri).map_err(|error| RouteError::Target {
+        url: url_target(&uri.to_string()),
+        error: Box::new(error),
+    })
 }
 
 /// `scheme://host` of a URL for an error (no user, path or query).
