@@ -340,6 +340,18 @@ fn hyper_tunnels_tls_and_speaks_tls_to_https_proxies() {
     );
     origin.assert_one(path, SQUID_PEER, "https proxy");
 
+    // The HTTPS proxy without credentials: its 407 comes through the TLS.
+    let bare = format!("https://localhost:{}", tls_squid.port);
+    let err = hyper_get(
+        &explicit(&bare),
+        &origin.url("127.0.0.1", "/https-407"),
+        Some(&ca),
+        false,
+    )
+    .expect_err("no credentials");
+    assert!(err.contains("407"), "{err}");
+    origin.assert_none("/https-407", "https proxy, no credentials");
+
     // The same proxy not trusted: TLS fails, and the error says so.
     let err = hyper_get(
         &explicit(&proxy),
@@ -657,4 +669,28 @@ fn socks4_through_dante() {
     let needle = format!("127.0.0.1.{}", origin.port);
     let log = dante.log();
     assert!(count(&log, &needle) >= 6, "{log}");
+}
+
+/// A wrong SOCKS5 password: microsocks refuses before anything reaches the
+/// origin; each adapter fails, naming the proxy but not the password.
+#[test]
+fn a_wrong_socks_password_is_refused_and_not_shown() {
+    if !have(&[MICROSOCKS]) {
+        return;
+    }
+    let socks = Microsocks::start(Some(SOCKS_AUTH));
+    let origin = Origin::start();
+    let wrong = "n0t:the p@ss";
+    let resolver = explicit(&socks.url("socks5h", Some((SOCKS_AUTH.0, wrong))));
+    for adapter in ADAPTERS {
+        let how = format!("{adapter:?}, wrong SOCKS password");
+        let path = format!("/socks-wrong/{adapter:?}");
+        let err = send(adapter, &resolver, &origin.url("localhost", &path)).expect_err(&how);
+        assert!(
+            !err.contains(wrong) && !err.contains(&pct(wrong)),
+            "{how}: {err}"
+        );
+        assert!(!err.contains(SOCKS_AUTH.1), "{how}: {err}");
+        origin.assert_none(&path, &how);
+    }
 }

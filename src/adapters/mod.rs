@@ -3,11 +3,11 @@
 //!
 //! Each adapter sits behind a cargo feature that pulls in its client:
 //!
-//! | feature  | module                      | what it gives                                              |
-//! |----------|-----------------------------|------------------------------------------------------------|
-//! | `hyper`  | [`hyper`](self::hyper)      | a hyper-util connector that follows every hop of the route |
-//! | `reqwest`| [`reqwest`](self::reqwest)  | a reqwest client routed per request and per redirect       |
-//! | `ureq`   | [`ureq`](self::ureq)        | a ureq agent routed per request and per redirect, with failover |
+//! | feature  | module        | what it gives                                                   |
+//! |----------|---------------|-----------------------------------------------------------------|
+//! | `hyper`  | [`hyper`]     | a hyper-util connector that follows every hop of the route      |
+//! | `reqwest`| [`reqwest`]   | a reqwest client routed per request and per redirect            |
+//! | `ureq`   | [`ureq`]      | a ureq agent routed per request and per redirect, with failover |
 //!
 //! What every adapter promises:
 //!
@@ -18,7 +18,7 @@
 //!   (HTTP and HTTPS proxies) or its SOCKS5 user and password; no password
 //!   appears in an error, a `Debug` or a `Display`.
 //! - **Per-proxy work is done once**: what a client needs from a
-//!   [`Proxy`](crate::Proxy) (its parsed URI or client proxy value, the encoded
+//!   [`Proxy`] (its parsed URI or client proxy value, the encoded
 //!   auth header) is prepared the first time the proxy is used and kept in a
 //!   bounded table keyed by the proxy, so a request does not parse a proxy URL
 //!   or encode a header again.
@@ -30,7 +30,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use crate::proxy::Proxy;
+use crate::Proxy;
 
 #[cfg(feature = "hyper")]
 pub mod hyper;
