@@ -263,15 +263,22 @@ where
         }
         Ok(route
             .hops()
-            .map(|hop| match hop {
-                Hop::Direct => Planned::Direct,
-                Hop::Proxy(proxy) => match self.prepared.get(proxy, PreparedProxy::new) {
-                    Ok(prepared) => Planned::Proxy(prepared),
-                    Err(reason) => Planned::Unusable(HopFailure {
-                        hop: proxy.to_string(),
-                        reason,
+            .map(|hop| {
+                #[allow(unreachable_patterns)] // `Hop` is non-exhaustive
+                match hop {
+                    Hop::Direct => Planned::Direct,
+                    Hop::Proxy(proxy) => match self.prepared.get(proxy, PreparedProxy::new) {
+                        Ok(prepared) => Planned::Proxy(prepared),
+                        Err(reason) => Planned::Unusable(HopFailure {
+                            hop: proxy.to_string(),
+                            reason,
+                        }),
+                    },
+                    other => Planned::Unusable(HopFailure {
+                        hop: other.to_string(),
+                        reason: "this adapter does not know the hop".to_owned(),
                     }),
-                },
+                }
             })
             .collect())
     }

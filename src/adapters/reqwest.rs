@@ -69,33 +69,54 @@ struct Router {
 }
 
 impl Router {
-    fn check(&self, url: &Url) -> Result<(), RouteError> {
+    /// What reqwest is to be given for `url`: the first proxy's prepared URL,
+    /// `None` for `DIRECT`, or why the request must not be sent (a refused
+    /// route, a URL that is not a target, a proxy reqwest cannot take).
+    fn first_hop(&self, url: &Url) -> Result<Option<Arc<Url>>, RouteError> {
         let target = Target::from_url(url).map_err(|error| RouteError::Target {
             url: format!("{}://{}", url.scheme(), url.host_str().unwrap_or("")),
             error: Box::new(error),
         })?;
-        match self.resolver.resolve(&target).error() {
-            Some(error) => Err(RouteError::Refused {
+        let route = self.resolver.resolve(&target);
+        if let Some(error) = route.error() {
+            return Err(RouteError::Refused {
                 target: target.to_string(),
                 error: Box::new(error.clone()),
+            });
+        }
+        #[allow(unreachable_patterns)] // `Hop` is non-exhaustive
+        match route.first() {
+            None | Some(Hop::Direct) => Ok(None),
+            Some(Hop::Proxy(proxy)) => self
+                .prepared
+                .get(proxy, |p| Url::parse(&p.url_with_credentials()))
+                .map(Some)
+                .map_err(|e| RouteError::Unreachable {
+                    target: target.to_string(),
+                    tried: vec![super::HopFailure {
+                        hop: proxy.to_string(),
+                        reason: format!("reqwest cannot take this proxy: {e}"),
+                    }],
+                }),
+            Some(other) => Err(RouteError::Unreachable {
+                target: target.to_string(),
+                tried: vec![super::HopFailure {
+                    hop: other.to_string(),
+                    reason: "this adapter does not know the hop".to_owned(),
+                }],
             }),
-            None => Ok(()),
         }
     }
 
-    /// The first hop's proxy URL; `None` for `DIRECT`, and for a refused
-    /// route (which [`Router::check`] stops before reqwest connects).
+    /// `Ok` when `url` may be given to reqwest.
+    fn check(&self, url: &Url) -> Result<(), RouteError> {
+        self.first_hop(url).map(drop)
+    }
+
+    /// The first hop's proxy URL; `None` for `DIRECT`, and for a URL that
+    /// [`Router::check`] stops before reqwest connects.
     fn proxy_url(&self, url: &Url) -> Option<Url> {
-        let target = Target::from_url(url).ok()?;
-        let route = self.resolver.resolve(&target);
-        match route.first()? {
-            Hop::Proxy(proxy) => self
-                .prepared
-                .get(proxy, |p| Url::parse(&p.url_with_credentials()))
-                .ok()
-                .map(|u| (*u).clone()),
-            Hop::Direct => None,
-        }
+        self.first_hop(url).ok()?.map(|u| (*u).clone())
     }
 
     /// The first proxy's name (password as `***`), for a 407.

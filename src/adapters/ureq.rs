@@ -282,15 +282,22 @@ impl RoutedAgent {
         }
         Ok(route
             .hops()
-            .map(|hop| match hop {
-                Hop::Direct => Planned::Direct,
-                Hop::Proxy(p) => match self.prepared.get(p, UreqHop::new) {
-                    Ok(prepared) => Planned::Proxy(prepared),
-                    Err(reason) => Planned::Unusable(HopFailure {
-                        hop: p.to_string(),
-                        reason,
+            .map(|hop| {
+                #[allow(unreachable_patterns)] // `Hop` is non-exhaustive
+                match hop {
+                    Hop::Direct => Planned::Direct,
+                    Hop::Proxy(p) => match self.prepared.get(p, UreqHop::new) {
+                        Ok(prepared) => Planned::Proxy(prepared),
+                        Err(reason) => Planned::Unusable(HopFailure {
+                            hop: p.to_string(),
+                            reason,
+                        }),
+                    },
+                    other => Planned::Unusable(HopFailure {
+                        hop: other.to_string(),
+                        reason: "this adapter does not know the hop".to_owned(),
                     }),
-                },
+                }
             })
             .collect())
     }
