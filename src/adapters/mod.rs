@@ -182,15 +182,29 @@ pub(crate) fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
 /// emptied when it fills rather than growing without end.
 const PREPARED_LIMIT: usize = 256;
 
+/// How many proxies are found by comparing them in turn (cheaper than
+/// hashing a proxy's host and credentials) before the hash table is used.
+const SCANNED: usize = 8;
+
 /// What a client needs from each [`Proxy`], made once per proxy and shared.
 pub(crate) struct Prepared<T> {
-    table: Mutex<HashMap<Proxy, Arc<T>>>,
+    table: Mutex<Table<T>>,
+}
+
+struct Table<T> {
+    /// The first proxies seen, compared in turn.
+    few: Vec<(Proxy, Arc<T>)>,
+    /// The rest (PAC answers naming many proxies).
+    many: HashMap<Proxy, Arc<T>>,
 }
 
 impl<T> Prepared<T> {
     pub(crate) fn new() -> Self {
         Prepared {
-            table: Mutex::new(HashMap::new()),
+            table: Mutex::new(Table {
+                few: Vec::new(),
+                many: HashMap::new(),
+            }),
         }
     }
 
@@ -201,26 +215,36 @@ impl<T> Prepared<T> {
         make: impl FnOnce(&Proxy) -> Result<T, E>,
     ) -> Result<Arc<T>, E> {
         let mut table = self.table.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(found) = table.get(proxy) {
+        if let Some((_, found)) = table.few.iter().find(|(p, _)| p == proxy) {
             return Ok(Arc::clone(found));
         }
-        let made = Arc::new(make(proxy)?);
-        if table.len() >= PREPARED_LIMIT {
-            table.clear();
+        if !table.many.is_empty() {
+            if let Some(found) = table.many.get(proxy) {
+                return Ok(Arc::clone(found));
+            }
         }
-        table.insert(proxy.clone(), Arc::clone(&made));
+        let made = Arc::new(make(proxy)?);
+        if table.few.len() < SCANNED {
+            table.few.push((proxy.clone(), Arc::clone(&made)));
+        } else {
+            if table.many.len() >= PREPARED_LIMIT - SCANNED {
+                table.many.clear();
+            }
+            table.many.insert(proxy.clone(), Arc::clone(&made));
+        }
         Ok(made)
     }
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.table.lock().unwrap().len()
+        let table = self.table.lock().unwrap();
+        table.few.len() + table.many.len()
     }
 }
 
 impl<T> fmt::Debug for Prepared<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.table.lock().map_or(0, |t| t.len());
+        let n = self.table.lock().map_or(0, |t| t.few.len() + t.many.len());
         write!(f, "Prepared({n} proxies)")
     }
 }
