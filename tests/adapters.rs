@@ -694,3 +694,57 @@ fn a_wrong_socks_password_is_refused_and_not_shown() {
         origin.assert_none(&path, &how);
     }
 }
+
+/// reqwest through the adapter to an HTTPS origin through squid (CONNECT,
+/// the origin's certificate checked against the test CA), and to an HTTP
+/// origin through squid over TLS (an `https://` proxy with Basic auth).
+#[test]
+fn reqwest_reaches_https_origins_and_https_proxies() {
+    if !have(&[SQUID, HTPASSWD, NCSA_AUTH, "openssl"]) {
+        return;
+    }
+    let ca = TestCa::new();
+    let tls_origin = TlsOrigin::start(&ca);
+    let origin = Origin::start();
+    let squid = Squid::start(&[(USER, PASSWORD)], &[tls_origin.port]);
+    let tls_squid = Squid::start_tls(&[(USER, PASSWORD)], &[origin.port], (&ca.cert(), &ca.key()));
+    let cert = reqwest::Certificate::from_pem(&ca.ca_pem()).unwrap();
+    let get = |proxy: String, url: String| -> Result<Got, String> {
+        let builder = reqwest::Client::builder()
+            .tls_certs_only([cert.clone()])
+            .timeout(Duration::from_secs(20));
+        let client =
+            RoutedClient::from_builder(builder, explicit(&proxy)).map_err(|e| error_text(&e))?;
+        runtime().block_on(async move {
+            let response = client.get(&url).await.map_err(|e| error_text(&e))?;
+            let status = response.status().as_u16();
+            let body = response.text().await.map_err(|e| error_text(&e))?;
+            Ok(Got {
+                status,
+                body,
+                via: None,
+            })
+        })
+    };
+
+    let body = "reqwest over TLS through squid\n";
+    let url = tls_origin.serve("localhost", "reqwest.txt", body);
+    let got = get(squid.url_with(USER, PASSWORD), url).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((got.status, got.body.as_str()), (200, body));
+    let line = squid.logged(&format!("CONNECT localhost:{}", tls_origin.port));
+    assert!(line.contains("TCP_TUNNEL/200"), "{line}");
+
+    let proxy = format!(
+        "https://{}:{}@localhost:{}",
+        pct(USER),
+        pct(PASSWORD),
+        tls_squid.port
+    );
+    let path = "/reqwest-https-proxy";
+    assert_fetched(
+        get(proxy, origin.url("127.0.0.1", path)),
+        path,
+        "reqwest, https proxy",
+    );
+    origin.assert_one(path, SQUID_PEER, "reqwest, https proxy");
+}
