@@ -1,9 +1,13 @@
-//! Real proxies and an origin on loopback for the tests that send requests:
-//! squid (with Basic auth, optionally over TLS), microsocks (with and without
-//! auth), an HTTP origin that records who asked, and the program and process
-//! helpers they need. Used by `tests/real_proxies.rs` and `tests/adapters.rs`.
+//! Real proxies and origins on loopback for the tests that send requests:
+//! squid (with Basic auth, optionally over TLS), microsocks (SOCKS5, with and
+//! without auth), Dante (SOCKS4), an HTTP origin that records who asked (and
+//! can redirect), an HTTPS origin (`openssl s_server` with a CA made for the
+//! test), a tripwire port that counts connections, and the program and
+//! process helpers they need. Used by `tests/real_proxies.rs` and
+//! `tests/adapters.rs`.
 //!
-//! `.ci/install-proxies.sh` installs squid, microsocks, curl and htpasswd. Under
+//! `.ci/install-proxies.sh` installs squid, microsocks, curl, htpasswd and
+//! openssl; `.ci/install-adapters.sh` installs Dante's `danted`. Under
 //! `CI=true` a missing program fails the test; elsewhere the test prints a
 //! notice and does nothing.
 
@@ -79,11 +83,13 @@ pub fn have(names: &[&str]) -> bool {
     }
     assert!(
         !under_ci(),
-        "CI=true and {} not installed: .ci/install-proxies.sh installs them",
+        "CI=true and {} not installed: .ci/install-proxies.sh installs them \
+         (danted: .ci/install-adapters.sh)",
         missing.join(", ")
     );
     eprintln!(
-        "notice: skipping this test: {} not installed (run .ci/install-proxies.sh)",
+        "notice: skipping this test: {} not installed \
+         (run .ci/install-proxies.sh; for danted .ci/install-adapters.sh)",
         missing.join(", ")
     );
     false
