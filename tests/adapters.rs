@@ -349,7 +349,7 @@ fn hyper_tunnels_tls_and_speaks_tls_to_https_proxies() {
         false,
     )
     .expect_err("no credentials");
-    assert!(err.contains("407"), "{err}");
+    assert!(err.contains("407 Proxy Authentication Required"), "{err}");
     origin.assert_none("/https-407", "https proxy, no credentials");
 
     // The same proxy not trusted: TLS fails, and the error says so.
@@ -405,7 +405,10 @@ fn a_407_is_reported_as_such() {
             let path = format!("/407/{adapter:?}/{case}");
             let err =
                 send(adapter, &explicit(&proxy), &origin.url("127.0.0.1", &path)).expect_err(&how);
-            assert!(err.contains("407"), "{how}: {err}");
+            assert!(
+                err.contains("407 Proxy Authentication Required"),
+                "{how}: {err}"
+            );
             assert!(
                 !err.contains(wrong) && !err.contains(&pct(wrong)),
                 "{how}: {err}"

@@ -273,7 +273,10 @@ fn missing_or_wrong_credentials_are_a_clear_407() {
             let url = origin.url("127.0.0.1", &path);
             let needle = squid_needle(client, &origin, "127.0.0.1", &path);
             let err = send(client, &resolver, &url).expect_err(&how);
-            assert!(err.contains("407"), "{how}: {err}");
+            assert!(
+                err.contains("407 Proxy Authentication Required"),
+                "{how}: {err}"
+            );
             assert!(err.contains("user name or password"), "{how}: {err}");
             if let Some(password) = password {
                 assert!(!err.contains(password), "{how} leaks the password: {err}");
@@ -495,7 +498,7 @@ fn try_in_order(client: Client, list: &[Arc<Resolver>], url: &str) -> Result<Got
     for resolver in list {
         match send(client, resolver, url) {
             Ok(got) => return Ok(got),
-            Err(e) if e.contains("407") => return Err(e),
+            Err(e) if e.contains("407 Proxy Authentication Required") => return Err(e),
             Err(e) => failures.push(e),
         }
     }
@@ -727,7 +730,10 @@ fn client_examples_run_as_programs() {
             &origin.url("127.0.0.1", &path),
         );
         assert_eq!(code, Some(1), "{example}, no credentials:\n{text}");
-        assert!(text.contains("407"), "{example}:\n{text}");
+        assert!(
+            text.contains("407 Proxy Authentication Required"),
+            "{example}:\n{text}"
+        );
         origin.assert_none(&path, example);
 
         let path = format!("/example/{example}/broken");

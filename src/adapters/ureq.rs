@@ -20,12 +20,14 @@
 //! that does not resolve) passes to the next; when none is left the error
 //! ([`RouteError::Unreachable`]) names every hop and why. A proxy that answers
 //! 407 ends the attempt with [`RouteError::ProxyAuth`]; one that refuses the
-//! tunnel with [`RouteError::ProxyFailed`].
+//! tunnel with [`RouteError::ProxyFailed`]; one that accepts the connection
+//! but does not answer the `CONNECT` counts as unreachable.
 //!
 //! What ureq cannot do, and so this adapter does not: a request body is not
 //! replayed, so only bodiless requests (`GET`, `HEAD`, ...) fail over and
 //! follow redirects here ([`RoutedAgent::run`]); a proxy's 407 to a tunnel
-//! arrives as text, so it is recognised by its status in that text.
+//! arrives as text (`proxy server responded 407/407`), so it is recognised by
+//! that text.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -373,7 +375,15 @@ impl RoutedAgent {
         match result {
             Ok(response) if response.status() == 407 && proxy.is_some() => proxy_auth(),
             Ok(response) => Attempt::Done(response),
-            Err(ureq::Error::ConnectProxyFailed(reason)) if reason.contains("407") => proxy_auth(),
+            // ureq's text: "proxy server responded 407/407".
+            Err(ureq::Error::ConnectProxyFailed(reason))
+                if reason.starts_with("proxy server responded 407") =>
+            {
+                proxy_auth()
+            }
+            Err(ureq::Error::ConnectProxyFailed(reason)) if reason.contains("did not respond") => {
+                Attempt::Unreachable(reason)
+            }
             Err(ureq::Error::ConnectProxyFailed(reason)) => Attempt::Failed(
                 RouteError::ProxyFailed {
                     target: target.to_string(),
