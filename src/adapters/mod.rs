@@ -163,6 +163,7 @@ impl std::error::Error for RouteError {}
 
 /// An error and its causes, joined by `: ` (a client's first message rarely
 /// says what went wrong).
+#[cfg(any(feature = "hyper", feature = "reqwest"))]
 pub(crate) fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
