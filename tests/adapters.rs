@@ -751,3 +751,26 @@ fn reqwest_reaches_https_origins_and_https_proxies() {
     );
     origin.assert_one(path, SQUID_PEER, "reqwest, https proxy");
 }
+
+/// A proxy set on the builder before is cleared (reqwest would try it
+/// first): the route (DIRECT here) decides, and the old proxy, a tripwire,
+/// is never connected to.
+#[test]
+fn reqwest_builders_lose_their_own_proxies() {
+    let tripwire = Tripwire::start();
+    let origin = Origin::start();
+    let builder = reqwest::Client::builder()
+        .proxy(reqwest::Proxy::all(tripwire.url("/")).unwrap())
+        .timeout(Duration::from_secs(20));
+    let direct = Arc::new(Resolver::builder().no_env().build().unwrap());
+    let client = RoutedClient::from_builder(builder, direct).unwrap();
+    let path = "/builder-proxy";
+    let url = origin.url("127.0.0.1", path);
+    let got = runtime().block_on(async {
+        let response = client.get(&url).await.unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    });
+    assert_eq!(got, (200, body_for(path)));
+    origin.assert_one(path, DIRECT_PEER, "a builder's own proxy");
+    tripwire.assert_untouched("a builder's own proxy");
+}

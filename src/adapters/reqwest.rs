@@ -155,9 +155,9 @@ fn redirect_policy(router: &Arc<Router>) -> Policy {
 
 /// Sets `builder`'s proxy to the resolver's routes (per request, per
 /// redirect) and its redirect policy to one that refuses a redirect whose
-/// route is refused (up to [`MAX_REDIRECTS`]). Replaces any proxy and
-/// redirect policy set before, and turns off reqwest's own reading of the
-/// environment.
+/// route is refused (up to [`MAX_REDIRECTS`]). Clears any proxy set before
+/// (reqwest would try those first), replaces the redirect policy, and turns
+/// off reqwest's own reading of the environment.
 ///
 /// The first request of a client built from this is **not** checked: send
 /// through [`RoutedClient`], which is built this way and checks it.
@@ -312,6 +312,7 @@ impl RoutedClient {
     ) -> reqwest::Result<Self> {
         let router = router(resolver);
         let client = builder
+            .no_proxy()
             .proxy(proxy(&router))
             .redirect(redirect_policy(&router))
             .build()?;
@@ -403,6 +404,7 @@ impl RoutedBlockingClient {
     ) -> reqwest::Result<Self> {
         let router = router(resolver);
         let client = builder
+            .no_proxy()
             .proxy(proxy(&router))
             .redirect(redirect_policy(&router))
             .build()?;
