@@ -167,6 +167,7 @@ pub fn configure(
 ) -> reqwest::ClientBuilder {
     let router = router(resolver);
     builder
+        .no_proxy()
         .proxy(proxy(&router))
         .redirect(redirect_policy(&router))
 }
