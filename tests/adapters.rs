@@ -774,3 +774,22 @@ fn reqwest_builders_lose_their_own_proxies() {
     origin.assert_one(path, DIRECT_PEER, "a builder's own proxy");
     tripwire.assert_untouched("a builder's own proxy");
 }
+
+/// ureq: an agent's own proxy is overridden by the route on every request
+/// (DIRECT here); the agent's proxy, a tripwire, is never connected to.
+#[test]
+fn ureq_agents_lose_their_own_proxy() {
+    let tripwire = Tripwire::start();
+    let origin = Origin::start();
+    let agent = ureq::Agent::config_builder()
+        .proxy(Some(ureq::Proxy::new(&tripwire.url("")).unwrap()))
+        .build()
+        .new_agent();
+    let direct = Arc::new(Resolver::builder().no_env().build().unwrap());
+    let routed = RoutedAgent::with_agent(agent, direct);
+    let path = "/agent-proxy";
+    let response = routed.get(&origin.url("127.0.0.1", path)).unwrap();
+    assert_eq!(response.status(), 200);
+    origin.assert_one(path, DIRECT_PEER, "an agent's own proxy");
+    tripwire.assert_untouched("an agent's own proxy");
+}
