@@ -39,7 +39,9 @@
 //! use proxyroute::adapters::hyper::ProxyConnector;
 //!
 //! let resolver = Arc::new(proxyroute::Resolver::from_env());
-//! let connector = ProxyConnector::new(resolver, HttpConnector::new());
+//! let mut tcp = HttpConnector::new();
+//! tcp.enforce_http(false); // direct hops to https origins pass through it
+//! let connector = ProxyConnector::new(resolver, tcp);
 //! let client: Client<_, String> = Client::builder(TokioExecutor::new()).build(connector);
 //! let response = client.get("http://example.com/".parse()?).await?;
 //! println!("{} via {:?}", response.status(), response.extensions().get::<proxyroute::adapters::hyper::Via>());
@@ -135,7 +137,10 @@ impl<C> fmt::Debug for ProxyConnector<C> {
 impl<C> ProxyConnector<C> {
     /// A connector routing by `resolver`, opening TCP connections (to the
     /// destination or to a proxy) with `inner`. `inner` is called with
-    /// `http://host:port` URIs; TLS to an HTTPS proxy is added here.
+    /// `http://host:port` URIs for proxies (TLS to an HTTPS proxy is added
+    /// here) and with the destination's URI for `DIRECT`, `https` included:
+    /// give hyper-util's `HttpConnector` `enforce_http(false)`, and put TLS to
+    /// the origin on top of this connector (`hyper_rustls::HttpsConnector`).
     pub fn new(resolver: Arc<Resolver>, inner: C) -> Self {
         ProxyConnector {
             inner,
