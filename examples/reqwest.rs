@@ -34,11 +34,11 @@ fn main() -> ExitCode {
         }
     }
     let fetched = RoutedBlockingClient::new(resolver)
-        .map_err(|e| e.to_string())
-        .and_then(|client| client.get(&url).map_err(|e| e.to_string()))
+        .map_err(|e| with_causes(&e))
+        .and_then(|client| client.get(&url).map_err(|e| with_causes(&e)))
         .and_then(|response| {
             let status = response.status().as_u16();
-            Ok((status, response.text().map_err(|e| e.to_string())?))
+            Ok((status, response.text().map_err(|e| with_causes(&e))?))
         });
     match fetched {
         Ok((status, body)) => {
@@ -50,4 +50,10 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// The error and its causes, joined by `: `.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let causes = std::iter::successors(error.source(), |e| e.source());
+    causes.fold(error.to_string(), |text, cause| format!("{text}: {cause}"))
 }

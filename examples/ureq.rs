@@ -35,11 +35,11 @@ fn main() -> ExitCode {
     }
     let fetched = RoutedAgent::new(resolver)
         .get(&url)
-        .map_err(|e| e.to_string());
+        .map_err(|e| with_causes(&e));
     let fetched = fetched.and_then(|response| {
         let status = response.status().as_u16();
         let body = response.into_body().read_to_string();
-        Ok((status, body.map_err(|e| e.to_string())?))
+        Ok((status, body.map_err(|e| with_causes(&e))?))
     });
     match fetched {
         Ok((status, body)) => {
@@ -51,4 +51,10 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// The error and its causes, joined by `: `.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let causes = std::iter::successors(error.source(), |e| e.source());
+    causes.fold(error.to_string(), |text, cause| format!("{text}: {cause}"))
 }

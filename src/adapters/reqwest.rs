@@ -213,16 +213,17 @@ impl fmt::Display for SendError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SendError::Route(e) => e.fmt(f),
-            SendError::Client(e) => f.write_str(&super::with_causes(e)),
+            SendError::Client(e) => e.fmt(f),
         }
     }
 }
 
 impl std::error::Error for SendError {
+    /// The causes of the error this shows (its own message is this one's).
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            SendError::Route(e) => Some(e),
-            SendError::Client(e) => Some(e),
+            SendError::Route(e) => e.source(),
+            SendError::Client(e) => e.source(),
         }
     }
 }

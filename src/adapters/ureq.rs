@@ -101,10 +101,11 @@ impl fmt::Display for SendError {
 }
 
 impl std::error::Error for SendError {
+    /// The causes of the error this shows (its own message is this one's).
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            SendError::Route(e) => Some(e),
-            SendError::Client(e) => Some(e),
+            SendError::Route(e) => e.source(),
+            SendError::Client(e) => e.source(),
         }
     }
 }
