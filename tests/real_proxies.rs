@@ -213,10 +213,8 @@ fn basic_auth_with_awkward_passwords_reaches_the_origin() {
     for (user, password) in users {
         let proxy_url = squid.url_with(user, password);
         let resolver = explicit(&proxy_url);
-        let proxy = resolver
-            .resolve(&Target::parse(&origin.url("127.0.0.1", "/")).unwrap())
-            .proxy()
-            .expect("proxied");
+        let route = resolver.resolve(&Target::parse(&origin.url("127.0.0.1", "/")).unwrap());
+        let proxy = route.proxy().expect("proxied");
         assert_eq!(proxy.credentials().unwrap().password(), Some(password));
         assert!(!proxy.to_string().contains(&pct(password)));
         for client in CLIENTS {

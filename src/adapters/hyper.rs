@@ -266,7 +266,8 @@ where
                 error: Box::new(error.clone()),
             });
         }
-        Ok(route
+        // Bound before returning: the hops borrow the route.
+        let planned = route
             .hops()
             .map(|hop| {
                 #[allow(unreachable_patterns)] // `Hop` is non-exhaustive
@@ -285,7 +286,8 @@ where
                     }),
                 }
             })
-            .collect())
+            .collect();
+        Ok(planned)
     }
 
     async fn connect(self, dst: Uri) -> Result<ProxyStream<C::Response>, RouteError> {

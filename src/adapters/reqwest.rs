@@ -84,8 +84,9 @@ impl Router {
                 error: Box::new(error.clone()),
             });
         }
+        let first = route.first();
         #[allow(unreachable_patterns)] // `Hop` is non-exhaustive
-        match route.first() {
+        let hop = match first {
             None | Some(Hop::Direct) => Ok(None),
             Some(Hop::Proxy(proxy)) => self
                 .prepared
@@ -105,7 +106,8 @@ impl Router {
                     reason: "this adapter does not know the hop".to_owned(),
                 }],
             }),
-        }
+        };
+        hop
     }
 
     /// `Ok` when `url` may be given to reqwest.

@@ -283,7 +283,8 @@ impl RoutedAgent {
                 error: Box::new(error.clone()),
             });
         }
-        Ok(route
+        // Bound before returning: the hops borrow the route.
+        let planned = route
             .hops()
             .map(|hop| {
                 #[allow(unreachable_patterns)] // `Hop` is non-exhaustive
@@ -302,7 +303,8 @@ impl RoutedAgent {
                     }),
                 }
             })
-            .collect())
+            .collect();
+        Ok(planned)
     }
 
     /// One request (no redirect followed), hop by hop.
