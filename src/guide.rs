@@ -28,3 +28,6 @@ pub mod api {}
 pub mod dialects {}
 #[doc = include_str!("../docs/pac.md")]
 pub mod pac {}
+#[doc = include_str!("../docs/clients.md")]
+#[cfg(all(feature = "hyper", feature = "reqwest", feature = "ureq"))]
+pub mod clients {}

@@ -119,6 +119,8 @@
 // docs.rs: a badge naming the feature on every feature-gated item.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(any(feature = "hyper", feature = "reqwest", feature = "ureq"))]
+pub mod adapters;
 pub mod bypass;
 mod curl;
 mod decision;
