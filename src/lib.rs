@@ -102,8 +102,9 @@
 //! - `pac-fetch`, off by default: fetching `http://` and `https://` PAC URLs
 //!   (`ureq` with `rustls`) and WPAD discovery by DNS (`pac::wpad`).
 //!
-//! Without features, environment and explicit configuration work with `url`,
-//! `ipnet`, `http` and `thiserror` as the only dependencies, plus `arc-swap`
+//! Without features, environment and explicit configuration work with `url`
+//! (and its `percent-encoding`), `ipnet`, `http` and `thiserror` as the only
+//! dependencies, plus `arc-swap`
 //! for [`SharedResolver`].
 //!
 //! # Secrets
