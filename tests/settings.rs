@@ -444,7 +444,7 @@ mod files {
         assert_eq!(list.configs()[0].id(), Some("corp"));
         assert_eq!(
             list.configs()[1].port(),
-            1080,
+            Some(1080),
             "Postman reads \"1080\" as a number"
         );
         assert!(list.configs()[1].is_disabled());

@@ -289,8 +289,9 @@ impl ResolverBuilder {
     /// scheme, or `http=`, `https=` and `ftp=` for those request schemes and
     /// `socks=` for every scheme without an entry of its own. WebSocket
     /// requests use `socks=`, else `https=`, else `http=`. This replaces the
-    /// custom proxies set before; later [`proxy`](ResolverBuilder::proxy) and
-    /// [`scheme_proxy`](ResolverBuilder::scheme_proxy) calls override it.
+    /// custom proxies set before (never silently: the resolver's violations
+    /// then hold a note saying so); later [`proxy`](ResolverBuilder::proxy)
+    /// and [`scheme_proxy`](ResolverBuilder::scheme_proxy) calls override it.
     ///
     /// Text is parsed strictly; pass [`ProxyRules::parse_lenient`]'s result to
     /// keep going past bad entries (its violations join the resolver's).
@@ -305,16 +306,38 @@ impl ResolverBuilder {
     /// let why = resolver.explain(&"ftp://files.example.com/".parse()?);
     /// assert_eq!(why.source(), "custom:proxy-rules socks=");
     /// assert_eq!(why.route().to_string(), "socks4://socks:1080");
+    ///
+    /// // Proxies set before are replaced, and the resolver says so.
+    /// let resolver = Resolver::builder()
+    ///     .https_proxy("http://earlier:3128")
+    ///     .proxy_rules("rules:8080")
+    ///     .build()?;
+    /// assert!(resolver.violations()[0].to_string().contains("replaces the custom proxies"));
     /// # Ok::<(), proxyroute::Error>(())
     /// ```
     pub fn proxy_rules(mut self, rules: impl IntoProxyRules) -> Self {
         let Some(rules) = self.keep(rules.into_proxy_rules(), "proxy_rules") else {
             return self;
         };
+        if self.all.is_some() || !self.per_scheme.is_empty() {
+            let replaced: Vec<&str> = self
+                .labels
+                .iter()
+                .map(|(_, label)| label.as_str())
+                .collect();
+            self.violations.push(crate::error::Violation::new(
+                Origin::setting("proxy_rules"),
+                None,
+                &replaced.join(", "),
+                crate::error::ViolationKind::Note(
+                    "replaced: proxy_rules replaces the custom proxies set before it",
+                ),
+            ));
+        }
         self.all = None;
         self.per_scheme.clear();
         self.labels.clear();
-        self.violations = rules.violations().to_vec();
+        self.violations.extend_from_slice(rules.violations());
         if let Some(single) = rules.single() {
             self.all = Some(single.clone());
             self.labels.push((None, "custom:proxy-rules".to_owned()));
