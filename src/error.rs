@@ -86,12 +86,11 @@ pub enum ErrorKind {
     /// A proxy auto-config script or auto-detection is configured but cannot be evaluated.
     #[error("proxy auto-config is configured but not evaluated here (see proxyroute::pac and --pac); refusing to guess DIRECT")]
     PacNotEvaluated,
-    /// A bypass entry that parses but that the dialect can never match.
-    #[error("never matches: {0}")]
-    NeverMatches(&'static str),
-    /// A value the dialect reads but deliberately ignores.
-    #[error("ignored: {0}")]
-    Ignored(&'static str),
+    /// A piece of configuration that a lenient reader would skip or flag
+    /// (a bypass entry that never matches, a value the tool ignores), met
+    /// where strictness was asked for: the violation's own kind, unchanged.
+    #[error("{0}")]
+    Violation(Box<ViolationKind>),
     /// A configuration file that is not JSON, or not the JSON expected.
     #[error("invalid JSON: {0}")]
     InvalidJson(String),
@@ -175,8 +174,7 @@ impl Error {
     pub(crate) fn from_violation(v: &Violation) -> Self {
         let kind = match &v.kind {
             ViolationKind::Invalid(kind) => kind.clone(),
-            ViolationKind::NeverMatches(why) => ErrorKind::NeverMatches(why),
-            ViolationKind::Ignored(why) | ViolationKind::Note(why) => ErrorKind::Ignored(why),
+            other => ErrorKind::Violation(Box::new(other.clone())),
         };
         Error {
             kind,

@@ -107,7 +107,11 @@ fn read_entry(entry: &str) -> Result<PacHop, ErrorKind> {
     };
     let scheme = match keyword.to_ascii_uppercase().as_str() {
         "DIRECT" if rest.is_empty() => return Ok(PacHop::Direct),
-        "DIRECT" => return Err(ErrorKind::Ignored("DIRECT takes no host")),
+        "DIRECT" => {
+            return Err(ErrorKind::Violation(Box::new(
+                crate::error::ViolationKind::Ignored("DIRECT takes no host"),
+            )))
+        }
         "PROXY" | "HTTP" => ProxyScheme::Http,
         "HTTPS" => ProxyScheme::Https,
         "SOCKS" | "SOCKS4" => ProxyScheme::Socks4,
