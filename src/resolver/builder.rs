@@ -507,7 +507,7 @@ impl ResolverBuilder {
     /// Compiles the configuration. Touches no network and reads no file
     /// (but those the environment or the settings were read from already):
     /// a PAC script the system settings name by URL, or that WPAD would
-    /// find, is fetched and loaded by [`Resolver::load`].
+    /// find, is fetched and loaded by `Resolver::load`.
     ///
     /// # Errors
     ///

@@ -10,12 +10,12 @@
 //!    - custom proxies: one for every scheme or one per scheme, optionally
 //!      limited to chosen request schemes, with their own bypass list and
 //!      credentials; a request whose scheme they do not serve passes on;
-//!    - a configured PAC script ([`ResolverBuilder::pac`], feature `pac`),
+//!    - a configured PAC script (`ResolverBuilder::pac`, feature `pac`),
 //!      which answers every request that reaches it;
 //! 3. the system proxy settings ([`ResolverBuilder::system`]: GNOME, KDE,
 //!    sysconfig, Windows, macOS), below the environment, or above it with
 //!    [`ResolverBuilder::system_first`]; in auto-config or auto-detect mode
-//!    their PAC script (fetched by [`Resolver::load`]) decides;
+//!    their PAC script (fetched by `Resolver::load`, feature `pac`) decides;
 //! 4. the environment, read under the [`Dialect`];
 //! 5. nothing configured: DIRECT.
 //!
@@ -144,7 +144,7 @@ impl Resolver {
     /// Where `target` goes. Allocates nothing, except where a PAC script
     /// decides (feature `pac`): then the script (or its cache) is asked,
     /// and the route holds the answer's hops, shared with the cache. A PAC
-    /// layer whose script is not loaded yet ([`load`](Resolver::load))
+    /// layer whose script is not loaded yet (`Resolver::load`, feature `pac`)
     /// gives a refused route saying so.
     #[must_use]
     pub fn resolve(&self, target: &Target) -> Route<'_> {
