@@ -347,10 +347,10 @@ static CURL: DialectSpec = DialectSpec {
 
 /// x/net/http/httpproxy `parseProxy` as vendored in Go 1.19 (run here):
 /// any other scheme is re-read as `http://` + the value, so `socks5h://p:1`
-/// names an HTTP proxy called `socks5h`.
+/// names an HTTP proxy called `socks5h`. The error quotes the value itself.
 const GO_SCHEMES: &str = "Go 1.19 speaks http, https and socks5 proxies only; it reads any \
-     other scheme as an HTTP proxy named after the scheme (http://socks5h:80), which fails: \
-     refused here (later Go releases also accept socks5h)";
+     other scheme as an HTTP proxy named after the scheme (`socks4://p` becomes \
+     `http://socks4:80`), which fails: refused here (later Go releases also accept socks5h)";
 
 static GO: DialectSpec = DialectSpec {
     name: "go",
@@ -490,7 +490,10 @@ static NODE: DialectSpec = DialectSpec {
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Request,
         default_port: DefaultPort::ByScheme,
-        socks_alias: None,
+        // proxy-from-env hands `socks://` on; socks-proxy-agent, the agent a
+        // Node client gives it to, reads it as SOCKS5 with the proxy resolving
+        // names (`parseSocksURL`: "no version specified, default to 5h").
+        socks_alias: Some(Socks5h),
         accepted: EVERY_SCHEME,
         credentials: true,
         unsupported: None,

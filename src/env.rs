@@ -160,7 +160,8 @@ where
             }
             Blanks::Go => Some(
                 "Go 1.19 reads a value with a trailing blank as a proxy named after its \
-                 scheme (http://http:); refused here: remove the blank",
+                 scheme (`http://p:3128 ` becomes a proxy at host `http`); refused here: \
+                 remove the blank",
             ),
             Blanks::Python if leading && request != Some(ProxyScheme::Https) => Some(
                 "urllib takes the blank as part of the proxy's scheme and fails \

@@ -2680,6 +2680,17 @@ const NODE: &[Row] = &[
         url = "foo://a.test/",
         want = "refused"
     ),
+    // proxy-from-env 2.1.0 returned `socks://127.0.0.4:3128` for
+    // `all_proxy=socks://127.0.0.4:3128` (differential corpus); the agent a
+    // Node client hands it to, socks-proxy-agent, reads `socks` as SOCKS5
+    // with the proxy resolving names (socks5h).
+    row!(
+        "node: a socks value is SOCKS5 with remote names, as socks-proxy-agent reads it",
+        Node,
+        env = [("all_proxy", "socks://127.0.0.4:3128")],
+        url = "http://a.test/",
+        want = "socks5h://127.0.0.4:3128"
+    ),
     row!(
         "node: a scheme-less all_proxy still serves http",
         Node,

@@ -165,14 +165,6 @@ impl Seen<'_> {
         })
     }
 
-    /// A no-proxy variable with entries separated by blanks only (`a b`).
-    fn blank_separated_no_proxy(&self) -> bool {
-        self.case.vars.iter().any(|(n, v)| {
-            n.eq_ignore_ascii_case("no_proxy")
-                && v.split(',').any(|e| e.trim().contains([' ', '\t']))
-        })
-    }
-
     /// A host of a scheme WHATWG URLs treat as opaque (not http, https, ws,
     /// wss or ftp), with upper-case letters: Node keeps its case.
     fn opaque_host_with_capitals(&self) -> bool {
@@ -202,10 +194,6 @@ impl Seen<'_> {
             })
     }
 
-    fn url_host_is_ipv6(&self) -> bool {
-        self.url_host().starts_with('[')
-    }
-
     fn tool_scheme(&self) -> Option<&str> {
         match self.tool {
             Outcome::Proxy { scheme, .. } => scheme.as_deref(),
@@ -220,15 +208,47 @@ impl Seen<'_> {
         }
     }
 
-    /// proxyroute refused a proxy value for its scheme.
-    fn ours_refused_scheme(&self, scheme: &str) -> bool {
-        matches!(self.ours, Outcome::Error(e) if e.contains(&format!("unsupported proxy scheme \"{scheme}\"")))
-    }
-
-    fn ours_refused_any_scheme(&self) -> bool {
-        matches!(self.ours, Outcome::Error(e) if e.contains("unsupported proxy scheme"))
+    /// proxyroute refused the value of a proxy variable naming one of
+    /// `schemes`. Matched on the stable part of every such refusal, the
+    /// variable's name and value it quotes, not on the wording of the reason.
+    fn ours_refused_value_of_scheme(&self, schemes: &[&str]) -> bool {
+        let Outcome::Error(e) = self.ours else {
+            return false;
+        };
+        self.case.vars.iter().any(|(n, v)| {
+            crate::corpus::is_proxy_variable(n)
+                && !v.is_empty()
+                && e.contains(&format!("{n} "))
+                && (e.contains(v.as_str()) || e.contains(&password_hidden(v)))
+                && v.trim().split_once("://").is_some_and(|(scheme, _)| {
+                    schemes.iter().any(|s| s.eq_ignore_ascii_case(scheme))
+                })
+        })
     }
 }
+
+/// A proxy value as errors quote it: the password as `***`.
+fn password_hidden(value: &str) -> String {
+    let Some((scheme, rest)) = value.split_once("://") else {
+        return value.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => value.to_owned(),
+        },
+        None => value.to_owned(),
+    }
+}
+
+/// Both name the same proxy host and port.
+fn same_place(a: &Outcome, b: &Outcome) -> bool {
+    matches!((a, b), (Outcome::Proxy { host: h1, port: p1, .. }, Outcome::Proxy { host: h2, port: p2, .. })
+        if h1.eq_ignore_ascii_case(h2) && p1 == p2)
+}
+
+/// The proxy schemes Go 1.19 re-reads as a host name.
+const GO_UNSPOKEN: &[&str] = &["socks", "socks4", "socks4a", "socks5h", "ftp"];
 
 fn unsupported(o: &Outcome) -> bool {
     matches!(o, Outcome::Unsupported(_))
@@ -257,19 +277,67 @@ pub(crate) static DELIBERATE: &[Entry] = &[
         tools: &[Tool::Go],
         shape: |s| {
             !s.blank_value_decides()
-                && matches!(s.tool_host(), Some("socks" | "socks4" | "socks4a" | "socks5h" | "ftp"))
-                && (s.ours_refused_any_scheme()
-                    || matches!(s.ours, Outcome::Proxy { scheme: Some(sc), .. } if sc == "socks5h"))
+                && s.tool_host().is_some_and(|h| {
+                    GO_UNSPOKEN.contains(&h) && s.ours_refused_value_of_scheme(&[h])
+                })
         },
-        reason: "Go 1.19 knows only http, https and socks5 proxy URLs and re-reads any other as http://<value>, a proxy at a host named `socks4` (a request that can only fail); proxyroute refuses socks/socks4/socks4a/ftp values naming the variable (fail closed) and follows newer Go in taking socks5h",
-        row: "tests/differential.rs: go_refuses_proxy_schemes_go_does_not_speak",
+        reason: "Go 1.19 speaks http, https and socks5 proxies only and re-reads any other scheme as http://<value>, an HTTP proxy at a host named `socks5h`, `socks4` or `ftp` that nobody configured; proxyroute refuses the value naming Go's reading (later Go releases also accept socks5h)",
+        row: "tests/dialects.rs: \"go: a socks5h value is refused (Go 1.19 reads it as a host named socks5h)\"",
     },
     Entry {
         name: "node-ftp-proxy-url",
         tools: &[Tool::Node],
-        shape: |s| s.tool_scheme() == Some("ftp") && s.ours_refused_scheme("ftp"),
+        shape: |s| s.tool_scheme() == Some("ftp") && s.ours_refused_value_of_scheme(&["ftp"]),
         reason: "proxy-from-env hands an ftp:// proxy URL to the client, which cannot speak to it; proxyroute refuses the value naming the variable (fail closed)",
         row: "tests/differential.rs: ftp_proxy_urls_are_refused",
+    },
+    Entry {
+        name: "go-1.19-trailing-blank",
+        tools: &[Tool::Go],
+        shape: |s| {
+            s.case.vars.iter().any(|(n, v)| {
+                crate::corpus::is_proxy_variable(n)
+                    && v.ends_with(char::is_whitespace)
+                    && v.trim().split_once("://").is_some_and(|(scheme, _)| {
+                        s.tool_host().is_some_and(|h| h.eq_ignore_ascii_case(scheme))
+                            && s.ours_refused_value_of_scheme(&[scheme])
+                    })
+            })
+        },
+        reason: "Go 1.19 reads `http://p:3128 ` (a blank behind) as an HTTP proxy named after the value's scheme (`http`); the tool's proxy is a host nobody configured: proxyroute refuses the value, never a silent wrong hop",
+        row: "tests/dialects.rs: \"go: a proxy value with a blank behind is refused\"",
+    },
+    Entry {
+        name: "node-schemeless-value-for-ws-or-wss",
+        tools: &[Tool::Node],
+        shape: |s| {
+            let ours = match s.ours {
+                Outcome::Proxy { scheme: Some(o), .. } => o.as_str(),
+                _ => "",
+            };
+            matches!((s.tool_scheme(), ours), (Some("ws"), "http") | (Some("wss"), "https"))
+                && same_place(s.tool, s.ours)
+        },
+        reason: "proxy-from-env gives a scheme-less ws_proxy=q the request's scheme (`ws://q`, `wss://t`); a route needs a proxy protocol: ws is an HTTP proxy on port 80, wss a TLS proxy on port 443, the same host and port",
+        row: "tests/dialects.rs: \"node: a scheme-less value for ws is an HTTP proxy on port 80\"",
+    },
+    Entry {
+        name: "node-schemeless-value-for-ftp-or-unknown-scheme",
+        tools: &[Tool::Node],
+        shape: |s| {
+            s.tool_scheme().is_some_and(|t| t == "ftp" || t == s.url_scheme())
+                && !matches!(s.tool_scheme(), Some("http" | "https" | "ws" | "wss"))
+                && matches!(s.ours, Outcome::Error(_))
+        },
+        reason: "proxy-from-env gives a scheme-less ftp_proxy=r `ftp://r`, a scheme-less all_proxy for `foo://` `foo://v`; no Node proxy agent speaks those schemes: refused",
+        row: "tests/dialects.rs: \"node: a scheme-less value for ftp is refused\"",
+    },
+    Entry {
+        name: "python-ftp-hop",
+        tools: &[Tool::Python],
+        shape: |s| s.tool_scheme() == Some("ftp") && matches!(s.ours, Outcome::Error(_)),
+        reason: "`ftp_proxy=p1` (or an `ftp://` value reached by re-dispatch) makes urllib speak FTP to `p1:21`; an FTP server is no proxy protocol: refused",
+        row: "tests/dialects.rs: \"python: a scheme-less ftp_proxy is an FTP server, refused\"",
     },
 ];
 
@@ -327,20 +395,6 @@ pub(crate) static KNOWN: &[Entry] = &[
         row: "",
     },
     Entry {
-        name: "python-socks-value-spoken-to-as-http",
-        tools: &[Tool::Python],
-        shape: |s| s.tool_scheme() == Some("http") && s.ours_refused_any_scheme(),
-        reason: "issue 12 §2.5: urllib speaks HTTP (CONNECT or absolute-form) to a socks4/socks5 proxy value instead of refusing it",
-        row: "",
-    },
-    Entry {
-        name: "python-ftp-proxies",
-        tools: &[Tool::Python],
-        shape: |s| s.tool_scheme() == Some("ftp"),
-        reason: "issue 12 §2.5: urllib speaks FTP to a scheme-less or ftp:// ftp_proxy (and to an ftp:// value of any variable) at the FTP port; proxyroute reads an HTTP proxy or refuses",
-        row: "",
-    },
-    Entry {
         name: "python-proxy-url-scheme-redispatch",
         tools: &[Tool::Python],
         shape: |s| match (s.tool, s.ours) {
@@ -369,38 +423,10 @@ pub(crate) static KNOWN: &[Entry] = &[
         row: "",
     },
     Entry {
-        name: "curl-7.88-blank-separated-no-proxy",
-        tools: &[Tool::Curl],
-        shape: |s| s.blank_separated_no_proxy(),
-        reason: "curl 7.88 also splits NO_PROXY at blanks (`a b` is two entries); curl 8.x stops reading at the first blank that is not before a comma, which the curl dialect follows: a version difference to settle (a versioned dialect, or DELIBERATE with the README naming 8.x)",
-        row: "",
-    },
-    Entry {
-        name: "curl-7.88-ipv6-entries",
-        tools: &[Tool::Curl],
-        shape: |s| s.url_host_is_ipv6() && matches!(s.ours, Outcome::Direct),
-        reason: "issue 12 §2.7: curl 7.88 matches no IPv6 or IPv6 CIDR entry against a bracketed IPv6 host (it proxies); 8.x does, as the curl dialect does",
-        row: "",
-    },
-    Entry {
         name: "node-opaque-host-keeps-its-case",
         tools: &[Tool::Node],
         shape: |s| s.opaque_host_with_capitals(),
         reason: "Node's URL keeps the case of a host of a non-special scheme (`gopherx://LocalHost/`), so proxy-from-env's comparison with the lower-cased NO_PROXY fails; proxyroute lower-cases every host",
-        row: "",
-    },
-    Entry {
-        name: "node-socks-url-refused",
-        tools: &[Tool::Node],
-        shape: |s| s.tool_scheme() == Some("socks") && s.ours_refused_scheme("socks"),
-        reason: "proxy-from-env hands a socks:// value on and Node's usual consumer (proxy-agent / socks-proxy-agent) speaks SOCKS5 to it; the node dialect refuses the value: it needs an alias, as curl's dialect has socks = SOCKS4",
-        row: "",
-    },
-    Entry {
-        name: "node-schemeless-value-takes-the-request-scheme",
-        tools: &[Tool::Node],
-        shape: |s| matches!(s.tool_scheme(), Some("ws" | "wss" | "ftp" | "gopherx")),
-        reason: "issue 12 §2.6: proxy-from-env prefixes a scheme-less value with the request's scheme (ws, wss, ftp, any) and a client then uses that scheme's default port",
         row: "",
     },
 ];
