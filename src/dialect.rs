@@ -403,6 +403,7 @@ static GO: DialectSpec = DialectSpec {
             // `192.168.1.1` (proxy.go `useProxy` runs them for every host).
             names_see_ips: true,
             implicit: ImplicitBypass::Loopback,
+            ip_as_written: true,
             ..MatchFlags::PLAIN
         },
     },
@@ -458,6 +459,7 @@ static PYTHON: DialectSpec = DialectSpec {
             names_see_ips: true,
             bracket_ipv6: true,
             explicit_port_only: true,
+            ip_as_written: true,
             ..MatchFlags::PLAIN
         },
     },

@@ -163,9 +163,18 @@ where
                  scheme (`http://p:3128 ` becomes a proxy at host `http`); refused here: \
                  remove the blank",
             ),
-            Blanks::Python if leading && request != Some(ProxyScheme::Https) => Some(
+            // Only an https request opens its tunnel before the scheme is
+            // looked at (a wss request fails too).
+            Blanks::Python if leading && scheme != Some("https") => Some(
                 "urllib takes the blank as part of the proxy's scheme and fails \
                  (\"unknown url type\", CPython 3.11): remove the blank",
+            ),
+            // `int()` strips blanks around a port; without one, the blank
+            // stays in the host name.
+            Blanks::Python if trailing && !has_port(read.trim()) => Some(
+                "urllib keeps the blank in the proxy's host name when no port follows \
+                 it and fails (\"URL can't contain control characters\", CPython 3.11): \
+                 remove the blank",
             ),
             Blanks::Python => None,
         };
@@ -334,6 +343,17 @@ fn request_scheme(scheme: &str) -> Option<ProxyScheme> {
         "ws" => Some(ProxyScheme::Http),
         "wss" => Some(ProxyScheme::Https),
         other => other.parse().ok(),
+    }
+}
+
+/// Whether a proxy value writes a port (`p:3128`, `http://u@[::1]:1/`).
+fn has_port(value: &str) -> bool {
+    let rest = value.split_once("://").map_or(value, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    match host_port.rsplit_once(']') {
+        Some((_, after)) => after.starts_with(':'),
+        None => host_port.contains(':'),
     }
 }
 

@@ -1470,6 +1470,31 @@ const GO: &[Row] = &[
         url = "http://localhost./",
         want = "http://p:1"
     ),
+    // Differential corpus: Go compares an IPv4 host spelled otherwise as
+    // written (`net.ParseIP("0x7f.1")` is nil): `HTTP_PROXY=p2.proxy.test`
+    // sent `http://0x7f.1:21/p` to the proxy, and `no_proxy=10.0.0.0/8` left
+    // `https://10.1.515:443/p` on `https_proxy`.
+    row!(
+        "go: a loopback address spelled otherwise (0x7f.1) is proxied",
+        Go,
+        env = [("HTTP_PROXY", "http://p:1")],
+        url = "http://0x7f.1/",
+        want = "http://p:1"
+    ),
+    np!(
+        "go: a CIDR entry does not match an IPv4 host spelled otherwise",
+        Go,
+        "10.0.0.0/8",
+        "http://10.1.515/",
+        proxy
+    ),
+    np!(
+        "go: * still matches an IPv4 host spelled otherwise",
+        Go,
+        "*",
+        "http://0x7f.1/",
+        bypass
+    ),
     // Entries and hosts are lower-cased before NO_PROXY is compared:
     // `no_proxy=example.com` sent `http://EXAMPLE.com/` direct.
     np!(
@@ -2085,6 +2110,24 @@ const PYTHON: &[Row] = &[
         url = "http://example.com/",
         want = "http://p:3128"
     ),
+    // Differential corpus: `http_proxy="http://127.0.0.2 "` (no port) failed
+    // with InvalidURL ("URL can't contain control characters"), and
+    // `wss_proxy=" http://127.0.0.2:3128"` for a wss request with "unknown
+    // url type:  http".
+    row!(
+        "python: a proxy value with a blank behind and no port fails",
+        Python,
+        env = [("http_proxy", "http://p ")],
+        url = "http://example.com/",
+        want = "refused"
+    ),
+    row!(
+        "python: a proxy value with a blank in front fails for wss",
+        Python,
+        env = [("wss_proxy", " http://p:3128")],
+        url = "wss://example.com/",
+        want = "refused"
+    ),
     // Issue 12 item 5, CPython 3.11.2 (Debian), `build_opener().open()`
     // with `socket.create_connection` intercepted: urllib's ProxyHandler
     // re-opens a request under the proxy value's scheme when it differs.
@@ -2155,6 +2198,16 @@ const PYTHON: &[Row] = &[
         ],
         url = "http://example.com/",
         want = "refused"
+    ),
+    // Differential corpus: urllib compares the host as written, so
+    // `no_proxy=127.0.0.1,172.16.0.5` left `https://0x7f.1:443/p` on the
+    // proxy, and `no_proxy=10.1.2.3` left `https://0xa.1.2.3/p` there.
+    np!(
+        "python: an IP entry does not match the address spelled otherwise",
+        Python,
+        "10.1.2.3",
+        "http://0xa.1.2.3/",
+        proxy
     ),
     row!(
         "python: a ws request with an http:// value goes through http_proxy",

@@ -135,6 +135,9 @@ impl Written {
     pub(crate) const UNICODE: u8 = 4;
     /// The port was written, even if it is the scheme's default (`h:80`).
     pub(crate) const PORT: u8 = 8;
+    /// The host is an IPv4 address written in another spelling than dotted
+    /// decimal (`0x7f.1`, `167838211`, `10.1.515`).
+    pub(crate) const IP_OTHERWISE: u8 = 16;
 
     /// The bits for a host written as `host` (its port aside).
     fn of_host(host: &str) -> Self {
@@ -269,6 +272,9 @@ impl Target {
                 let mut bits = raw.0 & (Written::PORT | Written::UPPER);
                 if target.ip.is_none() && target.zone.is_none() {
                     bits |= raw.0 & Written::UNICODE;
+                }
+                if matches!(target.ip, Some(IpAddr::V4(_))) && host != target.host_text() {
+                    bits |= Written::IP_OTHERWISE;
                 }
                 target.written = Written(target.written.0 & Written::TRAILING_DOT | bits);
                 // The path as written (Postman's parser does not normalise it).
@@ -540,6 +546,21 @@ impl Target {
     /// [`host`](Target::host) has it removed.
     pub fn has_trailing_dot(&self) -> bool {
         self.written.has(Written::TRAILING_DOT)
+    }
+
+    /// Whether the URL wrote an IPv4 host in another spelling than dotted
+    /// decimal (`http://0x7f.1/`, `http://167838211/`): Go and urllib compare
+    /// such a host as written, so it is no address for them.
+    ///
+    /// ```
+    /// let t = proxyroute::Target::parse("http://0x7f.1/")?;
+    /// assert_eq!(t.host(), "127.0.0.1");
+    /// assert!(t.ip_spelled_otherwise());
+    /// assert!(!proxyroute::Target::parse("http://127.0.0.1/")?.ip_spelled_otherwise());
+    /// # Ok::<(), proxyroute::Error>(())
+    /// ```
+    pub fn ip_spelled_otherwise(&self) -> bool {
+        self.written.has(Written::IP_OTHERWISE)
     }
 
     /// Whether the URL wrote the host with ASCII upper case (`LocalHost`).

@@ -65,10 +65,6 @@ impl Seen<'_> {
         }
     }
 
-    fn host_has_trailing_dot(&self) -> bool {
-        self.url_host().ends_with('.')
-    }
-
     /// An IPv4 address not in dotted-decimal form (`0x7f.1`, `167838211`).
     fn host_is_other_ipv4_spelling(&self) -> bool {
         let h = self.url_host();
@@ -102,11 +98,6 @@ impl Seen<'_> {
                         .filter_map(addr)
                         .any(|e| e.0 == host.0 && odd(&e))
             })
-    }
-
-    fn host_is_localhost_variant(&self) -> bool {
-        let h = self.url_host();
-        h.trim_end_matches('.').eq_ignore_ascii_case("localhost") && h != "localhost"
     }
 
     /// An IDN host, or an IDN entry in a no-proxy variable.
@@ -156,42 +147,11 @@ impl Seen<'_> {
             .is_some_and(|(scheme, _)| !scheme.eq_ignore_ascii_case(self.url_scheme()))
     }
 
-    /// A no-proxy variable holding `*` as one entry of several.
-    fn star_inside_a_list(&self) -> bool {
-        self.case.vars.iter().any(|(n, v)| {
-            n.eq_ignore_ascii_case("no_proxy")
-                && v.trim() != "*"
-                && v.split([',', ' ']).any(|e| e.trim() == "*")
-        })
-    }
-
     /// A host of a scheme WHATWG URLs treat as opaque (not http, https, ws,
     /// wss or ftp), with upper-case letters: Node keeps its case.
     fn opaque_host_with_capitals(&self) -> bool {
         !matches!(self.url_scheme(), "http" | "https" | "ws" | "wss" | "ftp")
             && self.url_host().bytes().any(|b| b.is_ascii_uppercase())
-    }
-
-    /// The URL writes its scheme's default port (`http://h:80/`), and a
-    /// no-proxy entry names a port.
-    fn default_port_written_and_port_entry(&self) -> bool {
-        let rest = self.case.url.split_once("://").map_or("", |(_, r)| r);
-        let authority = rest.split('/').next().unwrap_or("");
-        let port = authority.rsplit_once(':').map(|(_, p)| p).unwrap_or("");
-        let default = match self.url_scheme() {
-            "http" | "ws" => "80",
-            "https" | "wss" => "443",
-            "ftp" => "21",
-            _ => return false,
-        };
-        port == default
-            && self.case.vars.iter().any(|(n, v)| {
-                n.eq_ignore_ascii_case("no_proxy")
-                    && v.split([',', ' ']).any(|e| {
-                        e.rsplit_once(':')
-                            .is_some_and(|(_, p)| p.trim().parse::<u16>().is_ok())
-                    })
-            })
     }
 
     fn tool_scheme(&self) -> Option<&str> {
@@ -351,13 +311,6 @@ pub(crate) static KNOWN: &[Entry] = &[
         row: "",
     },
     Entry {
-        name: "trailing-dot-host",
-        tools: &[Tool::Python, Tool::Go, Tool::Node],
-        shape: |s| s.host_has_trailing_dot(),
-        reason: "issue 12 §2.1: Go, urllib and proxy-from-env compare the host as written (`example.com.` is not `example.com`, `localhost.` is not exempt); proxyroute drops the dot first",
-        row: "",
-    },
-    Entry {
         name: "idn-host-or-entry",
         tools: &[Tool::Curl, Tool::Python, Tool::Go, Tool::Node],
         shape: |s| s.involves_idn(),
@@ -365,33 +318,10 @@ pub(crate) static KNOWN: &[Entry] = &[
         row: "",
     },
     Entry {
-        name: "go-localhost-exemption-as-written",
-        tools: &[Tool::Go],
-        shape: |s| s.host_is_localhost_variant(),
-        reason: "issue 12 §2.4: Go exempts only the exact, lower-case `localhost`; `LocalHost` is proxied",
-        row: "",
-    },
-    Entry {
         name: "ip-spelled-otherwise",
         tools: &[Tool::Python, Tool::Go, Tool::Node],
-        shape: |s| {
-            s.host_is_other_ipv4_spelling() || s.ipv6_spelled_otherwise()
-        },
+        shape: |s| s.ipv6_spelled_otherwise() || s.host_is_other_ipv4_spelling(),
         reason: "urllib and Go compare the host as written: `0x7f.1` or `167838211` is neither loopback nor in a CIDR or IP entry for them, urllib's `[2001:db8::5]` entry does not match `[2001:db8:0:0::5]`, and Node's URL writes `[::ffff:10.1.2.3]` as `[::ffff:a01:203]`, which proxy-from-env compares as text; proxyroute reads every spelling as the address",
-        row: "",
-    },
-    Entry {
-        name: "python-star-entry-inside-a-list",
-        tools: &[Tool::Python],
-        shape: |s| s.star_inside_a_list(),
-        reason: "urllib bypasses everything only when no_proxy is exactly `*`; a `*` entry among others matches nothing; proxyroute takes it as match-all",
-        row: "",
-    },
-    Entry {
-        name: "python-port-entry-and-written-default-port",
-        tools: &[Tool::Python],
-        shape: |s| s.default_port_written_and_port_entry(),
-        reason: "issue 12 §2.1: urllib's `h:80` entry matches `http://h:80/` only because the port is written; proxyroute's target does not keep whether the default port was written",
         row: "",
     },
     Entry {
