@@ -2128,6 +2128,25 @@ const PYTHON: &[Row] = &[
         url = "wss://example.com/",
         want = "refused"
     ),
+    // Differential corpus: with `wss_proxy=http://127.0.0.5` and
+    // `http_proxy=" http://127.0.0.2"` a wss request re-dispatched to http
+    // failed ("unknown url type:  http"); with `wss_proxy="https://127.0.0.5 "`
+    // and `HTTPS_PROXY=https://127.0.0.4:8888` it reached 127.0.0.4:8888 (the
+    // re-dispatched value is read for its scheme only).
+    row!(
+        "python: a re-dispatched value with a blank in front fails",
+        Python,
+        env = [("wss_proxy", "http://a:1"), ("http_proxy", " http://b:2")],
+        url = "wss://example.com/",
+        want = "refused"
+    ),
+    row!(
+        "python: a blank behind a value that re-dispatches does not matter",
+        Python,
+        env = [("wss_proxy", "https://a "), ("https_proxy", "https://b:2")],
+        url = "wss://example.com/",
+        want = "http://b:2"
+    ),
     // Issue 12 item 5, CPython 3.11.2 (Debian), `build_opener().open()`
     // with `socket.create_connection` intercepted: urllib's ProxyHandler
     // re-opens a request under the proxy value's scheme when it differs.

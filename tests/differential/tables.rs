@@ -100,17 +100,6 @@ impl Seen<'_> {
             })
     }
 
-    /// An IDN host, or an IDN entry in a no-proxy variable.
-    fn involves_idn(&self) -> bool {
-        let idn = |t: &str| !t.is_ascii() || t.to_ascii_lowercase().contains("xn--");
-        idn(self.url_host())
-            || self
-                .case
-                .vars
-                .iter()
-                .any(|(n, v)| n.eq_ignore_ascii_case("no_proxy") && idn(v))
-    }
-
     /// The value of the variable whose proxy an answer names.
     fn value_behind(&self, o: &Outcome) -> Option<&str> {
         let Outcome::Proxy { host, .. } = o else {
@@ -140,18 +129,15 @@ impl Seen<'_> {
             || refused(self.ours)
     }
 
-    /// The value proxyroute took names a scheme other than the request's.
-    fn our_value_names_another_scheme(&self) -> bool {
-        self.value_behind(self.ours)
-            .and_then(|v| v.trim().split_once("://"))
-            .is_some_and(|(scheme, _)| !scheme.eq_ignore_ascii_case(self.url_scheme()))
-    }
-
     /// A host of a scheme WHATWG URLs treat as opaque (not http, https, ws,
-    /// wss or ftp), with upper-case letters: Node keeps its case.
-    fn opaque_host_with_capitals(&self) -> bool {
+    /// wss or ftp) that Node keeps as written where proxyroute normalises it:
+    /// upper case, Unicode, or an IPv4 address in another spelling.
+    fn opaque_host_as_written(&self) -> bool {
+        let h = self.url_host();
         !matches!(self.url_scheme(), "http" | "https" | "ws" | "wss" | "ftp")
-            && self.url_host().bytes().any(|b| b.is_ascii_uppercase())
+            && (h.bytes().any(|b| b.is_ascii_uppercase())
+                || !h.is_ascii()
+                || self.host_is_other_ipv4_spelling())
     }
 
     fn tool_scheme(&self) -> Option<&str> {
@@ -304,59 +290,27 @@ pub(crate) static DELIBERATE: &[Entry] = &[
 /// proxyroute bugs (issue 12, section 2), to fix.
 pub(crate) static KNOWN: &[Entry] = &[
     Entry {
-        name: "blanks-around-a-proxy-value",
-        tools: &[Tool::Curl, Tool::Python, Tool::Go, Tool::Node],
-        shape: |s| s.blank_value_decides(),
-        reason: "issue 12 §2.3: curl refuses a value with blanks around it, Go ignores it (leading) or reads a host named like the scheme (trailing); proxyroute trims it and proxies",
-        row: "",
-    },
-    Entry {
-        name: "idn-host-or-entry",
-        tools: &[Tool::Curl, Tool::Python, Tool::Go, Tool::Node],
-        shape: |s| s.involves_idn(),
-        reason: "issue 12 §2.2: the tools do not convert a Unicode NO_PROXY entry (or, for urllib, the URL's host) to punycode; proxyroute converts both",
-        row: "",
-    },
-    Entry {
-        name: "ip-spelled-otherwise",
-        tools: &[Tool::Python, Tool::Go, Tool::Node],
-        shape: |s| s.ipv6_spelled_otherwise() || s.host_is_other_ipv4_spelling(),
-        reason: "urllib and Go compare the host as written: `0x7f.1` or `167838211` is neither loopback nor in a CIDR or IP entry for them, urllib's `[2001:db8::5]` entry does not match `[2001:db8:0:0::5]`, and Node's URL writes `[::ffff:10.1.2.3]` as `[::ffff:a01:203]`, which proxy-from-env compares as text; proxyroute reads every spelling as the address",
-        row: "",
-    },
-    Entry {
-        name: "python-proxy-url-scheme-redispatch",
-        tools: &[Tool::Python],
-        shape: |s| match (s.tool, s.ours) {
-            (Outcome::Proxy { .. }, Outcome::Proxy { .. }) => {
-                s.our_value_names_another_scheme()
-                    || (s.tool_scheme() == Some("http")
-                        && matches!(s.ours, Outcome::Proxy { scheme: Some(o), .. } if o == "https")
-                        && s.value_behind(s.tool) == s.value_behind(s.ours))
-            }
-            (Outcome::Error(e), Outcome::Proxy { .. }) => {
-                (e.contains("unknown url type")
-                    || e.starts_with("RecursionError")
-                    || e.starts_with("InvalidURL"))
-                    && s.our_value_names_another_scheme()
-            }
-            _ => false,
-        },
-        reason: "issue 12 §2.5: urllib re-dispatches on the proxy URL's scheme (an https:// value for an http request is reached through https_proxy, with CONNECT; an https:// https_proxy gets CONNECT over plain TCP; an http:// wss_proxy or ftp_proxy goes on through http_proxy, failing on a socks value there, and recursing without end when http_proxy is ftp://)",
-        row: "",
-    },
-    Entry {
         name: "go-cgi-guard-before-the-bypass",
         tools: &[Tool::Go],
-        shape: |s| matches!(s.tool, Outcome::Error(e) if e.contains("CGI")) && matches!(s.ours, Outcome::Direct),
-        reason: "Go refuses HTTP_PROXY under REQUEST_METHOD before looking at NO_PROXY and the localhost exemption; proxyroute bypasses first",
+        shape: |s| {
+            matches!(s.tool, Outcome::Error(e) if e.contains("CGI"))
+                && matches!(s.ours, Outcome::Direct)
+        },
+        reason: "Go refuses any HTTP_PROXY it reads under REQUEST_METHOD before NO_PROXY and the localhost exemption, a value it misreads (socks4://, a blank behind) included; proxyroute's guard (src/resolver.rs, the environment layer) applies only when the http slot holds a usable proxy, so a value the go dialect refuses is bypassed first. Fix: apply the guard to any http slot there, and set `cgi_refusal` in src/env.rs for a refused slot too",
         row: "",
     },
     Entry {
-        name: "node-opaque-host-keeps-its-case",
+        name: "node-opaque-host-as-written",
         tools: &[Tool::Node],
-        shape: |s| s.opaque_host_with_capitals(),
-        reason: "Node's URL keeps the case of a host of a non-special scheme (`gopherx://LocalHost/`), so proxy-from-env's comparison with the lower-cased NO_PROXY fails; proxyroute lower-cases every host",
+        shape: |s| s.opaque_host_as_written(),
+        reason: "Node's URL keeps the host of a non-special scheme (`gopherx://LocalHost/`, `gopherx://bücher.example/`, `gopherx://167838211/`) as written (case kept, Unicode percent-encoded, no IPv4 parsing), so proxy-from-env's comparison with NO_PROXY fails; proxyroute's Target lower-cases, converts and parses every host",
+        row: "",
+    },
+    Entry {
+        name: "python-ipv6-spelled-otherwise",
+        tools: &[Tool::Python],
+        shape: |s| s.ipv6_spelled_otherwise(),
+        reason: "urllib compares an IPv6 host as written: `[2001:db8::5]` in no_proxy does not match `[2001:db8:0:0::5]`; proxyroute's Target keeps only the canonical form of an IPv6 host (Written has no bit for it yet)",
         row: "",
     },
 ];
