@@ -20,6 +20,7 @@ use crate::bypass::no_proxy::{
 use crate::bypass::{ImplicitBypass, MatchFlags};
 use crate::error::{Error, ErrorKind, Origin};
 use crate::proxy::{DefaultPort, DefaultScheme, ProxyScheme, ProxySyntax};
+use crate::target::Written;
 
 /// A named preset of environment-variable and `NO_PROXY` semantics: resolve
 /// exactly as that tool would. The version of each tool followed, how each
@@ -403,7 +404,7 @@ static GO: DialectSpec = DialectSpec {
             // `192.168.1.1` (proxy.go `useProxy` runs them for every host).
             names_see_ips: true,
             implicit: ImplicitBypass::Loopback,
-            ip_as_written: true,
+            as_written_only_star: Written::IP_OTHERWISE,
             ..MatchFlags::PLAIN
         },
     },
@@ -459,7 +460,7 @@ static PYTHON: DialectSpec = DialectSpec {
             names_see_ips: true,
             bracket_ipv6: true,
             explicit_port_only: true,
-            ip_as_written: true,
+            as_written_only_star: Written::IP_OTHERWISE,
             ..MatchFlags::PLAIN
         },
     },
@@ -516,6 +517,7 @@ static NODE: DialectSpec = DialectSpec {
         flags: MatchFlags {
             names_see_ips: true,
             bracket_ipv6: true,
+            as_written_only_star: Written::OPAQUE_AS_WRITTEN,
             ..MatchFlags::PLAIN
         },
     },

@@ -2763,6 +2763,47 @@ const NODE: &[Row] = &[
         url = "http://a.test/",
         want = "socks5h://127.0.0.4:3128"
     ),
+    // Differential corpus: Node's URL keeps the host of a non-special scheme
+    // as written, so with `no_proxy=localhost` proxy-from-env 2.1.0 returned
+    // the proxy for `gopherx://LocalHost/p`, and with `no_proxy=10.1.2.3` for
+    // `gopherx://0xa.1.2.3/p`; `*` still matched.
+    row!(
+        "node: an opaque host with capitals is compared as written",
+        Node,
+        env = [("all_proxy", "http://p:1"), ("no_proxy", "localhost")],
+        url = "gopherx://LocalHost/",
+        want = "http://p:1"
+    ),
+    row!(
+        "node: an opaque host spelled as a number is no address",
+        Node,
+        env = [("all_proxy", "http://p:1"), ("no_proxy", "10.1.2.3")],
+        url = "gopherx://0xa.1.2.3/",
+        want = "http://p:1"
+    ),
+    row!(
+        "node: * still matches an opaque host written with capitals",
+        Node,
+        env = [("all_proxy", "http://p:1"), ("no_proxy", "*")],
+        url = "gopherx://LocalHost/",
+        want = "DIRECT"
+    ),
+    // `no_proxy=*.example` sent `gopherx://bücher.example/p` direct: the
+    // percent-encoded host still ends in `.example`.
+    row!(
+        "node: an opaque Unicode host still matches a suffix entry",
+        Node,
+        env = [("all_proxy", "http://p:1"), ("no_proxy", "*.example")],
+        url = "gopherx://bücher.example/",
+        want = "DIRECT"
+    ),
+    row!(
+        "node: a lower-case opaque host still matches its entry",
+        Node,
+        env = [("all_proxy", "http://p:1"), ("no_proxy", "localhost")],
+        url = "gopherx://localhost/",
+        want = "DIRECT"
+    ),
     row!(
         "node: a scheme-less all_proxy still serves http",
         Node,

@@ -275,12 +275,13 @@ pub(crate) struct MatchFlags {
     /// rules never see them (curl 7.x: `Curl_check_noproxy` gets the host
     /// without brackets and reads it as a name; checked against curl 7.88).
     pub(crate) v6_as_text: bool,
-    /// An IPv4 host written in another spelling than dotted decimal
-    /// (`0x7f.1`, `167838211`) is no address for the tool: it compares the
-    /// host as written, so no IP, CIDR or name entry matches it, only `*`
-    /// (Go's `net.ParseIP` and urllib's text comparison; run with Go 1.19
-    /// and CPython 3.11).
-    pub(crate) ip_as_written: bool,
+    /// Hosts written so (any of these `Written` bits) are compared as
+    /// written by the tool, so no IP, CIDR or name entry matches them, only
+    /// `*`: an IPv4 address in another spelling than dotted decimal
+    /// (`0x7f.1`; Go's `net.ParseIP` and urllib's text comparison, run with
+    /// Go 1.19 and CPython 3.11), or an opaque host Node's URL keeps as
+    /// written (`gopherx://LocalHost/`, proxy-from-env 2.1.0).
+    pub(crate) as_written_only_star: u8,
     /// Hosts never proxied by this tool.
     pub(crate) implicit: ImplicitBypass,
 }
@@ -293,7 +294,7 @@ impl MatchFlags {
         first_occurrence: false,
         ip_families_apart: false,
         v6_as_text: false,
-        ip_as_written: false,
+        as_written_only_star: 0,
         implicit: ImplicitBypass::None,
     };
 

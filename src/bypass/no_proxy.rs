@@ -207,8 +207,8 @@ impl Reader<'_> {
         mut need: Need,
     ) {
         // Only `*` meets an address the tool reads as written (`0x7f.1`).
-        if self.spec.flags.ip_as_written && !matches!(pattern, Pattern::All) {
-            need.forbidden |= Written::IP_OTHERWISE;
+        if !matches!(pattern, Pattern::All) {
+            need.forbidden |= self.spec.flags.as_written_only_star;
         }
         self.rules
             .push(BypassRule::new(pattern, port, text, index).with_need(need));

@@ -138,6 +138,11 @@ impl Written {
     /// The host is an IPv4 address written in another spelling than dotted
     /// decimal (`0x7f.1`, `167838211`, `10.1.515`).
     pub(crate) const IP_OTHERWISE: u8 = 16;
+    /// The host belongs to a scheme WHATWG URLs treat as opaque (not http,
+    /// https, ws, wss, ftp or file) and was written with upper case or as a
+    /// number: Node's URL keeps it so (`gopherx://LocalHost/`). (Unicode is
+    /// percent-encoded there, which suffix entries still match.)
+    pub(crate) const OPAQUE_AS_WRITTEN: u8 = 32;
 
     /// The bits for a host written as `host` (its port aside).
     fn of_host(host: &str) -> Self {
@@ -273,8 +278,12 @@ impl Target {
                 if target.ip.is_none() && target.zone.is_none() {
                     bits |= raw.0 & Written::UNICODE;
                 }
-                if matches!(target.ip, Some(IpAddr::V4(_))) && host != target.host_text() {
+                let spelled_otherwise = target.ip.is_some() && host != target.host_text();
+                if matches!(target.ip, Some(IpAddr::V4(_))) && spelled_otherwise {
                     bits |= Written::IP_OTHERWISE;
+                }
+                if !url.is_special() && (raw.has(Written::UPPER) || spelled_otherwise) {
+                    bits |= Written::OPAQUE_AS_WRITTEN;
                 }
                 target.written = Written(target.written.0 & Written::TRAILING_DOT | bits);
                 // The path as written (Postman's parser does not normalise it).

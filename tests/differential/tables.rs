@@ -65,16 +65,6 @@ impl Seen<'_> {
         }
     }
 
-    /// An IPv4 address not in dotted-decimal form (`0x7f.1`, `167838211`).
-    fn host_is_other_ipv4_spelling(&self) -> bool {
-        let h = self.url_host();
-        !h.is_empty()
-            && h.bytes()
-                .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b'x')
-            && h.bytes().any(|b| b.is_ascii_digit())
-            && (h.contains("0x") || h.matches('.').count() != 3)
-    }
-
     /// An IPv6 URL host written other than in its canonical form, or a
     /// no-proxy entry naming the same address so (`2001:db8:0:0::5`,
     /// `::ffff:10.1.2.3`).
@@ -127,17 +117,6 @@ impl Seen<'_> {
             || self.value_behind(self.ours).is_some_and(blank)
             || refused(self.tool)
             || refused(self.ours)
-    }
-
-    /// A host of a scheme WHATWG URLs treat as opaque (not http, https, ws,
-    /// wss or ftp) that Node keeps as written where proxyroute normalises it:
-    /// upper case, Unicode, or an IPv4 address in another spelling.
-    fn opaque_host_as_written(&self) -> bool {
-        let h = self.url_host();
-        !matches!(self.url_scheme(), "http" | "https" | "ws" | "wss" | "ftp")
-            && (h.bytes().any(|b| b.is_ascii_uppercase())
-                || !h.is_ascii()
-                || self.host_is_other_ipv4_spelling())
     }
 
     fn tool_scheme(&self) -> Option<&str> {
@@ -300,10 +279,14 @@ pub(crate) static KNOWN: &[Entry] = &[
         row: "",
     },
     Entry {
-        name: "node-opaque-host-as-written",
+        name: "node-opaque-unicode-host",
         tools: &[Tool::Node],
-        shape: |s| s.opaque_host_as_written(),
-        reason: "Node's URL keeps the host of a non-special scheme (`gopherx://LocalHost/`, `gopherx://bücher.example/`, `gopherx://167838211/`) as written (case kept, Unicode percent-encoded, no IPv4 parsing), so proxy-from-env's comparison with NO_PROXY fails; proxyroute's Target lower-cases, converts and parses every host",
+        shape: |s| {
+            !matches!(s.url_scheme(), "http" | "https" | "ws" | "wss" | "ftp")
+                && !s.url_host().is_ascii()
+                && matches!(s.ours, Outcome::Direct)
+        },
+        reason: "Node's URL percent-encodes a Unicode host of a non-special scheme (`gopherx://bücher.example/` has host `b%C3%BCcher.example`), so proxy-from-env's `xn--bcher-kva.example` entry does not match it while `*.example` still does; proxyroute's Target converts the host to punycode, which the punycode entry matches",
         row: "",
     },
     Entry {
