@@ -460,7 +460,8 @@ static PYTHON: DialectSpec = DialectSpec {
             names_see_ips: true,
             bracket_ipv6: true,
             explicit_port_only: true,
-            as_written_only_star: Written::IP_OTHERWISE,
+            // urllib compares IP hosts as text, IPv6 ones too.
+            as_written_only_star: Written::IP_OTHERWISE | Written::IPV6_OTHERWISE,
             ..MatchFlags::PLAIN
         },
     },

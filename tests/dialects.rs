@@ -2221,6 +2221,22 @@ const PYTHON: &[Row] = &[
     // Differential corpus: urllib compares the host as written, so
     // `no_proxy=127.0.0.1,172.16.0.5` left `https://0x7f.1:443/p` on the
     // proxy, and `no_proxy=10.1.2.3` left `https://0xa.1.2.3/p` there.
+    // `no_proxy=[2001:db8::5]` left `https://[2001:db8:0:0::5]:443/p` on the
+    // proxy (differential corpus).
+    np!(
+        "python: an IPv6 entry does not match the address written otherwise",
+        Python,
+        "[2001:db8::5]",
+        "http://[2001:db8:0:0::5]/",
+        proxy
+    ),
+    np!(
+        "python: an IPv6 entry matches the address written alike",
+        Python,
+        "[2001:db8::5]",
+        "http://[2001:DB8::5]/",
+        bypass
+    ),
     np!(
         "python: an IP entry does not match the address spelled otherwise",
         Python,

@@ -143,6 +143,9 @@ impl Written {
     /// number: Node's URL keeps it so (`gopherx://LocalHost/`). (Unicode is
     /// percent-encoded there, which suffix entries still match.)
     pub(crate) const OPAQUE_AS_WRITTEN: u8 = 32;
+    /// The host is an IPv6 address written otherwise than in its canonical
+    /// form (`[2001:db8:0:0::5]` for `[2001:db8::5]`).
+    pub(crate) const IPV6_OTHERWISE: u8 = 64;
 
     /// The bits for a host written as `host` (its port aside).
     fn of_host(host: &str) -> Self {
@@ -281,6 +284,11 @@ impl Target {
                 let spelled_otherwise = target.ip.is_some() && host != target.host_text();
                 if matches!(target.ip, Some(IpAddr::V4(_))) && spelled_otherwise {
                     bits |= Written::IP_OTHERWISE;
+                }
+                if matches!(target.ip, Some(IpAddr::V6(_)))
+                    && !host.eq_ignore_ascii_case(target.host_text())
+                {
+                    bits |= Written::IPV6_OTHERWISE;
                 }
                 if !url.is_special() && (raw.has(Written::UPPER) || spelled_otherwise) {
                     bits |= Written::OPAQUE_AS_WRITTEN;

@@ -65,31 +65,6 @@ impl Seen<'_> {
         }
     }
 
-    /// An IPv6 URL host written other than in its canonical form, or a
-    /// no-proxy entry naming the same address so (`2001:db8:0:0::5`,
-    /// `::ffff:10.1.2.3`).
-    fn ipv6_spelled_otherwise(&self) -> bool {
-        let addr = |t: &str| {
-            let t = t.trim().trim_start_matches('[');
-            let t = t.split(']').next().unwrap_or(t);
-            t.parse::<std::net::Ipv6Addr>()
-                .ok()
-                .map(|a| (a, t.to_ascii_lowercase()))
-        };
-        // WHATWG URLs write an IPv4-mapped address in hex (`::ffff:a01:203`).
-        let odd = |(a, t): &(std::net::Ipv6Addr, String)| a.to_string() != *t || t.contains('.');
-        let Some(host) = addr(self.url_host()) else {
-            return false;
-        };
-        odd(&host)
-            || self.case.vars.iter().any(|(n, v)| {
-                n.eq_ignore_ascii_case("no_proxy")
-                    && v.split([',', ' '])
-                        .filter_map(addr)
-                        .any(|e| e.0 == host.0 && odd(&e))
-            })
-    }
-
     /// The value of the variable whose proxy an answer names.
     fn value_behind(&self, o: &Outcome) -> Option<&str> {
         let Outcome::Proxy { host, .. } = o else {
@@ -287,13 +262,6 @@ pub(crate) static KNOWN: &[Entry] = &[
                 && matches!(s.ours, Outcome::Direct)
         },
         reason: "Node's URL percent-encodes a Unicode host of a non-special scheme (`gopherx://bücher.example/` has host `b%C3%BCcher.example`), so proxy-from-env's `xn--bcher-kva.example` entry does not match it while `*.example` still does; proxyroute's Target converts the host to punycode, which the punycode entry matches",
-        row: "",
-    },
-    Entry {
-        name: "python-ipv6-spelled-otherwise",
-        tools: &[Tool::Python],
-        shape: |s| s.ipv6_spelled_otherwise(),
-        reason: "urllib compares an IPv6 host as written: `[2001:db8::5]` in no_proxy does not match `[2001:db8:0:0::5]`; proxyroute's Target keeps only the canonical form of an IPv6 host (Written has no bit for it yet)",
         row: "",
     },
 ];
