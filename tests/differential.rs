@@ -261,13 +261,15 @@ fn python_idn_url_is_proxied() {
 }
 
 /// Go 1.19 re-reads `socks4://h:1080` as `http://socks4://h:1080` (a proxy
-/// named `socks4`); proxyroute refuses the value, naming the variable.
+/// named `socks4`; `socks5h` too, which later Go accepts); proxyroute refuses
+/// the value, naming the variable.
 #[test]
 fn go_refuses_proxy_schemes_go_does_not_speak() {
     for value in [
         "socks://127.0.0.2:1080",
         "socks4://127.0.0.2:1080",
         "socks4a://127.0.0.2:1080",
+        "socks5h://127.0.0.2:1080",
         "ftp://127.0.0.2:21",
     ] {
         let got = route(
