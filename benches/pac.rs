@@ -1,18 +1,29 @@
-//! PAC evaluation cost per URL, three ways:
+//! PAC evaluation cost per URL, side by side in one run:
 //!
-//! - `cold`: a fresh script and its first call (loading the sandbox: what
-//!   every call cost before runtimes were kept warm);
-//! - `warm_uncached`: a call on the warm runtime, the cache off;
-//! - `cached`: an answer from the result cache;
-//!
-//! plus `load` (`PacScript::new` alone).
+//! - `load`: `PacScript::new` alone;
+//! - `cold`: a fresh script and its first call;
+//! - `engine_only`: `FindProxyForURL` on a runtime on the bench's own
+//!   thread, no hand-off, no cache: what the engine itself costs;
+//! - `warm_uncached`: `find_proxy` on the warm runtime, the cache off (the
+//!   engine plus the hand-off to its worker thread);
+//! - `cached`: `find_proxy_traced` answered from the result cache;
+//! - `resolve_uncached` and `resolve_cached`: `Resolver::resolve` with a
+//!   PAC layer, the script's cache off and on;
+//! - `async_uncached`: `Resolver::resolve_async`, the cache off, driven by
+//!   a minimal executor on the bench's thread.
 //!
 //! ```text
 //! cargo bench --features pac --bench pac
 //! ```
 
+use std::future::Future;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::{Duration, Instant};
+
 use criterion::{criterion_group, criterion_main, Criterion};
-use proxyroute::pac::{NoDns, PacScript};
+use proxyroute::pac::{NoDns, PacCache, PacScript};
+use proxyroute::{Resolver, Target};
 
 const SCRIPT: &str = r#"
 function FindProxyForURL(url, host) {
@@ -23,9 +34,36 @@ function FindProxyForURL(url, host) {
   return "PROXY p1.corp.example:3128; DIRECT";
 }"#;
 
+fn script(cache: PacCache) -> PacScript {
+    PacScript::builder(SCRIPT)
+        .resolver(NoDns)
+        .cache(cache)
+        .build()
+        .unwrap()
+}
+
+struct Unpark(std::thread::Thread);
+impl Wake for Unpark {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+fn block_on<F: Future>(future: F) -> F::Output {
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::park();
+    }
+}
+
 fn pac(c: &mut Criterion) {
     let mut group = c.benchmark_group("pac");
-    let targets: Vec<proxyroute::Target> = [
+    let targets: Vec<Target> = [
         "https://www.example.com/",
         "http://intranet/",
         "http://10.1.2.3/",
@@ -41,16 +79,15 @@ fn pac(c: &mut Criterion) {
         let mut i = 0;
         b.iter(|| {
             i = (i + 1) % targets.len();
-            let script = PacScript::new(std::hint::black_box(SCRIPT))
-                .unwrap()
-                .with_resolver(NoDns);
-            script.find_proxy(&targets[i]).unwrap()
+            script(PacCache::default()).find_proxy(&targets[i]).unwrap()
         });
     });
-    let uncached = PacScript::new(SCRIPT)
-        .unwrap()
-        .with_resolver(NoDns)
-        .without_cache();
+    let uncached = script(PacCache::off());
+    group.bench_function("engine_only", |b| {
+        b.iter_custom(|rounds| {
+            proxyroute::pac::__engine_only(&uncached, &targets, rounds).unwrap()
+        });
+    });
     group.bench_function("warm_uncached", |b| {
         let mut i = 0;
         b.iter(|| {
@@ -58,7 +95,7 @@ fn pac(c: &mut Criterion) {
             uncached.find_proxy(&targets[i]).unwrap()
         });
     });
-    let cached = PacScript::new(SCRIPT).unwrap().with_resolver(NoDns);
+    let cached = script(PacCache::default());
     for t in &targets {
         cached.find_proxy(t).unwrap();
     }
@@ -71,7 +108,54 @@ fn pac(c: &mut Criterion) {
             answer
         });
     });
+    let resolver_uncached = Resolver::builder()
+        .pac(script(PacCache::off()))
+        .build()
+        .unwrap();
+    group.bench_function("resolve_uncached", |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) % targets.len();
+            resolver_uncached.resolve(&targets[i])
+        });
+    });
+    let resolver_cached = Resolver::builder()
+        .pac(script(PacCache::default()))
+        .build()
+        .unwrap();
+    for t in &targets {
+        let _ = resolver_cached.resolve(t);
+    }
+    group.bench_function("resolve_cached", |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) % targets.len();
+            resolver_cached.resolve(&targets[i])
+        });
+    });
+    group.bench_function("async_uncached", |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) % targets.len();
+            block_on(resolver_uncached.resolve_async(&targets[i]))
+        });
+    });
     group.finish();
+    // The ratio the issue sets a target for, from one paired run.
+    let rounds = 20_000u64;
+    let engine = proxyroute::pac::__engine_only(&uncached, &targets, rounds).unwrap();
+    let started = Instant::now();
+    for i in 0..rounds as usize {
+        std::hint::black_box(uncached.find_proxy(&targets[i % targets.len()]).unwrap());
+    }
+    let warm = started.elapsed();
+    let per = |d: Duration| d.as_secs_f64() * 1e6 / rounds as f64;
+    println!(
+        "paired: engine {:.2} µs, warm uncached find_proxy {:.2} µs, ratio {:.2}",
+        per(engine),
+        per(warm),
+        warm.as_secs_f64() / engine.as_secs_f64()
+    );
 }
 
 criterion_group!(benches, pac);

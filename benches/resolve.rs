@@ -209,7 +209,7 @@ fn parse_no_proxy(c: &mut Criterion) {
         .throughput(Throughput::Bytes(text.len() as u64));
     // curl first: the headline figure. The other dialects read the same text
     // under their own rules (some skip entries they cannot use).
-    for dialect in Dialect::ALL {
+    for &dialect in Dialect::ALL {
         group.bench_with_input(
             BenchmarkId::new(dialect.as_str(), 10000),
             &text,
@@ -390,7 +390,7 @@ mod summary {
                 lines.push(format!("resolve_from_str/{f}: {} per URL", time(t)));
             }
         }
-        for d in Dialect::ALL {
+        for &d in Dialect::ALL {
             let id = format!("parse_no_proxy/{}/10000", d.as_str());
             if let Some(t) = median(&home, &id, started) {
                 lines.push(format!("{id}: {} (parse + compile)", time(t)));

@@ -17,7 +17,8 @@ pub enum Layer {
     Custom,
     /// Proxy environment variables, read under a dialect.
     Environment,
-    /// The operating system's proxy settings (GNOME, KDE, sysconfig).
+    /// The operating system's proxy settings (GNOME, KDE, sysconfig,
+    /// Windows, macOS), including the PAC script they name.
     System,
     /// Nothing was configured.
     None,
@@ -156,8 +157,10 @@ impl Decision {
         self.rule.as_ref()
     }
 
-    /// Problems met while reading the configuration that decided (and any
-    /// layer above it).
+    /// Every problem met while reading the configuration, in all its
+    /// layers (not only the one that decided), and, when a PAC script
+    /// decided, the bad entries of its answer (and, with
+    /// `pac_failure_direct`, its failure).
     pub fn violations(&self) -> &[Violation] {
         &self.violations
     }

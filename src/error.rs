@@ -86,12 +86,11 @@ pub enum ErrorKind {
     /// A proxy auto-config script or auto-detection is configured but cannot be evaluated.
     #[error("proxy auto-config is configured but not evaluated here (see proxyroute::pac and --pac); refusing to guess DIRECT")]
     PacNotEvaluated,
-    /// A bypass entry that parses but that the dialect can never match.
-    #[error("never matches: {0}")]
-    NeverMatches(&'static str),
-    /// A value the dialect reads but deliberately ignores.
-    #[error("ignored: {0}")]
-    Ignored(&'static str),
+    /// A piece of configuration that a lenient reader would skip or flag
+    /// (a bypass entry that never matches, a value the tool ignores), met
+    /// where strictness was asked for: the violation's own kind, unchanged.
+    #[error("{0}")]
+    Violation(Box<ViolationKind>),
     /// A configuration file that is not JSON, or not the JSON expected.
     #[error("invalid JSON: {0}")]
     InvalidJson(String),
@@ -138,8 +137,12 @@ pub struct Error {
     origin: Origin,
     index: Option<usize>,
     input: String,
-    source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
+    /// Behind a thin pointer, so that the error stays small to return.
+    source: Option<Arc<Source>>,
 }
+
+/// The lower-level failure behind an [`Error`].
+struct Source(Box<dyn std::error::Error + Send + Sync + 'static>);
 
 impl PartialEq for Error {
     fn eq(&self, other: &Self) -> bool {
@@ -171,8 +174,7 @@ impl Error {
     pub(crate) fn from_violation(v: &Violation) -> Self {
         let kind = match &v.kind {
             ViolationKind::Invalid(kind) => kind.clone(),
-            ViolationKind::NeverMatches(why) => ErrorKind::NeverMatches(why),
-            ViolationKind::Ignored(why) | ViolationKind::Note(why) => ErrorKind::Ignored(why),
+            other => ErrorKind::Violation(Box::new(other.clone())),
         };
         Error {
             kind,
@@ -212,7 +214,7 @@ impl Error {
     /// ```
     #[must_use]
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
-        self.source = Some(Arc::new(source));
+        self.source = Some(Arc::new(Source(Box::new(source))));
         self
     }
 
@@ -277,7 +279,7 @@ impl fmt::Debug for Error {
             .field("input", &self.input)
             .field(
                 "source",
-                &self.source.as_ref().map(|s| redact(&s.to_string())),
+                &self.source.as_ref().map(|s| redact(&s.0.to_string())),
             )
             .finish()
     }
@@ -287,7 +289,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.source
             .as_deref()
-            .map(|s| s as &(dyn std::error::Error + 'static))
+            .map(|s| &*s.0 as &(dyn std::error::Error + 'static))
     }
 }
 

@@ -26,3 +26,8 @@ pub mod watch {}
 pub mod api {}
 #[doc = include_str!("../docs/dialects.md")]
 pub mod dialects {}
+#[doc = include_str!("../docs/pac.md")]
+pub mod pac {}
+#[doc = include_str!("../docs/clients.md")]
+#[cfg(all(feature = "hyper", feature = "reqwest", feature = "ureq"))]
+pub mod clients {}

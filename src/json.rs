@@ -313,7 +313,7 @@ impl Parser<'_> {
 
 /// Writes `text` as a JSON string: quotes, backslashes and control
 /// characters escaped, everything else as UTF-8.
-#[cfg(feature = "probe")]
+#[cfg(any(feature = "probe", feature = "watch"))]
 pub(crate) fn write_string(out: &mut String, text: &str) {
     use std::fmt::Write as _;
     out.push('"');

@@ -59,7 +59,8 @@
 //!     .bypass("localhost")
 //!     .build()?;
 //! let target = Target::parse("http://example.com/")?;
-//! let proxy = resolver.resolve(&target).proxy().unwrap();
+//! let route = resolver.resolve(&target);
+//! let proxy = route.proxy().unwrap();
 //! assert_eq!(proxy.credentials().unwrap().password(), Some("p@ss"));
 //! assert_eq!(proxy.to_string(), "socks5h://alice:***@127.0.0.1:1080");
 //!
@@ -101,8 +102,9 @@
 //! - `pac-fetch`, off by default: fetching `http://` and `https://` PAC URLs
 //!   (`ureq` with `rustls`) and WPAD discovery by DNS (`pac::wpad`).
 //!
-//! Without features, environment and explicit configuration work with `url`,
-//! `ipnet`, `http` and `thiserror` as the only dependencies, plus `arc-swap`
+//! Without features, environment and explicit configuration work with `url`
+//! (and its `percent-encoding`), `ipnet`, `http` and `thiserror` as the only
+//! dependencies, plus `arc-swap`
 //! for [`SharedResolver`].
 //!
 //! # Secrets
@@ -118,6 +120,8 @@
 // docs.rs: a badge naming the feature on every feature-gated item.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(any(feature = "hyper", feature = "reqwest", feature = "ureq"))]
+pub mod adapters;
 pub mod bypass;
 mod curl;
 mod decision;
@@ -155,7 +159,7 @@ pub use error::{Error, ErrorKind, Origin, Result, Violation, ViolationKind};
 pub use proxy::{Credentials, Proxy, ProxyScheme};
 pub use proxy_rules::ProxyRules;
 pub use resolver::{IntoProxy, IntoProxyRules, RequestProxy, Resolver, ResolverBuilder};
-pub use route::{Hop, Hops, Route};
+pub use route::{Hop, Hops, Route, RouteFuture};
 pub use settings::ProxySettings;
 pub use shared::{ResolverGuard, SharedResolver};
 pub use target::Target;

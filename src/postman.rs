@@ -61,7 +61,7 @@ use crate::target::Target;
 pub const DEFAULT_MATCH: &str = "http+https://*:*/*";
 
 /// The port of a config that says none.
-pub const DEFAULT_PORT: i32 = 8080;
+pub const DEFAULT_PORT: u16 = 8080;
 
 /// One proxy rule in Postman's model: which proxy, for which URLs.
 ///
@@ -139,7 +139,7 @@ impl ProxyConfig {
         let mut config = ProxyConfig {
             id: None,
             host: String::new(),
-            port: DEFAULT_PORT,
+            port: i32::from(DEFAULT_PORT),
             protocol: ProxyScheme::Http,
             pattern: DEFAULT_MATCH.to_owned(),
             tunnel: false,
@@ -232,8 +232,19 @@ impl ProxyConfig {
         &self.host
     }
 
-    /// The port, as Postman keeps it: any non-zero 32-bit number.
-    pub fn port(&self) -> i32 {
+    /// The proxy's port, when it is one a connection can use (1 to 65535).
+    /// `None` when the definition gave a number Postman keeps but no
+    /// connection can use (`70000`, `-1`): such a config never proxies, and
+    /// its violations say why.
+    pub fn port(&self) -> Option<u16> {
+        u16::try_from(self.port).ok().filter(|&p| p != 0)
+    }
+
+    /// The port exactly as Postman keeps it: its JavaScript coercion of the
+    /// `port` value to a non-zero 32-bit integer (`" 3128 "` is 3128,
+    /// `70000` stays 70000). For comparing with Postman itself;
+    /// [`port`](ProxyConfig::port) is what a connection uses.
+    pub fn postman_port(&self) -> i32 {
         self.port
     }
 

@@ -28,8 +28,9 @@ pub enum ProxyScheme {
 }
 
 impl ProxyScheme {
-    /// Every scheme, in declaration order.
-    pub const ALL: [ProxyScheme; 6] = [
+    /// Every scheme, in declaration order. A slice, so that a new scheme does
+    /// not change its type (the enum is `#[non_exhaustive]`).
+    pub const ALL: &'static [ProxyScheme] = &[
         ProxyScheme::Http,
         ProxyScheme::Https,
         ProxyScheme::Socks4,
@@ -88,7 +89,8 @@ impl FromStr for ProxyScheme {
 
     fn from_str(s: &str) -> Result<Self> {
         ProxyScheme::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|scheme| scheme.as_str().eq_ignore_ascii_case(s))
             .ok_or_else(|| {
                 Error::new(
@@ -559,44 +561,37 @@ fn normalize_proxy_host(host: &str) -> std::result::Result<Box<str>, ErrorKind> 
     }
 }
 
+/// Percent-decodes user info strictly: every `%` must start a `%XX` escape
+/// (the `percent-encoding` crate would pass a stray `%` through, which would
+/// send a different password than the one written), and the result must be
+/// UTF-8.
 fn percent_decode(text: &str) -> std::result::Result<String, ErrorKind> {
     let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes
+    let strict = bytes.iter().enumerate().all(|(i, &b)| {
+        b != b'%'
+            || bytes
                 .get(i + 1..i + 3)
-                .ok_or(ErrorKind::InvalidCredentials)?;
-            let hi = (hex[0] as char)
-                .to_digit(16)
-                .ok_or(ErrorKind::InvalidCredentials)?;
-            let lo = (hex[1] as char)
-                .to_digit(16)
-                .ok_or(ErrorKind::InvalidCredentials)?;
-            out.push((hi * 16 + lo) as u8);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
+                .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    });
+    if !strict {
+        return Err(ErrorKind::InvalidCredentials);
     }
-    String::from_utf8(out).map_err(|_| ErrorKind::InvalidCredentials)
+    percent_encoding::percent_decode(bytes)
+        .decode_utf8()
+        .map(std::borrow::Cow::into_owned)
+        .map_err(|_| ErrorKind::InvalidCredentials)
 }
+
+/// Everything but RFC 3986's unreserved characters (`A-Z a-z 0-9 - . _ ~`).
+const USERINFO: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Percent-encodes everything but RFC 3986 unreserved characters.
 pub(crate) fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for &b in text.as_bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push('%');
-            out.push(char::from(b"0123456789ABCDEF"[(b >> 4) as usize]));
-            out.push(char::from(b"0123456789ABCDEF"[(b & 15) as usize]));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(text, USERINFO).to_string()
 }
 
 fn base64_into(input: &[u8], out: &mut String) {

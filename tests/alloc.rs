@@ -73,7 +73,7 @@ const ENV: &[(&str, &str)] = &[
 
 #[test]
 fn environment_configurations_do_not_allocate() {
-    for dialect in Dialect::ALL {
+    for &dialect in Dialect::ALL {
         let resolver = Resolver::from_env_with(dialect, lookup(ENV));
         assert_no_allocations(dialect.as_str(), &resolver);
     }

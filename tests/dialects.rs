@@ -4851,14 +4851,14 @@ fn check_env(
     let by_name = EnvProxies::read_vars(dialect, env.iter().copied());
     let known = EnvProxies::read(dialect, lookup_in(env)).variable_for(t.scheme())
         == by_name.variable_for(t.scheme());
-    if known && render(looked_up.resolve(t)) != render(route) {
+    if known && render(looked_up.resolve(t)) != render(route.clone()) {
         return Err(format!(
             "a lookup gives {} but the listed variables give {}",
             render(looked_up.resolve(t)),
             render(route)
         ));
     }
-    let got = render(route);
+    let got = render(route.clone());
     let why = resolver.explain(t);
     let explained = render(why.route());
     if got != explained {
@@ -4979,7 +4979,7 @@ fn postman_rows() {
 
 #[test]
 fn every_dialect_has_at_least_forty_rows() {
-    for dialect in Dialect::ALL {
+    for &dialect in Dialect::ALL {
         let n = all_rows().filter(|r| r.dialect == dialect).count();
         assert!(n >= 40, "{dialect}: only {n} rows");
     }

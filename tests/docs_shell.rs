@@ -98,6 +98,10 @@ const FEATURES: &[(&str, bool)] = &[
     ("pac-fetch", cfg!(feature = "pac-fetch")),
     ("probe", cfg!(feature = "probe")),
     ("watch", cfg!(feature = "watch")),
+    ("hyper", cfg!(feature = "hyper")),
+    ("reqwest", cfg!(feature = "reqwest")),
+    ("reqwest-blocking", cfg!(feature = "reqwest-blocking")),
+    ("ureq", cfg!(feature = "ureq")),
 ];
 
 /// Whether this build has `feature` (an unknown name: no).

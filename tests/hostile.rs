@@ -74,8 +74,8 @@ fn hit(h: Option<BypassHit<'_>>) -> Option<Hit> {
 /// must agree on each target. Returns the hits per dialect.
 fn query_all(text: &str, targets: &[Target]) -> Vec<(Dialect, Vec<Option<Hit>>)> {
     Dialect::ALL
-        .into_iter()
-        .map(|dialect| {
+        .iter()
+        .map(|&dialect| {
             let list = BypassList::parse(text, dialect);
             for v in list.violations() {
                 assert!(!v.to_string().is_empty());
@@ -155,7 +155,7 @@ fn one_mebibyte_no_proxy() {
         ];
         let _ = query_all(&text, &targets);
         // Every dialect reads `host12.example` and nothing matches the miss.
-        for dialect in Dialect::ALL {
+        for &dialect in Dialect::ALL {
             let list = BypassList::parse(&text, dialect);
             let m = list.compile();
             match m.find(&targets[0]) {
@@ -165,7 +165,7 @@ fn one_mebibyte_no_proxy() {
             assert!(!m.matches(&targets[6]), "{dialect}");
         }
         // Through a resolver, with a proxy to bypass.
-        for dialect in Dialect::ALL {
+        for &dialect in Dialect::ALL {
             let vars = [("NO_PROXY", text.as_str()), ("no_proxy", text.as_str())];
             let vars = [
                 vars[0],
@@ -291,7 +291,7 @@ fn control_characters_and_nul() {
             }
         }
         // Through the environment, values full of controls.
-        for dialect in Dialect::ALL {
+        for &dialect in Dialect::ALL {
             let vars = [
                 ("http_proxy", "http://p\u{0}:1"),
                 ("HTTPS_PROXY", "\u{1b}[31mhttp://p:1"),
@@ -327,7 +327,7 @@ fn not_utf8(prefix: &str) -> OsString {
 #[test]
 fn invalid_utf8_is_a_violation_not_a_panic() {
     bounded("invalid UTF-8", || {
-        for dialect in Dialect::ALL {
+        for &dialect in Dialect::ALL {
             let lookup = |name: &str| -> Option<OsString> {
                 match name {
                     "http_proxy" | "HTTP_PROXY" | "https_proxy" | "HTTPS_PROXY" | "all_proxy"
@@ -575,7 +575,7 @@ fn zone_ids_never_match_name_rules() {
             "localhost",
         ];
         for list in lists {
-            for dialect in Dialect::ALL {
+            for &dialect in Dialect::ALL {
                 let parsed = BypassList::parse(list, dialect);
                 let m = parsed.compile();
                 for target in &targets {
@@ -593,7 +593,7 @@ fn zone_ids_never_match_name_rules() {
         }
         // A zone id in the text never makes a name rule of `eth0` match anything
         // else either.
-        for dialect in Dialect::ALL {
+        for &dialect in Dialect::ALL {
             let m = BypassList::parse("fe80::1%eth0", dialect).compile();
             assert!(!m.matches(&t("http://eth0/")), "{dialect}");
         }
@@ -640,7 +640,7 @@ fn ports_zero_and_65536() {
         ];
         let _ = query_all(list, &targets);
         for entry in list.split(',') {
-            for dialect in Dialect::ALL {
+            for &dialect in Dialect::ALL {
                 let l = BypassList::parse(entry, dialect);
                 assert!(
                     !l.rules().is_empty() || !l.violations().is_empty(),
@@ -741,7 +741,7 @@ fn passwords_never_shown_by_environment_resolvers_and_decisions() {
         let e = Target::parse(bad).unwrap_err();
         assert_no_secret(bad, &format!("{e} {e:?}"));
     }
-    for dialect in Dialect::ALL {
+    for &dialect in Dialect::ALL {
         for value in SECRET_PROXIES {
             let vars = [
                 ("http_proxy", *value),
@@ -856,7 +856,7 @@ fn regression_password_shown_when_a_later_scheme_separator_follows() {
         if let Err(e) = value.parse::<Proxy>() {
             assert_no_secret(value, &format!("{e} {e:?}"));
         }
-        for dialect in Dialect::ALL {
+        for &dialect in Dialect::ALL {
             let vars = [
                 ("https_proxy", value),
                 ("HTTPS_PROXY", value),
@@ -876,7 +876,7 @@ fn regression_password_shown_when_a_later_scheme_separator_follows() {
 /// one, so in `a,,b` the entry `b` gets index 1 (Go and the others say 2).
 #[test]
 fn regression_curl_index_skips_empty_entries() {
-    for dialect in Dialect::ALL {
+    for &dialect in Dialect::ALL {
         let list = BypassList::parse("a,,b", dialect);
         let b = list
             .rules()
@@ -913,7 +913,7 @@ fn suffix_rules_match_on_label_boundaries() {
         t("http://wwwexample.com./"),
     ];
     for entry in entries {
-        for dialect in Dialect::ALL {
+        for &dialect in Dialect::ALL {
             // The two documented raw text suffixes.
             let raw_suffix = (dialect == Dialect::Chromium && !entry.starts_with('.'))
                 || (dialect == Dialect::Node && entry.starts_with("*e"));

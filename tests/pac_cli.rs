@@ -192,10 +192,13 @@ function FindProxyForURL(url, host) {
     fn a_script_answers_from_a_child_with_the_parents_resolver_and_clock() {
         // Saturday 2026-11-28 14:30:15 UTC.
         let clock = UNIX_EPOCH + Duration::from_secs(1_795_876_215);
-        let script = PacScript::new_isolated(BY_HOST, child())
-            .unwrap()
-            .with_resolver(Table)
-            .with_clock(clock);
+        let script = PacScript::builder(BY_HOST)
+            .isolated(child())
+            .resolver(Table)
+            .clock(clock)
+            .trace(true)
+            .build()
+            .unwrap();
         let answer = script
             .find_proxy_traced(&"https://wiki.corp.example/".parse().unwrap())
             .unwrap();
@@ -305,10 +308,15 @@ function FindProxyForURL(url, host) {
     fn a_child_that_does_not_answer_is_killed_at_the_deadline() {
         let silent = ChildProcess::new("/bin/sh").arg("-c").arg("exec sleep 30");
         let started = Instant::now();
-        let err = PacScript::new_isolated(BY_HOST, silent).unwrap_err();
+        let limits = PacLimits::default().with_load(Duration::from_millis(300));
+        let err = PacScript::builder(BY_HOST)
+            .isolated(silent)
+            .limits(limits)
+            .build()
+            .unwrap_err();
         assert!(
             err.to_string()
-                .contains("did not load the script within 100 ms; it was killed"),
+                .contains("did not load the script within 300 ms (the load budget); it was killed"),
             "{err}"
         );
         assert!(

@@ -385,7 +385,7 @@ fn wpad_reports_what_each_name_gave_when_none_serves_a_script() {
 }
 
 #[test]
-fn a_system_set_to_detect_automatically_runs_the_search_when_built() {
+fn a_system_set_to_detect_automatically_runs_the_search_when_loaded() {
     let server = Scripted::start(&[200], SCRIPT);
     // GNOME's "automatic" mode with no URL is WPAD.
     let settings = gnome::parse(
@@ -402,6 +402,13 @@ fn a_system_set_to_detect_automatically_runs_the_search_when_built() {
         .build()
         .unwrap();
     let target = "https://example.com/".parse().unwrap();
+    // Building searched nothing: the route waits for the load step.
+    assert!(!resolver.is_loaded());
+    let before = resolver.resolve(&target);
+    assert!(before.is_refused());
+    assert!(before.to_string().contains("not loaded yet"), "{before}");
+    resolver.load().unwrap();
+    assert!(resolver.is_loaded());
     assert_eq!(
         resolver.resolve(&target).to_string(),
         "http://found.example:3128"
@@ -429,6 +436,7 @@ fn a_system_set_to_detect_automatically_runs_the_search_when_built() {
         )
         .build()
         .unwrap();
+    assert!(resolver.load().is_err());
     let route = resolver.resolve(&target);
     assert!(route.is_refused(), "{route}");
     assert!(
@@ -497,9 +505,12 @@ fn a_password_in_a_pac_url_is_never_shown() {
         "org.gnome.system.proxy mode 'auto'\norg.gnome.system.proxy autoconfig-url '{url}'\n"
     ));
     let resolver = Resolver::builder().system(settings).build().unwrap();
+    let load = resolver.load().unwrap_err();
     let target = "https://example.com/".parse().unwrap();
     let why = resolver.explain(&target);
     assert!(why.route().is_refused());
+    assert!(why.reason().contains("404"), "{}", why.reason());
+    assert!(!format!("{load} {load:?}").contains("s3cret"), "{load:?}");
     for shown in [
         why.reason().to_owned(),
         why.source().to_owned(),
@@ -526,4 +537,89 @@ fn a_password_in_a_system_pac_url_stays_out_of_debug_output() {
         .unwrap();
     let shown = format!("{resolver:?}");
     assert!(!shown.contains("s3cret"), "{shown}");
+}
+
+/// A loopback server that accepts connections and never answers.
+struct Hanging {
+    port: u16,
+}
+
+impl Hanging {
+    fn start() -> Hanging {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for stream in listener.incoming().flatten() {
+                // Read nothing, answer nothing; keep the connection open.
+                held.push(stream);
+            }
+        });
+        Hanging { port }
+    }
+}
+
+/// Polls `future` on this thread until it is ready, parking between polls:
+/// a minimal executor, so that the test needs no runtime.
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl std::task::Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Arc::new(Unpark(std::thread::current())).into();
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let std::task::Poll::Ready(value) = future.as_mut().poll(&mut cx) {
+            return value;
+        }
+        std::thread::park();
+    }
+}
+
+#[test]
+fn building_touches_no_network_and_the_load_step_times_out_as_documented() {
+    let server = Hanging::start();
+    let url = format!("http://127.0.0.1:{}/proxy.pac", server.port);
+    let settings = gnome::parse(&format!(
+        "org.gnome.system.proxy mode 'auto'\norg.gnome.system.proxy autoconfig-url '{url}'\n"
+    ));
+    // Two attempts of 300 ms, a 100 ms pause between them.
+    let fetcher = Fetcher::new()
+        .timeout(Duration::from_millis(300))
+        .attempts(2)
+        .pause(Duration::from_millis(100));
+    let started = Instant::now();
+    let resolver = Resolver::builder()
+        .system(settings)
+        .pac_fetcher(fetcher)
+        .build()
+        .unwrap();
+    let built = started.elapsed();
+    assert!(built < Duration::from_millis(200), "build took {built:?}");
+    assert!(!resolver.is_loaded());
+    let target = "https://example.com/".parse().unwrap();
+    let route = resolver.resolve(&target);
+    assert!(route.to_string().contains("not loaded yet"), "{route}");
+
+    // The async form: the future completes from the loading thread.
+    let started = Instant::now();
+    let err = block_on(resolver.load_async()).unwrap_err();
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(650) && took < Duration::from_secs(5),
+        "load took {took:?}: {err}"
+    );
+    assert!(err.to_string().contains(&url), "{err}");
+    assert!(resolver.is_loaded());
+    // The outcome is kept: the blocking form answers at once with it, and
+    // the routes are refused with it, never DIRECT.
+    let started = Instant::now();
+    assert_eq!(resolver.load().unwrap_err(), err);
+    assert!(started.elapsed() < Duration::from_millis(100));
+    let route = resolver.resolve(&target);
+    assert!(route.is_refused(), "{route}");
+    assert_eq!(route.error(), Some(&err));
 }

@@ -828,3 +828,27 @@ fn patterns_with_paths_decide_by_the_urls_path() {
     assert_eq!(route("http://h.example/no-proxy/x"), "DIRECT");
     assert_eq!(route("http://h.example/proxy"), "http://all.test:8080");
 }
+
+/// A Rust caller gets a port a connection can use, or none; Postman's own
+/// coercion stays readable beside it.
+#[test]
+fn ports_a_connection_can_use_and_postmans_own_reading() {
+    let list = ProxyConfigList::from_json(
+        r#"[{"host": "a.test", "port": " 3128 "}, {"host": "b.test", "port": 70000}, {"host": "c.test"}]"#,
+        Origin::setting("ports.json"),
+    )
+    .unwrap();
+    let got: Vec<(Option<u16>, i32)> = list
+        .configs()
+        .iter()
+        .map(|c| (c.port(), c.postman_port()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Some(3128), 3128),
+            (None, 70000),
+            (Some(proxyroute::postman::DEFAULT_PORT), 8080)
+        ]
+    );
+}

@@ -226,7 +226,7 @@ proptest! {
         targets in prop::collection::vec(target(), 1..10),
         reversed in any::<bool>(),
     ) {
-        for dialect in Dialect::ALL {
+        for &dialect in Dialect::ALL {
             let list = BypassList::parse(&text, dialect).reversed(reversed);
             let matcher = list.compile();
             for t in &targets {
@@ -250,7 +250,7 @@ proptest! {
         targets in prop::collection::vec(target(), 1..16),
     ) {
         let text = entries.join(",");
-        for dialect in Dialect::ALL {
+        for &dialect in Dialect::ALL {
             let list = BypassList::parse(&text, dialect);
             let matcher = list.compile();
             for t in &targets {
@@ -398,7 +398,7 @@ proptest! {
 // ===== (c) Display / FromStr round trips =====
 
 fn scheme() -> impl Strategy<Value = ProxyScheme> {
-    select(&ProxyScheme::ALL[..])
+    select(ProxyScheme::ALL)
 }
 
 /// Text for user names and passwords: the characters URLs care about, and non-ASCII.
@@ -484,7 +484,7 @@ proptest! {
     /// A list's `Display` parses back to the same patterns, ports and schemes.
     #[test]
     fn bypass_list_round_trips(text in list_text()) {
-        for dialect in Dialect::ALL {
+        for &dialect in Dialect::ALL {
             let list = BypassList::parse(&text, dialect);
             let shown = list.to_string();
             let back = BypassList::parse(&shown, dialect);
@@ -497,7 +497,7 @@ proptest! {
 
     /// Scheme and dialect names parse back, in any case.
     #[test]
-    fn names_round_trip(scheme in scheme(), dialect in select(&Dialect::ALL[..]), upper in any::<bool>()) {
+    fn names_round_trip(scheme in scheme(), dialect in select(Dialect::ALL), upper in any::<bool>()) {
         let case = |s: String| if upper { s.to_uppercase() } else { s };
         prop_assert_eq!(case(scheme.to_string()).parse::<ProxyScheme>().unwrap(), scheme);
         prop_assert_eq!(case(dialect.to_string()).parse::<Dialect>().unwrap(), dialect);
@@ -586,7 +586,7 @@ fn resolver(dialect: Dialect, vars: &[(String, String)], custom: u8) -> Option<R
 fn check_resolve_explain(resolver: &Resolver, t: &Target) -> Result<(), TestCaseError> {
     let route = resolver.resolve(t);
     let why = resolver.explain(t);
-    prop_assert_eq!(route, why.route(), "target {} decision {:?}", t, why);
+    prop_assert_eq!(&route, &why.route(), "target {} decision {:?}", t, why);
     prop_assert_eq!(route.to_string(), why.route().to_string());
     if why.rule().is_some() {
         prop_assert!(
@@ -624,7 +624,7 @@ proptest! {
         custom in 0u8..4,
         targets in prop::collection::vec(target(), 1..8),
     ) {
-        for dialect in Dialect::ALL {
+        for &dialect in Dialect::ALL {
             let Some(resolver) = resolver(dialect, &vars, custom) else { continue };
             for t in &targets {
                 check_resolve_explain(&resolver, t)?;
@@ -657,7 +657,7 @@ proptest! {
     ) {
         prop_assume!(text.trim() != "*");
         let longer = format!("{text},{extra}");
-        for dialect in Dialect::ALL {
+        for &dialect in Dialect::ALL {
             if subtracts(dialect, &extra) {
                 continue;
             }
@@ -679,7 +679,7 @@ proptest! {
         extra in entry(),
         targets in prop::collection::vec(target(), 1..6),
     ) {
-        for dialect in Dialect::ALL {
+        for &dialect in Dialect::ALL {
             if subtracts(dialect, &extra) {
                 continue;
             }
@@ -722,7 +722,7 @@ proptest! {
         targets in prop::collection::vec(target(), 1..8),
     ) {
         let (a, b) = (entries.join(","), shuffled.join(","));
-        for dialect in Dialect::ALL {
+        for &dialect in Dialect::ALL {
             let (la, lb) = (BypassList::parse(&a, dialect), BypassList::parse(&b, dialect));
             let (ma, mb) = (la.compile(), lb.compile());
             let ordered = entries.iter().any(|e| subtracts(dialect, e));
@@ -765,7 +765,7 @@ proptest! {
         custom in 0u8..4,
         targets in prop::collection::vec(any_target(), 1..8),
     ) {
-        for dialect in Dialect::ALL {
+        for &dialect in Dialect::ALL {
             let Some(resolver) = resolver(dialect, &vars, custom) else { continue };
             for t in targets.iter().flatten() {
                 let _ = resolver.resolve(t).to_string();

@@ -1,6 +1,8 @@
 //! Routes proved end to end: proxyroute resolves a URL, a real client (the curl
-//! binary, ureq, reqwest) sends it along the route, through a real squid or
-//! microsocks on a loopback port, to an origin server inside the test.
+//! binary; ureq and reqwest through `proxyroute::adapters`) sends it along the
+//! route, through a real squid or microsocks on a loopback port, to an origin
+//! server inside the test. `tests/adapters.rs` tests the adapters themselves
+//! (every proxy kind, failover, redirects, the hyper connector).
 //!
 //! Each test starts what it needs on free loopback ports with temporary
 //! configuration and stops it when it ends. Every outgoing hop is told apart by
@@ -13,661 +15,16 @@
 //! `CI=true` a missing program fails the test; elsewhere the test prints a notice
 //! and does nothing.
 
-// The examples' adapters, compiled here as they are there (their `main` unused).
-#[path = "../examples/ureq.rs"]
-#[allow(dead_code)]
-pub mod ureq_example;
+#[path = "support/real.rs"]
+mod real;
 
-#[path = "../examples/reqwest.rs"]
-#[allow(dead_code)]
-pub mod reqwest_example;
-
-use std::fmt::Write as _;
-use std::io::{Read, Write};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex, OnceLock};
-use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::sync::{Arc, OnceLock};
+
+use real::*;
 
 use proxyroute::{curl_command, Dialect, Hop, Resolver, Route, ShowCredentials, Target};
-
-// ---------------------------------------------------------------------------
-// Programs
-
-const SQUID: &str = "squid";
-const MICROSOCKS: &str = "microsocks";
-const CURL: &str = "curl";
-const HTPASSWD: &str = "htpasswd";
-const NCSA_AUTH: &str = "basic_ncsa_auth";
-
-/// Where each hop reaches the origin from.
-const DIRECT_PEER: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 1);
-const SOCKS_PEER: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
-const SQUID_PEER: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 3);
-
-/// How long a server may take to listen, a log line to appear, a command to end.
-const PATIENCE: Duration = Duration::from_secs(20);
-
-fn under_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
-fn find_program(name: &str) -> Option<PathBuf> {
-    let dirs: Vec<PathBuf> = match name {
-        NCSA_AUTH => [
-            "/usr/lib/squid",
-            "/usr/lib64/squid",
-            "/usr/libexec/squid",
-            "/usr/local/libexec/squid",
-        ]
-        .iter()
-        .map(PathBuf::from)
-        .collect(),
-        _ => std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-            .chain(["/usr/sbin", "/usr/bin", "/sbin", "/bin"].map(PathBuf::from))
-            .collect(),
-    };
-    dirs.into_iter()
-        .map(|dir| dir.join(name))
-        .find(|path| path.is_file())
-}
-
-fn program(name: &str) -> PathBuf {
-    find_program(name).unwrap_or_else(|| panic!("{name} is not installed"))
-}
-
-/// Whether every program is installed. Under `CI=true` a missing one fails the
-/// test; elsewhere it is skipped with a notice.
-fn have(names: &[&str]) -> bool {
-    let missing: Vec<&str> = names
-        .iter()
-        .copied()
-        .filter(|name| find_program(name).is_none())
-        .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    assert!(
-        !under_ci(),
-        "CI=true and {} not installed: .ci/install-proxies.sh installs them",
-        missing.join(", ")
-    );
-    eprintln!(
-        "notice: skipping this test: {} not installed (run .ci/install-proxies.sh)",
-        missing.join(", ")
-    );
-    false
-}
-
-// ---------------------------------------------------------------------------
-// Temporary files, ports, processes
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static COUNT: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNT.fetch_add(1, Ordering::Relaxed);
-        let path =
-            std::env::temp_dir().join(format!("proxyroute-{tag}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("create a temporary directory");
-        // squid started by root drops to its own user ('proxy'), which must be
-        // able to write its logs here.
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o777))
-            .expect("open the temporary directory");
-        TempDir(path)
-    }
-
-    fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn unique_name() -> String {
-    static COUNT: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "prt{}n{}",
-        std::process::id(),
-        COUNT.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-/// A port that was free a moment ago, and never handed out before in this run;
-/// a server that fails to bind it is started again on another.
-fn free_port() -> u16 {
-    static GIVEN: Mutex<Vec<u16>> = Mutex::new(Vec::new());
-    loop {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("bind a loopback port")
-            .port();
-        let mut given = GIVEN.lock().unwrap();
-        if !given.contains(&port) {
-            given.push(port);
-            return port;
-        }
-    }
-}
-
-/// A child process that is killed when dropped.
-struct Running {
-    child: Child,
-    what: String,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Polls until `ready` says the process listens (for squid: its own cache.log
-/// says so, so that another server that took the port first is never taken
-/// for it). `Err` when the process exited first: the port was taken, or the
-/// configuration was refused.
-fn wait_ready(run: &mut Running, mut ready: impl FnMut() -> bool) -> Result<(), String> {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        if let Some(status) = run.child.try_wait().expect("poll the child") {
-            return Err(format!("{} exited ({status}) before listening", run.what));
-        }
-        if ready() {
-            return Ok(());
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{} was not ready within {PATIENCE:?}",
-            run.what
-        );
-        thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn accepts(port: u16) -> bool {
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()
-}
-
-/// Polls `check` until it gives a value.
-fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        if let Some(value) = check() {
-            return value;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{what}: not seen within {PATIENCE:?}"
-        );
-        thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// Runs a command to its end (killing it after [`PATIENCE`]), with no input.
-fn run_command(mut cmd: Command, what: &str) -> Output {
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let child = cmd.spawn().unwrap_or_else(|e| panic!("start {what}: {e}"));
-    let pid = child.id();
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    match rx.recv_timeout(PATIENCE) {
-        Ok(output) => output.unwrap_or_else(|e| panic!("run {what}: {e}")),
-        Err(_) => {
-            let _ = Command::new("kill")
-                .args(["-KILL", &pid.to_string()])
-                .status();
-            panic!("{what} did not finish within {PATIENCE:?}");
-        }
-    }
-}
-
-/// A command with an empty environment but for `PATH` and a `HOME` without a
-/// `.curlrc`, so that nothing of this machine's proxy settings leaks in.
-fn clean_command(program: impl AsRef<std::ffi::OsStr>, home: &Path) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.env_clear()
-        .env(
-            "PATH",
-            std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()),
-        )
-        .env("HOME", home)
-        .env("CURL_HOME", home);
-    cmd
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters: how a person
-/// writes an awkward password into a proxy URL.
-fn pct(text: &str) -> String {
-    let mut out = String::new();
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
-}
-
-fn count(haystack: &str, needle: &str) -> usize {
-    haystack.matches(needle).count()
-}
-
-// ---------------------------------------------------------------------------
-// The origin server
-
-#[derive(Debug, Clone)]
-struct Seen {
-    peer: IpAddr,
-    method: String,
-    path: String,
-    head: String,
-}
-
-/// A tiny HTTP server on 127.0.0.1 that answers every request with 200 and a
-/// body naming the path, and records who asked for what.
-struct Origin {
-    port: u16,
-    seen: Arc<Mutex<Vec<Seen>>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-const MARKER: &str = "proxyroute-origin";
-
-fn body_for(path: &str) -> String {
-    format!("{MARKER} {path}\n")
-}
-
-impl Origin {
-    fn start() -> Origin {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the origin");
-        let port = listener.local_addr().expect("origin address").port();
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = {
-            let (seen, stop) = (Arc::clone(&seen), Arc::clone(&stop));
-            thread::spawn(move || {
-                for stream in listener.incoming() {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(stream) = stream else { continue };
-                    let seen = Arc::clone(&seen);
-                    thread::spawn(move || serve(stream, &seen));
-                }
-            })
-        };
-        Origin {
-            port,
-            seen,
-            stop,
-            thread: Some(thread),
-        }
-    }
-
-    fn url(&self, host: &str, path: &str) -> String {
-        format!("http://{host}:{}{path}", self.port)
-    }
-
-    /// The requests for `path`.
-    fn seen(&self, path: &str) -> Vec<Seen> {
-        self.seen
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|s| s.path == path)
-            .cloned()
-            .collect()
-    }
-
-    /// Asserts that exactly one request for `path` arrived, from `peer`.
-    fn assert_one(&self, path: &str, peer: Ipv4Addr, how: &str) -> Seen {
-        let seen = self.seen(path);
-        assert_eq!(seen.len(), 1, "{how}: requests for {path}: {seen:#?}");
-        assert_eq!(
-            seen[0].peer,
-            IpAddr::V4(peer),
-            "{how}: {path} came from the wrong hop: {seen:#?}"
-        );
-        assert_eq!(seen[0].method, "GET", "{how}");
-        seen.into_iter().next().unwrap()
-    }
-
-    fn assert_none(&self, path: &str, how: &str) {
-        let seen = self.seen(path);
-        assert!(
-            seen.is_empty(),
-            "{how}: {path} reached the origin: {seen:#?}"
-        );
-    }
-}
-
-impl Drop for Origin {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-fn serve(mut stream: TcpStream, seen: &Mutex<Vec<Seen>>) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let Ok(peer) = stream.peer_addr() else { return };
-    let mut head = Vec::new();
-    let mut buf = [0u8; 4096];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65536 {
-        match stream.read(&mut buf) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => head.extend_from_slice(&buf[..n]),
-        }
-    }
-    let head = String::from_utf8_lossy(&head).into_owned();
-    let mut words = head.lines().next().unwrap_or("").split(' ');
-    let method = words.next().unwrap_or("").to_owned();
-    let path = words.next().unwrap_or("").to_owned();
-    let body = body_for(&path);
-    seen.lock().unwrap().push(Seen {
-        peer: peer.ip(),
-        method,
-        path,
-        head,
-    });
-    let response = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let _ = stream.write_all(response.as_bytes());
-}
-
-// ---------------------------------------------------------------------------
-// squid
-
-/// A squid on a loopback port with its own configuration, logs and (for Basic
-/// auth) password file in a temporary directory, killed when dropped.
-struct Squid {
-    run: Running,
-    port: u16,
-    service: String,
-    dir: TempDir,
-    /// How many access log lines each needle should have by now.
-    expected: Mutex<Vec<(String, usize)>>,
-}
-
-impl Squid {
-    /// `users`: Basic auth users (none: no auth). `tunnel_ports`: the ports
-    /// CONNECT may reach (none: CONNECT is refused).
-    fn start(users: &[(&str, &str)], tunnel_ports: &[u16]) -> Squid {
-        let dir = TempDir::new("squid");
-        let passwd = dir.join("passwd");
-        for (i, (user, password)) in users.iter().enumerate() {
-            let mut cmd = Command::new(program(HTPASSWD));
-            cmd.args(if i == 0 { &["-c"][..] } else { &[][..] })
-                .args(["-i", "-m"])
-                .arg(&passwd)
-                .arg(user)
-                .stdin(Stdio::piped())
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped());
-            let mut child = cmd.spawn().expect("run htpasswd");
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(password.as_bytes())
-                .unwrap();
-            let out = child.wait_with_output().expect("htpasswd");
-            assert!(
-                out.status.success(),
-                "htpasswd: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        for _attempt in 0..5 {
-            let port = free_port();
-            let service = unique_name();
-            let d = |name: &str| dir.join(name).display().to_string();
-            let mut conf = format!(
-                "http_port 127.0.0.1:{port}\n\
-                 visible_hostname proxyroute-{service}\n\
-                 pid_filename {pid}\n\
-                 cache_log {cache_log}\n\
-                 access_log stdio:{access_log}\n\
-                 coredump_dir {dir}\n\
-                 cache deny all\n\
-                 cache_mem 0 MB\n\
-                 dns_nameservers 127.0.0.1\n\
-                 pinger_enable off\n\
-                 shutdown_lifetime 0 seconds\n\
-                 tcp_outgoing_address {SQUID_PEER}\n\
-                 acl CONNECT method CONNECT\n",
-                pid = d("squid.pid"),
-                cache_log = d("cache.log"),
-                access_log = d("access.log"),
-                dir = dir.0.display(),
-            );
-            if tunnel_ports.is_empty() {
-                conf.push_str("http_access deny CONNECT\n");
-            } else {
-                let ports: Vec<String> = tunnel_ports.iter().map(u16::to_string).collect();
-                let _ = writeln!(conf, "acl tunnel_ports port {}", ports.join(" "));
-                conf.push_str("http_access deny CONNECT !tunnel_ports\n");
-            }
-            if users.is_empty() {
-                conf.push_str("acl loopback src 127.0.0.0/8\nhttp_access allow loopback\n");
-            } else {
-                let _ = write!(
-                    conf,
-                    "auth_param basic program {} {}\n\
-                     auth_param basic children 2\n\
-                     auth_param basic realm proxyroute-test\n\
-                     acl authed proxy_auth REQUIRED\n\
-                     http_access allow authed\n",
-                    program(NCSA_AUTH).display(),
-                    passwd.display()
-                );
-            }
-            conf.push_str("http_access deny all\n");
-            let conf_path = dir.join(&format!("{service}.conf"));
-            std::fs::write(&conf_path, conf).expect("write squid.conf");
-            let out = std::fs::File::create(dir.join("squid.out")).expect("squid.out");
-            // -N: stay in the foreground, one process; -n: a service name of its
-            // own, which names its shared memory segments, so that several squids
-            // run side by side.
-            let child = Command::new(program(SQUID))
-                .args(["-N", "-n", &service, "-f"])
-                .arg(&conf_path)
-                .stdin(Stdio::null())
-                .stdout(out.try_clone().unwrap())
-                .stderr(out)
-                .spawn()
-                .expect("start squid");
-            let mut run = Running {
-                child,
-                what: format!("squid on port {port}"),
-            };
-            let listening = "Accepting HTTP Socket connections at conn";
-            let local = format!("local=127.0.0.1:{port} ");
-            let cache_log = dir.join("cache.log");
-            let ready = || {
-                let log = std::fs::read_to_string(&cache_log).unwrap_or_default();
-                log.lines()
-                    .any(|l| l.contains(listening) && l.contains(&local))
-                    && accepts(port)
-            };
-            match wait_ready(&mut run, ready) {
-                Ok(()) => {
-                    return Squid {
-                        run,
-                        port,
-                        service,
-                        dir,
-                        expected: Mutex::new(Vec::new()),
-                    }
-                }
-                Err(e) => {
-                    drop(run);
-                    remove_shm(&service);
-                    eprintln!(
-                        "{e}; trying another port. squid said:\n{}{}",
-                        std::fs::read_to_string(dir.join("squid.out")).unwrap_or_default(),
-                        std::fs::read_to_string(dir.join("cache.log")).unwrap_or_default()
-                    );
-                }
-            }
-        }
-        panic!("squid did not start");
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn url_with(&self, user: &str, password: &str) -> String {
-        format!(
-            "http://{}:{}@127.0.0.1:{}",
-            pct(user),
-            pct(password),
-            self.port
-        )
-    }
-
-    fn access_log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("access.log")).unwrap_or_default()
-    }
-
-    /// Waits for the access log line of the request just sent, the next line
-    /// holding `needle` (squid writes a tunnel's line only when it closes, so a
-    /// count taken before the request could still miss the line of the last
-    /// one), and returns it.
-    fn logged(&self, needle: &str) -> String {
-        let nth = {
-            let mut expected = self.expected.lock().unwrap();
-            match expected.iter_mut().find(|(n, _)| n == needle) {
-                Some((_, count)) => {
-                    *count += 1;
-                    *count
-                }
-                None => {
-                    expected.push((needle.to_owned(), 1));
-                    1
-                }
-            }
-        };
-        eventually(
-            &format!("squid access.log line {nth} with {needle:?}"),
-            || {
-                self.access_log()
-                    .lines()
-                    .filter(|l| l.contains(needle))
-                    .nth(nth - 1)
-                    .map(str::to_owned)
-            },
-        )
-    }
-}
-
-impl Drop for Squid {
-    fn drop(&mut self) {
-        let _ = self.run.child.kill();
-        let _ = self.run.child.wait();
-        remove_shm(&self.service);
-    }
-}
-
-/// A killed squid leaves its shared memory segments (`/dev/shm/<service>-*`).
-fn remove_shm(service: &str) {
-    let prefix = format!("{service}-");
-    if let Ok(entries) = std::fs::read_dir("/dev/shm") {
-        for entry in entries.flatten() {
-            if entry.file_name().to_string_lossy().starts_with(&prefix) {
-                let _ = std::fs::remove_file(entry.path());
-            }
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------
-// microsocks
-
-/// microsocks on a loopback port, connecting out from 127.0.0.2, logging each
-/// connection ("connected to HOST:PORT") to a file.
-struct Microsocks {
-    _run: Running,
-    port: u16,
-    dir: TempDir,
-}
-
-impl Microsocks {
-    fn start(auth: Option<(&str, &str)>) -> Microsocks {
-        let dir = TempDir::new("microsocks");
-        for _attempt in 0..5 {
-            let port = free_port();
-            let log = std::fs::File::create(dir.join("log")).expect("microsocks log");
-            let mut cmd = Command::new(program(MICROSOCKS));
-            cmd.args(["-i", "127.0.0.1", "-p", &port.to_string()])
-                .args(["-b", &SOCKS_PEER.to_string()]);
-            if let Some((user, password)) = auth {
-                cmd.args(["-u", user, "-P", password]);
-            }
-            let child = cmd
-                .stdin(Stdio::null())
-                .stdout(log.try_clone().unwrap())
-                .stderr(log)
-                .spawn()
-                .expect("start microsocks");
-            let mut run = Running {
-                child,
-                what: format!("microsocks on port {port}"),
-            };
-            match wait_ready(&mut run, || accepts(port)) {
-                Ok(()) => {
-                    return Microsocks {
-                        _run: run,
-                        port,
-                        dir,
-                    }
-                }
-                Err(e) => eprintln!("{e}; trying another port"),
-            }
-        }
-        panic!("microsocks did not start");
-    }
-
-    fn url(&self, scheme: &str, auth: Option<(&str, &str)>) -> String {
-        match auth {
-            Some((user, password)) => format!(
-                "{scheme}://{}:{}@127.0.0.1:{}",
-                pct(user),
-                pct(password),
-                self.port
-            ),
-            None => format!("{scheme}://127.0.0.1:{}", self.port),
-        }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
-    }
-}
 
 // ---------------------------------------------------------------------------
 // Clients: each sends a URL along the route proxyroute gives
@@ -705,28 +62,36 @@ fn explicit(proxy: &str) -> Arc<Resolver> {
 }
 
 /// Resolves `url` and sends it with `client`: curl from the route's proxy URL,
-/// ureq and reqwest through the examples' adapters.
+/// ureq and reqwest through the adapters. `via` is the route.
 fn send(client: Client, resolver: &Arc<Resolver>, url: &str) -> Result<Got, String> {
-    match client {
-        Client::Curl => {
-            let target = Target::parse(url).map_err(|e| e.to_string())?;
-            curl_route(resolver.resolve(&target), url, false)
+    let target = Target::parse(url).map_err(|e| e.to_string())?;
+    let via = resolver.resolve(&target).to_string();
+    let (status, body) = match client {
+        Client::Curl => return curl_route(resolver.resolve(&target), url, false),
+        Client::Ureq => {
+            let agent = proxyroute::adapters::ureq::RoutedAgent::new(Arc::clone(resolver));
+            let response = agent.get(url).map_err(|e| e.to_string())?;
+            let status = response.status().as_u16();
+            let body = response.into_body().read_to_string();
+            (
+                status,
+                body.map_err(|e| format!("{url}: reading the body: {e}"))?,
+            )
         }
-        Client::Ureq => ureq_example::fetch(&ureq_example::agent(), resolver, url).map(|f| Got {
-            via: f.via,
-            status: f.status,
-            body: f.body,
-        }),
         Client::Reqwest => {
             let client =
-                reqwest_example::client(Arc::clone(resolver)).map_err(|e| e.to_string())?;
-            reqwest_example::fetch(&client, resolver, url).map(|f| Got {
-                via: f.via,
-                status: f.status,
-                body: f.body,
-            })
+                proxyroute::adapters::reqwest::RoutedBlockingClient::new(Arc::clone(resolver))
+                    .map_err(|e| e.to_string())?;
+            let response = client.get(url).map_err(|e| e.to_string())?;
+            let status = response.status().as_u16();
+            let body = response.text();
+            (
+                status,
+                body.map_err(|e| format!("{url}: reading the body: {e}"))?,
+            )
         }
-    }
+    };
+    Ok(Got { via, status, body })
 }
 
 /// The curl binary along a route: `--proxy` with the credentials in the URL, or
@@ -848,10 +213,8 @@ fn basic_auth_with_awkward_passwords_reaches_the_origin() {
     for (user, password) in users {
         let proxy_url = squid.url_with(user, password);
         let resolver = explicit(&proxy_url);
-        let proxy = resolver
-            .resolve(&Target::parse(&origin.url("127.0.0.1", "/")).unwrap())
-            .proxy()
-            .expect("proxied");
+        let route = resolver.resolve(&Target::parse(&origin.url("127.0.0.1", "/")).unwrap());
+        let proxy = route.proxy().expect("proxied");
         assert_eq!(proxy.credentials().unwrap().password(), Some(password));
         assert!(!proxy.to_string().contains(&pct(password)));
         for client in CLIENTS {
@@ -908,7 +271,10 @@ fn missing_or_wrong_credentials_are_a_clear_407() {
             let url = origin.url("127.0.0.1", &path);
             let needle = squid_needle(client, &origin, "127.0.0.1", &path);
             let err = send(client, &resolver, &url).expect_err(&how);
-            assert!(err.contains("407"), "{how}: {err}");
+            assert!(
+                err.contains("407 Proxy Authentication Required"),
+                "{how}: {err}"
+            );
             assert!(err.contains("user name or password"), "{how}: {err}");
             if let Some(password) = password {
                 assert!(!err.contains(password), "{how} leaks the password: {err}");
@@ -1087,10 +453,10 @@ fn bypass_goes_direct_and_the_proxy_logs_nothing() {
     );
 }
 
-/// A route list, first hop down and second up, tried in order: two resolvers
-/// (a `Route` holds one hop today), their hops chained. ureq goes through the
-/// example's `fetch_hops`; curl and reqwest through the same loop in the test.
-/// The dead hop alone fails, so the list really fell through to squid.
+/// A route list, first hop down and second up, tried in order: two resolvers,
+/// each client through the same loop in the test (`tests/adapters.rs` has the
+/// adapters' own failover along a PAC answer's hops). The dead hop alone
+/// fails, so the list really fell through to squid.
 #[test]
 fn route_list_falls_through_a_dead_proxy_to_a_live_one() {
     if !have(&[SQUID, CURL]) {
@@ -1109,33 +475,15 @@ fn route_list_falls_through_a_dead_proxy_to_a_live_one() {
         let how = format!("{client:?}");
         let path = format!("/list/{client:?}");
         let url = origin.url("127.0.0.1", &path);
-        let target = Target::parse(&url).unwrap();
-        let got = match client {
-            Client::Ureq => {
-                let hops = list.iter().flat_map(|r| r.resolve(&target).hops());
-                ureq_example::fetch_hops(&ureq_example::agent(), hops, &url).map(|f| Got {
-                    via: f.via,
-                    status: f.status,
-                    body: f.body,
-                })
-            }
-            _ => try_in_order(client, &list, &url),
-        };
-        let got = assert_fetched(got, &path, &how);
+        let got = assert_fetched(try_in_order(client, &list, &url), &path, &how);
         assert_eq!(got.via, squid.url(), "{how}: the second hop answered");
         origin.assert_one(&path, SQUID_PEER, &how);
 
         let only_dead = format!("/list-dead/{client:?}");
         let dead_only_url = origin.url("127.0.0.1", &only_dead);
-        let err = match client {
-            Client::Ureq => {
-                let route = dead.resolve(&target);
-                ureq_example::fetch_hops(&ureq_example::agent(), route.hops(), &dead_only_url)
-                    .map(|f| f.via)
-            }
-            _ => try_in_order(client, std::slice::from_ref(&dead), &dead_only_url).map(|g| g.via),
-        }
-        .expect_err("the dead hop alone");
+        let err = try_in_order(client, std::slice::from_ref(&dead), &dead_only_url)
+            .map(|g| g.via)
+            .expect_err("the dead hop alone");
         assert!(err.contains(&dead_url), "{how}: {err}");
         origin.assert_none(&only_dead, &how);
     }
@@ -1148,7 +496,7 @@ fn try_in_order(client: Client, list: &[Arc<Resolver>], url: &str) -> Result<Got
     for resolver in list {
         match send(client, resolver, url) {
             Ok(got) => return Ok(got),
-            Err(e) if e.contains("407") => return Err(e),
+            Err(e) if e.contains("407 Proxy Authentication Required") => return Err(e),
             Err(e) => failures.push(e),
         }
     }
@@ -1242,6 +590,7 @@ fn example_bin(name: &str) -> PathBuf {
         let mut cmd = Command::new(cargo);
         cmd.args(["build", "--quiet"])
             .args(["--example", "ureq", "--example", "reqwest"])
+            .args(["--features", "ureq,reqwest-blocking"])
             .arg("--target-dir")
             .arg(profile.parent().expect("target directory"))
             .current_dir(env!("CARGO_MANIFEST_DIR"));
@@ -1379,7 +728,10 @@ fn client_examples_run_as_programs() {
             &origin.url("127.0.0.1", &path),
         );
         assert_eq!(code, Some(1), "{example}, no credentials:\n{text}");
-        assert!(text.contains("407"), "{example}:\n{text}");
+        assert!(
+            text.contains("407 Proxy Authentication Required"),
+            "{example}:\n{text}"
+        );
         origin.assert_none(&path, example);
 
         let path = format!("/example/{example}/broken");

@@ -264,11 +264,11 @@ mod files {
             let s: ProxyScheme = serde_json::from_str(&format!("\"{scheme}\"")).unwrap();
             assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{scheme}\""));
         }
-        for d in Dialect::ALL {
+        for &d in Dialect::ALL {
             let text = serde_json::to_string(&d).unwrap();
             assert_eq!(serde_json::from_str::<Dialect>(&text).unwrap(), d);
         }
-        for s in BypassSyntax::ALL {
+        for &s in BypassSyntax::ALL {
             let text = serde_json::to_string(&s).unwrap();
             assert_eq!(serde_json::from_str::<BypassSyntax>(&text).unwrap(), s);
         }
@@ -444,7 +444,7 @@ mod files {
         assert_eq!(list.configs()[0].id(), Some("corp"));
         assert_eq!(
             list.configs()[1].port(),
-            1080,
+            Some(1080),
             "Postman reads \"1080\" as a number"
         );
         assert!(list.configs()[1].is_disabled());

@@ -631,7 +631,7 @@ fn nothing_panics_on_junk() {
         "999/8",
     ];
     let t: Target = "http://a.example/".parse().unwrap();
-    for syntax in BypassSyntax::ALL {
+    for &syntax in BypassSyntax::ALL {
         for text in junk {
             let l = BypassList::parse_syntax(text, syntax, Dialect::Curl, Origin::Text);
             let _ = l.compile().find(&t);
@@ -773,7 +773,7 @@ fn bad_proxy_rules_are_reported() {
         ("empty value", "http=", Some(0), ErrorKind::Empty),
         ("bad port", "http=h:99999", Some(0), ErrorKind::InvalidPort),
         ("unsupported proxy scheme", "ftp://h:21", Some(0), ErrorKind::UnsupportedScheme("ftp".into())),
-        ("unknown key", "gopher=g:70", Some(0), ErrorKind::Ignored("only the keys http=, https=, ftp= and socks= are read")),
+        ("unknown key", "gopher=g:70", Some(0), ErrorKind::Violation(Box::new(ViolationKind::Ignored("only the keys http=, https=, ftp= and socks= are read")))),
     ];
     for (name, text, index, kind) in rows {
         let err = ProxyRules::parse(text).unwrap_err();

@@ -194,7 +194,7 @@ fuzz_target!(|input: Input| {
             targets.push(t);
         }
     }
-    for dialect in Dialect::ALL {
+    for &dialect in Dialect::ALL {
         check_engine_equals_oracle(&BypassList::parse(&text, dialect), &targets);
     }
 });

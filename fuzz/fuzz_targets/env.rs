@@ -40,7 +40,7 @@ fuzz_target!(|data: &[u8]| {
         vars.push((name.to_owned(), os(value)));
     }
     let lookup = |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-    for dialect in Dialect::ALL {
+    for &dialect in Dialect::ALL {
         let listed = EnvProxies::read_vars(dialect, vars.iter().map(|(k, v)| (k, v)));
         for scheme in ["http", "https", "ws", "wss", "ftp", "gopher", "smtp"] {
             assert_eq!(

@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
     let mut targets = fixed_targets();
     targets.extend(rest.lines().filter_map(|l| Target::parse(l).ok()));
     targets.extend(targets_from_list(list, 24));
-    for dialect in Dialect::ALL {
+    for &dialect in Dialect::ALL {
         let parsed = BypassList::parse(list, dialect);
         for v in parsed.violations() {
             let _ = v.to_string();

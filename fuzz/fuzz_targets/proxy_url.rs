@@ -40,7 +40,7 @@ fuzz_target!(|data: &[u8]| {
             let _ = (e.to_string(), format!("{e:?}"), e.kind());
         }
     }
-    for scheme in ProxyScheme::ALL {
+    for &scheme in ProxyScheme::ALL {
         if let Ok(p) = Proxy::new(scheme, text, 1080) {
             assert_eq!(
                 p.url_with_credentials().parse::<Proxy>().ok(),

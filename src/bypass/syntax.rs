@@ -61,8 +61,9 @@ pub enum BypassSyntax {
 }
 
 impl BypassSyntax {
-    /// Every syntax.
-    pub const ALL: [BypassSyntax; 7] = [
+    /// Every syntax. A slice, so that a new syntax does not change its type
+    /// (the enum is `#[non_exhaustive]`).
+    pub const ALL: &'static [BypassSyntax] = &[
         BypassSyntax::NoProxy,
         BypassSyntax::Chromium,
         BypassSyntax::Windows,
@@ -121,7 +122,8 @@ impl FromStr for BypassSyntax {
             other => other,
         };
         BypassSyntax::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|s| s.as_str() == name)
             .ok_or_else(|| {
                 Error::new(
@@ -311,7 +313,7 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for s in BypassSyntax::ALL {
+        for &s in BypassSyntax::ALL {
             assert_eq!(s.as_str().parse::<BypassSyntax>().unwrap(), s);
             assert_eq!(
                 s.to_string()

@@ -1,7 +1,7 @@
 //! A bounded, expiring cache of `find_proxy` answers.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{RwLock, RwLockWriteGuard};
 use std::time::{Duration, SystemTime};
 
 use super::trace::Branch;
@@ -72,25 +72,116 @@ impl Default for PacCache {
     }
 }
 
-/// A kept answer: the script's string and what it means.
-#[derive(Debug, Clone)]
+/// The parts of an origin a cache entry is keyed by, borrowed from the
+/// target: scheme, host, and the port when it is not the scheme's default.
+#[derive(Clone, Copy)]
+pub(super) struct OriginKey<'a> {
+    scheme: &'a str,
+    host: &'a str,
+    port: Option<u16>,
+}
+
+impl<'a> OriginKey<'a> {
+    pub(super) fn of(target: &'a crate::Target) -> Self {
+        OriginKey {
+            scheme: target.scheme(),
+            host: target.host(),
+            port: target.port().filter(|_| target.has_explicit_port()),
+        }
+    }
+
+    /// A keyed hash of the parts (the key is random per cache, so that
+    /// hosts cannot be chosen to collide).
+    fn hash(&self, seed: u64) -> u64 {
+        const K: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut h = seed;
+        let mut mix = |bytes: &[u8]| {
+            let mut chunks = bytes.chunks_exact(8);
+            for chunk in &mut chunks {
+                let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+                h = (h.rotate_left(23) ^ word).wrapping_mul(K);
+            }
+            let mut last = [0u8; 8];
+            let rest = chunks.remainder();
+            last[..rest.len()].copy_from_slice(rest);
+            h = (h.rotate_left(23) ^ u64::from_le_bytes(last) ^ (bytes.len() as u64) << 56)
+                .wrapping_mul(K);
+        };
+        mix(self.scheme.as_bytes());
+        mix(self.host.as_bytes());
+        mix(&self
+            .port
+            .map_or([0, 0, 0], |p| [1, (p >> 8) as u8, p as u8]));
+        h ^ (h >> 29)
+    }
+
+    fn owned(&self) -> Owned {
+        Owned {
+            scheme: self.scheme.into(),
+            host: self.host.into(),
+            port: self.port,
+        }
+    }
+}
+
+/// An [`OriginKey`], owned by a cache entry.
+#[derive(Debug)]
+struct Owned {
+    scheme: Box<str>,
+    host: Box<str>,
+    port: Option<u16>,
+}
+
+impl Owned {
+    fn is(&self, key: &OriginKey<'_>) -> bool {
+        *self.scheme == *key.scheme && *self.host == *key.host && self.port == key.port
+    }
+}
+
+/// A kept answer, the origin it is for, and when it was stored.
+#[derive(Debug)]
 pub(super) struct Kept<T> {
+    origin: Owned,
     pub(super) value: T,
     stored: SystemTime,
 }
 
-/// The cache itself, keyed by origin.
+/// A hasher for keys that are hashes already.
+#[derive(Default)]
+struct Identity(u64);
+
+impl std::hash::Hasher for Identity {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type Map<T> = HashMap<u64, Kept<T>, std::hash::BuildHasherDefault<Identity>>;
+
+/// The cache itself, keyed by origin. A lookup builds no key: it hashes
+/// the target's parts and compares them with the entry's.
 #[derive(Debug)]
 pub(super) struct Cache<T> {
     config: PacCache,
-    map: Mutex<HashMap<String, Kept<T>>>,
+    seed: u64,
+    map: RwLock<Map<T>>,
 }
 
 impl<T: Clone> Cache<T> {
     pub(super) fn new(config: PacCache) -> Self {
+        use std::hash::BuildHasher;
         Cache {
             config,
-            map: Mutex::new(HashMap::new()),
+            seed: std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64),
+            map: RwLock::new(Map::default()),
         }
     }
 
@@ -98,8 +189,8 @@ impl<T: Clone> Cache<T> {
         self.config
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Kept<T>>> {
-        self.map.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> RwLockWriteGuard<'_, Map<T>> {
+        self.map.write().unwrap_or_else(|e| e.into_inner())
     }
 
     fn fresh(&self, kept: &Kept<T>, now: SystemTime) -> bool {
@@ -108,39 +199,67 @@ impl<T: Clone> Cache<T> {
             .is_ok_and(|age| age < self.config.ttl)
     }
 
-    /// The answer kept for `origin`, if it is still fresh at `now`.
-    pub(super) fn get(&self, origin: &str, now: SystemTime) -> Option<T> {
+    /// What `read` makes of the answer kept for `key`, if it is still
+    /// fresh at `now`; allocates nothing.
+    pub(super) fn with<R>(
+        &self,
+        key: &OriginKey<'_>,
+        now: impl FnOnce() -> SystemTime,
+        read: impl FnOnce(&T) -> R,
+    ) -> Option<R> {
         if self.config.is_off() {
             return None;
         }
+        let hash = key.hash(self.seed);
+        let now = {
+            // Readers share the lock: concurrent hits do not wait on each other.
+            let map = self.map.read().unwrap_or_else(|e| e.into_inner());
+            let kept = map.get(&hash).filter(|kept| kept.origin.is(key))?;
+            let now = now();
+            if self.fresh(kept, now) {
+                return Some(read(&kept.value));
+            }
+            now
+        };
+        // Expired: dropped, unless another caller kept a fresh one meanwhile.
         let mut map = self.lock();
-        let kept = map.get(origin)?;
-        if self.fresh(kept, now) {
-            return Some(kept.value.clone());
+        if map
+            .get(&hash)
+            .is_some_and(|kept| kept.origin.is(key) && !self.fresh(kept, now))
+        {
+            map.remove(&hash);
         }
-        map.remove(origin);
         None
     }
 
-    /// Keeps `value` for `origin`, making room if needed.
-    pub(super) fn put(&self, origin: String, value: T, now: SystemTime) {
+    /// Keeps `value` for `key`, making room if needed.
+    pub(super) fn put(&self, key: &OriginKey<'_>, value: T, now: SystemTime) {
         if self.config.is_off() {
             return;
         }
+        let hash = key.hash(self.seed);
         let mut map = self.lock();
-        if map.len() >= self.config.entries && !map.contains_key(&origin) {
+        if map.len() >= self.config.entries && !map.contains_key(&hash) {
             map.retain(|_, kept| self.fresh(kept, now));
             if map.len() >= self.config.entries {
                 let oldest = map
                     .iter()
                     .min_by_key(|(_, kept)| kept.stored)
-                    .map(|(k, _)| k.clone());
+                    .map(|(k, _)| *k);
                 if let Some(oldest) = oldest {
                     map.remove(&oldest);
                 }
             }
         }
-        map.insert(origin, Kept { value, stored: now });
+        // A colliding origin replaces the entry: it is a cache.
+        map.insert(
+            hash,
+            Kept {
+                origin: key.owned(),
+                value,
+                stored: now,
+            },
+        );
     }
 
     pub(super) fn clear(&self) {
@@ -186,5 +305,10 @@ impl PacAnswer {
     /// [`PacScript::find_proxy_traced`](super::PacScript::find_proxy_traced)).
     pub fn branch(&self) -> Option<&Branch> {
         self.branch.as_ref()
+    }
+
+    pub(crate) fn with_branch(mut self, branch: Option<Branch>) -> Self {
+        self.branch = branch;
+        self
     }
 }

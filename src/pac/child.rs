@@ -242,11 +242,13 @@ fn read_message(input: &mut impl BufRead) -> io::Result<Option<Message>> {
     }))
 }
 
-fn limit_numbers(limits: PacLimits) -> [u64; 3] {
+fn limit_numbers(limits: PacLimits, trace: bool) -> [u64; 5] {
     [
         u64::try_from(limits.deadline.as_millis()).unwrap_or(u64::MAX),
         limits.memory as u64,
         limits.stack as u64,
+        u64::try_from(limits.load.as_millis()).unwrap_or(u64::MAX),
+        u64::from(trace),
     ]
 }
 
@@ -255,6 +257,7 @@ fn limits_from(m: &Message) -> PacLimits {
         deadline: Duration::from_millis(m.number(0)),
         memory: usize::try_from(m.number(1)).unwrap_or(usize::MAX),
         stack: usize::try_from(m.number(2)).unwrap_or(usize::MAX),
+        load: Duration::from_millis(m.number(3)),
     }
 }
 
@@ -326,7 +329,7 @@ impl ChildHost {
     pub(super) fn warm(&self, env: &Env) -> Result<(), Error> {
         let mut running = self.lock();
         if running.is_none() {
-            *running = Some(self.start(env, Instant::now() + env.limits.deadline)?);
+            *running = Some(self.start(env, Instant::now() + env.limits.load)?);
         }
         Ok(())
     }
@@ -335,15 +338,15 @@ impl ChildHost {
         let mut slot = self.lock();
         let mut retried = false;
         loop {
-            let deadline = Instant::now() + env.limits.deadline;
             let mut running = match slot.take() {
                 Some(running) => running,
-                None => self.start(env, deadline)?,
+                None => self.start(env, Instant::now() + env.limits.load)?,
             };
+            let deadline = Instant::now() + env.limits.deadline;
             let veteran = running.served > 0;
             let sent = running.send(
                 "call",
-                &limit_numbers(env.limits),
+                &limit_numbers(env.limits, self.script.traced.is_some()),
                 &[url.as_bytes(), host.as_bytes()],
             );
             let outcome = match sent {
@@ -441,7 +444,7 @@ impl ChildHost {
         }
         let sent = running.send(
             "load",
-            &limit_numbers(env.limits),
+            &limit_numbers(env.limits, self.script.traced.is_some()),
             &[self.script.plain.as_bytes()],
         );
         let outcome = match sent {
@@ -457,8 +460,9 @@ impl ChildHost {
             Err(Trouble::Late) => {
                 running.kill();
                 Err(pac_error(format!(
-                    "the PAC child process did not load the script within {} ms; it was killed",
-                    env.limits.deadline.as_millis()
+                    "the PAC child process did not load the script within {} ms (the load \
+                     budget); it was killed",
+                    env.limits.load.as_millis()
                 )))
             }
             Err(Trouble::Gone(why)) => {
@@ -614,6 +618,7 @@ pub fn serve_stdio() -> Result<(), Error> {
                 let loaded = super::PacScript::load_with(
                     &message.text(0),
                     limits_from(&message),
+                    message.number(4) != 0,
                     Arc::new(parent.clone()),
                     Arc::new(parent.clone()),
                 );

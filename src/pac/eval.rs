@@ -1,6 +1,12 @@
 //! Running a PAC script: QuickJS (through rquickjs) with limits the crate
 //! sets, on warm worker threads that load the script once.
 //!
+//! - **As browsers run it**: an ordinary script, not strict mode; the
+//!   browsers' `shExpMatch` (only `.`, `*` and `?` translated); the
+//!   script's own `Date` reads the caller's [`Clock`]; loading (the top
+//!   level) has its own budget, [`PacLimits::load`] (default 2 s); the
+//!   script runs as written unless tracing is asked for
+//!   ([`PacScriptBuilder::trace`]).
 //! - **Time**: an interrupt handler stops the script at the deadline
 //!   (default 100 ms). QuickJS checks it every few thousand jumps or calls,
 //!   so a built-in that never yields (a huge `sort` in a loop) can run past
@@ -12,7 +18,9 @@
 //! - **Access**: only the ECMAScript built-ins and the PAC helpers exist; no
 //!   file, network, process or module loading. Name resolution and the
 //!   clock go through [`HostResolver`] and [`Clock`], which the caller
-//!   chooses: by default [`SystemDns`] (the OS resolver, 1 s per lookup) and
+//!   chooses, from the top level on ([`PacScript::builder`]): by default
+//!   [`SystemDns`] (the OS resolver, 1 s per lookup, on a fixed pool of
+//!   threads) and
 //!   [`SystemClock`]; [`NoDns`] resolves IP literals only.
 //! - **The URL**: [`PacScript::find_proxy`] passes only `scheme://host[:port]/`
 //!   (as Chromium does for https, for every scheme here), so no path or
@@ -28,11 +36,10 @@
 //! `FindProxyForURL` when the script defines it.
 
 use std::net::IpAddr;
-use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use super::cache::{Cache, PacAnswer, PacCache};
+use super::cache::{Cache, OriginKey, PacAnswer, PacCache};
 use super::child::{ChildHost, ChildProcess};
 use super::worker::{Answer, Env, Pool, Script};
 use super::PacResult;
@@ -71,8 +78,14 @@ where
 }
 
 /// The operating system's resolver (`getaddrinfo`), each lookup bounded by
-/// a timeout: a lookup that takes longer counts as "does not resolve" (its
-/// thread finishes on its own). The default for [`PacScript`].
+/// a timeout: a lookup that takes longer counts as "does not resolve". The
+/// default for [`PacScript`].
+///
+/// Lookups run on a fixed pool of 4 threads shared by the process, started
+/// on first use, with at most 64 lookups waiting: a lookup that times out
+/// finishes on its pool thread (no thread is started per call), and when
+/// the pool is busy and the queue full, a lookup fails at once instead of
+/// waiting. So slow DNS costs at most 4 threads, however many calls.
 #[derive(Debug, Clone, Copy)]
 pub struct SystemDns {
     /// How long one lookup may take.
@@ -98,24 +111,7 @@ impl HostResolver for SystemDns {
         {
             return Vec::new();
         }
-        let (tx, rx) = mpsc::channel();
-        let name = format!("{host}:0");
-        let spawned = std::thread::Builder::new()
-            .name("proxyroute-dns".into())
-            .spawn(move || {
-                use std::net::ToSocketAddrs;
-                let found: Vec<IpAddr> = name
-                    .to_socket_addrs()
-                    .map(|addrs| addrs.map(|a| a.ip()).collect())
-                    .unwrap_or_default();
-                let _ = tx.send(found);
-            });
-        if spawned.is_err() {
-            return Vec::new();
-        }
-        let mut found = rx.recv_timeout(self.timeout).unwrap_or_default();
-        found.dedup();
-        found
+        super::dns::system().lookup(host, self.timeout)
     }
 
     fn local_addresses(&self) -> Vec<IpAddr> {
@@ -158,11 +154,29 @@ impl Clock for SystemTime {
 }
 
 /// The limits an evaluation runs under.
+///
+/// ```
+/// # #[cfg(feature = "pac")] {
+/// use std::time::Duration;
+/// use proxyroute::pac::PacLimits;
+/// let limits = PacLimits::default()
+///     .with_deadline(Duration::from_millis(50))
+///     .with_load(Duration::from_secs(5));
+/// assert_eq!(limits.load, Duration::from_secs(5));
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PacLimits {
-    /// How long one evaluation (loading the script and one call) may take.
+    /// How long one call of `FindProxyForURL` may take (default 100 ms).
     pub deadline: Duration,
+    /// How long loading the script (running its top level) may take
+    /// (default 2 s): a generated script of several hundred KB takes tens of
+    /// milliseconds on an idle machine and several times that on a busy
+    /// one. A call that has to load the script first (the first call after
+    /// a runtime was retired) waits for the load, then has its own
+    /// `deadline`.
+    pub load: Duration,
     /// The runtime's memory cap, in bytes.
     pub memory: usize,
     /// The runtime's stack cap, in bytes.
@@ -173,9 +187,40 @@ impl Default for PacLimits {
     fn default() -> Self {
         PacLimits {
             deadline: Duration::from_millis(100),
+            load: Duration::from_secs(2),
             memory: 64 << 20,
             stack: 256 << 10,
         }
+    }
+}
+
+impl PacLimits {
+    /// These limits with another call deadline.
+    #[must_use]
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// These limits with another load budget.
+    #[must_use]
+    pub fn with_load(mut self, load: Duration) -> Self {
+        self.load = load;
+        self
+    }
+
+    /// These limits with another memory cap, in bytes.
+    #[must_use]
+    pub fn with_memory(mut self, memory: usize) -> Self {
+        self.memory = memory;
+        self
+    }
+
+    /// These limits with another stack cap, in bytes.
+    #[must_use]
+    pub fn with_stack(mut self, stack: usize) -> Self {
+        self.stack = stack;
+        self
     }
 }
 
@@ -284,6 +329,121 @@ impl std::fmt::Debug for PacScript {
     }
 }
 
+/// Chooses how a [`PacScript`] is loaded and run, before it is loaded; see
+/// [`PacScript::builder`].
+#[must_use]
+pub struct PacScriptBuilder {
+    source: String,
+    limits: PacLimits,
+    cache: PacCache,
+    workers: usize,
+    isolation: Option<ChildProcess>,
+    trace: bool,
+    dns: Arc<dyn HostResolver>,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for PacScriptBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PacScriptBuilder")
+            .field("bytes", &self.source.len())
+            .field("limits", &self.limits)
+            .field("cache", &self.cache)
+            .field("workers", &self.workers)
+            .field("isolation", &self.isolation)
+            .field("trace", &self.trace)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PacScriptBuilder {
+    /// Resolves names with `dns` (default [`SystemDns`]), from the top level on.
+    pub fn resolver(mut self, dns: impl HostResolver) -> Self {
+        self.dns = Arc::new(dns);
+        self
+    }
+
+    /// As [`resolver`](PacScriptBuilder::resolver), for a resolver already shared.
+    pub fn shared_resolver(mut self, dns: Arc<dyn HostResolver>) -> Self {
+        self.dns = dns;
+        self
+    }
+
+    /// Reads the time from `clock` (default [`SystemClock`]), from the top
+    /// level on: the date and time helpers and the script's own `new Date()`
+    /// and `Date.now()` see it.
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Loads and calls under `limits` (the load under
+    /// [`PacLimits::load`], each call under [`PacLimits::deadline`]).
+    pub fn limits(mut self, limits: PacLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Keeps `find_proxy` answers as `cache` says (default: see [`PacCache`]).
+    pub fn cache(mut self, cache: PacCache) -> Self {
+        self.cache = cache;
+        self
+    }
+
+    /// Up to `workers` warm runtimes (at least one; the default is one);
+    /// see [`PacScript::with_workers`].
+    pub fn workers(mut self, workers: usize) -> Self {
+        self.workers = workers.max(1);
+        self
+    }
+
+    /// Runs the script in a child process; see [`child`](super::child).
+    pub fn isolated(mut self, child: ChildProcess) -> Self {
+        self.isolation = Some(child);
+        self
+    }
+
+    /// Runs an instrumented copy of the script, so that each answer names
+    /// the `return` of `FindProxyForURL` that gave it
+    /// ([`PacAnswer::branch`]). Off by default: the script that answers
+    /// runs as written. The instrumentation is made by a small tokenizer
+    /// and changes nothing the script does; when it cannot be made, or the
+    /// instrumented text fails to load where the plain one loads, the plain
+    /// text runs and no branch is given.
+    pub fn trace(mut self, trace: bool) -> Self {
+        self.trace = trace;
+        self
+    }
+
+    /// Loads the script (within [`PacLimits::load`]) under the chosen
+    /// settings.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Pac`] saying what is wrong with the script: a syntax
+    /// error, a throwing top level, no `FindProxyForURL`, a load that did not
+    /// finish within the budget; or, isolated, a child that could not start.
+    pub fn build(self) -> Result<PacScript, Error> {
+        let text = Arc::new(Script::new(&self.source, self.trace));
+        let script = PacScript {
+            shared: Shared::new(&text, self.workers, self.isolation.as_ref(), self.cache),
+            script: text,
+            limits: self.limits,
+            workers: self.workers,
+            cache: self.cache,
+            isolation: self.isolation,
+            dns: self.dns,
+            clock: self.clock,
+        };
+        let env = script.env();
+        match &script.shared.child {
+            Some(child) => child.warm(&env)?,
+            None => script.shared.pool.warm(&env)?,
+        }
+        Ok(script)
+    }
+}
+
 /// The longest result string the cache keeps, so that a script cannot
 /// fill memory through it (a real result is a few dozen bytes).
 const MAX_CACHED_BYTES: usize = 8 << 10;
@@ -293,84 +453,127 @@ pub(super) fn pac_error(why: String) -> Error {
 }
 
 impl PacScript {
-    /// A script from its source. It is loaded once here, under the default
-    /// limits, so that a syntax error, a throwing top level or a missing
-    /// `FindProxyForURL` fails now rather than on the first request; the
-    /// loaded runtime then serves the first calls.
+    /// A script from its source, with the default settings: loaded once
+    /// here (within [`PacLimits::load`]) so that a syntax error, a throwing
+    /// top level or a missing `FindProxyForURL` fails now rather than on the
+    /// first request; the loaded runtime then serves the first calls.
+    ///
+    /// The top level runs with [`SystemDns`] and [`SystemClock`]: to choose
+    /// the resolver, clock or limits it runs under, use
+    /// [`builder`](PacScript::builder).
     ///
     /// # Errors
     ///
     /// [`ErrorKind::Pac`] saying what is wrong with the script.
     pub fn new(source: &str) -> Result<Self, Error> {
-        Self::build(
-            source,
-            PacLimits::default(),
-            PacCache::default(),
-            None,
-            Arc::new(SystemDns::default()),
-            Arc::new(SystemClock),
-        )
+        Self::builder(source).build()
+    }
+
+    /// A builder for a script whose resolver, clock, limits, cache, tracing
+    /// or isolation are chosen before it is loaded: they are in force from
+    /// the first line of the script's top level.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use proxyroute::pac::{NoDns, PacLimits, PacScript};
+    /// // The top level asks for the time and a name: the caller's clock
+    /// // and resolver answer, never the system's.
+    /// let script = PacScript::builder(r#"
+    ///     var started = new Date().getUTCFullYear();
+    ///     var gateway = dnsResolve("gateway.corp.example");
+    ///     function FindProxyForURL(url, host) {
+    ///         return gateway ? "PROXY " + gateway + ":3128" : "DIRECT; PROXY y" + started + ":1";
+    ///     }"#)
+    ///     .resolver(NoDns)
+    ///     .clock(SystemTime::UNIX_EPOCH)
+    ///     .limits(PacLimits::default().with_load(Duration::from_secs(5)))
+    ///     .build()?;
+    /// let result = script.find_proxy(&"https://example.com/".parse()?)?;
+    /// assert_eq!(result.to_string(), "DIRECT; PROXY y1970:1");
+    /// # Ok::<(), proxyroute::Error>(())
+    /// ```
+    pub fn builder(source: &str) -> PacScriptBuilder {
+        PacScriptBuilder {
+            source: source.into(),
+            limits: PacLimits::default(),
+            cache: PacCache::default(),
+            workers: 1,
+            isolation: None,
+            trace: false,
+            dns: Arc::new(SystemDns::default()),
+            clock: Arc::new(SystemClock),
+        }
     }
 
     /// A script evaluated in a child process (see [`child`](super::child)):
     /// loaded there now, under the default limits, and evaluated there on
     /// every call; the child is killed when a call outlives its deadline,
-    /// and started again on the next call.
+    /// and started again on the next call. The same as
+    /// `PacScript::builder(source).isolated(child).build()`.
     ///
     /// # Errors
     ///
     /// [`ErrorKind::Pac`]: the child could not be started, or said what is
     /// wrong with the script.
     pub fn new_isolated(source: &str, child: ChildProcess) -> Result<Self, Error> {
-        Self::build(
-            source,
-            PacLimits::default(),
-            PacCache::default(),
-            Some(child),
-            Arc::new(SystemDns::default()),
-            Arc::new(SystemClock),
-        )
+        Self::builder(source).isolated(child).build()
     }
 
     /// The script that a child process serves: no cache (the parent keeps
-    /// one), the parent's limits, resolver and clock.
+    /// one), the parent's limits, tracing, resolver and clock.
     pub(super) fn load_with(
         source: &str,
         limits: PacLimits,
+        trace: bool,
         dns: Arc<dyn HostResolver>,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, Error> {
-        Self::build(source, limits, PacCache::off(), None, dns, clock)
-    }
-
-    fn build(
-        source: &str,
-        limits: PacLimits,
-        cache: PacCache,
-        isolation: Option<ChildProcess>,
-        dns: Arc<dyn HostResolver>,
-        clock: Arc<dyn Clock>,
-    ) -> Result<Self, Error> {
-        let text = Arc::new(Script::new(source));
-        let script = PacScript {
-            shared: Shared::new(&text, 1, isolation.as_ref(), cache),
-            script: text,
+        PacScriptBuilder {
+            source: source.into(),
             limits,
+            cache: PacCache::off(),
             workers: 1,
-            cache,
-            isolation,
+            isolation: None,
+            trace,
             dns,
             clock,
-        };
-        let env = script.env();
-        match &script.shared.child {
-            Some(child) => child.warm(&env)?,
-            None => script.shared.pool.warm(&env)?,
         }
-        Ok(script)
+        .build()
     }
 
-    /// The same script, resolving names with `dns`.
+    /// Whether the script runs instrumented, so that answers name the
+    /// `return` that gave them (see
+    /// [`PacScriptBuilder::trace`]).
+    pub fn is_traced(&self) -> bool {
+        self.script.traced.is_some()
+    }
+
+    /// The same script, loaded afresh with tracing on or off, and the same
+    /// resolver, clock, limits and isolation, without a cache; `self` is
+    /// unchanged. `Resolver::explain` uses a traced twin, so that the
+    /// script that answers `resolve` runs as written.
+    ///
+    /// # Errors
+    ///
+    /// As [`PacScriptBuilder::build`].
+    pub fn twin(&self, trace: bool) -> Result<Self, Error> {
+        PacScriptBuilder {
+            source: self.script.plain.to_string(),
+            limits: self.limits,
+            cache: PacCache::off(),
+            workers: 1,
+            isolation: self.isolation.clone(),
+            trace,
+            dns: self.dns.clone(),
+            clock: self.clock.clone(),
+        }
+        .build()
+    }
+
+    /// The same script, resolving names with `dns` in calls from now on.
+    /// The script's top level ran already, under the earlier resolver: to
+    /// have `dns` in force from the first line, use
+    /// [`PacScriptBuilder::resolver`].
     #[must_use]
     pub fn with_resolver(mut self, dns: impl HostResolver) -> Self {
         self.dns = Arc::new(dns);
@@ -378,7 +581,8 @@ impl PacScript {
         self
     }
 
-    /// The same script, reading the time from `clock`.
+    /// The same script, reading the time from `clock` in calls from now on
+    /// (the top level ran already: see [`PacScriptBuilder::clock`]).
     #[must_use]
     pub fn with_clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
@@ -386,7 +590,8 @@ impl PacScript {
         self
     }
 
-    /// The same script under other limits.
+    /// The same script, calls from now on under other limits (the load ran
+    /// already: see [`PacScriptBuilder::limits`]).
     #[must_use]
     pub fn with_limits(mut self, limits: PacLimits) -> Self {
         self.limits = limits;
@@ -470,7 +675,9 @@ impl PacScript {
     /// the script returned, whether the answer came from the cache, and
     /// which `return` of `FindProxyForURL` produced it.
     ///
-    /// The branch is found by instrumenting the script before it is loaded
+    /// The branch is given only for a script built with
+    /// [`trace(true)`](PacScriptBuilder::trace); it is found by
+    /// instrumenting the script before it is loaded
     /// (a tokenizer finds each `return` in `FindProxyForURL`'s own body and
     /// makes it record its line first, without changing what the script
     /// does); it is `None` when the script could not be instrumented, or
@@ -484,11 +691,13 @@ impl PacScript {
     ///
     /// ```
     /// use proxyroute::pac::PacScript;
-    /// let script = PacScript::new(r#"function FindProxyForURL(url, host) {
+    /// let script = PacScript::builder(r#"function FindProxyForURL(url, host) {
     ///   if (isPlainHostName(host))
     ///     return "DIRECT";
     ///   return "PROXY proxy.corp.example:3128";
-    /// }"#)?;
+    /// }"#)
+    /// .trace(true)
+    /// .build()?;
     /// let answer = script.find_proxy_traced(&"http://intranet/".parse()?)?;
     /// assert_eq!(answer.raw(), "DIRECT");
     /// assert_eq!(answer.branch().unwrap().to_string(), r#"line 3: return "DIRECT";"#);
@@ -499,11 +708,10 @@ impl PacScript {
     ///
     /// As [`find_proxy`](PacScript::find_proxy).
     pub fn find_proxy_traced(&self, target: &Target) -> Result<PacAnswer, Error> {
-        let origin = target.to_string();
-        if let Some(mut answer) = self.shared.cache.get(&origin, self.clock.now()) {
-            answer.cached = true;
+        if let Some(answer) = self.cached(target) {
             return Ok(answer);
         }
+        let origin = target.to_string();
         let answer = self.answer(&origin, target.host())?;
         let branch = answer.branch.and_then(|n| {
             let traced = self.script.traced.as_ref()?;
@@ -518,9 +726,29 @@ impl PacScript {
         if answer.raw.len() <= MAX_CACHED_BYTES {
             self.shared
                 .cache
-                .put(origin, answer.clone(), self.clock.now());
+                .put(&OriginKey::of(target), answer.clone(), self.clock.now());
         }
         Ok(answer)
+    }
+
+    /// The cached answer for `target`, if a fresh one is kept.
+    pub(crate) fn cached(&self, target: &Target) -> Option<PacAnswer> {
+        let mut answer =
+            self.shared
+                .cache
+                .with(&OriginKey::of(target), || self.clock.now(), Clone::clone)?;
+        answer.cached = true;
+        Some(answer)
+    }
+
+    /// The hops of the cached answer for `target`, if a fresh one is kept:
+    /// shared with the cache, so nothing is allocated.
+    pub(crate) fn cached_hops(&self, target: &Target) -> Option<Arc<[crate::HopBuf]>> {
+        self.shared.cache.with(
+            &OriginKey::of(target),
+            || self.clock.now(),
+            |answer| answer.result.shared_hops(),
+        )
     }
 
     /// Calls `FindProxyForURL(url, host)` (or `FindProxyForURLEx`) and
@@ -539,6 +767,16 @@ impl PacScript {
             Some(child) => child.call(&self.env(), url, host),
             None => self.shared.pool.call(&self.env(), url, host),
         }
+    }
+
+    /// The engine's own cost: `rounds` calls on a runtime loaded on this
+    /// thread, without the hand-off to a worker.
+    pub(super) fn engine_only(
+        &self,
+        calls: &[(String, String)],
+        rounds: u64,
+    ) -> Result<Duration, Error> {
+        super::worker::engine_only(&self.script.plain, self.env(), calls, rounds)
     }
 
     /// How many in-process runtimes were retired so far.

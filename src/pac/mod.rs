@@ -24,11 +24,15 @@ mod cache;
 #[cfg(feature = "pac")]
 pub mod child;
 #[cfg(feature = "pac")]
+mod dns;
+#[cfg(feature = "pac")]
 mod eval;
 #[cfg(feature = "pac")]
 pub mod fetch;
 #[cfg(feature = "pac")]
 pub(crate) mod layer;
+#[cfg(feature = "pac")]
+pub(crate) mod oneshot;
 #[cfg(feature = "pac")]
 mod trace;
 #[cfg(feature = "pac")]
@@ -41,7 +45,9 @@ pub use result::{PacHop, PacResult};
 #[cfg(feature = "pac")]
 pub use cache::{PacAnswer, PacCache};
 #[cfg(feature = "pac")]
-pub use eval::{Clock, HostResolver, NoDns, PacLimits, PacScript, SystemClock, SystemDns};
+pub use eval::{
+    Clock, HostResolver, NoDns, PacLimits, PacScript, PacScriptBuilder, SystemClock, SystemDns,
+};
 #[cfg(feature = "pac")]
 pub use trace::Branch;
 
@@ -52,4 +58,26 @@ pub use trace::Branch;
 #[doc(hidden)]
 pub fn __trace_insertions(source: &str) -> Option<(String, Vec<(usize, usize)>)> {
     trace::insertions(source)
+}
+
+/// Times `rounds` calls of `script`'s `FindProxyForURL` on a runtime loaded
+/// on the calling thread, with no worker hand-off and no cache (the
+/// origin of each target is passed, as `find_proxy` does): a hook for the
+/// `pac` bench's engine-only group, not part of the API.
+///
+/// # Errors
+///
+/// The script's.
+#[cfg(feature = "pac")]
+#[doc(hidden)]
+pub fn __engine_only(
+    script: &PacScript,
+    targets: &[crate::Target],
+    rounds: u64,
+) -> Result<std::time::Duration, crate::Error> {
+    let calls: Vec<(String, String)> = targets
+        .iter()
+        .map(|t| (t.to_string(), t.host().to_owned()))
+        .collect();
+    script.engine_only(&calls, rounds)
 }

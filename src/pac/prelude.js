@@ -60,11 +60,34 @@ function dnsDomainLevels(host) {
   return String(host).split(".").length - 1;
 }
 
+// As browsers have it: only ".", "*" and "?" are translated; anything else
+// ("(", ")", "|", brackets, "+", "^", "$") is left to the regular expression,
+// so "(*.|)example.com" matches "example.com" and its subdomains, and a
+// pattern that is not a valid expression throws.
 function shExpMatch(str, shexp) {
-  var pattern = String(shexp).replace(/[.+^${}()|[\]\\\/]/g, "\\$&")
+  var pattern = String(shexp).replace(/\./g, "\\.")
     .replace(/\*/g, ".*").replace(/\?/g, ".");
   return new RegExp("^" + pattern + "$").test(String(str));
 }
+
+// The script's own clock: `new Date()`, `Date()` and `Date.now()` read the
+// caller's clock (__now), as the date and time helpers do; every other use
+// of Date is the engine's own.
+globalThis.Date = (function (Real) {
+  function Date() {
+    if (new.target === undefined) return new Real(__now()).toString();
+    if (arguments.length === 0) return new Real(__now());
+    return Reflect.construct(Real, arguments, new.target === Date ? Real : new.target);
+  }
+  Date.prototype = Real.prototype;
+  Object.defineProperty(Real.prototype, "constructor", {
+    value: Date, writable: true, enumerable: false, configurable: true
+  });
+  Date.now = function now() { return __now(); };
+  Date.parse = Real.parse;
+  Date.UTC = Real.UTC;
+  return Date;
+})(Date);
 
 var __DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 var __MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];

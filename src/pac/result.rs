@@ -7,33 +7,23 @@
 //! ```
 
 use std::fmt;
+use std::sync::Arc;
 
+use crate::decision::HopBuf;
 use crate::error::{ErrorKind, Origin, Violation, ViolationKind};
 use crate::proxy::{Proxy, ProxyScheme};
 
-/// One hop of a PAC result.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum PacHop {
-    /// Connect directly.
-    Direct,
-    /// Through this proxy.
-    Proxy(Proxy),
-}
-
-impl fmt::Display for PacHop {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PacHop::Direct => f.write_str("DIRECT"),
-            PacHop::Proxy(p) => write!(f, "{p}"),
-        }
-    }
-}
+/// One hop of a PAC result: the crate's one owned hop type,
+/// [`HopBuf`](crate::HopBuf), under the name the PAC module has used.
+pub type PacHop = HopBuf;
 
 /// A parsed `FindProxyForURL` result: the hops to try in order.
+///
+/// The hops sit in a shared slice, so that a [`Route`](crate::Route) given
+/// for this answer holds them without copying.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PacResult {
-    hops: Vec<PacHop>,
+    hops: Arc<[PacHop]>,
     violations: Vec<Violation>,
 }
 
@@ -62,7 +52,16 @@ impl PacResult {
         if hops.is_empty() {
             hops.push(PacHop::Direct);
         }
-        PacResult { hops, violations }
+        PacResult {
+            hops: hops.into(),
+            violations,
+        }
+    }
+
+    /// The hops, shared.
+    #[cfg(feature = "pac")]
+    pub(crate) fn shared_hops(&self) -> Arc<[HopBuf]> {
+        self.hops.clone()
     }
 
     /// The hops, in the order to try them.
@@ -108,7 +107,11 @@ fn read_entry(entry: &str) -> Result<PacHop, ErrorKind> {
     };
     let scheme = match keyword.to_ascii_uppercase().as_str() {
         "DIRECT" if rest.is_empty() => return Ok(PacHop::Direct),
-        "DIRECT" => return Err(ErrorKind::Ignored("DIRECT takes no host")),
+        "DIRECT" => {
+            return Err(ErrorKind::Violation(Box::new(
+                crate::error::ViolationKind::Ignored("DIRECT takes no host"),
+            )))
+        }
         "PROXY" | "HTTP" => ProxyScheme::Http,
         "HTTPS" => ProxyScheme::Https,
         "SOCKS" | "SOCKS4" => ProxyScheme::Socks4,

@@ -21,6 +21,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
+use rquickjs::context::EvalOptions;
 use rquickjs::{CatchResultExt, Context, Function, Runtime, Value};
 
 use super::eval::{pac_error, Clock, HostResolver, PacLimits};
@@ -56,10 +57,16 @@ pub(super) struct Script {
 }
 
 impl Script {
-    pub(super) fn new(source: &str) -> Self {
+    /// The script as given; with `trace`, also its instrumented text, which
+    /// then is what runs.
+    pub(super) fn new(source: &str, trace: bool) -> Self {
         Script {
             plain: source.into(),
-            traced: trace::instrument(source).ok().flatten(),
+            traced: if trace {
+                trace::instrument(source).ok().flatten()
+            } else {
+                None
+            },
             untraceable: AtomicBool::new(false),
         }
     }
@@ -149,22 +156,17 @@ impl Pool {
     /// Makes sure one worker is loaded, starting it if none is idle; the
     /// load's errors are the script's.
     pub(super) fn warm(&self, env: &Env) -> Result<(), Error> {
-        let (worker, _) = self.acquire(env, Instant::now() + env.limits.deadline)?;
+        let (worker, _) = self.acquire(env, Instant::now() + env.limits.load)?;
         self.release(worker);
         Ok(())
     }
 
     /// Calls the script's `FindProxyForURL(url, host)` on a warm worker.
     pub(super) fn call(&self, env: &Env, url: &str, host: &str) -> Result<Answer, Error> {
-        // A worker started for this call loads the script within the same
-        // deadline as the call.
+        // A worker started for this call loads the script within the load
+        // budget first; the call's own deadline starts once it is loaded.
+        let (worker, _) = self.acquire(env, Instant::now() + env.limits.load)?;
         let deadline = Instant::now() + env.limits.deadline;
-        let (worker, fresh) = self.acquire(env, deadline)?;
-        let deadline = if fresh {
-            deadline
-        } else {
-            Instant::now() + env.limits.deadline
-        };
         let job = Job {
             url: url.to_owned(),
             host: host.to_owned(),
@@ -175,8 +177,7 @@ impl Pool {
             self.retire(worker);
             return Err(pac_error("the evaluation thread ended unexpectedly".into()));
         }
-        let wait = deadline.saturating_duration_since(Instant::now()) + GRACE;
-        match worker.replies.recv_timeout(wait) {
+        match receive(&worker.replies, deadline + GRACE) {
             Ok(Ok(answer)) => {
                 self.release(worker);
                 answer.ok_or_else(|| pac_error("the evaluation thread gave no answer".into()))
@@ -277,7 +278,62 @@ impl Pool {
         match replies.recv_timeout(wait) {
             Ok(Ok(_)) => Ok(Worker { jobs, replies }),
             Ok(Err(failure)) => Err(failure.error),
-            Err(_) => Err(abandoned(env.limits)),
+            Err(_) => Err(pac_error(format!(
+                "the script did not load within {} ms (the load budget); its runtime was abandoned",
+                env.limits.load.as_millis()
+            ))),
+        }
+    }
+}
+
+/// How long each side of a call polls (yielding its core between polls)
+/// before it sleeps: a warm call's answer (tens of microseconds) and the
+/// next call of a busy caller arrive within it, so neither pays a thread
+/// wake-up.
+const SPIN: Duration = Duration::from_micros(200);
+
+/// Of the polling time, how long at the start is a hard spin (the rest
+/// yields the core between polls, so that on a busy machine the other side
+/// gets to answer).
+const HARD_SPIN: Duration = Duration::from_micros(20);
+
+/// One wait between two polls ending at `spin_until`: a spin-loop hint
+/// during the first [`HARD_SPIN`], a yield after.
+fn pause(spin_until: Instant) {
+    if spin_until.saturating_duration_since(Instant::now()) > SPIN - HARD_SPIN {
+        std::hint::spin_loop();
+    } else {
+        std::thread::yield_now();
+    }
+}
+
+/// The reply to a call, spinning briefly before blocking until `until`.
+fn receive<T>(replies: &mpsc::Receiver<T>, until: Instant) -> Result<T, mpsc::RecvTimeoutError> {
+    let spin_until = Instant::now() + SPIN;
+    loop {
+        match replies.try_recv() {
+            Ok(reply) => return Ok(reply),
+            Err(mpsc::TryRecvError::Disconnected) => {
+                return Err(mpsc::RecvTimeoutError::Disconnected)
+            }
+            Err(mpsc::TryRecvError::Empty) if Instant::now() < spin_until => pause(spin_until),
+            Err(mpsc::TryRecvError::Empty) => break,
+        }
+    }
+    replies.recv_timeout(until.saturating_duration_since(Instant::now()))
+}
+
+/// The worker's next call: spinning briefly after the last one (a caller
+/// resolving many hosts sends the next at once), then sleeping until one
+/// comes or the pool drops the worker.
+fn next_job(jobs: &mpsc::Receiver<Job>) -> Option<Job> {
+    let spin_until = Instant::now() + SPIN;
+    loop {
+        match jobs.try_recv() {
+            Ok(job) => return Some(job),
+            Err(mpsc::TryRecvError::Disconnected) => return None,
+            Err(mpsc::TryRecvError::Empty) if Instant::now() < spin_until => pause(spin_until),
+            Err(mpsc::TryRecvError::Empty) => return jobs.recv().ok(),
         }
     }
 }
@@ -318,7 +374,7 @@ fn serve(
     if replies.send(Ok(None)).is_err() {
         return;
     }
-    while let Ok(job) = jobs.recv() {
+    while let Some(job) = next_job(jobs) {
         let reply = loaded.call(job).map(Some);
         let retire = matches!(reply, Err(Failure { retire: true, .. }));
         if replies.send(reply).is_err() || retire {
@@ -345,6 +401,7 @@ struct Loaded {
 impl Loaded {
     fn load(script: &Script, env: Env, deadline: Instant) -> Result<Self, Failure> {
         let limits = env.limits;
+        let budget = limits.load;
         let epoch = Instant::now();
         let stop = Arc::new(AtomicU64::new(nanos_after(epoch, deadline)));
         let rt = Runtime::new().map_err(start_failed)?;
@@ -358,7 +415,7 @@ impl Loaded {
         let hit = Rc::new(Cell::new(0));
         let instrumented = match script.traced() {
             Some(traced) => {
-                match load_into(&rt, &env, &traced.source, Some(&hit), deadline, limits) {
+                match load_into(&rt, &env, &traced.source, Some(&hit), deadline, budget) {
                     Ok(ctx) => Some(ctx),
                     // Out of time or memory: the plain text would fare no better.
                     Err(failure) if failure.retire => return Err(failure),
@@ -373,7 +430,7 @@ impl Loaded {
         let ctx = match instrumented {
             Some(ctx) => ctx,
             None => {
-                let ctx = load_into(&rt, &env, &script.plain, None, deadline, limits)?;
+                let ctx = load_into(&rt, &env, &script.plain, None, deadline, budget)?;
                 if script.traced.is_some() {
                     script.untraceable.store(true, Ordering::Relaxed);
                 }
@@ -414,10 +471,14 @@ impl Loaded {
                     retire: false,
                 })?,
             };
-            let value: Value = f
-                .call((job.url, job.host))
-                .catch(&ctx)
-                .map_err(|e| explain(format!("FindProxyForURL threw: {e}"), deadline, limits))?;
+            let value: Value = f.call((job.url, job.host)).catch(&ctx).map_err(|e| {
+                explain(
+                    format!("FindProxyForURL threw: {e}"),
+                    deadline,
+                    limits.deadline,
+                    limits,
+                )
+            })?;
             string_result(&value).map_err(|error| Failure {
                 error,
                 retire: false,
@@ -447,8 +508,9 @@ fn load_into(
     source: &str,
     hit: Option<&Rc<Cell<usize>>>,
     deadline: Instant,
-    limits: PacLimits,
+    budget: Duration,
 ) -> Result<Context, Failure> {
+    let limits = env.borrow().limits;
     let ctx = Context::full(rt).map_err(start_failed)?;
     ctx.with(|ctx| {
         let helpers_failed = |error| Failure {
@@ -471,9 +533,20 @@ fn load_into(
             .catch(&ctx)
             .map_err(|e| helpers_failed(pac_error(format!("the helpers failed to load: {e}"))))?;
         }
-        ctx.eval::<(), _>(source)
+        // As browsers run it: an ordinary script, not strict mode (an
+        // undeclared variable, a legacy octal literal or escape is fine).
+        let mut sloppy = EvalOptions::default();
+        sloppy.strict = false;
+        ctx.eval_with_options::<(), _>(source, sloppy)
             .catch(&ctx)
-            .map_err(|e| explain(format!("the script failed to load: {e}"), deadline, limits))?;
+            .map_err(|e| {
+                explain(
+                    format!("the script failed to load: {e}"),
+                    deadline,
+                    budget,
+                    limits,
+                )
+            })?;
         let globals = ctx.globals();
         let defined = |name: &str| globals.get::<_, Function>(name).is_ok();
         if !defined("FindProxyForURLEx") && !defined("FindProxyForURL") {
@@ -493,12 +566,12 @@ fn nanos_after(epoch: Instant, t: Instant) -> u64 {
 
 /// An error thrown while loading or calling, with its likely cause; the
 /// runtime is retired after anything but an exception the script threw.
-fn explain(message: String, deadline: Instant, limits: PacLimits) -> Failure {
+fn explain(message: String, deadline: Instant, budget: Duration, limits: PacLimits) -> Failure {
     if Instant::now() >= deadline || message.contains("interrupted") {
         Failure {
             error: pac_error(format!(
                 "the script did not finish within {} ms",
-                limits.deadline.as_millis()
+                budget.as_millis()
             )),
             retire: true,
         }
@@ -644,3 +717,29 @@ fn sort_ip_list(list: &str) -> Option<String> {
 /// The PAC helpers, in JavaScript, over the native `__resolve`, `__local`,
 /// `__now`, `__isIp`, `__inNetEx` and `__sortIps`.
 const PRELUDE: &str = include_str!("prelude.js");
+
+/// Loads `script` on this thread and times `rounds` calls of
+/// `FindProxyForURL` in place, with no hand-off to a worker: the engine's
+/// own cost, for the `pac` bench.
+pub(super) fn engine_only(
+    source: &str,
+    env: Env,
+    calls: &[(String, String)],
+    rounds: u64,
+) -> Result<Duration, Error> {
+    let script = Script::new(source, false);
+    let far = Instant::now() + Duration::from_secs(3600);
+    let mut loaded = Loaded::load(&script, env.clone(), far).map_err(|f| f.error)?;
+    let started = Instant::now();
+    for i in 0..rounds {
+        let (url, host) = &calls[(i as usize) % calls.len()];
+        let job = Job {
+            url: url.clone(),
+            host: host.clone(),
+            deadline: far,
+            env: env.clone(),
+        };
+        loaded.call(job).map_err(|f| f.error)?;
+    }
+    Ok(started.elapsed())
+}

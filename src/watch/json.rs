@@ -1,25 +1,9 @@
 //! One-line JSON for the watcher's reports ([`Change`](super::Change) and
 //! [`RouteChange`](super::RouteChange)), for a `--watch --json` display.
 
-use std::fmt::Write;
-
 /// Appends `text` as a JSON string.
 pub(crate) fn string(out: &mut String, text: &str) {
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    crate::json::write_string(out, text);
 }
 
 /// Appends `"key": "value"` (`null` for `None`), with a leading comma

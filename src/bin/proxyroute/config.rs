@@ -83,6 +83,11 @@ pub(crate) fn build(opts: &Options) -> Result<Built, String> {
     }
     builder = crate::pac::layer(builder, opts, &mut notes)?;
     let resolver = builder.build().map_err(|e| e.to_string())?;
+    // The one step that touches the network: fetch the PAC script the system
+    // settings name (or WPAD finds). A failure is the refused route it leaves
+    // (or WinINet's fallback), shown with each URL's answer.
+    #[cfg(feature = "pac")]
+    let _ = resolver.load();
     if opts.strict && !resolver.violations().is_empty() {
         let lines: Vec<String> = resolver
             .violations()

@@ -1,0 +1,300 @@
+//! Client adapters: send requests along the routes a [`Resolver`](crate::Resolver)
+//! gives, with real HTTP clients, failing closed.
+//!
+//! Each adapter sits behind a cargo feature that pulls in its client:
+//!
+//! | feature  | module        | what it gives                                                   |
+//! |----------|---------------|-----------------------------------------------------------------|
+//! | `hyper`  | [`hyper`]     | a hyper-util connector that follows every hop of the route      |
+//! | `reqwest`| [`reqwest`]   | a reqwest client routed per request and per redirect            |
+//! | `ureq`   | [`ureq`]      | a ureq agent routed per request and per redirect, with failover |
+//!
+//! What every adapter promises:
+//!
+//! - **Fail closed.** A refused route (a proxy variable that is not a URL, a PAC
+//!   script that failed) fails the request with a [`RouteError::Refused`]
+//!   carrying proxyroute's error; nothing is sent, and never directly.
+//! - **Credentials** of a proxy become its `Proxy-Authorization: Basic` header
+//!   (HTTP and HTTPS proxies) or its SOCKS5 user and password; no password
+//!   appears in an error, a `Debug` or a `Display`.
+//! - **Per-proxy work is done once**: what a client needs from a
+//!   [`Proxy`] (its parsed URI or client proxy value, the encoded
+//!   auth header) is prepared the first time the proxy is used and kept in a
+//!   bounded table keyed by the proxy, so a request does not parse a proxy URL
+//!   or encode a header again.
+//!
+//! What each client cannot do is said in its module and in `docs/clients.md`
+//! (the integration guide).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use crate::Proxy;
+
+#[cfg(feature = "hyper")]
+pub mod hyper;
+#[cfg(feature = "reqwest")]
+pub mod reqwest;
+#[cfg(feature = "ureq")]
+pub mod ureq;
+
+/// Why a request could not be sent along its route.
+///
+/// Names the request by its [`Target`](crate::Target) (scheme, host, port:
+/// never a path, a query or a user's password) and proxies as
+/// `scheme://user:***@host:port`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RouteError {
+    /// The URL cannot be routed (not absolute, a bad host).
+    Target {
+        /// The URL as given, or what could be read of it.
+        url: String,
+        /// Why it is not a target.
+        error: Box<crate::Error>,
+    },
+    /// The resolver refused the route because a configured source failed.
+    /// Nothing was sent anywhere.
+    Refused {
+        /// The request's target.
+        target: String,
+        /// proxyroute's error: which source failed and how.
+        error: Box<crate::Error>,
+    },
+    /// No hop of the route could be connected (refused, unreachable, timed
+    /// out): every hop tried, in order, with why it failed.
+    Unreachable {
+        /// The request's target.
+        target: String,
+        /// Each hop and why it could not be connected.
+        tried: Vec<HopFailure>,
+    },
+    /// A proxy answered 407: the user name or password is missing or wrong.
+    /// Later hops are not tried: other proxies would not fix the credentials.
+    ProxyAuth {
+        /// The request's target.
+        target: String,
+        /// The proxy, password as `***`.
+        hop: String,
+    },
+    /// A proxy was reached but would not carry the request (CONNECT refused,
+    /// a SOCKS failure). Later hops are not tried.
+    ProxyFailed {
+        /// The request's target.
+        target: String,
+        /// The proxy, password as `***`.
+        hop: String,
+        /// What the proxy or the handshake said.
+        reason: String,
+    },
+}
+
+/// One hop that could not be connected, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HopFailure {
+    /// The hop: `DIRECT` or the proxy, password as `***`.
+    pub hop: String,
+    /// Why it failed, with the causes.
+    pub reason: String,
+}
+
+impl RouteError {
+    /// proxyroute's error, for a refused route or a URL that is not a target.
+    pub fn error(&self) -> Option<&crate::Error> {
+        match self {
+            RouteError::Target { error, .. } | RouteError::Refused { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+
+    /// Whether the route was refused (nothing was sent).
+    pub fn is_refused(&self) -> bool {
+        matches!(self, RouteError::Refused { .. })
+    }
+
+    /// Whether a proxy asked for credentials (407).
+    pub fn is_proxy_auth(&self) -> bool {
+        matches!(self, RouteError::ProxyAuth { .. })
+    }
+
+    /// The hops tried and why each failed, for [`RouteError::Unreachable`].
+    pub fn tried(&self) -> &[HopFailure] {
+        match self {
+            RouteError::Unreachable { tried, .. } => tried,
+            _ => &[],
+        }
+    }
+}
+
+impl fmt::Display for RouteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RouteError::Target { url, error } => write!(f, "cannot route {url}: {error}"),
+            RouteError::Refused { target, error } => write!(f, "no route for {target}: {error}"),
+            RouteError::Unreachable { target, tried } => {
+                write!(f, "no hop reached {target}: ")?;
+                if tried.is_empty() {
+                    f.write_str("the route has no hop")?;
+                }
+                for (i, failure) in tried.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("; ")?;
+                    }
+                    write!(f, "{}: {}", failure.hop, failure.reason)?;
+                }
+                Ok(())
+            }
+            RouteError::ProxyAuth { target, hop } => write!(
+                f,
+                "proxy {hop} answered 407 Proxy Authentication Required for {target}: \
+                 the user name or password is missing or wrong"
+            ),
+            RouteError::ProxyFailed {
+                target,
+                hop,
+                reason,
+            } => write!(f, "proxy {hop} would not carry {target}: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for RouteError {}
+
+/// An error and its causes, joined by `: ` (a client's first message rarely
+/// says what went wrong).
+#[cfg(any(feature = "hyper", feature = "reqwest"))]
+pub(crate) fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.ends_with(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// How many prepared proxies a table keeps. A resolver's own proxies are a
+/// handful; PAC answers can name new ones at run time, so the table is
+/// emptied when it fills rather than growing without end.
+const PREPARED_LIMIT: usize = 256;
+
+/// How many proxies are found by comparing them in turn (cheaper than
+/// hashing a proxy's host and credentials) before the hash table is used.
+const SCANNED: usize = 8;
+
+/// What a client needs from each [`Proxy`], made once per proxy and shared.
+pub(crate) struct Prepared<T> {
+    table: Mutex<Table<T>>,
+}
+
+struct Table<T> {
+    /// The first proxies seen, compared in turn.
+    few: Vec<(Proxy, Arc<T>)>,
+    /// The rest (PAC answers naming many proxies).
+    many: HashMap<Proxy, Arc<T>>,
+}
+
+impl<T> Prepared<T> {
+    pub(crate) fn new() -> Self {
+        Prepared {
+            table: Mutex::new(Table {
+                few: Vec::new(),
+                many: HashMap::new(),
+            }),
+        }
+    }
+
+    /// The prepared form of `proxy`, made by `make` the first time.
+    pub(crate) fn get<E>(
+        &self,
+        proxy: &Proxy,
+        make: impl FnOnce(&Proxy) -> Result<T, E>,
+    ) -> Result<Arc<T>, E> {
+        let mut table = self.table.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, found)) = table.few.iter().find(|(p, _)| p == proxy) {
+            return Ok(Arc::clone(found));
+        }
+        if !table.many.is_empty() {
+            if let Some(found) = table.many.get(proxy) {
+                return Ok(Arc::clone(found));
+            }
+        }
+        let made = Arc::new(make(proxy)?);
+        if table.few.len() < SCANNED {
+            table.few.push((proxy.clone(), Arc::clone(&made)));
+        } else {
+            if table.many.len() >= PREPARED_LIMIT - SCANNED {
+                table.many.clear();
+            }
+            table.many.insert(proxy.clone(), Arc::clone(&made));
+        }
+        Ok(made)
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        let table = self.table.lock().unwrap();
+        table.few.len() + table.many.len()
+    }
+}
+
+impl<T> fmt::Debug for Prepared<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.table.lock().map_or(0, |t| t.few.len() + t.many.len());
+        write!(f, "Prepared({n} proxies)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prepared_makes_each_proxy_once_and_stays_bounded() {
+        let prepared: Prepared<String> = Prepared::new();
+        let mut made = 0;
+        let a: Proxy = "http://alice:pw@a:1".parse().unwrap();
+        for _ in 0..3 {
+            let got = prepared
+                .get(&a, |p| {
+                    made += 1;
+                    Ok::<_, ()>(p.to_string())
+                })
+                .unwrap();
+            assert_eq!(*got, "http://alice:***@a:1");
+        }
+        assert_eq!(made, 1);
+        for port in 1..=(PREPARED_LIMIT as u16 + 10) {
+            let p: Proxy = format!("http://b:{port}").parse().unwrap();
+            prepared.get(&p, |p| Ok::<_, ()>(p.to_string())).unwrap();
+            assert!(prepared.len() <= PREPARED_LIMIT);
+        }
+    }
+
+    #[test]
+    fn route_errors_name_every_hop_and_no_password() {
+        let err = RouteError::Unreachable {
+            target: "http://origin:8080/".into(),
+            tried: vec![
+                HopFailure {
+                    hop: "http://127.0.0.1:1".into(),
+                    reason: "connection refused".into(),
+                },
+                HopFailure {
+                    hop: "DIRECT".into(),
+                    reason: "timed out".into(),
+                },
+            ],
+        };
+        assert_eq!(
+            err.to_string(),
+            "no hop reached http://origin:8080/: http://127.0.0.1:1: connection refused; DIRECT: timed out"
+        );
+        assert_eq!(err.tried().len(), 2);
+    }
+}
