@@ -250,7 +250,7 @@ pub(crate) static KNOWN: &[Entry] = &[
             matches!(s.tool, Outcome::Error(e) if e.contains("CGI"))
                 && matches!(s.ours, Outcome::Direct)
         },
-        reason: "Go refuses any HTTP_PROXY it reads under REQUEST_METHOD before NO_PROXY and the localhost exemption, a value it misreads (socks4://, a blank behind) included; proxyroute's guard (src/resolver.rs, the environment layer) applies only when the http slot holds a usable proxy, so a value the go dialect refuses is bypassed first. Fix: apply the guard to any http slot there, and set `cgi_refusal` in src/env.rs for a refused slot too",
+        reason: "Go refuses any HTTP_PROXY it reads under REQUEST_METHOD before NO_PROXY and the localhost exemption, a value it misreads (socks4://, a blank behind) included; proxyroute's guard (src/resolver/verdict.rs) applies only when the http slot holds a usable proxy, so a value the go dialect refuses is bypassed first. Fix (checked on seeds default, 1, 2, 3: no case left): match `(Some(error), _)` there instead of `(Some(error), Ok(_))`, and set `cgi_refusal` in src/env.rs for any http slot, not only an `Ok` one",
         row: "",
     },
     Entry {
