@@ -20,6 +20,7 @@ use crate::bypass::no_proxy::{
 use crate::bypass::{ImplicitBypass, MatchFlags};
 use crate::error::{Error, ErrorKind, Origin};
 use crate::proxy::{DefaultPort, DefaultScheme, ProxyScheme, ProxySyntax};
+use crate::target::Written;
 
 /// A named preset of environment-variable and `NO_PROXY` semantics: resolve
 /// exactly as that tool would. The version of each tool followed, how each
@@ -349,10 +350,10 @@ static CURL: DialectSpec = DialectSpec {
 
 /// x/net/http/httpproxy `parseProxy` as vendored in Go 1.19 (run here):
 /// any other scheme is re-read as `http://` + the value, so `socks5h://p:1`
-/// names an HTTP proxy called `socks5h`.
+/// names an HTTP proxy called `socks5h`. The error quotes the value itself.
 const GO_SCHEMES: &str = "Go 1.19 speaks http, https and socks5 proxies only; it reads any \
-     other scheme as an HTTP proxy named after the scheme (http://socks5h:80), which fails: \
-     refused here (later Go releases also accept socks5h)";
+     other scheme as an HTTP proxy named after the scheme (`socks4://p` becomes \
+     `http://socks4:80`), which fails: refused here (later Go releases also accept socks5h)";
 
 static GO: DialectSpec = DialectSpec {
     name: "go",
@@ -405,6 +406,7 @@ static GO: DialectSpec = DialectSpec {
             // `192.168.1.1` (proxy.go `useProxy` runs them for every host).
             names_see_ips: true,
             implicit: ImplicitBypass::Loopback,
+            as_written_only_star: Written::IP_OTHERWISE,
             ..MatchFlags::PLAIN
         },
     },
@@ -460,6 +462,8 @@ static PYTHON: DialectSpec = DialectSpec {
             names_see_ips: true,
             bracket_ipv6: true,
             explicit_port_only: true,
+            // urllib compares IP hosts as text, IPv6 ones too.
+            as_written_only_star: Written::IP_OTHERWISE | Written::IPV6_OTHERWISE,
             ..MatchFlags::PLAIN
         },
     },
@@ -492,7 +496,10 @@ static NODE: DialectSpec = DialectSpec {
     proxy: ProxySyntax {
         default_scheme: DefaultScheme::Request,
         default_port: DefaultPort::ByScheme,
-        socks_alias: None,
+        // proxy-from-env hands `socks://` on; socks-proxy-agent, the agent a
+        // Node client gives it to, reads it as SOCKS5 with the proxy resolving
+        // names (`parseSocksURL`: "no version specified, default to 5h").
+        socks_alias: Some(Socks5h),
         accepted: EVERY_SCHEME,
         credentials: true,
         unsupported: None,
@@ -513,6 +520,7 @@ static NODE: DialectSpec = DialectSpec {
         flags: MatchFlags {
             names_see_ips: true,
             bracket_ipv6: true,
+            as_written_only_star: Written::OPAQUE_AS_WRITTEN,
             ..MatchFlags::PLAIN
         },
     },

@@ -160,12 +160,11 @@ where
             }
             Blanks::Go => Some(
                 "Go 1.19 reads a value with a trailing blank as a proxy named after its \
-                 scheme (http://http:); refused here: remove the blank",
+                 scheme (`http://p:3128 ` becomes a proxy at host `http`); refused here: \
+                 remove the blank",
             ),
-            Blanks::Python if leading && request != Some(ProxyScheme::Https) => Some(
-                "urllib takes the blank as part of the proxy's scheme and fails \
-                 (\"unknown url type\", CPython 3.11): remove the blank",
-            ),
+            // Decided hop by hop in `python_hop`: a value re-dispatched to
+            // another variable is read for its scheme only.
             Blanks::Python => None,
         };
         // proxy-from-env puts the request's scheme in front of a value
@@ -189,9 +188,7 @@ where
                     value,
                 )),
             ),
-            None if spec.env.redispatch => {
-                self.python_hop(var, read.trim(), scheme.unwrap_or(""), 0)
-            }
+            None if spec.env.redispatch => self.python_hop(var, read, scheme.unwrap_or(""), 0),
             None => {
                 let proxy = parse_proxy(read, &spec.proxy, request);
                 (var, proxy)
@@ -239,11 +236,35 @@ where
                 value,
             ))
         };
-        let (named, rest) = match value.find("://") {
-            Some(i) => (Some(value[..i].to_ascii_lowercase()), &value[i + 3..]),
-            None => (None, value),
+        // Only an https request opens its tunnel before the scheme is looked
+        // at: for any other, a blank in front is part of the scheme.
+        if value.starts_with(char::is_whitespace) && scheme != "https" {
+            return (
+                var.clone(),
+                refuse(
+                    &var,
+                    "urllib takes the blank as part of the proxy's scheme and fails \
+                     (\"unknown url type\", CPython 3.11): remove the blank",
+                ),
+            );
+        }
+        // `int()` strips blanks around a port; without one, a blank behind
+        // stays in the host name of the hop.
+        let blank_host = value.ends_with(char::is_whitespace) && !has_port(value.trim());
+        let trimmed = value.trim();
+        let (named, rest) = match trimmed.find("://") {
+            Some(i) => (Some(trimmed[..i].to_ascii_lowercase()), &trimmed[i + 3..]),
+            None => (None, trimmed),
         };
         let parse = |as_scheme: &str, request: Option<ProxyScheme>| {
+            if blank_host {
+                return refuse(
+                    &var,
+                    "urllib keeps the blank in the proxy's host name when no port \
+                     follows it and fails (\"URL can't contain control characters\", \
+                     CPython 3.11): remove the blank",
+                );
+            }
             parse_proxy(&format!("{as_scheme}://{rest}"), &spec.proxy, request)
                 .map_err(|e| Error::new(e.kind().clone(), Origin::env(&var), value))
         };
@@ -294,7 +315,7 @@ where
             }
             if let Some((next, next_value)) = self.first(&names, spec.env.empty_proxy) {
                 let label = format!("{var} then {next}");
-                let (_, proxy) = self.python_hop(next, next_value.trim(), &named, depth + 1);
+                let (_, proxy) = self.python_hop(next, &next_value, &named, depth + 1);
                 return (label, proxy);
             }
         }
@@ -333,6 +354,17 @@ fn request_scheme(scheme: &str) -> Option<ProxyScheme> {
         "ws" => Some(ProxyScheme::Http),
         "wss" => Some(ProxyScheme::Https),
         other => other.parse().ok(),
+    }
+}
+
+/// Whether a proxy value writes a port (`p:3128`, `http://u@[::1]:1/`).
+fn has_port(value: &str) -> bool {
+    let rest = value.split_once("://").map_or(value, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    match host_port.rsplit_once(']') {
+        Some((_, after)) => after.starts_with(':'),
+        None => host_port.contains(':'),
     }
 }
 

@@ -1470,6 +1470,31 @@ const GO: &[Row] = &[
         url = "http://localhost./",
         want = "http://p:1"
     ),
+    // Differential corpus: Go compares an IPv4 host spelled otherwise as
+    // written (`net.ParseIP("0x7f.1")` is nil): `HTTP_PROXY=p2.proxy.test`
+    // sent `http://0x7f.1:21/p` to the proxy, and `no_proxy=10.0.0.0/8` left
+    // `https://10.1.515:443/p` on `https_proxy`.
+    row!(
+        "go: a loopback address spelled otherwise (0x7f.1) is proxied",
+        Go,
+        env = [("HTTP_PROXY", "http://p:1")],
+        url = "http://0x7f.1/",
+        want = "http://p:1"
+    ),
+    np!(
+        "go: a CIDR entry does not match an IPv4 host spelled otherwise",
+        Go,
+        "10.0.0.0/8",
+        "http://10.1.515/",
+        proxy
+    ),
+    np!(
+        "go: * still matches an IPv4 host spelled otherwise",
+        Go,
+        "*",
+        "http://0x7f.1/",
+        bypass
+    ),
     // Entries and hosts are lower-cased before NO_PROXY is compared:
     // `no_proxy=example.com` sent `http://EXAMPLE.com/` direct.
     np!(
@@ -2085,6 +2110,43 @@ const PYTHON: &[Row] = &[
         url = "http://example.com/",
         want = "http://p:3128"
     ),
+    // Differential corpus: `http_proxy="http://127.0.0.2 "` (no port) failed
+    // with InvalidURL ("URL can't contain control characters"), and
+    // `wss_proxy=" http://127.0.0.2:3128"` for a wss request with "unknown
+    // url type:  http".
+    row!(
+        "python: a proxy value with a blank behind and no port fails",
+        Python,
+        env = [("http_proxy", "http://p ")],
+        url = "http://example.com/",
+        want = "refused"
+    ),
+    row!(
+        "python: a proxy value with a blank in front fails for wss",
+        Python,
+        env = [("wss_proxy", " http://p:3128")],
+        url = "wss://example.com/",
+        want = "refused"
+    ),
+    // Differential corpus: with `wss_proxy=http://127.0.0.5` and
+    // `http_proxy=" http://127.0.0.2"` a wss request re-dispatched to http
+    // failed ("unknown url type:  http"); with `wss_proxy="https://127.0.0.5 "`
+    // and `HTTPS_PROXY=https://127.0.0.4:8888` it reached 127.0.0.4:8888 (the
+    // re-dispatched value is read for its scheme only).
+    row!(
+        "python: a re-dispatched value with a blank in front fails",
+        Python,
+        env = [("wss_proxy", "http://a:1"), ("http_proxy", " http://b:2")],
+        url = "wss://example.com/",
+        want = "refused"
+    ),
+    row!(
+        "python: a blank behind a value that re-dispatches does not matter",
+        Python,
+        env = [("wss_proxy", "https://a "), ("https_proxy", "https://b:2")],
+        url = "wss://example.com/",
+        want = "http://b:2"
+    ),
     // Issue 12 item 5, CPython 3.11.2 (Debian), `build_opener().open()`
     // with `socket.create_connection` intercepted: urllib's ProxyHandler
     // re-opens a request under the proxy value's scheme when it differs.
@@ -2155,6 +2217,32 @@ const PYTHON: &[Row] = &[
         ],
         url = "http://example.com/",
         want = "refused"
+    ),
+    // Differential corpus: urllib compares the host as written, so
+    // `no_proxy=127.0.0.1,172.16.0.5` left `https://0x7f.1:443/p` on the
+    // proxy, and `no_proxy=10.1.2.3` left `https://0xa.1.2.3/p` there.
+    // `no_proxy=[2001:db8::5]` left `https://[2001:db8:0:0::5]:443/p` on the
+    // proxy (differential corpus).
+    np!(
+        "python: an IPv6 entry does not match the address written otherwise",
+        Python,
+        "[2001:db8::5]",
+        "http://[2001:db8:0:0::5]/",
+        proxy
+    ),
+    np!(
+        "python: an IPv6 entry matches the address written alike",
+        Python,
+        "[2001:db8::5]",
+        "http://[2001:DB8::5]/",
+        bypass
+    ),
+    np!(
+        "python: an IP entry does not match the address spelled otherwise",
+        Python,
+        "10.1.2.3",
+        "http://0xa.1.2.3/",
+        proxy
     ),
     row!(
         "python: a ws request with an http:// value goes through http_proxy",
@@ -2679,6 +2767,58 @@ const NODE: &[Row] = &[
         env = [("all_proxy", "v")],
         url = "foo://a.test/",
         want = "refused"
+    ),
+    // proxy-from-env 2.1.0 returned `socks://127.0.0.4:3128` for
+    // `all_proxy=socks://127.0.0.4:3128` (differential corpus); the agent a
+    // Node client hands it to, socks-proxy-agent, reads `socks` as SOCKS5
+    // with the proxy resolving names (socks5h).
+    row!(
+        "node: a socks value is SOCKS5 with remote names, as socks-proxy-agent reads it",
+        Node,
+        env = [("all_proxy", "socks://127.0.0.4:3128")],
+        url = "http://a.test/",
+        want = "socks5h://127.0.0.4:3128"
+    ),
+    // Differential corpus: Node's URL keeps the host of a non-special scheme
+    // as written, so with `no_proxy=localhost` proxy-from-env 2.1.0 returned
+    // the proxy for `gopherx://LocalHost/p`, and with `no_proxy=10.1.2.3` for
+    // `gopherx://0xa.1.2.3/p`; `*` still matched.
+    row!(
+        "node: an opaque host with capitals is compared as written",
+        Node,
+        env = [("all_proxy", "http://p:1"), ("no_proxy", "localhost")],
+        url = "gopherx://LocalHost/",
+        want = "http://p:1"
+    ),
+    row!(
+        "node: an opaque host spelled as a number is no address",
+        Node,
+        env = [("all_proxy", "http://p:1"), ("no_proxy", "10.1.2.3")],
+        url = "gopherx://0xa.1.2.3/",
+        want = "http://p:1"
+    ),
+    row!(
+        "node: * still matches an opaque host written with capitals",
+        Node,
+        env = [("all_proxy", "http://p:1"), ("no_proxy", "*")],
+        url = "gopherx://LocalHost/",
+        want = "DIRECT"
+    ),
+    // `no_proxy=*.example` sent `gopherx://bücher.example/p` direct: the
+    // percent-encoded host still ends in `.example`.
+    row!(
+        "node: an opaque Unicode host still matches a suffix entry",
+        Node,
+        env = [("all_proxy", "http://p:1"), ("no_proxy", "*.example")],
+        url = "gopherx://bücher.example/",
+        want = "DIRECT"
+    ),
+    row!(
+        "node: a lower-case opaque host still matches its entry",
+        Node,
+        env = [("all_proxy", "http://p:1"), ("no_proxy", "localhost")],
+        url = "gopherx://localhost/",
+        want = "DIRECT"
     ),
     row!(
         "node: a scheme-less all_proxy still serves http",

@@ -38,7 +38,9 @@
 //! ```
 //!
 //! `PROXYROUTE_DIFF_SEED` (default below) and `PROXYROUTE_DIFF_CASES` (default
-//! 2000) choose the corpus; `PROXYROUTE_DIFF_ONLY=17` runs case 17 alone. Under
+//! 2000) choose the corpus; `PROXYROUTE_DIFF_ONLY=17` runs case 17 alone;
+//! `PROXYROUTE_DIFF_VERBOSE=1` prints an example of each deliberate difference
+//! and every case of each known one. Under
 //! `CI=true` a missing program fails the test with the command that installs
 //! it; elsewhere the test is skipped with a notice.
 
@@ -120,6 +122,7 @@ fn differential(tool: Tool) {
         known: BTreeMap::new(),
         failed: Vec::new(),
     };
+    let verbose = std::env::var_os("PROXYROUTE_DIFF_VERBOSE").is_some();
     for (case, seen) in cases.iter().zip(&observed) {
         let ours = outcome::proxyroute(tool, case);
         if outcome::agree(tool, &seen.outcome, &ours) {
@@ -143,6 +146,10 @@ fn differential(tool: Tool) {
                 .entry(e.name)
                 .or_insert_with(|| (0, e, repro(tool, seed, case, seen, &ours)));
             slot.0 += 1;
+            if slot.0 > 1 && verbose {
+                slot.2.push_str("\n  and ");
+                slot.2.push_str(&repro(tool, seed, case, seen, &ours));
+            }
         } else {
             tally.failed.push(repro(tool, seed, case, seen, &ours));
         }
@@ -158,7 +165,6 @@ fn differential(tool: Tool) {
         tally.failed.len(),
         elapsed.as_secs_f64(),
     );
-    let verbose = std::env::var_os("PROXYROUTE_DIFF_VERBOSE").is_some();
     for (name, (n, e, example)) in &tally.deliberate {
         println!("  deliberate {name}: {n} (pinned by {})", e.row);
         if verbose {
@@ -239,7 +245,10 @@ fn unsupported_schemes_still_get_an_answer() {
     ];
     let url = "ws://example.com/";
     assert_eq!(route(Dialect::Curl, &vars, url), "http://127.0.0.3:3128");
-    assert_eq!(route(Dialect::Python, &vars, url), "http://127.0.0.3:3128");
+    // urllib's hop: the ws_proxy value names http, so the request is
+    // re-opened as http and http_proxy serves it (docs/dialects.md, urllib's
+    // first hop).
+    assert_eq!(route(Dialect::Python, &vars, url), "http://127.0.0.2:3128");
 }
 
 /// urllib picks the proxy for a non-ASCII URL, then fails to write the
@@ -252,13 +261,15 @@ fn python_idn_url_is_proxied() {
 }
 
 /// Go 1.19 re-reads `socks4://h:1080` as `http://socks4://h:1080` (a proxy
-/// named `socks4`); proxyroute refuses the value, naming the variable.
+/// named `socks4`; `socks5h` too, which later Go accepts); proxyroute refuses
+/// the value, naming the variable.
 #[test]
 fn go_refuses_proxy_schemes_go_does_not_speak() {
     for value in [
         "socks://127.0.0.2:1080",
         "socks4://127.0.0.2:1080",
         "socks4a://127.0.0.2:1080",
+        "socks5h://127.0.0.2:1080",
         "ftp://127.0.0.2:21",
     ] {
         let got = route(

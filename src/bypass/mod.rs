@@ -222,7 +222,9 @@ impl ImplicitBypass {
             // Go compares the host as written with "localhost", before it
             // lower-cases anything: `LocalHost` and `localhost.` are proxied
             // (x/net/http/httpproxy `useProxy`; checked against Go 1.19).
+            // An address written otherwise (`0x7f.1`) is no IP for Go.
             ImplicitBypass::Loopback => match target.ip() {
+                Some(_) if target.ip_spelled_otherwise() => None,
                 Some(ip) if is_loopback(ip) => Some("loopback address (implicit)"),
                 None if target.host() == "localhost"
                     && !target.has_trailing_dot()
@@ -273,6 +275,13 @@ pub(crate) struct MatchFlags {
     /// rules never see them (curl 7.x: `Curl_check_noproxy` gets the host
     /// without brackets and reads it as a name; checked against curl 7.88).
     pub(crate) v6_as_text: bool,
+    /// Hosts written so (any of these `Written` bits) are compared as
+    /// written by the tool, so no IP, CIDR or name entry matches them, only
+    /// `*`: an IPv4 address in another spelling than dotted decimal
+    /// (`0x7f.1`; Go's `net.ParseIP` and urllib's text comparison, run with
+    /// Go 1.19 and CPython 3.11), or an opaque host Node's URL keeps as
+    /// written (`gopherx://LocalHost/`, proxy-from-env 2.1.0).
+    pub(crate) as_written_only_star: u8,
     /// Hosts never proxied by this tool.
     pub(crate) implicit: ImplicitBypass,
 }
@@ -285,6 +294,7 @@ impl MatchFlags {
         first_occurrence: false,
         ip_families_apart: false,
         v6_as_text: false,
+        as_written_only_star: 0,
         implicit: ImplicitBypass::None,
     };
 

@@ -195,7 +195,7 @@ impl Reader<'_> {
     }
 
     fn push(&mut self, pattern: Pattern, port: Option<u16>, text: &str, index: usize) {
-        self.rules.push(BypassRule::new(pattern, port, text, index));
+        self.push_name(pattern, port, text, index, Need::ANY);
     }
 
     fn push_name(
@@ -204,8 +204,12 @@ impl Reader<'_> {
         port: Option<u16>,
         text: &str,
         index: usize,
-        need: Need,
+        mut need: Need,
     ) {
+        // Only `*` meets an address the tool reads as written (`0x7f.1`).
+        if !matches!(pattern, Pattern::All) {
+            need.forbidden |= self.spec.flags.as_written_only_star;
+        }
         self.rules
             .push(BypassRule::new(pattern, port, text, index).with_need(need));
     }

@@ -135,6 +135,17 @@ impl Written {
     pub(crate) const UNICODE: u8 = 4;
     /// The port was written, even if it is the scheme's default (`h:80`).
     pub(crate) const PORT: u8 = 8;
+    /// The host is an IPv4 address written in another spelling than dotted
+    /// decimal (`0x7f.1`, `167838211`, `10.1.515`).
+    pub(crate) const IP_OTHERWISE: u8 = 16;
+    /// The host belongs to a scheme WHATWG URLs treat as opaque (not http,
+    /// https, ws, wss, ftp or file) and was written with upper case or as a
+    /// number: Node's URL keeps it so (`gopherx://LocalHost/`). (Unicode is
+    /// percent-encoded there, which suffix entries still match.)
+    pub(crate) const OPAQUE_AS_WRITTEN: u8 = 32;
+    /// The host is an IPv6 address written otherwise than in its canonical
+    /// form (`[2001:db8:0:0::5]` for `[2001:db8::5]`).
+    pub(crate) const IPV6_OTHERWISE: u8 = 64;
 
     /// The bits for a host written as `host` (its port aside).
     fn of_host(host: &str) -> Self {
@@ -269,6 +280,18 @@ impl Target {
                 let mut bits = raw.0 & (Written::PORT | Written::UPPER);
                 if target.ip.is_none() && target.zone.is_none() {
                     bits |= raw.0 & Written::UNICODE;
+                }
+                let spelled_otherwise = target.ip.is_some() && host != target.host_text();
+                if matches!(target.ip, Some(IpAddr::V4(_))) && spelled_otherwise {
+                    bits |= Written::IP_OTHERWISE;
+                }
+                if matches!(target.ip, Some(IpAddr::V6(_)))
+                    && !host.eq_ignore_ascii_case(target.host_text())
+                {
+                    bits |= Written::IPV6_OTHERWISE;
+                }
+                if !url.is_special() && (raw.has(Written::UPPER) || spelled_otherwise) {
+                    bits |= Written::OPAQUE_AS_WRITTEN;
                 }
                 target.written = Written(target.written.0 & Written::TRAILING_DOT | bits);
                 // The path as written (Postman's parser does not normalise it).
@@ -540,6 +563,21 @@ impl Target {
     /// [`host`](Target::host) has it removed.
     pub fn has_trailing_dot(&self) -> bool {
         self.written.has(Written::TRAILING_DOT)
+    }
+
+    /// Whether the URL wrote an IPv4 host in another spelling than dotted
+    /// decimal (`http://0x7f.1/`, `http://167838211/`): Go and urllib compare
+    /// such a host as written, so it is no address for them.
+    ///
+    /// ```
+    /// let t = proxyroute::Target::parse("http://0x7f.1/")?;
+    /// assert_eq!(t.host(), "127.0.0.1");
+    /// assert!(t.ip_spelled_otherwise());
+    /// assert!(!proxyroute::Target::parse("http://127.0.0.1/")?.ip_spelled_otherwise());
+    /// # Ok::<(), proxyroute::Error>(())
+    /// ```
+    pub fn ip_spelled_otherwise(&self) -> bool {
+        self.written.has(Written::IP_OTHERWISE)
     }
 
     /// Whether the URL wrote the host with ASCII upper case (`LocalHost`).

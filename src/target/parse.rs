@@ -124,14 +124,18 @@ pub(super) fn fast_parse(text: &str, sep: usize) -> Option<std::result::Result<T
             );
         }
         let addr: Ipv6Addr = inner.parse().ok()?;
-        let host = format!("[{addr}]").into();
+        let host = format!("[{addr}]");
+        let mut written = Written::default().with_port(port.is_some());
+        if !host[1..host.len() - 1].eq_ignore_ascii_case(inner) {
+            written = Written(written.0 | Written::IPV6_OTHERWISE);
+        }
         return Some(Ok(Target::assemble(
             scheme,
-            host,
+            host.into(),
             Some(IpAddr::V6(addr)),
             None,
             port,
-            Written::default().with_port(port.is_some()),
+            written,
         )));
     }
     if !plain {

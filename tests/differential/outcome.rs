@@ -46,6 +46,9 @@ impl Tool {
                 "socks5h" => "socks5".to_owned(),
                 _ => scheme,
             },
+            // proxy-from-env returns `socks://` as written; the agent a Node
+            // client hands it to (socks-proxy-agent) speaks SOCKS5h to it.
+            Tool::Node if scheme == "socks" => "socks5h".to_owned(),
             Tool::Python | Tool::Go | Tool::Node => scheme,
         }
     }

@@ -65,61 +65,6 @@ impl Seen<'_> {
         }
     }
 
-    fn host_has_trailing_dot(&self) -> bool {
-        self.url_host().ends_with('.')
-    }
-
-    /// An IPv4 address not in dotted-decimal form (`0x7f.1`, `167838211`).
-    fn host_is_other_ipv4_spelling(&self) -> bool {
-        let h = self.url_host();
-        !h.is_empty()
-            && h.bytes()
-                .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b'x')
-            && h.bytes().any(|b| b.is_ascii_digit())
-            && (h.contains("0x") || h.matches('.').count() != 3)
-    }
-
-    /// An IPv6 URL host written other than in its canonical form, or a
-    /// no-proxy entry naming the same address so (`2001:db8:0:0::5`,
-    /// `::ffff:10.1.2.3`).
-    fn ipv6_spelled_otherwise(&self) -> bool {
-        let addr = |t: &str| {
-            let t = t.trim().trim_start_matches('[');
-            let t = t.split(']').next().unwrap_or(t);
-            t.parse::<std::net::Ipv6Addr>()
-                .ok()
-                .map(|a| (a, t.to_ascii_lowercase()))
-        };
-        // WHATWG URLs write an IPv4-mapped address in hex (`::ffff:a01:203`).
-        let odd = |(a, t): &(std::net::Ipv6Addr, String)| a.to_string() != *t || t.contains('.');
-        let Some(host) = addr(self.url_host()) else {
-            return false;
-        };
-        odd(&host)
-            || self.case.vars.iter().any(|(n, v)| {
-                n.eq_ignore_ascii_case("no_proxy")
-                    && v.split([',', ' '])
-                        .filter_map(addr)
-                        .any(|e| e.0 == host.0 && odd(&e))
-            })
-    }
-
-    fn host_is_localhost_variant(&self) -> bool {
-        let h = self.url_host();
-        h.trim_end_matches('.').eq_ignore_ascii_case("localhost") && h != "localhost"
-    }
-
-    /// An IDN host, or an IDN entry in a no-proxy variable.
-    fn involves_idn(&self) -> bool {
-        let idn = |t: &str| !t.is_ascii() || t.to_ascii_lowercase().contains("xn--");
-        idn(self.url_host())
-            || self
-                .case
-                .vars
-                .iter()
-                .any(|(n, v)| n.eq_ignore_ascii_case("no_proxy") && idn(v))
-    }
-
     /// The value of the variable whose proxy an answer names.
     fn value_behind(&self, o: &Outcome) -> Option<&str> {
         let Outcome::Proxy { host, .. } = o else {
@@ -149,63 +94,6 @@ impl Seen<'_> {
             || refused(self.ours)
     }
 
-    /// The value proxyroute took names a scheme other than the request's.
-    fn our_value_names_another_scheme(&self) -> bool {
-        self.value_behind(self.ours)
-            .and_then(|v| v.trim().split_once("://"))
-            .is_some_and(|(scheme, _)| !scheme.eq_ignore_ascii_case(self.url_scheme()))
-    }
-
-    /// A no-proxy variable holding `*` as one entry of several.
-    fn star_inside_a_list(&self) -> bool {
-        self.case.vars.iter().any(|(n, v)| {
-            n.eq_ignore_ascii_case("no_proxy")
-                && v.trim() != "*"
-                && v.split([',', ' ']).any(|e| e.trim() == "*")
-        })
-    }
-
-    /// A no-proxy variable with entries separated by blanks only (`a b`).
-    fn blank_separated_no_proxy(&self) -> bool {
-        self.case.vars.iter().any(|(n, v)| {
-            n.eq_ignore_ascii_case("no_proxy")
-                && v.split(',').any(|e| e.trim().contains([' ', '\t']))
-        })
-    }
-
-    /// A host of a scheme WHATWG URLs treat as opaque (not http, https, ws,
-    /// wss or ftp), with upper-case letters: Node keeps its case.
-    fn opaque_host_with_capitals(&self) -> bool {
-        !matches!(self.url_scheme(), "http" | "https" | "ws" | "wss" | "ftp")
-            && self.url_host().bytes().any(|b| b.is_ascii_uppercase())
-    }
-
-    /// The URL writes its scheme's default port (`http://h:80/`), and a
-    /// no-proxy entry names a port.
-    fn default_port_written_and_port_entry(&self) -> bool {
-        let rest = self.case.url.split_once("://").map_or("", |(_, r)| r);
-        let authority = rest.split('/').next().unwrap_or("");
-        let port = authority.rsplit_once(':').map(|(_, p)| p).unwrap_or("");
-        let default = match self.url_scheme() {
-            "http" | "ws" => "80",
-            "https" | "wss" => "443",
-            "ftp" => "21",
-            _ => return false,
-        };
-        port == default
-            && self.case.vars.iter().any(|(n, v)| {
-                n.eq_ignore_ascii_case("no_proxy")
-                    && v.split([',', ' ']).any(|e| {
-                        e.rsplit_once(':')
-                            .is_some_and(|(_, p)| p.trim().parse::<u16>().is_ok())
-                    })
-            })
-    }
-
-    fn url_host_is_ipv6(&self) -> bool {
-        self.url_host().starts_with('[')
-    }
-
     fn tool_scheme(&self) -> Option<&str> {
         match self.tool {
             Outcome::Proxy { scheme, .. } => scheme.as_deref(),
@@ -220,15 +108,47 @@ impl Seen<'_> {
         }
     }
 
-    /// proxyroute refused a proxy value for its scheme.
-    fn ours_refused_scheme(&self, scheme: &str) -> bool {
-        matches!(self.ours, Outcome::Error(e) if e.contains(&format!("unsupported proxy scheme \"{scheme}\"")))
-    }
-
-    fn ours_refused_any_scheme(&self) -> bool {
-        matches!(self.ours, Outcome::Error(e) if e.contains("unsupported proxy scheme"))
+    /// proxyroute refused the value of a proxy variable naming one of
+    /// `schemes`. Matched on the stable part of every such refusal, the
+    /// variable's name and value it quotes, not on the wording of the reason.
+    fn ours_refused_value_of_scheme(&self, schemes: &[&str]) -> bool {
+        let Outcome::Error(e) = self.ours else {
+            return false;
+        };
+        self.case.vars.iter().any(|(n, v)| {
+            crate::corpus::is_proxy_variable(n)
+                && !v.is_empty()
+                && e.contains(&format!("{n} "))
+                && (e.contains(v.as_str()) || e.contains(&password_hidden(v)))
+                && v.trim().split_once("://").is_some_and(|(scheme, _)| {
+                    schemes.iter().any(|s| s.eq_ignore_ascii_case(scheme))
+                })
+        })
     }
 }
+
+/// A proxy value as errors quote it: the password as `***`.
+fn password_hidden(value: &str) -> String {
+    let Some((scheme, rest)) = value.split_once("://") else {
+        return value.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => value.to_owned(),
+        },
+        None => value.to_owned(),
+    }
+}
+
+/// Both name the same proxy host and port.
+fn same_place(a: &Outcome, b: &Outcome) -> bool {
+    matches!((a, b), (Outcome::Proxy { host: h1, port: p1, .. }, Outcome::Proxy { host: h2, port: p2, .. })
+        if h1.eq_ignore_ascii_case(h2) && p1 == p2)
+}
+
+/// The proxy schemes Go 1.19 re-reads as a host name.
+const GO_UNSPOKEN: &[&str] = &["socks", "socks4", "socks4a", "socks5h", "ftp"];
 
 fn unsupported(o: &Outcome) -> bool {
     matches!(o, Outcome::Unsupported(_))
@@ -257,150 +177,91 @@ pub(crate) static DELIBERATE: &[Entry] = &[
         tools: &[Tool::Go],
         shape: |s| {
             !s.blank_value_decides()
-                && matches!(s.tool_host(), Some("socks" | "socks4" | "socks4a" | "socks5h" | "ftp"))
-                && (s.ours_refused_any_scheme()
-                    || matches!(s.ours, Outcome::Proxy { scheme: Some(sc), .. } if sc == "socks5h"))
+                && s.tool_host().is_some_and(|h| {
+                    GO_UNSPOKEN.contains(&h) && s.ours_refused_value_of_scheme(&[h])
+                })
         },
-        reason: "Go 1.19 knows only http, https and socks5 proxy URLs and re-reads any other as http://<value>, a proxy at a host named `socks4` (a request that can only fail); proxyroute refuses socks/socks4/socks4a/ftp values naming the variable (fail closed) and follows newer Go in taking socks5h",
-        row: "tests/differential.rs: go_refuses_proxy_schemes_go_does_not_speak",
+        reason: "Go 1.19 speaks http, https and socks5 proxies only and re-reads any other scheme as http://<value>, an HTTP proxy at a host named `socks5h`, `socks4` or `ftp` that nobody configured; proxyroute refuses the value naming Go's reading (later Go releases also accept socks5h)",
+        row: "tests/dialects.rs: \"go: a socks5h value is refused (Go 1.19 reads it as a host named socks5h)\"",
     },
     Entry {
         name: "node-ftp-proxy-url",
         tools: &[Tool::Node],
-        shape: |s| s.tool_scheme() == Some("ftp") && s.ours_refused_scheme("ftp"),
+        shape: |s| s.tool_scheme() == Some("ftp") && s.ours_refused_value_of_scheme(&["ftp"]),
         reason: "proxy-from-env hands an ftp:// proxy URL to the client, which cannot speak to it; proxyroute refuses the value naming the variable (fail closed)",
         row: "tests/differential.rs: ftp_proxy_urls_are_refused",
+    },
+    Entry {
+        name: "go-1.19-trailing-blank",
+        tools: &[Tool::Go],
+        shape: |s| {
+            s.case.vars.iter().any(|(n, v)| {
+                crate::corpus::is_proxy_variable(n)
+                    && v.ends_with(char::is_whitespace)
+                    && v.trim().split_once("://").is_some_and(|(scheme, _)| {
+                        s.tool_host().is_some_and(|h| h.eq_ignore_ascii_case(scheme))
+                            && s.ours_refused_value_of_scheme(&[scheme])
+                    })
+            })
+        },
+        reason: "Go 1.19 reads `http://p:3128 ` (a blank behind) as an HTTP proxy named after the value's scheme (`http`); the tool's proxy is a host nobody configured: proxyroute refuses the value, never a silent wrong hop",
+        row: "tests/dialects.rs: \"go: a proxy value with a blank behind is refused\"",
+    },
+    Entry {
+        name: "node-schemeless-value-for-ws-or-wss",
+        tools: &[Tool::Node],
+        shape: |s| {
+            let ours = match s.ours {
+                Outcome::Proxy { scheme: Some(o), .. } => o.as_str(),
+                _ => "",
+            };
+            matches!((s.tool_scheme(), ours), (Some("ws"), "http") | (Some("wss"), "https"))
+                && same_place(s.tool, s.ours)
+        },
+        reason: "proxy-from-env gives a scheme-less ws_proxy=q the request's scheme (`ws://q`, `wss://t`); a route needs a proxy protocol: ws is an HTTP proxy on port 80, wss a TLS proxy on port 443, the same host and port",
+        row: "tests/dialects.rs: \"node: a scheme-less value for ws is an HTTP proxy on port 80\"",
+    },
+    Entry {
+        name: "node-schemeless-value-for-ftp-or-unknown-scheme",
+        tools: &[Tool::Node],
+        shape: |s| {
+            s.tool_scheme().is_some_and(|t| t == "ftp" || t == s.url_scheme())
+                && !matches!(s.tool_scheme(), Some("http" | "https" | "ws" | "wss"))
+                && matches!(s.ours, Outcome::Error(_))
+        },
+        reason: "proxy-from-env gives a scheme-less ftp_proxy=r `ftp://r`, a scheme-less all_proxy for `foo://` `foo://v`; no Node proxy agent speaks those schemes: refused",
+        row: "tests/dialects.rs: \"node: a scheme-less value for ftp is refused\"",
+    },
+    Entry {
+        name: "python-ftp-hop",
+        tools: &[Tool::Python],
+        shape: |s| s.tool_scheme() == Some("ftp") && matches!(s.ours, Outcome::Error(_)),
+        reason: "`ftp_proxy=p1` (or an `ftp://` value reached by re-dispatch) makes urllib speak FTP to `p1:21`; an FTP server is no proxy protocol: refused",
+        row: "tests/dialects.rs: \"python: a scheme-less ftp_proxy is an FTP server, refused\"",
     },
 ];
 
 /// proxyroute bugs (issue 12, section 2), to fix.
 pub(crate) static KNOWN: &[Entry] = &[
     Entry {
-        name: "blanks-around-a-proxy-value",
-        tools: &[Tool::Curl, Tool::Python, Tool::Go, Tool::Node],
-        shape: |s| s.blank_value_decides(),
-        reason: "issue 12 §2.3: curl refuses a value with blanks around it, Go ignores it (leading) or reads a host named like the scheme (trailing); proxyroute trims it and proxies",
-        row: "",
-    },
-    Entry {
-        name: "trailing-dot-host",
-        tools: &[Tool::Python, Tool::Go, Tool::Node],
-        shape: |s| s.host_has_trailing_dot(),
-        reason: "issue 12 §2.1: Go, urllib and proxy-from-env compare the host as written (`example.com.` is not `example.com`, `localhost.` is not exempt); proxyroute drops the dot first",
-        row: "",
-    },
-    Entry {
-        name: "idn-host-or-entry",
-        tools: &[Tool::Curl, Tool::Python, Tool::Go, Tool::Node],
-        shape: |s| s.involves_idn(),
-        reason: "issue 12 §2.2: the tools do not convert a Unicode NO_PROXY entry (or, for urllib, the URL's host) to punycode; proxyroute converts both",
-        row: "",
-    },
-    Entry {
-        name: "go-localhost-exemption-as-written",
-        tools: &[Tool::Go],
-        shape: |s| s.host_is_localhost_variant(),
-        reason: "issue 12 §2.4: Go exempts only the exact, lower-case `localhost`; `LocalHost` is proxied",
-        row: "",
-    },
-    Entry {
-        name: "ip-spelled-otherwise",
-        tools: &[Tool::Python, Tool::Go, Tool::Node],
-        shape: |s| {
-            s.host_is_other_ipv4_spelling() || s.ipv6_spelled_otherwise()
-        },
-        reason: "urllib and Go compare the host as written: `0x7f.1` or `167838211` is neither loopback nor in a CIDR or IP entry for them, urllib's `[2001:db8::5]` entry does not match `[2001:db8:0:0::5]`, and Node's URL writes `[::ffff:10.1.2.3]` as `[::ffff:a01:203]`, which proxy-from-env compares as text; proxyroute reads every spelling as the address",
-        row: "",
-    },
-    Entry {
-        name: "python-star-entry-inside-a-list",
-        tools: &[Tool::Python],
-        shape: |s| s.star_inside_a_list(),
-        reason: "urllib bypasses everything only when no_proxy is exactly `*`; a `*` entry among others matches nothing; proxyroute takes it as match-all",
-        row: "",
-    },
-    Entry {
-        name: "python-port-entry-and-written-default-port",
-        tools: &[Tool::Python],
-        shape: |s| s.default_port_written_and_port_entry(),
-        reason: "issue 12 §2.1: urllib's `h:80` entry matches `http://h:80/` only because the port is written; proxyroute's target does not keep whether the default port was written",
-        row: "",
-    },
-    Entry {
-        name: "python-socks-value-spoken-to-as-http",
-        tools: &[Tool::Python],
-        shape: |s| s.tool_scheme() == Some("http") && s.ours_refused_any_scheme(),
-        reason: "issue 12 §2.5: urllib speaks HTTP (CONNECT or absolute-form) to a socks4/socks5 proxy value instead of refusing it",
-        row: "",
-    },
-    Entry {
-        name: "python-ftp-proxies",
-        tools: &[Tool::Python],
-        shape: |s| s.tool_scheme() == Some("ftp"),
-        reason: "issue 12 §2.5: urllib speaks FTP to a scheme-less or ftp:// ftp_proxy (and to an ftp:// value of any variable) at the FTP port; proxyroute reads an HTTP proxy or refuses",
-        row: "",
-    },
-    Entry {
-        name: "python-proxy-url-scheme-redispatch",
-        tools: &[Tool::Python],
-        shape: |s| match (s.tool, s.ours) {
-            (Outcome::Proxy { .. }, Outcome::Proxy { .. }) => {
-                s.our_value_names_another_scheme()
-                    || (s.tool_scheme() == Some("http")
-                        && matches!(s.ours, Outcome::Proxy { scheme: Some(o), .. } if o == "https")
-                        && s.value_behind(s.tool) == s.value_behind(s.ours))
-            }
-            (Outcome::Error(e), Outcome::Proxy { .. }) => {
-                (e.contains("unknown url type")
-                    || e.starts_with("RecursionError")
-                    || e.starts_with("InvalidURL"))
-                    && s.our_value_names_another_scheme()
-            }
-            _ => false,
-        },
-        reason: "issue 12 §2.5: urllib re-dispatches on the proxy URL's scheme (an https:// value for an http request is reached through https_proxy, with CONNECT; an https:// https_proxy gets CONNECT over plain TCP; an http:// wss_proxy or ftp_proxy goes on through http_proxy, failing on a socks value there, and recursing without end when http_proxy is ftp://)",
-        row: "",
-    },
-    Entry {
         name: "go-cgi-guard-before-the-bypass",
         tools: &[Tool::Go],
-        shape: |s| matches!(s.tool, Outcome::Error(e) if e.contains("CGI")) && matches!(s.ours, Outcome::Direct),
-        reason: "Go refuses HTTP_PROXY under REQUEST_METHOD before looking at NO_PROXY and the localhost exemption; proxyroute bypasses first",
+        shape: |s| {
+            matches!(s.tool, Outcome::Error(e) if e.contains("CGI"))
+                && matches!(s.ours, Outcome::Direct)
+        },
+        reason: "Go refuses any HTTP_PROXY it reads under REQUEST_METHOD before NO_PROXY and the localhost exemption, a value it misreads (socks4://, a blank behind) included; proxyroute's guard (src/resolver/verdict.rs) applies only when the http slot holds a usable proxy, so a value the go dialect refuses is bypassed first. Fix (checked on seeds default, 1, 2, 3: no case left): match `(Some(error), _)` there instead of `(Some(error), Ok(_))`, and set `cgi_refusal` in src/env.rs for any http slot, not only an `Ok` one",
         row: "",
     },
     Entry {
-        name: "curl-7.88-blank-separated-no-proxy",
-        tools: &[Tool::Curl],
-        shape: |s| s.blank_separated_no_proxy(),
-        reason: "curl 7.88 also splits NO_PROXY at blanks (`a b` is two entries); curl 8.x stops reading at the first blank that is not before a comma, which the curl dialect follows: a version difference to settle (a versioned dialect, or DELIBERATE with the README naming 8.x)",
-        row: "",
-    },
-    Entry {
-        name: "curl-7.88-ipv6-entries",
-        tools: &[Tool::Curl],
-        shape: |s| s.url_host_is_ipv6() && matches!(s.ours, Outcome::Direct),
-        reason: "issue 12 §2.7: curl 7.88 matches no IPv6 or IPv6 CIDR entry against a bracketed IPv6 host (it proxies); 8.x does, as the curl dialect does",
-        row: "",
-    },
-    Entry {
-        name: "node-opaque-host-keeps-its-case",
+        name: "node-opaque-unicode-host",
         tools: &[Tool::Node],
-        shape: |s| s.opaque_host_with_capitals(),
-        reason: "Node's URL keeps the case of a host of a non-special scheme (`gopherx://LocalHost/`), so proxy-from-env's comparison with the lower-cased NO_PROXY fails; proxyroute lower-cases every host",
-        row: "",
-    },
-    Entry {
-        name: "node-socks-url-refused",
-        tools: &[Tool::Node],
-        shape: |s| s.tool_scheme() == Some("socks") && s.ours_refused_scheme("socks"),
-        reason: "proxy-from-env hands a socks:// value on and Node's usual consumer (proxy-agent / socks-proxy-agent) speaks SOCKS5 to it; the node dialect refuses the value: it needs an alias, as curl's dialect has socks = SOCKS4",
-        row: "",
-    },
-    Entry {
-        name: "node-schemeless-value-takes-the-request-scheme",
-        tools: &[Tool::Node],
-        shape: |s| matches!(s.tool_scheme(), Some("ws" | "wss" | "ftp" | "gopherx")),
-        reason: "issue 12 §2.6: proxy-from-env prefixes a scheme-less value with the request's scheme (ws, wss, ftp, any) and a client then uses that scheme's default port",
+        shape: |s| {
+            !matches!(s.url_scheme(), "http" | "https" | "ws" | "wss" | "ftp")
+                && !s.url_host().is_ascii()
+                && matches!(s.ours, Outcome::Direct)
+        },
+        reason: "Node's URL percent-encodes a Unicode host of a non-special scheme (`gopherx://bücher.example/` has host `b%C3%BCcher.example`), so proxy-from-env's `xn--bcher-kva.example` entry does not match it while `*.example` still does; proxyroute's Target converts the host to punycode, which the punycode entry matches",
         row: "",
     },
 ];
