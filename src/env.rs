@@ -627,7 +627,8 @@ impl EnvProxies {
                 }
             }
             if refuse_http {
-                if let Some(EnvSlot { var, proxy: Ok(_) }) = &slots[usize::from(SCHEME_HTTP)] {
+                // Whether the value parses or not: Go refuses before parsing.
+                if let Some(EnvSlot { var, .. }) = &slots[usize::from(SCHEME_HTTP)] {
                     // The error names the variable as its origin and quotes its value.
                     let value = r.get(var).unwrap_or_default();
                     cgi_refusal = Some(Error::new(ErrorKind::CgiRefused, Origin::env(var), &value));

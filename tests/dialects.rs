@@ -1010,6 +1010,26 @@ const GO: &[Row] = &[
         url = "http://example.com/",
         want = "refused"
     ),
+    // Go 1.19 (differential corpus): the CGI refusal comes before NO_PROXY,
+    // the localhost exemption and the value's own parsing.
+    row!(
+        "go: CGI refuses HTTP_PROXY before NO_PROXY and before reading the value",
+        Go,
+        env = [
+            ("REQUEST_METHOD", "GET"),
+            ("HTTP_PROXY", "socks4://p"),
+            ("NO_PROXY", "*")
+        ],
+        url = "http://example.com/",
+        want = "refused"
+    ),
+    row!(
+        "go: CGI refuses HTTP_PROXY for localhost too",
+        Go,
+        env = [("REQUEST_METHOD", "GET"), ("HTTP_PROXY", "http://p:3128")],
+        url = "http://localhost/",
+        want = "refused"
+    ),
     row!(
         "go: CGI refuses lowercase http_proxy too",
         Go,

@@ -297,3 +297,19 @@ fn ftp_proxy_urls_are_refused() {
         "{got}"
     );
 }
+
+/// A Unicode host under a scheme Node's URL does not know is read as the name
+/// it spells (punycode), as under every other scheme; proxy-from-env sees
+/// Node's percent-encoded opaque host instead (deliberate difference).
+#[test]
+fn node_unicode_host_of_an_unknown_scheme_is_read_as_its_name() {
+    let got = route(
+        proxyroute::Dialect::Node,
+        &[
+            ("all_proxy", "http://127.0.0.2:3128"),
+            ("no_proxy", "xn--bcher-kva.example"),
+        ],
+        "gopherx://bücher.example/",
+    );
+    assert_eq!(got, "DIRECT");
+}

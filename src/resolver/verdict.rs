@@ -142,8 +142,9 @@ impl Resolver {
                 }
                 return Verdict::Unserved;
             };
-            // Go refuses an HTTP proxy in CGI before it looks at NO_PROXY.
-            if let (Some(error), Ok(_)) = (&env.env.cgi_refusal, &slot.proxy) {
+            // Go refuses an HTTP proxy in CGI before it looks at NO_PROXY, or
+            // at whether the value parses.
+            if let Some(error) = &env.env.cgi_refusal {
                 if target.scheme_index() == Some(SCHEME_HTTP) {
                     return Verdict::Refused {
                         layer: Layer::Environment,
