@@ -852,3 +852,13 @@ fn ports_a_connection_can_use_and_postmans_own_reading() {
         ]
     );
 }
+
+/// Deliberate difference (docs/dialects.md): Postman reads an empty URL as
+/// `http://`, which its default pattern matches; here an empty URL is not a
+/// target at all, so no route, proxied or direct, is ever given for it.
+#[test]
+fn postman_an_empty_url_is_not_a_target() {
+    for text in ["", " ", "http://"] {
+        assert!(Target::parse(text).is_err(), "{text:?} became a target");
+    }
+}
