@@ -1,6 +1,6 @@
 //! Proxy auto-config (issue 8): the result grammar (always built), then,
 //! with `--features pac`, the sandboxed evaluation, every helper's
-//! documented behaviour (research/os-formats.md part 6) with an injected
+//! documented behaviour (Netscape's and Microsoft's PAC texts; docs/pac.md) with an injected
 //! resolver and clock, hostile scripts, and the CLI's `--pac`.
 
 use proxyroute::pac::PacResult;

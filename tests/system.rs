@@ -1,6 +1,6 @@
 //! System proxy settings (issue 6): GNOME's `org.gnome.system.proxy`, KDE's
 //! `kioslaverc` and SUSE's `/etc/sysconfig/proxy`, row by row from each
-//! store's documented behaviour (research/os-formats.md sections 3-5), then
+//! store's documented behaviour (the sources are named in docs/system.md), then
 //! the layer's place beside the environment, the CLI's fixture options, and
 //! the real stores: `gsettings` with a private keyfile backend and real files
 //! in a temporary XDG tree.
