@@ -793,3 +793,73 @@ fn ureq_agents_lose_their_own_proxy() {
     origin.assert_one(path, DIRECT_PEER, "an agent's own proxy");
     tripwire.assert_untouched("an agent's own proxy");
 }
+
+/// ureq through the adapter (ureq's TLS is on with `pac-fetch`, which turns on
+/// `ureq/rustls`): to an HTTPS origin through squid (CONNECT, the origin's
+/// certificate checked against the test CA), and to an HTTP origin through
+/// squid over TLS (an `https://` proxy with Basic auth).
+#[cfg(feature = "pac-fetch")]
+#[test]
+fn ureq_reaches_https_origins_and_https_proxies() {
+    use ureq::tls::{parse_pem, PemItem, RootCerts, TlsConfig};
+    if !have(&[SQUID, HTPASSWD, NCSA_AUTH, "openssl"]) {
+        return;
+    }
+    let ca = TestCa::new();
+    let tls_origin = TlsOrigin::start(&ca);
+    let origin = Origin::start();
+    let squid = Squid::start(&[(USER, PASSWORD)], &[tls_origin.port]);
+    let tls_squid = Squid::start_tls(&[(USER, PASSWORD)], &[origin.port], (&ca.cert(), &ca.key()));
+    let pem = ca.ca_pem();
+    let roots: Vec<_> = parse_pem(&pem)
+        .filter_map(|item| match item {
+            Ok(PemItem::Certificate(cert)) => Some(cert.to_owned()),
+            _ => None,
+        })
+        .collect();
+    assert!(!roots.is_empty(), "the test CA parses");
+    let get = |proxy: String, url: String| -> Result<Got, String> {
+        let agent = ureq::Agent::config_builder()
+            .tls_config(
+                TlsConfig::builder()
+                    .root_certs(RootCerts::new_with_certs(&roots))
+                    .build(),
+            )
+            .timeout_global(Some(Duration::from_secs(20)))
+            .build()
+            .new_agent();
+        let routed = RoutedAgent::with_agent(agent, explicit(&proxy));
+        let response = routed.get(&url).map_err(|e| error_text(&e))?;
+        let status = response.status().as_u16();
+        let body = response
+            .into_body()
+            .read_to_string()
+            .map_err(|e| error_text(&e))?;
+        Ok(Got {
+            status,
+            body,
+            via: None,
+        })
+    };
+
+    let body = "ureq over TLS through squid\n";
+    let url = tls_origin.serve("localhost", "ureq.txt", body);
+    let got = get(squid.url_with(USER, PASSWORD), url).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((got.status, got.body.as_str()), (200, body));
+    let line = squid.logged(&format!("CONNECT localhost:{}", tls_origin.port));
+    assert!(line.contains("TCP_TUNNEL/200"), "{line}");
+
+    let proxy = format!(
+        "https://{}:{}@localhost:{}",
+        pct(USER),
+        pct(PASSWORD),
+        tls_squid.port
+    );
+    let path = "/ureq-https-proxy";
+    assert_fetched(
+        get(proxy, origin.url("127.0.0.1", path)),
+        path,
+        "ureq, https proxy",
+    );
+    origin.assert_one(path, SQUID_PEER, "ureq, https proxy");
+}
