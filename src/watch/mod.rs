@@ -24,7 +24,7 @@
 //! | [`Source::sysconfig`] | `/etc/sysconfig/proxy`, or [`Source::sysconfig_at`] a path |
 //! | [`Source::file`] | a file of the application's (a `ProxySettings` file, a Postman proxy list) |
 //! | [`Source::macos`] | `scutil --proxy`, polled (the documented fallback for the dynamic store's notification) |
-//! | [`Source::windows`] | the `Internet Settings` values, read and compared on each poll (Windows, feature `system-windows`) |
+//! | [`Source::windows`] | the `Internet Settings` values, read and compared on each poll; a registry change notification (`RegNotifyChangeKeyValue` on the key in HKCU and HKLM) wakes the watcher at once (Windows, feature `system-windows`) |
 //! | `Source::pac` (feature `pac-fetch`) | a PAC URL, fetched again when its HTTP freshness runs out, conditionally |
 //! | `Source::wpad` (feature `pac-fetch`) | a WPAD search, run again every period |
 //!
@@ -110,6 +110,8 @@
 mod json;
 #[cfg(feature = "pac-fetch")]
 mod pac;
+#[cfg(all(windows, feature = "system-windows"))]
+mod registry;
 mod routes;
 mod source;
 mod worker;

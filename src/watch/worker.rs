@@ -37,7 +37,14 @@ pub(super) enum Msg {
     /// Stop now.
     Stop,
     /// A watched directory had an event: check the sources.
-    #[cfg_attr(not(any(target_os = "linux", target_os = "android")), allow(dead_code))]
+    #[cfg_attr(
+        not(any(
+            target_os = "linux",
+            target_os = "android",
+            all(windows, feature = "system-windows")
+        )),
+        allow(dead_code)
+    )]
     Wake,
 }
 
@@ -100,14 +107,27 @@ pub(super) mod events {
     }
 }
 
-/// Elsewhere the polling alone sees changes.
+/// Elsewhere file changes are seen by the polling alone; on Windows (with
+/// `system-windows`) a registry change notification on the Internet Settings
+/// key wakes the thread at once (one more thread, stopped with the watcher).
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 pub(super) mod events {
-    pub(in crate::watch) struct Events;
+    pub(in crate::watch) struct Events {
+        #[cfg(all(windows, feature = "system-windows"))]
+        _registry: Option<crate::watch::registry::RegistryEvents>,
+    }
 
     impl Events {
-        pub(in crate::watch) fn new(_wake: std::sync::mpsc::SyncSender<super::Msg>) -> Self {
-            Events
+        pub(in crate::watch) fn new(wake: std::sync::mpsc::SyncSender<super::Msg>) -> Self {
+            #[cfg(all(windows, feature = "system-windows"))]
+            return Events {
+                _registry: crate::watch::registry::RegistryEvents::start(wake),
+            };
+            #[cfg(not(all(windows, feature = "system-windows")))]
+            {
+                let _ = wake;
+                Events {}
+            }
         }
 
         pub(in crate::watch) fn follow(&mut self, _files: &[std::path::PathBuf]) {}
