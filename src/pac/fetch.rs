@@ -197,9 +197,10 @@ impl Fetcher {
         }
     }
 
-    /// One GET of `url`, with `host` as the Host header if given.
+    /// The agent every fetch uses: never through a proxy, within the
+    /// timeout, trusting the system's store or exactly the PEM roots given.
     #[cfg(feature = "pac-fetch")]
-    pub(crate) fn get(&self, url: &str, host: Option<&str>) -> Result<String, Failure> {
+    fn agent(&self) -> Result<ureq::Agent, Failure> {
         use ureq::tls::{Certificate, RootCerts, TlsConfig};
         let permanent = |why: String| Failure {
             why,
@@ -224,15 +225,20 @@ impl Fetcher {
                 RootCerts::new_with_certs(&certs)
             }
         };
-        let agent: ureq::Agent = ureq::Agent::config_builder()
+        Ok(ureq::Agent::config_builder()
             .proxy(None)
             .timeout_global(Some(self.timeout))
             .http_status_as_error(false)
             .max_redirects(5)
             .tls_config(TlsConfig::builder().root_certs(roots).build())
             .build()
-            .into();
-        let mut request = agent.get(url);
+            .into())
+    }
+
+    /// One GET of `url`, with `host` as the Host header if given.
+    #[cfg(feature = "pac-fetch")]
+    pub(crate) fn get(&self, url: &str, host: Option<&str>) -> Result<String, Failure> {
+        let mut request = self.agent()?.get(url);
         if let Some(host) = host {
             request = request.header("Host", host);
         }
@@ -252,10 +258,9 @@ impl Fetcher {
             .with_config()
             .limit(MAX_BYTES)
             .read_to_string()
-            .map_err(|e| {
-                permanent(format!(
-                    "cannot read the script (at most 1 MiB of UTF-8): {e}"
-                ))
+            .map_err(|e| Failure {
+                why: format!("cannot read the script (at most 1 MiB of UTF-8): {e}"),
+                transient: false,
             })
     }
 
@@ -373,34 +378,7 @@ impl Fetcher {
 
     #[cfg(feature = "pac-fetch")]
     fn get_if_changed(&self, url: &str, validators: &Validators) -> Result<Fetched, Failure> {
-        use ureq::tls::{Certificate, RootCerts, TlsConfig};
-        let permanent = |why: String| Failure {
-            why,
-            transient: false,
-        };
-        let roots = match &self.roots {
-            Roots::System => RootCerts::PlatformVerifier,
-            Roots::Pem(pem) => {
-                let certs: Vec<Certificate<'static>> = ureq::tls::parse_pem(pem)
-                    .filter_map(|item| match item {
-                        Ok(ureq::tls::PemItem::Certificate(c)) => Some(Ok(c)),
-                        Ok(_) => None,
-                        Err(e) => Some(Err(e)),
-                    })
-                    .collect::<Result<_, _>>()
-                    .map_err(|e| permanent(format!("the trusted certificates are not PEM: {e}")))?;
-                RootCerts::new_with_certs(&certs)
-            }
-        };
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .proxy(None)
-            .timeout_global(Some(self.timeout))
-            .http_status_as_error(false)
-            .max_redirects(5)
-            .tls_config(TlsConfig::builder().root_certs(roots).build())
-            .build()
-            .into();
-        let mut request = agent.get(url);
+        let mut request = self.agent()?.get(url);
         if let Some(etag) = &validators.etag {
             request = request.header("If-None-Match", etag);
         }
@@ -439,10 +417,9 @@ impl Fetcher {
             .with_config()
             .limit(MAX_BYTES)
             .read_to_string()
-            .map_err(|e| {
-                permanent(format!(
-                    "cannot read the script (at most 1 MiB of UTF-8): {e}"
-                ))
+            .map_err(|e| Failure {
+                why: format!("cannot read the script (at most 1 MiB of UTF-8): {e}"),
+                transient: false,
             })?;
         Ok(Fetched::Modified {
             body,
