@@ -70,8 +70,8 @@ use hyper_util::rt::TokioIo;
 use rustls_pki_types::ServerName;
 use tower_service::Service;
 
-use super::{with_causes, HopFailure, Prepared, RouteError};
-use crate::{Hop, Proxy, ProxyScheme, Resolver, Target};
+use super::{with_causes, HopFailure, Planned, Prepared, RouteError};
+use crate::{Proxy, ProxyScheme, Resolver, Target};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -232,14 +232,6 @@ impl PreparedProxy {
     }
 }
 
-/// One step of a connection's plan.
-enum Planned {
-    Direct,
-    Proxy(Arc<PreparedProxy>),
-    /// A hop this connector cannot use, and why.
-    Unusable(HopFailure),
-}
-
 /// How one proxy hop failed.
 enum HopError {
     /// Could not be connected: try the next hop.
@@ -257,37 +249,10 @@ where
     C::Future: Send + 'static,
     C::Error: Into<BoxError>,
 {
-    /// The hops to try, resolved before anything is awaited.
-    fn plan(&self, target: &Target) -> Result<Vec<Planned>, RouteError> {
-        let route = self.resolver.resolve(target);
-        if let Some(error) = route.error() {
-            return Err(RouteError::Refused {
-                target: target.to_string(),
-                error: Box::new(error.clone()),
-            });
-        }
-        // Bound before returning: the hops borrow the route.
-        let planned = route
-            .hops()
-            .map(|hop| {
-                #[allow(unreachable_patterns)] // `Hop` is non-exhaustive
-                match hop {
-                    Hop::Direct => Planned::Direct,
-                    Hop::Proxy(proxy) => match self.prepared.get(proxy, PreparedProxy::new) {
-                        Ok(prepared) => Planned::Proxy(prepared),
-                        Err(reason) => Planned::Unusable(HopFailure {
-                            hop: proxy.to_string(),
-                            reason,
-                        }),
-                    },
-                    other => Planned::Unusable(HopFailure {
-                        hop: other.to_string(),
-                        reason: "this adapter does not know the hop".to_owned(),
-                    }),
-                }
-            })
-            .collect();
-        Ok(planned)
+    /// The hops to try, resolved before anything is sent.
+    fn plan(&self, target: &Target) -> Result<Vec<Planned<PreparedProxy>>, RouteError> {
+        self.prepared
+            .plan(&self.resolver, target, PreparedProxy::new)
     }
 
     async fn connect(self, dst: Uri) -> Result<ProxyStream<C::Response>, RouteError> {

@@ -243,6 +243,59 @@ impl<T> Prepared<T> {
     }
 }
 
+/// One step of a request's plan: a hop of the route, with its prepared
+/// proxy, or why the adapter cannot use it.
+#[cfg(any(feature = "hyper", feature = "ureq"))]
+pub(crate) enum Planned<T> {
+    Direct,
+    Proxy(Arc<T>),
+    /// A hop this adapter cannot use, and why.
+    Unusable(HopFailure),
+}
+
+#[cfg(any(feature = "hyper", feature = "ureq"))]
+impl<T> Prepared<T> {
+    /// The hops to try for `target`, resolved before anything is sent: a
+    /// refused route is an error (never a direct connection), and each proxy
+    /// is prepared once (`make`) and shared from then on.
+    pub(crate) fn plan(
+        &self,
+        resolver: &crate::Resolver,
+        target: &crate::Target,
+        make: impl Fn(&Proxy) -> Result<T, String>,
+    ) -> Result<Vec<Planned<T>>, RouteError> {
+        let route = resolver.resolve(target);
+        if let Some(error) = route.error() {
+            return Err(RouteError::Refused {
+                target: target.to_string(),
+                error: Box::new(error.clone()),
+            });
+        }
+        // Bound before returning: the hops borrow the route.
+        let planned = route
+            .hops()
+            .map(|hop| {
+                #[allow(unreachable_patterns)] // `Hop` is non-exhaustive
+                match hop {
+                    crate::Hop::Direct => Planned::Direct,
+                    crate::Hop::Proxy(proxy) => match self.get(proxy, &make) {
+                        Ok(prepared) => Planned::Proxy(prepared),
+                        Err(reason) => Planned::Unusable(HopFailure {
+                            hop: proxy.to_string(),
+                            reason,
+                        }),
+                    },
+                    other => Planned::Unusable(HopFailure {
+                        hop: other.to_string(),
+                        reason: "this adapter does not know the hop".to_owned(),
+                    }),
+                }
+            })
+            .collect();
+        Ok(planned)
+    }
+}
+
 impl<T> fmt::Debug for Prepared<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.table.lock().map_or(0, |t| t.few.len() + t.many.len());

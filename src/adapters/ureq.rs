@@ -47,8 +47,8 @@ use std::time::Duration;
 use http::{Method, Request, Response};
 use ureq::{Body, ProxyProtocol};
 
-use super::{HopFailure, Prepared, RouteError};
-use crate::{Hop, Proxy, ProxyScheme, Resolver, Target};
+use super::{HopFailure, Planned, Prepared, RouteError};
+use crate::{Proxy, ProxyScheme, Resolver, Target};
 
 /// How many redirects [`RoutedAgent`] follows.
 pub const MAX_REDIRECTS: usize = 10;
@@ -162,14 +162,6 @@ impl UreqHop {
     }
 }
 
-/// One step of a request's plan.
-enum Planned {
-    Direct,
-    Proxy(Arc<UreqHop>),
-    /// A proxy ureq cannot take, and why.
-    Unusable(HopFailure),
-}
-
 /// How one hop ended.
 enum Attempt {
     Done(Response<Body>),
@@ -275,36 +267,8 @@ impl RoutedAgent {
     }
 
     /// The hops to try, resolved before anything is sent.
-    fn plan(&self, target: &Target) -> Result<Vec<Planned>, RouteError> {
-        let route = self.resolver.resolve(target);
-        if let Some(error) = route.error() {
-            return Err(RouteError::Refused {
-                target: target.to_string(),
-                error: Box::new(error.clone()),
-            });
-        }
-        // Bound before returning: the hops borrow the route.
-        let planned = route
-            .hops()
-            .map(|hop| {
-                #[allow(unreachable_patterns)] // `Hop` is non-exhaustive
-                match hop {
-                    Hop::Direct => Planned::Direct,
-                    Hop::Proxy(p) => match self.prepared.get(p, UreqHop::new) {
-                        Ok(prepared) => Planned::Proxy(prepared),
-                        Err(reason) => Planned::Unusable(HopFailure {
-                            hop: p.to_string(),
-                            reason,
-                        }),
-                    },
-                    other => Planned::Unusable(HopFailure {
-                        hop: other.to_string(),
-                        reason: "this adapter does not know the hop".to_owned(),
-                    }),
-                }
-            })
-            .collect();
-        Ok(planned)
+    fn plan(&self, target: &Target) -> Result<Vec<Planned<UreqHop>>, RouteError> {
+        self.prepared.plan(&self.resolver, target, UreqHop::new)
     }
 
     /// One request (no redirect followed), hop by hop.
