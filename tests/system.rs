@@ -1556,3 +1556,30 @@ fn the_script_url_after_detection_hides_its_password() {
     let debug = format!("{s:?}");
     assert!(!debug.contains("s3cret"), "{debug}");
 }
+
+/// WinINet's fallback from a script that cannot be fetched serves only the
+/// schemes the manual settings have a proxy for; any other scheme stays
+/// refused with the script's failure, never passed on to a silent DIRECT.
+#[cfg(feature = "pac")]
+#[test]
+fn windows_fallback_never_makes_an_unserved_scheme_direct() {
+    let reg = W_PAC_AND_MANUAL.replace(
+        "\"ProxyServer\"=\"manual.example:3128\"",
+        "\"ProxyServer\"=\"http=manual.example:3128\"",
+    );
+    let resolver = Resolver::builder()
+        .system(windows::parse(&reg, "t.reg"))
+        .build()
+        .unwrap();
+    assert!(resolver.load().is_err(), "nothing listens on 127.0.0.1:9");
+    assert_eq!(
+        resolver.resolve(&t("http://example.com/")).to_string(),
+        "http://manual.example:3128"
+    );
+    let https = resolver.resolve(&t("https://example.com/"));
+    assert!(https.is_refused(), "{https}");
+    assert!(!resolver
+        .explain(&t("https://example.com/"))
+        .route()
+        .is_direct());
+}

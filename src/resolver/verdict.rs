@@ -206,16 +206,19 @@ impl Resolver {
         if let Some(pac) = &system.pac {
             // A script that was loaded and failed falls back where the store
             // says so (WinINet: to the manual proxy; see `system_fallback`).
-            // One not loaded yet is refused as such.
-            if !pac.is_loaded() || pac.script().is_ok() || system.settings.auto_fallback().is_none()
-            {
-                return Some(Verdict::Pac {
+            // One not loaded yet is refused as such, and so is a scheme the
+            // manual settings do not serve: the failure is never passed on to
+            // a lower layer, where it would become a silent DIRECT.
+            let fallback = (pac.is_loaded() && pac.script().is_err())
+                .then(|| system.settings.fallback_proxy(target))
+                .flatten();
+            return Some(match fallback {
+                Some((proxy, source)) => system_manual_verdict(system, target, proxy, source),
+                None => Verdict::Pac {
                     layer: Layer::System,
                     pac,
-                });
-            }
-            let (proxy, source) = system.settings.fallback_proxy(target)?;
-            return Some(system_manual_verdict(system, target, proxy, source));
+                },
+            });
         }
         if let Some(error) = system.settings.pac_error() {
             return Some(Verdict::Refused {
