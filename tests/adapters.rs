@@ -703,18 +703,10 @@ fn a_wrong_socks_password_is_refused_and_not_shown() {
 /// origin through squid over TLS (an `https://` proxy with Basic auth).
 #[test]
 fn reqwest_reaches_https_origins_and_https_proxies() {
-    if !have(&[SQUID, HTPASSWD, NCSA_AUTH, "openssl"]) {
-        return;
-    }
-    let ca = TestCa::new();
-    let tls_origin = TlsOrigin::start(&ca);
-    let origin = Origin::start();
-    let squid = Squid::start(&[(USER, PASSWORD)], &[tls_origin.port]);
-    let tls_squid = Squid::start_tls(&[(USER, PASSWORD)], &[origin.port], (&ca.cert(), &ca.key()));
-    let cert = reqwest::Certificate::from_pem(&ca.ca_pem()).unwrap();
-    let get = |proxy: String, url: String| -> Result<Got, String> {
+    https_origin_and_https_proxy("reqwest", |ca, proxy, url| {
+        let cert = reqwest::Certificate::from_pem(&ca.ca_pem()).unwrap();
         let builder = reqwest::Client::builder()
-            .tls_certs_only([cert.clone()])
+            .tls_certs_only([cert])
             .timeout(Duration::from_secs(20));
         let client =
             RoutedClient::from_builder(builder, explicit(&proxy)).map_err(|e| error_text(&e))?;
@@ -728,12 +720,29 @@ fn reqwest_reaches_https_origins_and_https_proxies() {
                 via: None,
             })
         })
-    };
+    });
+}
 
-    let body = "reqwest over TLS through squid\n";
-    let url = tls_origin.serve("localhost", "reqwest.txt", body);
-    let got = get(squid.url_with(USER, PASSWORD), url).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!((got.status, got.body.as_str()), (200, body));
+/// Through `adapter` (`get(ca, proxy, url)`): an HTTPS origin through squid
+/// (CONNECT, the origin's certificate checked against the test CA), and an
+/// HTTP origin through squid over TLS (an `https://` proxy with Basic auth).
+fn https_origin_and_https_proxy(
+    adapter: &str,
+    get: impl Fn(&TestCa, String, String) -> Result<Got, String>,
+) {
+    if !have(&[SQUID, HTPASSWD, NCSA_AUTH, "openssl"]) {
+        return;
+    }
+    let ca = TestCa::new();
+    let tls_origin = TlsOrigin::start(&ca);
+    let origin = Origin::start();
+    let squid = Squid::start(&[(USER, PASSWORD)], &[tls_origin.port]);
+    let tls_squid = Squid::start_tls(&[(USER, PASSWORD)], &[origin.port], (&ca.cert(), &ca.key()));
+
+    let body = format!("{adapter} over TLS through squid\n");
+    let url = tls_origin.serve("localhost", &format!("{adapter}.txt"), &body);
+    let got = get(&ca, squid.url_with(USER, PASSWORD), url).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((got.status, got.body.as_str()), (200, body.as_str()));
     let line = squid.logged(&format!("CONNECT localhost:{}", tls_origin.port));
     assert!(line.contains("TCP_TUNNEL/200"), "{line}");
 
@@ -743,13 +752,10 @@ fn reqwest_reaches_https_origins_and_https_proxies() {
         pct(PASSWORD),
         tls_squid.port
     );
-    let path = "/reqwest-https-proxy";
-    assert_fetched(
-        get(proxy, origin.url("127.0.0.1", path)),
-        path,
-        "reqwest, https proxy",
-    );
-    origin.assert_one(path, SQUID_PEER, "reqwest, https proxy");
+    let path = format!("/{adapter}-https-proxy");
+    let how = format!("{adapter}, https proxy");
+    assert_fetched(get(&ca, proxy, origin.url("127.0.0.1", &path)), &path, &how);
+    origin.assert_one(&path, SQUID_PEER, &how);
 }
 
 /// A proxy set on the builder before is cleared (reqwest would try it
@@ -802,23 +808,15 @@ fn ureq_agents_lose_their_own_proxy() {
 #[test]
 fn ureq_reaches_https_origins_and_https_proxies() {
     use ureq::tls::{parse_pem, PemItem, RootCerts, TlsConfig};
-    if !have(&[SQUID, HTPASSWD, NCSA_AUTH, "openssl"]) {
-        return;
-    }
-    let ca = TestCa::new();
-    let tls_origin = TlsOrigin::start(&ca);
-    let origin = Origin::start();
-    let squid = Squid::start(&[(USER, PASSWORD)], &[tls_origin.port]);
-    let tls_squid = Squid::start_tls(&[(USER, PASSWORD)], &[origin.port], (&ca.cert(), &ca.key()));
-    let pem = ca.ca_pem();
-    let roots: Vec<_> = parse_pem(&pem)
-        .filter_map(|item| match item {
-            Ok(PemItem::Certificate(cert)) => Some(cert.to_owned()),
-            _ => None,
-        })
-        .collect();
-    assert!(!roots.is_empty(), "the test CA parses");
-    let get = |proxy: String, url: String| -> Result<Got, String> {
+    https_origin_and_https_proxy("ureq", |ca, proxy, url| {
+        let pem = ca.ca_pem();
+        let roots: Vec<_> = parse_pem(&pem)
+            .filter_map(|item| match item {
+                Ok(PemItem::Certificate(cert)) => Some(cert.to_owned()),
+                _ => None,
+            })
+            .collect();
+        assert!(!roots.is_empty(), "the test CA parses");
         let agent = ureq::Agent::config_builder()
             .tls_config(
                 TlsConfig::builder()
@@ -840,26 +838,5 @@ fn ureq_reaches_https_origins_and_https_proxies() {
             body,
             via: None,
         })
-    };
-
-    let body = "ureq over TLS through squid\n";
-    let url = tls_origin.serve("localhost", "ureq.txt", body);
-    let got = get(squid.url_with(USER, PASSWORD), url).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!((got.status, got.body.as_str()), (200, body));
-    let line = squid.logged(&format!("CONNECT localhost:{}", tls_origin.port));
-    assert!(line.contains("TCP_TUNNEL/200"), "{line}");
-
-    let proxy = format!(
-        "https://{}:{}@localhost:{}",
-        pct(USER),
-        pct(PASSWORD),
-        tls_squid.port
-    );
-    let path = "/ureq-https-proxy";
-    assert_fetched(
-        get(proxy, origin.url("127.0.0.1", path)),
-        path,
-        "ureq, https proxy",
-    );
-    origin.assert_one(path, SQUID_PEER, "ureq, https proxy");
+    });
 }
