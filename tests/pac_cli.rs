@@ -163,6 +163,13 @@ mod isolated {
         ChildProcess::new(super::cli::resolve_bin()).arg("--pac-child")
     }
 
+    /// A morning clock for the scripts that must not take the afternoon
+    /// branch of `BY_HOST` (Saturday 2026-11-28 09:30:15 UTC): the real clock
+    /// would make them fail between 14:00 and 15:00 UTC.
+    fn morning() -> std::time::SystemTime {
+        UNIX_EPOCH + Duration::from_secs(1_795_876_215 - 5 * 3600)
+    }
+
     const BY_HOST: &str = r#"var calls = 0;
 function FindProxyForURL(url, host) {
   calls++;
@@ -229,7 +236,8 @@ function FindProxyForURL(url, host) {
     fn hostile_scripts_in_a_child_end_in_errors_and_the_child_restarts() {
         let script = PacScript::new_isolated(BY_HOST, child())
             .unwrap()
-            .with_resolver(Table);
+            .with_resolver(Table)
+            .with_clock(morning());
         // The child keeps its state between calls.
         assert_eq!(script.call("http://a/", "a").unwrap(), "PROXY p.example:1");
         assert_eq!(script.call("http://a/", "a").unwrap(), "PROXY p.example:2");
@@ -268,6 +276,7 @@ function FindProxyForURL(url, host) {
         let script = PacScript::new_isolated(BY_HOST, child().address_space(512 << 20))
             .unwrap()
             .with_resolver(Table)
+            .with_clock(morning())
             .with_limits(limits);
         let started = Instant::now();
         let err = script.call("http://x/", "huge.example").unwrap_err();
