@@ -135,6 +135,15 @@ impl HostResolver for SystemDns {
 pub trait Clock: Send + Sync + 'static {
     /// Now.
     fn now(&self) -> SystemTime;
+
+    /// Now, to within a fraction of a second: what the answer cache's
+    /// freshness checks read when its time to live is 10 s or more.
+    /// [`now`](Clock::now) unless the clock can answer more cheaply;
+    /// [`SystemClock`] answers from a coarse clock a thread of the crate
+    /// refreshes every 200 ms while it is read (see [`PacCache`]).
+    fn now_coarse(&self) -> SystemTime {
+        self.now()
+    }
 }
 
 /// The system clock.
@@ -144,6 +153,11 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now(&self) -> SystemTime {
         SystemTime::now()
+    }
+
+    #[inline]
+    fn now_coarse(&self) -> SystemTime {
+        super::coarse::CLOCK.now()
     }
 }
 
@@ -726,7 +740,7 @@ impl PacScript {
         if answer.raw.len() <= MAX_CACHED_BYTES {
             self.shared
                 .cache
-                .put(&OriginKey::of(target), answer.clone(), self.clock.now());
+                .put(&OriginKey::of(target), answer.clone(), self.cache_now());
         }
         Ok(answer)
     }
@@ -736,7 +750,7 @@ impl PacScript {
         let mut answer =
             self.shared
                 .cache
-                .with(&OriginKey::of(target), || self.clock.now(), Clone::clone)?;
+                .with(&OriginKey::of(target), || self.cache_now(), Clone::clone)?;
         answer.cached = true;
         Some(answer)
     }
@@ -746,9 +760,21 @@ impl PacScript {
     pub(crate) fn cached_hops(&self, target: &Target) -> Option<Arc<[crate::HopBuf]>> {
         self.shared.cache.with(
             &OriginKey::of(target),
-            || self.clock.now(),
+            || self.cache_now(),
             |answer| answer.result.shared_hops(),
         )
+    }
+
+    /// The time the cache keeps answers by: the clock's coarse reading when
+    /// the time to live is long enough for a fraction of a second not to
+    /// matter.
+    #[inline]
+    fn cache_now(&self) -> SystemTime {
+        if self.cache.ttl() >= super::coarse::MIN_TTL {
+            self.clock.now_coarse()
+        } else {
+            self.clock.now()
+        }
     }
 
     /// Calls `FindProxyForURL(url, host)` (or `FindProxyForURLEx`) and

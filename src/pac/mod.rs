@@ -21,8 +21,10 @@ mod result;
 
 #[cfg(feature = "pac")]
 mod cache;
+// The coarse clock the cache's freshness checks read.
 #[cfg(feature = "pac")]
 pub mod child;
+mod coarse;
 #[cfg(feature = "pac")]
 mod dns;
 #[cfg(feature = "pac")]
