@@ -68,6 +68,96 @@ impl MatchedRule {
     }
 }
 
+/// Where a [`Decision`]'s answer came from, as data: the variable, setting,
+/// Postman config, bypass entry or PAC script. [`Decision::source`] is its
+/// short text (this type's `Display`); [`Decision::reason`] words it for
+/// people.
+///
+/// ```
+/// use proxyroute::{Dialect, Provenance, Resolver};
+/// let resolver = Resolver::builder()
+///     .dialect(Dialect::Curl)
+///     .env_vars([
+///         ("https_proxy", "http://proxy.corp.example:3128"),
+///         ("no_proxy", "localhost,.internal.example"),
+///     ])
+///     .build()?;
+/// let via = resolver.explain(&"https://example.com/".parse()?);
+/// assert_eq!(via.provenance(), &Provenance::Variable("https_proxy".into()));
+/// assert_eq!(via.source(), "env:https_proxy");
+/// let direct = resolver.explain(&"https://db.internal.example/".parse()?);
+/// assert_eq!(
+///     direct.provenance(),
+///     &Provenance::Bypass { list: "env:no_proxy".into(), index: Some(1) }
+/// );
+/// # Ok::<(), proxyroute::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Provenance {
+    /// The request's own setting.
+    Request,
+    /// A proxy variable, by the name read (`HTTPS_PROXY`, `all_proxy`).
+    Variable(String),
+    /// The environment is read, and no variable the dialect reads serves
+    /// the request's scheme.
+    NoVariable,
+    /// A configured setting, by its label: `custom:proxy`,
+    /// `custom:https_proxy`, `custom:proxy-rules socks=`, or a system
+    /// store's key (`gnome:org.gnome.system.proxy.https host`).
+    Setting {
+        /// The layer the setting belongs to.
+        layer: Layer,
+        /// Its label.
+        name: String,
+    },
+    /// A Postman proxy config.
+    PostmanConfig {
+        /// Its position (from 0) in the list.
+        index: usize,
+        /// Its label (`custom:postman[1]`).
+        name: String,
+    },
+    /// A bypass list sent the request directly; [`Decision::rule`] has the
+    /// entry's text.
+    Bypass {
+        /// The list's label: `env:NO_PROXY`, `custom:bypass`, a system key,
+        /// or `implicit:DIALECT` for the rules a tool applies on its own.
+        list: String,
+        /// The entry's position (from 0); `None` for an implicit rule, or
+        /// a reversed list that does not name the host.
+        index: Option<usize>,
+    },
+    /// A PAC script answered, or failed to.
+    Pac {
+        /// The layer that named the script.
+        layer: Layer,
+        /// The setting that named it: `custom:pac`, or the system key.
+        name: String,
+        /// Where it was loaded from (a password shown as `***`).
+        location: String,
+        /// The line (from 1) of the `return` that answered, when known.
+        line: Option<u32>,
+    },
+    /// Nothing is configured.
+    Nothing,
+}
+
+impl fmt::Display for Provenance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Provenance::Request => f.write_str("request"),
+            Provenance::Variable(name) => write!(f, "env:{name}"),
+            Provenance::NoVariable => f.write_str("env"),
+            Provenance::Setting { name, .. }
+            | Provenance::PostmanConfig { name, .. }
+            | Provenance::Pac { name, .. } => f.write_str(name),
+            Provenance::Bypass { list, .. } => f.write_str(list),
+            Provenance::Nothing => f.write_str("none"),
+        }
+    }
+}
+
 /// An owned hop, as a [`Decision`] keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -105,6 +195,8 @@ pub struct Decision {
     pub(crate) hops: Vec<HopBuf>,
     pub(crate) error: Option<Error>,
     pub(crate) layer: Layer,
+    pub(crate) provenance: Provenance,
+    /// The provenance's text, kept for [`Decision::source`].
     pub(crate) source: String,
     pub(crate) reason: String,
     pub(crate) rule: Option<MatchedRule>,
@@ -142,9 +234,16 @@ impl Decision {
     }
 
     /// Where the answer came from: `env:HTTPS_PROXY`, `custom:proxy`,
-    /// `env:NO_PROXY`, `request`, `none`.
+    /// `env:NO_PROXY`, `request`, `none` (the [`provenance`](Self::provenance)'s
+    /// text).
     pub fn source(&self) -> &str {
         &self.source
+    }
+
+    /// Where the answer came from, as data: the variable, setting, Postman
+    /// config, bypass entry or PAC script.
+    pub fn provenance(&self) -> &Provenance {
+        &self.provenance
     }
 
     /// A sentence or two for people.

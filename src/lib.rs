@@ -154,7 +154,7 @@ pub use bypass::{
     BypassHit, BypassList, BypassMatcher, BypassRule, BypassSyntax, ImplicitBypass, Pattern,
 };
 pub use curl::{curl_command, ShowCredentials};
-pub use decision::{Decision, HopBuf, Layer, MatchedRule};
+pub use decision::{Decision, HopBuf, Layer, MatchedRule, Provenance};
 pub use dialect::Dialect;
 pub use env::EnvProxies;
 pub use error::{Error, ErrorKind, Origin, Result, Violation, ViolationKind};

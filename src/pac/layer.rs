@@ -27,11 +27,12 @@ pub(crate) enum Pending {
         fetcher: super::fetch::Fetcher,
     },
     /// Search for the script with WPAD; when the search finds none, fetch
-    /// `then` (WinINet: auto-detection first, then the script URL).
+    /// `then` (WinINet: auto-detection first, then the script URL), errors
+    /// naming the setting given with it.
     #[cfg(feature = "pac-fetch")]
     Wpad {
         wpad: super::wpad::Wpad,
-        then: Option<(String, super::fetch::Fetcher)>,
+        then: Option<(String, super::fetch::Fetcher, String)>,
     },
 }
 
@@ -49,7 +50,7 @@ impl std::fmt::Debug for Pending {
                 .field("wpad", wpad)
                 .field(
                     "then",
-                    &then.as_ref().map(|(url, _)| crate::error::redact(url)),
+                    &then.as_ref().map(|(url, _, _)| crate::error::redact(url)),
                 )
                 .finish(),
         }
@@ -194,9 +195,8 @@ impl PacLayer {
                     location: found.url,
                 },
                 // WinINet: the script URL next, when the settings name one.
-                (Err(e), Some((url, fetcher))) => {
-                    let source = source.replace("auto-detect", "auto-config");
-                    let loaded = fetch_url(&source, url, fetcher);
+                (Err(e), Some((url, fetcher, then_source))) => {
+                    let loaded = fetch_url(then_source, url, fetcher);
                     Loaded {
                         location: format!("{} (auto-detection found none: {e})", loaded.location),
                         ..loaded

@@ -15,15 +15,15 @@ impl Resolver {
         let host = target.host();
         let scheme = target.scheme();
         let mut rule = None;
-        let (layer, source, reason) = match verdict {
+        let (layer, provenance, reason) = match verdict {
             Verdict::Request(RequestProxy::Direct) => (
                 Layer::Request,
-                "request".to_owned(),
+                Provenance::Request,
                 "the request asks for a direct connection, overriding every configured proxy".to_owned(),
             ),
             Verdict::Request(RequestProxy::Proxy(p)) => (
                 Layer::Request,
-                "request".to_owned(),
+                Provenance::Request,
                 format!("the request carries its own proxy, {p}, overriding every configured layer"),
             ),
             Verdict::Proxy {
@@ -32,7 +32,17 @@ impl Resolver {
                 source,
                 postman,
             } => {
-                let source = qualified(layer, source);
+                let provenance = match (layer, postman) {
+                    (_, Some((index, _))) => Provenance::PostmanConfig {
+                        index,
+                        name: source.to_owned(),
+                    },
+                    (Layer::Environment, None) => Provenance::Variable(source.to_owned()),
+                    (layer, None) => Provenance::Setting {
+                        layer,
+                        name: source.to_owned(),
+                    },
+                };
                 let reason = match (layer, postman) {
                     (Layer::Custom, Some((i, config))) => format!(
                         "Postman config {i} is the first enabled config that applies to {scheme} \
@@ -53,12 +63,11 @@ impl Resolver {
                         "{scheme} requests use the configured proxy {proxy}; no bypass entry matches {host}"
                     ),
                     _ => format!(
-                        "{tool} reads {} for {scheme} URLs; no {} entry matches {host}",
-                        source.trim_start_matches("env:"),
+                        "{tool} reads {source} for {scheme} URLs; no {} entry matches {host}",
                         self.no_proxy_name()
                     ),
                 };
-                (layer, source, reason)
+                (layer, provenance, reason)
             }
             Verdict::Bypass {
                 layer,
@@ -67,7 +76,13 @@ impl Resolver {
                 proxy_source,
                 own_list,
             } => {
-                let proxy_source = qualified(layer, proxy_source);
+                let proxy_source = match layer {
+                    Layer::Environment => Provenance::Variable(proxy_source.to_owned()),
+                    layer => Provenance::Setting {
+                        layer,
+                        name: proxy_source.to_owned(),
+                    },
+                };
                 // A custom list in another tool's syntax speaks for that tool.
                 let syntax = own_list.and_then(|m| {
                     let list = m.list();
@@ -129,15 +144,29 @@ impl Resolver {
                         ),
                     ),
                 };
-                let source = matched.source.clone();
+                let provenance = Provenance::Bypass {
+                    list: matched.source.clone(),
+                    index: matched.index,
+                };
                 rule = Some(matched);
-                (layer, source, reason)
+                (layer, provenance, reason)
             }
             Verdict::Refused { layer, error, .. } => (
                 layer,
                 match (layer, error.origin()) {
-                    (Layer::System, Origin::Setting(s)) => s.clone(),
-                    _ => qualified_origin(error),
+                    (_, Origin::Env(var)) => Provenance::Variable(var.clone()),
+                    (Layer::System, Origin::Setting(s)) => Provenance::Setting {
+                        layer,
+                        name: s.clone(),
+                    },
+                    (_, Origin::Setting(s)) => Provenance::Setting {
+                        layer,
+                        name: format!("custom:{s}"),
+                    },
+                    (_, Origin::Text) => Provenance::Setting {
+                        layer,
+                        name: "input".to_owned(),
+                    },
                 },
                 format!("no route: {error}"),
             ),
@@ -145,7 +174,7 @@ impl Resolver {
             Verdict::Pac { layer, pac } => return self.pac_decision(target, layer, pac),
             Verdict::Unserved => (
                 Layer::Environment,
-                "env".to_owned(),
+                Provenance::NoVariable,
                 match crate::env::variables_for(self.dialect, scheme) {
                     vars if vars.is_empty() => format!(
                         "{tool} reads no proxy variable for {scheme} URLs, so the request goes directly"
@@ -159,7 +188,7 @@ impl Resolver {
             ),
             Verdict::Nothing => (
                 Layer::None,
-                "none".to_owned(),
+                Provenance::Nothing,
                 match &self.env {
                     _ if self.system.is_some() => {
                         let system = &self.system.as_ref().expect("checked").settings;
@@ -209,7 +238,8 @@ impl Resolver {
             hops: route.hops().map(HopBuf::from).collect(),
             error: route.error().cloned(),
             layer,
-            source,
+            source: provenance.to_string(),
+            provenance,
             reason,
             rule,
             violations: self.violations.clone(),
@@ -231,8 +261,10 @@ impl Resolver {
             ),
             _ => "the configured PAC script".to_owned(),
         };
+        let mut line = None;
         let (hops, error, reason) = match pac.explained(target) {
             Ok(answer) => {
+                line = answer.branch().map(crate::pac::Branch::line);
                 violations.extend(answer.result().violations().iter().cloned());
                 let hops = answer.result().hops().to_vec();
                 let reason = format!(
@@ -266,11 +298,18 @@ impl Resolver {
                 (Vec::new(), Some(error), reason)
             }
         };
+        let provenance = Provenance::Pac {
+            layer,
+            name: pac.source.clone(),
+            location: pac.location(),
+            line,
+        };
         Decision {
             hops,
             error,
             layer,
-            source: pac.source.clone(),
+            source: provenance.to_string(),
+            provenance,
             reason,
             rule: None,
             violations,
@@ -322,20 +361,5 @@ impl Resolver {
         self.env
             .as_ref()
             .map_or(ImplicitBypass::None, |e| e.env.no_proxy.implicit())
-    }
-}
-
-fn qualified(layer: Layer, source: &str) -> String {
-    match layer {
-        Layer::Environment if !source.contains(':') => format!("env:{source}"),
-        _ => source.to_owned(),
-    }
-}
-
-fn qualified_origin(error: &Error) -> String {
-    match error.origin() {
-        Origin::Env(var) => format!("env:{var}"),
-        Origin::Setting(s) => format!("custom:{s}"),
-        Origin::Text => "input".to_owned(),
     }
 }

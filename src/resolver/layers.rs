@@ -126,9 +126,13 @@ pub(super) fn system_pac_layer(
                 source,
                 Some(Pending::Wpad {
                     wpad: wpad.unwrap_or_default(),
-                    then: settings
-                        .auto_detect_then()
-                        .map(|url| (url.to_owned(), fetcher.clone())),
+                    then: settings.auto_detect_then().map(|url| {
+                        (
+                            url.to_owned(),
+                            fetcher.clone(),
+                            format!("system:{} auto-config", settings.store()),
+                        )
+                    }),
                 }),
             ),
         });
@@ -136,13 +140,7 @@ pub(super) fn system_pac_layer(
     let SystemMode::AutoConfig(url) = settings.mode() else {
         return None;
     };
-    let source = settings
-        .pac_error()
-        .map(|e| match e.origin() {
-            Origin::Setting(s) => s.clone(),
-            _ => format!("system:{}", settings.store()),
-        })
-        .unwrap_or_else(|| format!("system:{}", settings.store()));
+    let source = settings.mode_source().to_owned();
     Some(match script {
         Some(script) => PacLayer::new(source, crate::error::redact(url), Ok(script)),
         None => PacLayer::pending(

@@ -26,7 +26,7 @@ use std::ffi::OsStr;
 use std::fmt;
 
 use crate::bypass::{BypassHit, BypassList, BypassMatcher, ImplicitBypass};
-use crate::decision::{Decision, HopBuf, Layer, MatchedRule};
+use crate::decision::{Decision, HopBuf, Layer, MatchedRule, Provenance};
 use crate::dialect::Dialect;
 use crate::env::EnvProxies;
 use crate::error::{Error, Origin, Result, Violation};

@@ -322,6 +322,11 @@ impl SystemProxies {
         }
     }
 
+    /// The setting that chose the mode: the key a PAC layer is named by.
+    pub(crate) fn mode_source(&self) -> &str {
+        &self.mode_source
+    }
+
     pub(crate) fn set_detect_then(&mut self, url: String) {
         self.detect_then = Some(ScriptUrl(url));
     }
