@@ -31,6 +31,17 @@ fn env(vars: &[(&str, &str)]) -> Resolver {
         .unwrap()
 }
 
+/// A named row: the resolver, the request's own setting, the URL, and the
+/// provenance and source text expected.
+type Row<'a> = (
+    &'a str,
+    &'a Resolver,
+    Option<RequestProxy>,
+    &'a str,
+    Provenance,
+    &'a str,
+);
+
 const POSTMAN: &str = r#"[
   {"host": "first.proxy", "port": 1, "match": "http://*.first.example/*"},
   {"host": "second.proxy", "port": 2, "match": "https://*/*", "bypass": ["*.skip.example"]}
@@ -75,7 +86,7 @@ fn provenance_rows() {
         .build()
         .unwrap();
     #[rustfmt::skip]
-    let rows: Vec<(&str, &Resolver, Option<RequestProxy>, &str, Provenance, &str)> = vec![
+    let rows: Vec<Row<'_>> = vec![
         ("a variable gives the proxy", &curl, None, "https://example.com/",
             Provenance::Variable("https_proxy".into()), "env:https_proxy"),
         ("a variable that does not parse refuses", &curl, None, "http://example.com/",
