@@ -9,10 +9,8 @@
 //! once ("does not resolve"). So the threads are at most [`THREADS`], the
 //! waiting lookups at most [`QUEUE`], however slow the resolver.
 
-use std::collections::VecDeque;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Condvar, Mutex, OnceLock};
+use std::sync::{mpsc, OnceLock};
 use std::time::Duration;
 
 /// The threads of the system resolver's pool (started on first use).
@@ -22,110 +20,31 @@ pub(crate) const QUEUE: usize = 64;
 
 type Lookup = fn(&str) -> Vec<IpAddr>;
 
-struct Job {
-    host: String,
-    reply: mpsc::SyncSender<Vec<IpAddr>>,
-}
-
-struct Queue {
-    jobs: Mutex<VecDeque<Job>>,
-    ready: Condvar,
-}
-
-/// A fixed pool of lookup threads over a bounded queue.
+/// Lookups on a fixed pool of threads over a bounded queue.
 pub(crate) struct Pool {
-    queue: Arc<Queue>,
-    limit: usize,
-    threads: usize,
+    pool: super::pool::Pool,
     lookup: Lookup,
-    started: OnceLock<()>,
-    /// Threads started, ever (for tests).
-    spawned: Arc<AtomicUsize>,
 }
 
 impl Pool {
     pub(crate) fn new(threads: usize, limit: usize, lookup: Lookup) -> Self {
         Pool {
-            queue: Arc::new(Queue {
-                jobs: Mutex::new(VecDeque::new()),
-                ready: Condvar::new(),
-            }),
-            limit,
-            threads,
+            pool: super::pool::Pool::new("proxyroute-dns", threads, limit),
             lookup,
-            started: OnceLock::new(),
-            spawned: Arc::new(AtomicUsize::new(0)),
         }
-    }
-
-    fn start(&self) {
-        self.started.get_or_init(|| {
-            for _ in 0..self.threads {
-                let queue = self.queue.clone();
-                let lookup = self.lookup;
-                let spawned = self.spawned.clone();
-                let ok = std::thread::Builder::new()
-                    .name("proxyroute-dns".into())
-                    .spawn(move || serve(&queue, lookup));
-                if ok.is_ok() {
-                    spawned.fetch_add(1, Ordering::SeqCst);
-                }
-            }
-        });
     }
 
     /// The addresses of `host`, or none when the lookup takes longer than
     /// `timeout`, the queue is full, or the pool has no thread.
     pub(crate) fn lookup(&self, host: &str, timeout: Duration) -> Vec<IpAddr> {
-        self.start();
-        if self.spawned.load(Ordering::SeqCst) == 0 {
+        let (reply, answer) = mpsc::sync_channel(1);
+        let (host, lookup) = (host.to_owned(), self.lookup);
+        if !self.pool.submit(move || {
+            let _ = reply.try_send(lookup(&host));
+        }) {
             return Vec::new();
         }
-        let (reply, answer) = mpsc::sync_channel(1);
-        {
-            let mut jobs = self
-                .queue
-                .jobs
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if jobs.len() >= self.limit {
-                return Vec::new();
-            }
-            jobs.push_back(Job {
-                host: host.to_owned(),
-                reply,
-            });
-        }
-        self.queue.ready.notify_one();
         answer.recv_timeout(timeout).unwrap_or_default()
-    }
-
-    /// Threads started so far.
-    #[cfg(test)]
-    fn spawned(&self) -> usize {
-        self.spawned.load(Ordering::SeqCst)
-    }
-}
-
-fn serve(queue: &Queue, lookup: Lookup) {
-    loop {
-        let job = {
-            let mut jobs = queue
-                .jobs
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            loop {
-                if let Some(job) = jobs.pop_front() {
-                    break job;
-                }
-                jobs = queue
-                    .ready
-                    .wait(jobs)
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-            }
-        };
-        let found = lookup(&job.host);
-        let _ = job.reply.try_send(found);
     }
 }
 
@@ -175,8 +94,8 @@ mod tests {
             started.elapsed()
         );
         assert_eq!(answered, 0, "nothing answers within 10 ms");
-        assert_eq!(pool.spawned(), 2, "the pool's threads, no more");
-        let queued = pool.queue.jobs.lock().unwrap().len();
+        assert_eq!(pool.pool.started(), 2, "the pool's threads, no more");
+        let queued = pool.pool.queued();
         assert!(queued <= 8, "{queued} queued");
     }
 

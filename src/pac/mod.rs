@@ -21,9 +21,10 @@ mod result;
 
 #[cfg(feature = "pac")]
 mod cache;
-// The coarse clock the cache's freshness checks read.
 #[cfg(feature = "pac")]
 pub mod child;
+// The coarse clock the cache's freshness checks read.
+#[cfg(feature = "pac")]
 mod coarse;
 #[cfg(feature = "pac")]
 mod dns;
@@ -35,6 +36,9 @@ pub mod fetch;
 pub(crate) mod layer;
 #[cfg(feature = "pac")]
 pub(crate) mod oneshot;
+// The fixed thread pools behind DNS lookups and async evaluations.
+#[cfg(feature = "pac")]
+mod pool;
 #[cfg(feature = "pac")]
 mod trace;
 #[cfg(feature = "pac")]

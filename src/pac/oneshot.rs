@@ -124,76 +124,17 @@ where
 /// The threads that run evaluations for async callers: a fixed number,
 /// started on first use, over a bounded queue.
 pub(crate) mod dispatch {
-    use std::collections::VecDeque;
-    use std::sync::{Condvar, Mutex, OnceLock};
+    use std::sync::OnceLock;
 
     /// Threads running evaluations for async callers.
     pub(crate) const THREADS: usize = 4;
     /// The most evaluations waiting for one of them.
     pub(crate) const QUEUE: usize = 1024;
 
-    type Job = Box<dyn FnOnce() + Send>;
-
-    struct Queue {
-        jobs: Mutex<VecDeque<Job>>,
-        ready: Condvar,
-    }
-
-    fn queue() -> &'static Queue {
-        static QUEUE_: OnceLock<Queue> = OnceLock::new();
-        static STARTED: OnceLock<usize> = OnceLock::new();
-        let queue = QUEUE_.get_or_init(|| Queue {
-            jobs: Mutex::new(VecDeque::new()),
-            ready: Condvar::new(),
-        });
-        STARTED.get_or_init(|| {
-            (0..THREADS)
-                .filter(|_| {
-                    std::thread::Builder::new()
-                        .name("proxyroute-pac-async".into())
-                        .spawn(move || serve(queue))
-                        .is_ok()
-                })
-                .count()
-        });
-        queue
-    }
-
-    fn serve(queue: &Queue) {
-        loop {
-            let job = {
-                let mut jobs = queue
-                    .jobs
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                loop {
-                    if let Some(job) = jobs.pop_front() {
-                        break job;
-                    }
-                    jobs = queue
-                        .ready
-                        .wait(jobs)
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
-                }
-            };
-            job();
-        }
-    }
-
     /// Queues `job`; `false` when the queue is full (the job is dropped).
     pub(crate) fn submit(job: impl FnOnce() + Send + 'static) -> bool {
-        let queue = queue();
-        {
-            let mut jobs = queue
-                .jobs
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if jobs.len() >= QUEUE {
-                return false;
-            }
-            jobs.push_back(Box::new(job));
-        }
-        queue.ready.notify_one();
-        true
+        static POOL: OnceLock<super::super::pool::Pool> = OnceLock::new();
+        POOL.get_or_init(|| super::super::pool::Pool::new("proxyroute-pac-async", THREADS, QUEUE))
+            .submit(job)
     }
 }

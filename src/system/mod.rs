@@ -323,6 +323,7 @@ impl SystemProxies {
     }
 
     /// The setting that chose the mode: the key a PAC layer is named by.
+    #[cfg(feature = "pac")]
     pub(crate) fn mode_source(&self) -> &str {
         &self.mode_source
     }
