@@ -70,8 +70,8 @@ use hyper_util::rt::TokioIo;
 use rustls_pki_types::ServerName;
 use tower_service::Service;
 
-use super::{with_causes, HopFailure, Planned, Prepared, RouteError};
-use crate::{Proxy, ProxyScheme, Resolver, Target};
+use super::{with_causes, HopFailure, Planned, Prepared, ResolverSource, RouteError};
+use crate::{Proxy, ProxyScheme, Target};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -101,7 +101,7 @@ impl fmt::Display for Via {
 /// the [module documentation](self).
 pub struct ProxyConnector<C> {
     inner: C,
-    resolver: Arc<Resolver>,
+    resolver: ResolverSource,
     tls: Option<tokio_rustls::TlsConnector>,
     prepared: Arc<Prepared<PreparedProxy>>,
     timeout: Duration,
@@ -113,7 +113,7 @@ impl<C: Clone> Clone for ProxyConnector<C> {
     fn clone(&self) -> Self {
         ProxyConnector {
             inner: self.inner.clone(),
-            resolver: Arc::clone(&self.resolver),
+            resolver: self.resolver.clone(),
             tls: self.tls.clone(),
             prepared: Arc::clone(&self.prepared),
             timeout: self.timeout,
@@ -141,10 +141,16 @@ impl<C> ProxyConnector<C> {
     /// here) and with the destination's URI for `DIRECT`, `https` included:
     /// give hyper-util's `HttpConnector` `enforce_http(false)`, and put TLS to
     /// the origin on top of this connector (`hyper_rustls::HttpsConnector`).
-    pub fn new(resolver: Arc<Resolver>, inner: C) -> Self {
+    ///
+    /// `resolver` is an `Arc<Resolver>`, a `Resolver` or a
+    /// [`SharedResolver`](crate::SharedResolver) ([`ResolverSource`]); a shared
+    /// one is read for every new connection, so a swap applies to the next
+    /// connection the client opens (connections already pooled keep the hop
+    /// they were opened through).
+    pub fn new(resolver: impl Into<ResolverSource>, inner: C) -> Self {
         ProxyConnector {
             inner,
-            resolver,
+            resolver: resolver.into(),
             tls: None,
             prepared: Arc::new(Prepared::new()),
             timeout: Duration::from_secs(10),
@@ -366,6 +372,12 @@ where
                     Ok(Err(e)) if e.to_string().contains("authorization required") => {
                         Err(HopError::Auth)
                     }
+                    // Closed or reset before it answered: not a proxy that
+                    // refused, one that could not be used.
+                    Ok(Err(e)) if broke_off(&e) => Err(HopError::Connect(format!(
+                        "{} (the proxy closed the connection before answering the CONNECT)",
+                        with_causes(&e)
+                    ))),
                     Ok(Err(e)) => Err(HopError::Refused(format!(
                         "{} (the proxy did not open the tunnel)",
                         with_causes(&e)
@@ -396,6 +408,10 @@ where
                 };
                 match handshake {
                     Ok(Ok(io)) => Ok(stream(io, false)),
+                    Ok(Err(e)) if broke_off(&e) => Err(HopError::Connect(format!(
+                        "{} (the proxy closed the connection during the handshake)",
+                        with_causes(&e)
+                    ))),
                     Ok(Err(e)) => Err(HopError::Refused(with_causes(&e))),
                     Err(timeout) => Err(HopError::Connect(timeout)),
                 }
@@ -446,6 +462,29 @@ where
             .parse()
             .map_err(|e| HopError::Refused(format!("{e}")))
     }
+}
+
+/// Whether a proxy handshake failed because the connection broke off (closed
+/// before the answer, reset), rather than because the proxy answered with a
+/// refusal: such a hop counts as unreachable and the next is tried. hyper-util
+/// does not export its handshake errors' types, so this reads their I/O cause
+/// and, for the tunnel's early end, its text.
+fn broke_off(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if let Some(io) = e.downcast_ref::<io::Error>() {
+            return matches!(
+                io.kind(),
+                io::ErrorKind::UnexpectedEof
+                    | io::ErrorKind::ConnectionReset
+                    | io::ErrorKind::ConnectionAborted
+                    | io::ErrorKind::BrokenPipe
+            );
+        }
+        cause = e.source();
+    }
+    // hyper-util's `TunnelError::TunnelUnexpectedEof`.
+    error.to_string().contains("unexpected end of file")
 }
 
 /// `dst` with an explicit port (hyper-util's proxy connectors take 443 for a
