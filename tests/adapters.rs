@@ -1008,6 +1008,41 @@ fn each_request_follows_the_resolver_swapped_in_last() {
     );
 }
 
+/// What a connection pool keeps across a swap (docs/clients.md): reqwest
+/// with its default pool sends a plain `http` request through squid, which
+/// keeps the connection alive; after a swap to a direct route the next
+/// request to the same origin reuses that idle connection, so it still comes
+/// from squid. A swap to a refused route fails the next request even so (the
+/// adapter checks every request before reqwest has it).
+#[test]
+fn a_pooled_connection_keeps_its_hop_but_a_refusal_still_applies() {
+    if !have(&[SQUID]) {
+        return;
+    }
+    let origin = Origin::start();
+    let squid = Squid::start(&[], &[origin.port]);
+    let shared = SharedResolver::from_arc(explicit(&squid.url()));
+    let client = RoutedClient::new(&shared).unwrap();
+    let how = "reqwest, default pool";
+    assert_fetched(
+        reqwest_fetch(&client, &origin.url("127.0.0.1", "/pool/1")),
+        "/pool/1",
+        how,
+    );
+    origin.assert_one("/pool/1", SQUID_PEER, how);
+    shared.store(Resolver::builder().no_env().build().unwrap());
+    assert_fetched(
+        reqwest_fetch(&client, &origin.url("127.0.0.1", "/pool/2")),
+        "/pool/2",
+        how,
+    );
+    origin.assert_one("/pool/2", SQUID_PEER, "the pooled connection to squid");
+    shared.store_arc(env_resolver(&[("http_proxy", "http://[::1")]));
+    let err = reqwest_fetch(&client, &origin.url("127.0.0.1", "/pool/3")).expect_err(how);
+    assert!(err.contains("no route for"), "{err}");
+    origin.assert_none("/pool/3", how);
+}
+
 /// reqwest asks its `Proxy::custom` function for the proxy after the adapter
 /// checked the route; a route refused by then (a swap in between, or a
 /// request sent on the bare `reqwest::Client`, which is not checked first)

@@ -31,6 +31,13 @@
 //!
 //! Which hop carried a connection is in every response's extensions as [`Via`].
 //!
+//! The resolver is an `Arc<Resolver>` or a [`SharedResolver`](crate::SharedResolver)
+//! (any [`ResolverSource`](super::ResolverSource)); a shared one is read for
+//! every new connection, so a swap applies to the next connection. hyper-util's
+//! client keeps idle connections keyed by the origin alone and reuses them
+//! without asking the connector: for a swap to apply at once, build the client
+//! with `pool_max_idle_per_host(0)` (see `docs/clients.md`).
+//!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::sync::Arc;
