@@ -32,7 +32,7 @@
 //! Which hop carried a connection is in every response's extensions as [`Via`].
 //!
 //! The resolver is an `Arc<Resolver>` or a [`SharedResolver`](crate::SharedResolver)
-//! (any [`ResolverSource`](super::ResolverSource)); a shared one is read for
+//! (any [`ResolverSource`]); a shared one is read for
 //! every new connection, so a swap applies to the next connection. hyper-util's
 //! client keeps idle connections keyed by the origin alone and reuses them
 //! without asking the connector: for a swap to apply at once, build the client

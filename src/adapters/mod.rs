@@ -1,4 +1,4 @@
-//! Client adapters: send requests along the routes a [`Resolver`](crate::Resolver)
+//! Client adapters: send requests along the routes a [`Resolver`]
 //! gives, with real HTTP clients, failing closed.
 //!
 //! Each adapter sits behind a cargo feature that pulls in its client:

@@ -20,7 +20,7 @@
 //!   reqwest to a sink, `127.0.0.1:0`, where no socket can listen: the
 //!   connection is refused on this machine, never made directly.
 //! - **A swappable resolver.** The constructors and [`configure`] take a
-//!   [`ResolverSource`](super::ResolverSource): an `Arc<Resolver>` or a
+//!   [`ResolverSource`]: an `Arc<Resolver>` or a
 //!   [`SharedResolver`](crate::SharedResolver), read again for every request,
 //!   connection and redirect.
 //! - **407**: a proxy's `407 Proxy Authentication Required` (a forwarded plain
