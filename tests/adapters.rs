@@ -1043,6 +1043,63 @@ fn a_pooled_connection_keeps_its_hop_but_a_refusal_still_applies() {
     origin.assert_none("/pool/3", how);
 }
 
+/// The hyper connector is asked only for new connections: hyper-util's
+/// client with its default pool reuses an idle connection to the same origin
+/// (here one to squid, which keeps forwarded requests' connections alive)
+/// after the resolver was swapped to a refused route, through its old hop.
+/// With `pool_max_idle_per_host(0)`, as docs/clients.md advises for a
+/// `SharedResolver`, the refusal applies to the next request.
+#[test]
+fn hyper_asks_for_new_connections_only_so_its_pool_must_be_off_for_swaps() {
+    if !have(&[SQUID]) {
+        return;
+    }
+    let origin = Origin::start();
+    let squid = Squid::start(&[], &[origin.port]);
+    // (row, idle connections kept per host, whether the request after the
+    // swap to a refused route is refused)
+    let rows = [
+        ("default pool", usize::MAX, false),
+        ("no idle pool", 0, true),
+    ];
+    for (row, idle, refused_at_once) in rows {
+        let shared = SharedResolver::from_arc(explicit(&squid.url()));
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        let connector = ProxyConnector::new(&shared, http).forward_http(true);
+        let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new())
+            .pool_max_idle_per_host(idle)
+            .build(connector);
+        let fetch = |path: &str| -> Result<u16, String> {
+            let uri: hyper::Uri = origin.url("127.0.0.1", path).parse().unwrap();
+            runtime().block_on(async {
+                let response = client.get(uri).await.map_err(|e| error_text(&e))?;
+                let status = response.status().as_u16();
+                response
+                    .into_body()
+                    .collect()
+                    .await
+                    .map_err(|e| error_text(&e))?;
+                Ok(status)
+            })
+        };
+        let first = format!("/hyper-pool/{idle}/first");
+        assert_eq!(fetch(&first), Ok(200), "{row}");
+        origin.assert_one(&first, SQUID_PEER, row);
+        shared.store_arc(env_resolver(&[("http_proxy", "http://[::1")]));
+        let after = format!("/hyper-pool/{idle}/after");
+        let got = fetch(&after);
+        if refused_at_once {
+            let err = got.expect_err(row);
+            assert!(err.contains("no route for"), "{row}: {err}");
+            origin.assert_none(&after, row);
+        } else {
+            assert_eq!(got, Ok(200), "{row}");
+            origin.assert_one(&after, SQUID_PEER, "the idle connection to squid");
+        }
+    }
+}
+
 /// reqwest asks its `Proxy::custom` function for the proxy after the adapter
 /// checked the route; a route refused by then (a swap in between, or a
 /// request sent on the bare `reqwest::Client`, which is not checked first)

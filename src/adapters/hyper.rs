@@ -35,8 +35,10 @@
 //! (any [`ResolverSource`]); a shared one is read for
 //! every new connection, so a swap applies to the next connection. hyper-util's
 //! client keeps idle connections keyed by the origin alone and reuses them
-//! without asking the connector: for a swap to apply at once, build the client
-//! with `pool_max_idle_per_host(0)` (see `docs/clients.md`).
+//! without asking the connector, so after a swap, even to a refused route, a
+//! request can still go out on an idle connection through its old hop: with a
+//! shared resolver, build the client with `pool_max_idle_per_host(0)` (see
+//! `docs/clients.md`).
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {

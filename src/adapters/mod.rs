@@ -27,7 +27,9 @@
 //!   an `Arc<Resolver>` (or a `Resolver`) that never changes, or a
 //!   [`SharedResolver`] that a watcher or the program replaces. Each request
 //!   and each redirect reads the resolver in place then (one lock-free
-//!   load), so a swap applies to the next one.
+//!   load), so a swap applies to the next one. (hyper-util's connection
+//!   pool reuses idle connections without asking the connector: see the
+//!   [`hyper`] module.)
 //!
 //! What each client cannot do is said in its module and in `docs/clients.md`
 //! (the integration guide).
@@ -442,6 +444,46 @@ mod tests {
             let p: Proxy = format!("http://b:{port}").parse().unwrap();
             prepared.get(&p, |p| Ok::<_, ()>(p.to_string())).unwrap();
             assert!(prepared.len() <= PREPARED_LIMIT);
+        }
+    }
+
+    #[test]
+    fn a_shared_source_reads_the_resolver_in_place_and_a_fixed_one_does_not_change() {
+        let target = crate::Target::parse("http://example.com/").unwrap();
+        let a = || Resolver::builder().proxy("http://a:1").build().unwrap();
+        let b = || Resolver::builder().proxy("http://b:2").build().unwrap();
+        let shared = SharedResolver::new(a());
+        let sources = [
+            ("shared", ResolverSource::from(&shared), "http://b:2"),
+            ("shared by value", shared.clone().into(), "http://b:2"),
+            ("arc", Arc::new(a()).into(), "http://a:1"),
+            ("resolver", a().into(), "http://a:1"),
+        ];
+        for (name, source, _) in &sources {
+            let loaded = source.load();
+            assert_eq!(loaded.resolve(&target).to_string(), "http://a:1", "{name}");
+        }
+        shared.store(b());
+        for (name, source, after) in &sources {
+            let loaded = source.load();
+            assert_eq!(loaded.resolve(&target).to_string(), *after, "{name}");
+            assert_eq!(source.is_shared(), name.starts_with("shared"), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_resolver_source_shows_no_password() {
+        let resolver = || {
+            Resolver::builder()
+                .proxy("http://alice:s3cret@proxy:3128")
+                .build()
+                .unwrap()
+        };
+        let shared = SharedResolver::new(resolver());
+        for source in [ResolverSource::from(resolver()), (&shared).into()] {
+            let text = format!("{source:?}");
+            assert!(!text.contains("s3cret"), "{text}");
+            assert!(text.starts_with("ResolverSource::"), "{text}");
         }
     }
 
