@@ -251,10 +251,11 @@ enum Sender {
 impl Sender {
     /// `adapter`'s client routing by `resolver`; `connect` bounds each
     /// connection and proxy handshake (each hop's, for hyper), requests as a
-    /// whole take at most 20 s. hyper-util's and reqwest's pools keep no idle
-    /// connection: they key a kept-alive connection by the origin alone and
-    /// would reuse it through the hop it was opened on after a swap
-    /// (docs/clients.md says so).
+    /// whole take at most 20 s. reqwest's pool keeps no idle connection: it
+    /// keys a kept-alive connection by the origin alone and would reuse it
+    /// through the hop it was opened on after a swap (docs/clients.md says
+    /// so; the hyper connector marks connections made on a shared resolver
+    /// not reusable by itself).
     fn new(adapter: Adapter, resolver: impl Into<ResolverSource>, connect: Duration) -> Sender {
         match adapter {
             Adapter::Hyper => {
@@ -267,11 +268,7 @@ impl Sender {
                     .https_or_http()
                     .enable_http1()
                     .wrap_connector(connector);
-                Sender::Hyper(
-                    Client::builder(TokioExecutor::new())
-                        .pool_max_idle_per_host(0)
-                        .build(https),
-                )
+                Sender::Hyper(Client::builder(TokioExecutor::new()).build(https))
             }
             Adapter::Reqwest => {
                 let builder = reqwest::Client::builder()
@@ -1043,33 +1040,35 @@ fn a_pooled_connection_keeps_its_hop_but_a_refusal_still_applies() {
     origin.assert_none("/pool/3", how);
 }
 
-/// The hyper connector is asked only for new connections: hyper-util's
-/// client with its default pool reuses an idle connection to the same origin
-/// (here one to squid, which keeps forwarded requests' connections alive)
-/// after the resolver was swapped to a refused route, through its old hop.
-/// With `pool_max_idle_per_host(0)`, as docs/clients.md advises for a
-/// `SharedResolver`, the refusal applies to the next request.
+/// hyper-util's pool reuses an idle connection to the same origin without
+/// asking the connector. On a `SharedResolver` the connector marks its
+/// connections not reusable, so after a swap to a refused route the next
+/// request is refused (nothing reaches the origin), with hyper-util's default
+/// pool; with `reuse_across_swaps(true)` the idle connection (here one to
+/// squid, which keeps forwarded requests' connections alive) is reused
+/// through its old hop, as docs/clients.md says.
 #[test]
-fn hyper_asks_for_new_connections_only_so_its_pool_must_be_off_for_swaps() {
+fn hyper_connections_on_a_shared_resolver_are_not_reused_after_a_swap() {
     if !have(&[SQUID]) {
         return;
     }
     let origin = Origin::start();
     let squid = Squid::start(&[], &[origin.port]);
-    // (row, idle connections kept per host, whether the request after the
-    // swap to a refused route is refused)
+    // (row, reuse_across_swaps, whether the request after the swap to a
+    // refused route is refused)
     let rows = [
-        ("default pool", usize::MAX, false),
-        ("no idle pool", 0, true),
+        ("default", false, true),
+        ("reuse_across_swaps", true, false),
     ];
-    for (row, idle, refused_at_once) in rows {
+    for (row, reuse, refused_at_once) in rows {
         let shared = SharedResolver::from_arc(explicit(&squid.url()));
         let mut http = HttpConnector::new();
         http.enforce_http(false);
-        let connector = ProxyConnector::new(&shared, http).forward_http(true);
-        let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new())
-            .pool_max_idle_per_host(idle)
-            .build(connector);
+        let connector = ProxyConnector::new(&shared, http)
+            .forward_http(true)
+            .reuse_across_swaps(reuse);
+        let client: Client<_, Empty<Bytes>> =
+            Client::builder(TokioExecutor::new()).build(connector);
         let fetch = |path: &str| -> Result<u16, String> {
             let uri: hyper::Uri = origin.url("127.0.0.1", path).parse().unwrap();
             runtime().block_on(async {
@@ -1083,11 +1082,11 @@ fn hyper_asks_for_new_connections_only_so_its_pool_must_be_off_for_swaps() {
                 Ok(status)
             })
         };
-        let first = format!("/hyper-pool/{idle}/first");
+        let first = format!("/hyper-pool/{row}/first");
         assert_eq!(fetch(&first), Ok(200), "{row}");
         origin.assert_one(&first, SQUID_PEER, row);
         shared.store_arc(env_resolver(&[("http_proxy", "http://[::1")]));
-        let after = format!("/hyper-pool/{idle}/after");
+        let after = format!("/hyper-pool/{row}/after");
         let got = fetch(&after);
         if refused_at_once {
             let err = got.expect_err(row);

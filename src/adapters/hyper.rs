@@ -36,8 +36,9 @@
 //! every new connection, so a swap applies to the next connection. hyper-util's
 //! client keeps idle connections keyed by the origin alone and reuses them
 //! without asking the connector, so after a swap, even to a refused route, a
-//! request can still go out on an idle connection through its old hop: with a
-//! shared resolver, build the client with `pool_max_idle_per_host(0)` (see
+//! request could still go out on an idle connection through its old hop. So
+//! on a shared resolver each connection is marked not reusable unless
+//! [`reuse_across_swaps`](ProxyConnector::reuse_across_swaps) allows it (see
 //! `docs/clients.md`).
 //!
 //! ```no_run
@@ -115,6 +116,7 @@ pub struct ProxyConnector<C> {
     prepared: Arc<Prepared<PreparedProxy>>,
     timeout: Duration,
     forward_http: bool,
+    reuse_across_swaps: bool,
     direct: Arc<str>,
 }
 
@@ -127,6 +129,7 @@ impl<C: Clone> Clone for ProxyConnector<C> {
             prepared: Arc::clone(&self.prepared),
             timeout: self.timeout,
             forward_http: self.forward_http,
+            reuse_across_swaps: self.reuse_across_swaps,
             direct: Arc::clone(&self.direct),
         }
     }
@@ -139,6 +142,7 @@ impl<C> fmt::Debug for ProxyConnector<C> {
             .field("prepared", &self.prepared)
             .field("timeout", &self.timeout)
             .field("forward_http", &self.forward_http)
+            .field("reuse_across_swaps", &self.reuse_across_swaps)
             .finish_non_exhaustive()
     }
 }
@@ -153,9 +157,9 @@ impl<C> ProxyConnector<C> {
     ///
     /// `resolver` is an `Arc<Resolver>`, a `Resolver` or a
     /// [`SharedResolver`](crate::SharedResolver) ([`ResolverSource`]); a shared
-    /// one is read for every new connection, so a swap applies to the next
-    /// connection the client opens (connections already pooled keep the hop
-    /// they were opened through).
+    /// one is read for every new connection, and its connections are not
+    /// kept for reuse (see [`reuse_across_swaps`](ProxyConnector::reuse_across_swaps)),
+    /// so a swap applies to the next request.
     pub fn new(resolver: impl Into<ResolverSource>, inner: C) -> Self {
         ProxyConnector {
             inner,
@@ -164,6 +168,7 @@ impl<C> ProxyConnector<C> {
             prepared: Arc::new(Prepared::new()),
             timeout: Duration::from_secs(10),
             forward_http: false,
+            reuse_across_swaps: false,
             direct: Arc::from("DIRECT"),
         }
     }
@@ -181,6 +186,22 @@ impl<C> ProxyConnector<C> {
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Whether hyper-util's client may keep a connection for later requests
+    /// when the resolver is a [`SharedResolver`](crate::SharedResolver).
+    /// Off by default: the pool reuses an idle connection to the same origin
+    /// without asking the connector, so after a swap (to another proxy, or to
+    /// a refused route) the next request would still go out through the old
+    /// hop. So each connection made on a shared resolver is marked not
+    /// reusable (hyper-util's `Connected::poison`), and every request is
+    /// routed by the resolver in place. Turn this on to keep idle connections
+    /// and accept that a swap applies only to new connections. A fixed
+    /// resolver's connections are always pooled.
+    #[must_use]
+    pub fn reuse_across_swaps(mut self, reuse: bool) -> Self {
+        self.reuse_across_swaps = reuse;
         self
     }
 
@@ -264,6 +285,11 @@ where
     C::Future: Send + 'static,
     C::Error: Into<BoxError>,
 {
+    /// Whether the connections made now are marked not reusable.
+    fn single_use(&self) -> bool {
+        self.resolver.is_shared() && !self.reuse_across_swaps
+    }
+
     /// The hops to try, resolved before anything is sent.
     fn plan(&self, target: &Target) -> Result<Vec<Planned<PreparedProxy>>, RouteError> {
         self.prepared
@@ -289,6 +315,7 @@ where
                             io: Io::Plain(io),
                             proxied: false,
                             via: Arc::clone(&self.direct),
+                            single_use: self.single_use(),
                         })
                     }
                     Err(reason) => tried.push(HopFailure {
@@ -361,6 +388,7 @@ where
             io,
             proxied,
             via: Arc::clone(&proxy.name),
+            single_use: self.single_use(),
         };
         if self.forward_http
             && matches!(proxy.scheme, ProxyScheme::Http | ProxyScheme::Https)
@@ -628,6 +656,9 @@ pub struct ProxyStream<T> {
     io: Io<T>,
     proxied: bool,
     via: Arc<str>,
+    /// Marked not reusable for hyper-util's pool (a shared resolver's route
+    /// may change before the next request).
+    single_use: bool,
 }
 
 impl<T> ProxyStream<T> {
@@ -643,6 +674,7 @@ impl<T> fmt::Debug for ProxyStream<T> {
             .field("via", &self.via)
             .field("tls_to_proxy", &matches!(self.io, Io::Tls(_)))
             .field("proxied", &self.proxied)
+            .field("single_use", &self.single_use)
             .finish()
     }
 }
@@ -693,6 +725,12 @@ impl<T: Connection> Connection for ProxyStream<T> {
             Io::Plain(io) => io.connected(),
             Io::Tls(io) => io.inner().get_ref().0.inner().connected(),
         };
-        connected.proxy(self.proxied).extra(self.via())
+        let connected = connected.proxy(self.proxied).extra(self.via());
+        if self.single_use {
+            // hyper-util's pool reuses a connection without asking the
+            // connector; a poisoned one it drops instead.
+            connected.poison();
+        }
+        connected
     }
 }

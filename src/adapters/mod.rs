@@ -27,9 +27,9 @@
 //!   an `Arc<Resolver>` (or a `Resolver`) that never changes, or a
 //!   [`SharedResolver`] that a watcher or the program replaces. Each request
 //!   and each redirect reads the resolver in place then (one lock-free
-//!   load), so a swap applies to the next one. (hyper-util's connection
-//!   pool reuses idle connections without asking the connector: see the
-//!   [`hyper`] module.)
+//!   load), so a swap applies to the next one. (A connection pool can
+//!   hold connections opened before a swap: `docs/clients.md` says what
+//!   each adapter does about it.)
 //!
 //! What each client cannot do is said in its module and in `docs/clients.md`
 //! (the integration guide).

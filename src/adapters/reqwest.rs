@@ -22,7 +22,11 @@
 //! - **A swappable resolver.** The constructors and [`configure`] take a
 //!   [`ResolverSource`]: an `Arc<Resolver>` or a
 //!   [`SharedResolver`](crate::SharedResolver), read again for every request,
-//!   connection and redirect.
+//!   connection and redirect. reqwest's pool reuses an idle connection to the
+//!   same origin without asking `Proxy::custom`, so a swap to another proxy
+//!   applies to an origin once its idle connection is gone (a swap to a
+//!   refused route applies at once: every request is checked); turn the
+//!   pool off (`pool_max_idle_per_host(0)`) where that matters.
 //! - **407**: a proxy's `407 Proxy Authentication Required` (a forwarded plain
 //!   `http` request's answer, or a failed tunnel for `https`) becomes
 //!   [`RouteError::ProxyAuth`].
