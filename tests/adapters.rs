@@ -15,6 +15,7 @@
 #[path = "support/real.rs"]
 mod real;
 
+use std::net::Ipv4Addr;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -1005,12 +1006,14 @@ fn each_request_follows_the_resolver_swapped_in_last() {
     );
 }
 
-/// What a connection pool keeps across a swap (docs/clients.md): reqwest
-/// with its default pool sends a plain `http` request through squid, which
-/// keeps the connection alive; after a swap to a direct route the next
-/// request to the same origin reuses that idle connection, so it still comes
-/// from squid. A swap to a refused route fails the next request even so (the
-/// adapter checks every request before reqwest has it).
+/// What reqwest's pool keeps across a swap (docs/clients.md): a client from
+/// a builder with reqwest's default pool sends a plain `http` request through
+/// squid, which keeps the connection alive; after a swap to a direct route
+/// the next request to the same origin reuses that idle connection, so it
+/// still comes from squid. `RoutedClient::new` on a shared resolver keeps no
+/// idle connection, so its next request goes direct. A swap to a refused
+/// route fails the next request either way (the adapter checks every request
+/// before reqwest has it).
 #[test]
 fn a_pooled_connection_keeps_its_hop_but_a_refusal_still_applies() {
     if !have(&[SQUID]) {
@@ -1018,26 +1021,42 @@ fn a_pooled_connection_keeps_its_hop_but_a_refusal_still_applies() {
     }
     let origin = Origin::start();
     let squid = Squid::start(&[], &[origin.port]);
-    let shared = SharedResolver::from_arc(explicit(&squid.url()));
-    let client = RoutedClient::new(&shared).unwrap();
-    let how = "reqwest, default pool";
-    assert_fetched(
-        reqwest_fetch(&client, &origin.url("127.0.0.1", "/pool/1")),
-        "/pool/1",
-        how,
-    );
-    origin.assert_one("/pool/1", SQUID_PEER, how);
-    shared.store(Resolver::builder().no_env().build().unwrap());
-    assert_fetched(
-        reqwest_fetch(&client, &origin.url("127.0.0.1", "/pool/2")),
-        "/pool/2",
-        how,
-    );
-    origin.assert_one("/pool/2", SQUID_PEER, "the pooled connection to squid");
-    shared.store_arc(env_resolver(&[("http_proxy", "http://[::1")]));
-    let err = reqwest_fetch(&client, &origin.url("127.0.0.1", "/pool/3")).expect_err(how);
-    assert!(err.contains("no route for"), "{err}");
-    origin.assert_none("/pool/3", how);
+    // (row, the client, where the request after the swap to DIRECT comes from)
+    type Make = fn(&SharedResolver) -> RoutedClient;
+    let rows: [(&str, Make, Ipv4Addr); 2] = [
+        (
+            "from_builder",
+            |shared| RoutedClient::from_builder(reqwest::Client::builder(), shared).unwrap(),
+            SQUID_PEER,
+        ),
+        (
+            "new",
+            |shared| RoutedClient::new(shared).unwrap(),
+            DIRECT_PEER,
+        ),
+    ];
+    for (row, make, after_swap) in rows {
+        let shared = SharedResolver::from_arc(explicit(&squid.url()));
+        let client = make(&shared);
+        let path = |n: u8| format!("/pool/{row}/{n}");
+        assert_fetched(
+            reqwest_fetch(&client, &origin.url("127.0.0.1", &path(1))),
+            &path(1),
+            row,
+        );
+        origin.assert_one(&path(1), SQUID_PEER, row);
+        shared.store(Resolver::builder().no_env().build().unwrap());
+        assert_fetched(
+            reqwest_fetch(&client, &origin.url("127.0.0.1", &path(2))),
+            &path(2),
+            row,
+        );
+        origin.assert_one(&path(2), after_swap, row);
+        shared.store_arc(env_resolver(&[("http_proxy", "http://[::1")]));
+        let err = reqwest_fetch(&client, &origin.url("127.0.0.1", &path(3))).expect_err(row);
+        assert!(err.contains("no route for"), "{row}: {err}");
+        origin.assert_none(&path(3), row);
+    }
 }
 
 /// hyper-util's pool reuses an idle connection to the same origin without

@@ -23,10 +23,12 @@
 //!   [`ResolverSource`]: an `Arc<Resolver>` or a
 //!   [`SharedResolver`](crate::SharedResolver), read again for every request,
 //!   connection and redirect. reqwest's pool reuses an idle connection to the
-//!   same origin without asking `Proxy::custom`, so a swap to another proxy
-//!   applies to an origin once its idle connection is gone (a swap to a
-//!   refused route applies at once: every request is checked); turn the
-//!   pool off (`pool_max_idle_per_host(0)`) where that matters.
+//!   same origin without asking `Proxy::custom`, so [`RoutedClient::new`] on
+//!   a shared resolver keeps none; a client from a builder of yours
+//!   ([`RoutedClient::from_builder`], [`configure`]) keeps the builder's pool,
+//!   and a swap to another proxy applies to an origin once its idle
+//!   connection is gone (a swap to a refused route applies at once: every
+//!   request is checked).
 //! - **407**: a proxy's `407 Proxy Authentication Required` (a forwarded plain
 //!   `http` request's answer, or a failed tunnel for `https`) becomes
 //!   [`RouteError::ProxyAuth`].
@@ -329,15 +331,22 @@ pub struct RoutedClient {
 
 impl RoutedClient {
     /// A client with reqwest's defaults, a 10 s connect timeout and a 30 s
-    /// request timeout.
+    /// request timeout. On a [`SharedResolver`](crate::SharedResolver) it
+    /// keeps no idle connection (`pool_max_idle_per_host(0)`), so that a swap
+    /// applies to the next request; [`from_builder`](RoutedClient::from_builder)
+    /// leaves the pool as the builder has it.
     ///
     /// # Errors
     ///
     /// reqwest's, when the client cannot be built (no TLS backend, say).
     pub fn new(resolver: impl Into<ResolverSource>) -> reqwest::Result<Self> {
-        let builder = reqwest::Client::builder()
+        let resolver = resolver.into();
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(30));
+        if resolver.is_shared() {
+            builder = builder.pool_max_idle_per_host(0);
+        }
         RoutedClient::from_builder(builder, resolver)
     }
 
@@ -423,15 +432,21 @@ pub struct RoutedBlockingClient {
 
 #[cfg(feature = "reqwest-blocking")]
 impl RoutedBlockingClient {
-    /// A blocking client with a 10 s connect timeout and a 30 s request timeout.
+    /// A blocking client with a 10 s connect timeout and a 30 s request
+    /// timeout; on a [`SharedResolver`](crate::SharedResolver), no idle
+    /// connection is kept (as [`RoutedClient::new`]).
     ///
     /// # Errors
     ///
     /// reqwest's, when the client cannot be built.
     pub fn new(resolver: impl Into<ResolverSource>) -> reqwest::Result<Self> {
-        let builder = reqwest::blocking::Client::builder()
+        let resolver = resolver.into();
+        let mut builder = reqwest::blocking::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(30));
+        if resolver.is_shared() {
+            builder = builder.pool_max_idle_per_host(0);
+        }
         RoutedBlockingClient::from_builder(builder, resolver)
     }
 
