@@ -1006,6 +1006,15 @@ fn each_request_follows_the_resolver_swapped_in_last() {
     );
 }
 
+/// hyper-util hands a connection back to its pool from the connection's own
+/// task once the response is read, a moment after the caller has the body:
+/// a request sent at once may find the pool still empty and connect anew.
+/// The pool tests wait this long first, so that the only difference between
+/// their rows is whether the connection may be reused.
+fn settle_into_pool() {
+    std::thread::sleep(Duration::from_millis(300));
+}
+
 /// What reqwest's pool keeps across a swap (docs/clients.md): a client from
 /// a builder with reqwest's default pool sends a plain `http` request through
 /// squid, which keeps the connection alive; after a swap to a direct route
@@ -1045,6 +1054,7 @@ fn a_pooled_connection_keeps_its_hop_but_a_refusal_still_applies() {
             row,
         );
         origin.assert_one(&path(1), SQUID_PEER, row);
+        settle_into_pool();
         shared.store(Resolver::builder().no_env().build().unwrap());
         assert_fetched(
             reqwest_fetch(&client, &origin.url("127.0.0.1", &path(2))),
@@ -1104,6 +1114,7 @@ fn hyper_connections_on_a_shared_resolver_are_not_reused_after_a_swap() {
         let first = format!("/hyper-pool/{row}/first");
         assert_eq!(fetch(&first), Ok(200), "{row}");
         origin.assert_one(&first, SQUID_PEER, row);
+        settle_into_pool();
         shared.store_arc(env_resolver(&[("http_proxy", "http://[::1")]));
         let after = format!("/hyper-pool/{row}/after");
         let got = fetch(&after);
