@@ -10,10 +10,12 @@
 //! - `ureq/proxies_for`: the ureq proxies for a URI (resolve, then the
 //!   prepared proxies);
 //! - `per_request/*`: what making those values again on every request would
-//!   cost (parse the proxy URL, encode the Basic header, build the ureq proxy).
+//!   cost (parse the proxy URL, encode the Basic header, build the ureq proxy);
+//! - `*_shared`: the same adapter calls on a `SharedResolver` (each request
+//!   loads the resolver in place) rather than an `Arc<Resolver>`.
 //!
 //! ```text
-//! cargo bench --features hyper,reqwest,ureq --bench adapters
+//! cargo bench --features hyper,reqwest-blocking,ureq --bench adapters
 //! ```
 
 use std::future::Future;
@@ -29,7 +31,7 @@ use hyper_util::client::legacy::connect::{Connected, Connection};
 use proxyroute::adapters::hyper::ProxyConnector;
 use proxyroute::adapters::reqwest::RoutedClient;
 use proxyroute::adapters::ureq::RoutedAgent;
-use proxyroute::{Proxy, Resolver};
+use proxyroute::{Proxy, Resolver, SharedResolver};
 use tower_service::Service;
 
 /// An inner connector that connects nothing: its streams are empty.
@@ -126,14 +128,29 @@ fn adapters(c: &mut Criterion) {
         b.iter(|| block_on(&rt, connector.call(std::hint::black_box(uri.clone()))).unwrap())
     });
 
-    let client = RoutedClient::new(Arc::clone(&authed)).unwrap();
+    let shared_proxy = SharedResolver::from_arc(Arc::clone(&open_proxy));
+    let mut connector = ProxyConnector::new(&shared_proxy, Mem).forward_http(true);
+    group.bench_function("hyper/connect_proxy_shared", |b| {
+        b.iter(|| block_on(&rt, connector.call(std::hint::black_box(uri.clone()))).unwrap())
+    });
+
+    let shared_authed = SharedResolver::from_arc(Arc::clone(&authed));
     let url = reqwest::Url::parse("http://www.example.com/index.html").unwrap();
+    let client = RoutedClient::new(Arc::clone(&authed)).unwrap();
     group.bench_function("reqwest/proxy_for", |b| {
+        b.iter(|| client.proxy_for(std::hint::black_box(&url)).unwrap())
+    });
+    let client = RoutedClient::new(&shared_authed).unwrap();
+    group.bench_function("reqwest/proxy_for_shared", |b| {
         b.iter(|| client.proxy_for(std::hint::black_box(&url)).unwrap())
     });
 
     let agent = RoutedAgent::new(Arc::clone(&authed));
     group.bench_function("ureq/proxies_for", |b| {
+        b.iter(|| agent.proxies_for(std::hint::black_box(&uri)).unwrap())
+    });
+    let agent = RoutedAgent::new(&shared_authed);
+    group.bench_function("ureq/proxies_for_shared", |b| {
         b.iter(|| agent.proxies_for(std::hint::black_box(&uri)).unwrap())
     });
 

@@ -15,8 +15,9 @@
 #[path = "support/real.rs"]
 mod real;
 
+use std::net::Ipv4Addr;
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
@@ -26,7 +27,8 @@ use hyper_util::rt::TokioExecutor;
 use proxyroute::adapters::hyper::{ProxyConnector, Via};
 use proxyroute::adapters::reqwest::RoutedClient;
 use proxyroute::adapters::ureq::RoutedAgent;
-use proxyroute::{Dialect, Resolver};
+use proxyroute::adapters::ResolverSource;
+use proxyroute::{Dialect, Resolver, SharedResolver};
 
 use real::*;
 
@@ -127,27 +129,34 @@ fn error_text(error: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
-/// GET `url` with hyper-util's client over the adapter's connector, TLS to
-/// the origin by hyper-rustls on top of it.
-fn hyper_get(
-    resolver: &Arc<Resolver>,
-    url: &str,
+type HyperClient =
+    Client<hyper_rustls::HttpsConnector<ProxyConnector<HttpConnector>>, Empty<Bytes>>;
+
+/// hyper-util's client over the adapter's connector (each step of a hop
+/// bounded by `timeout`), TLS to the origin by hyper-rustls on top of it.
+fn hyper_client(
+    resolver: impl Into<ResolverSource>,
     ca: Option<&TestCa>,
     forward_http: bool,
-) -> Result<Got, String> {
+    timeout: Duration,
+) -> HyperClient {
     let tls = tls_config(ca);
     let mut http = HttpConnector::new();
     http.enforce_http(false);
-    let connector = ProxyConnector::new(Arc::clone(resolver), http)
+    let connector = ProxyConnector::new(resolver, http)
         .with_tls(Arc::clone(&tls))
         .forward_http(forward_http)
-        .timeout(Duration::from_secs(5));
+        .timeout(timeout);
     let https = hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config((*tls).clone())
         .https_or_http()
         .enable_http1()
         .wrap_connector(connector);
-    let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build(https);
+    Client::builder(TokioExecutor::new()).build(https)
+}
+
+/// GET `url` with a client from [`hyper_client`].
+fn hyper_fetch(client: &HyperClient, url: &str) -> Result<Got, String> {
     let uri: hyper::Uri = url.parse().map_err(|e| format!("{url}: {e}"))?;
     runtime().block_on(async move {
         let response = tokio::time::timeout(Duration::from_secs(20), client.get(uri))
@@ -170,9 +179,25 @@ fn hyper_get(
     })
 }
 
+/// GET `url` with hyper-util's client over the adapter's connector, TLS to
+/// the origin by hyper-rustls on top of it.
+fn hyper_get(
+    resolver: &Arc<Resolver>,
+    url: &str,
+    ca: Option<&TestCa>,
+    forward_http: bool,
+) -> Result<Got, String> {
+    let client = hyper_client(
+        Arc::clone(resolver),
+        ca,
+        forward_http,
+        Duration::from_secs(5),
+    );
+    hyper_fetch(&client, url)
+}
+
 /// GET `url` with reqwest's async client from the adapter.
-fn reqwest_get(resolver: &Arc<Resolver>, url: &str) -> Result<Got, String> {
-    let client = RoutedClient::new(Arc::clone(resolver)).map_err(|e| error_text(&e))?;
+fn reqwest_fetch(client: &RoutedClient, url: &str) -> Result<Got, String> {
     runtime().block_on(async move {
         let response = client.get(url).await.map_err(|e| error_text(&e))?;
         let status = response.status().as_u16();
@@ -185,9 +210,13 @@ fn reqwest_get(resolver: &Arc<Resolver>, url: &str) -> Result<Got, String> {
     })
 }
 
+fn reqwest_get(resolver: &Arc<Resolver>, url: &str) -> Result<Got, String> {
+    let client = RoutedClient::new(Arc::clone(resolver)).map_err(|e| error_text(&e))?;
+    reqwest_fetch(&client, url)
+}
+
 /// GET `url` with ureq's agent from the adapter.
-fn ureq_get(resolver: &Arc<Resolver>, url: &str) -> Result<Got, String> {
-    let agent = RoutedAgent::new(Arc::clone(resolver));
+fn ureq_fetch(agent: &RoutedAgent, url: &str) -> Result<Got, String> {
     let response = agent.get(url).map_err(|e| error_text(&e))?;
     let status = response.status().as_u16();
     let body = response
@@ -201,11 +230,71 @@ fn ureq_get(resolver: &Arc<Resolver>, url: &str) -> Result<Got, String> {
     })
 }
 
+fn ureq_get(resolver: &Arc<Resolver>, url: &str) -> Result<Got, String> {
+    ureq_fetch(&RoutedAgent::new(Arc::clone(resolver)), url)
+}
+
 fn send(adapter: Adapter, resolver: &Arc<Resolver>, url: &str) -> Result<Got, String> {
     match adapter {
         Adapter::Hyper => hyper_get(resolver, url, None, false),
         Adapter::Reqwest => reqwest_get(resolver, url),
         Adapter::Ureq => ureq_get(resolver, url),
+    }
+}
+
+/// One adapter's client, built once and kept for several requests.
+enum Sender {
+    Hyper(HyperClient),
+    Reqwest(RoutedClient),
+    Ureq(RoutedAgent),
+}
+
+impl Sender {
+    /// `adapter`'s client routing by `resolver`; `connect` bounds each
+    /// connection and proxy handshake (each hop's, for hyper), requests as a
+    /// whole take at most 20 s. reqwest's pool keeps no idle connection: it
+    /// keys a kept-alive connection by the origin alone and would reuse it
+    /// through the hop it was opened on after a swap (docs/clients.md says
+    /// so; the hyper connector marks connections made on a shared resolver
+    /// not reusable by itself).
+    fn new(adapter: Adapter, resolver: impl Into<ResolverSource>, connect: Duration) -> Sender {
+        match adapter {
+            Adapter::Hyper => {
+                let tls = tls_config(None);
+                let mut http = HttpConnector::new();
+                http.enforce_http(false);
+                let connector = ProxyConnector::new(resolver, http).timeout(connect);
+                let https = hyper_rustls::HttpsConnectorBuilder::new()
+                    .with_tls_config((*tls).clone())
+                    .https_or_http()
+                    .enable_http1()
+                    .wrap_connector(connector);
+                Sender::Hyper(Client::builder(TokioExecutor::new()).build(https))
+            }
+            Adapter::Reqwest => {
+                let builder = reqwest::Client::builder()
+                    .pool_max_idle_per_host(0)
+                    .connect_timeout(connect)
+                    .timeout(Duration::from_secs(20));
+                Sender::Reqwest(RoutedClient::from_builder(builder, resolver).unwrap())
+            }
+            Adapter::Ureq => {
+                let agent = ureq::Agent::config_builder()
+                    .timeout_connect(Some(connect))
+                    .timeout_global(Some(Duration::from_secs(20)))
+                    .build()
+                    .new_agent();
+                Sender::Ureq(RoutedAgent::with_agent(agent, resolver))
+            }
+        }
+    }
+
+    fn get(&self, url: &str) -> Result<Got, String> {
+        match self {
+            Sender::Hyper(client) => hyper_fetch(client, url),
+            Sender::Reqwest(client) => reqwest_fetch(client, url),
+            Sender::Ureq(agent) => ureq_fetch(agent, url),
+        }
     }
 }
 
@@ -839,4 +928,438 @@ fn ureq_reaches_https_origins_and_https_proxies() {
             via: None,
         })
     });
+}
+
+// ---------------------------------------------------------------------------
+// A swappable resolver
+
+/// Each adapter is built once on a `SharedResolver` whose route is refused,
+/// then the resolver is swapped under it between requests: each request
+/// follows the resolver in place when it is sent (squid, then microsocks,
+/// then refused again, then direct), as the origin sees by the address each
+/// request comes from; while the route is refused nothing reaches the
+/// tripwire, the refused request's destination.
+#[test]
+fn each_request_follows_the_resolver_swapped_in_last() {
+    if !have(&[SQUID, MICROSOCKS]) {
+        return;
+    }
+    let origin = Origin::start();
+    let squid = Squid::start(&[], &[origin.port]);
+    let socks = Microsocks::start(None);
+    let tripwire = Tripwire::start();
+    let refused = || env_resolver(&[("http_proxy", "http://[::1")]);
+    // (row, the resolver stored before the request, the host asked for, the
+    // hop the origin must see the request from: `None` for refused)
+    let rows = [
+        (
+            "squid",
+            explicit(&squid.url()),
+            "127.0.0.1",
+            Some(SQUID_PEER),
+        ),
+        (
+            "socks5h",
+            explicit(&socks.url("socks5h", None)),
+            "localhost",
+            Some(SOCKS_PEER),
+        ),
+        ("refused", refused(), "127.0.0.1", None),
+        (
+            "direct",
+            Arc::new(Resolver::builder().no_env().build().unwrap()),
+            "127.0.0.1",
+            Some(DIRECT_PEER),
+        ),
+    ];
+    for adapter in ADAPTERS {
+        let shared = SharedResolver::from_arc(refused());
+        let client = Sender::new(adapter, &shared, Duration::from_secs(5));
+        let how = format!("{adapter:?}, before any swap");
+        let err = client.get(&tripwire.url("/swap/first")).expect_err(&how);
+        assert!(err.contains("no route for"), "{how}: {err}");
+        for (row, resolver, host, peer) in &rows {
+            let how = format!("{adapter:?}, swapped to {row}");
+            shared.store_arc(Arc::clone(resolver));
+            let path = format!("/swap/{adapter:?}/{row}");
+            match peer {
+                Some(peer) => {
+                    assert_fetched(client.get(&origin.url(host, &path)), &path, &how);
+                    origin.assert_one(&path, *peer, &how);
+                }
+                None => {
+                    let err = client.get(&tripwire.url(&path)).expect_err(&how);
+                    assert!(err.contains("no route for"), "{how}: {err}");
+                    assert!(err.contains("http_proxy"), "{how}: {err}");
+                }
+            }
+        }
+    }
+    tripwire.assert_untouched("a shared resolver swapped to a refused route");
+    // One line per adapter (ureq and hyper tunnel, reqwest forwards).
+    let log = squid.access_log();
+    assert_eq!(
+        count(&log, &format!(" 127.0.0.1:{}", origin.port))
+            + count(&log, &format!("/127.0.0.1:{}/", origin.port)),
+        3,
+        "squid carried only its rows:\n{log}"
+    );
+}
+
+/// hyper-util hands a connection back to its pool from the connection's own
+/// task once the response is read, a moment after the caller has the body:
+/// a request sent at once may find the pool still empty and connect anew.
+/// The pool tests wait this long first, so that the only difference between
+/// their rows is whether the connection may be reused.
+fn settle_into_pool() {
+    std::thread::sleep(Duration::from_millis(300));
+}
+
+/// What reqwest's pool keeps across a swap (docs/clients.md): a client from
+/// a builder with reqwest's default pool sends a plain `http` request through
+/// squid, which keeps the connection alive; after a swap to a direct route
+/// the next request to the same origin reuses that idle connection, so it
+/// still comes from squid. `RoutedClient::new` on a shared resolver keeps no
+/// idle connection, so its next request goes direct. A swap to a refused
+/// route fails the next request either way (the adapter checks every request
+/// before reqwest has it).
+#[test]
+fn a_pooled_connection_keeps_its_hop_but_a_refusal_still_applies() {
+    if !have(&[SQUID]) {
+        return;
+    }
+    let origin = Origin::start();
+    let squid = Squid::start(&[], &[origin.port]);
+    // (row, the client, where the request after the swap to DIRECT comes from)
+    type Make = fn(&SharedResolver) -> RoutedClient;
+    let rows: [(&str, Make, Ipv4Addr); 2] = [
+        (
+            "from_builder",
+            |shared| RoutedClient::from_builder(reqwest::Client::builder(), shared).unwrap(),
+            SQUID_PEER,
+        ),
+        (
+            "new",
+            |shared| RoutedClient::new(shared).unwrap(),
+            DIRECT_PEER,
+        ),
+    ];
+    for (row, make, after_swap) in rows {
+        let shared = SharedResolver::from_arc(explicit(&squid.url()));
+        let client = make(&shared);
+        let path = |n: u8| format!("/pool/{row}/{n}");
+        assert_fetched(
+            reqwest_fetch(&client, &origin.url("127.0.0.1", &path(1))),
+            &path(1),
+            row,
+        );
+        origin.assert_one(&path(1), SQUID_PEER, row);
+        settle_into_pool();
+        shared.store(Resolver::builder().no_env().build().unwrap());
+        assert_fetched(
+            reqwest_fetch(&client, &origin.url("127.0.0.1", &path(2))),
+            &path(2),
+            row,
+        );
+        origin.assert_one(&path(2), after_swap, row);
+        shared.store_arc(env_resolver(&[("http_proxy", "http://[::1")]));
+        let err = reqwest_fetch(&client, &origin.url("127.0.0.1", &path(3))).expect_err(row);
+        assert!(err.contains("no route for"), "{row}: {err}");
+        origin.assert_none(&path(3), row);
+    }
+}
+
+/// hyper-util's pool reuses an idle connection to the same origin without
+/// asking the connector. On a `SharedResolver` the connector marks its
+/// connections not reusable, so after a swap to a refused route the next
+/// request is refused (nothing reaches the origin), with hyper-util's default
+/// pool; with `reuse_across_swaps(true)` the idle connection (here one to
+/// squid, which keeps forwarded requests' connections alive) is reused
+/// through its old hop, as docs/clients.md says.
+#[test]
+fn hyper_connections_on_a_shared_resolver_are_not_reused_after_a_swap() {
+    if !have(&[SQUID]) {
+        return;
+    }
+    let origin = Origin::start();
+    let squid = Squid::start(&[], &[origin.port]);
+    // (row, reuse_across_swaps, whether the request after the swap to a
+    // refused route is refused)
+    let rows = [
+        ("default", false, true),
+        ("reuse_across_swaps", true, false),
+    ];
+    for (row, reuse, refused_at_once) in rows {
+        let shared = SharedResolver::from_arc(explicit(&squid.url()));
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        let connector = ProxyConnector::new(&shared, http)
+            .forward_http(true)
+            .reuse_across_swaps(reuse);
+        let client: Client<_, Empty<Bytes>> =
+            Client::builder(TokioExecutor::new()).build(connector);
+        let fetch = |path: &str| -> Result<u16, String> {
+            let uri: hyper::Uri = origin.url("127.0.0.1", path).parse().unwrap();
+            runtime().block_on(async {
+                let response = client.get(uri).await.map_err(|e| error_text(&e))?;
+                let status = response.status().as_u16();
+                response
+                    .into_body()
+                    .collect()
+                    .await
+                    .map_err(|e| error_text(&e))?;
+                Ok(status)
+            })
+        };
+        let first = format!("/hyper-pool/{row}/first");
+        assert_eq!(fetch(&first), Ok(200), "{row}");
+        origin.assert_one(&first, SQUID_PEER, row);
+        settle_into_pool();
+        shared.store_arc(env_resolver(&[("http_proxy", "http://[::1")]));
+        let after = format!("/hyper-pool/{row}/after");
+        let got = fetch(&after);
+        if refused_at_once {
+            let err = got.expect_err(row);
+            assert!(err.contains("no route for"), "{row}: {err}");
+            origin.assert_none(&after, row);
+        } else {
+            assert_eq!(got, Ok(200), "{row}");
+            origin.assert_one(&after, SQUID_PEER, "the idle connection to squid");
+        }
+    }
+}
+
+/// reqwest asks its `Proxy::custom` function for the proxy after the adapter
+/// checked the route; a route refused by then (a swap in between, or a
+/// request sent on the bare `reqwest::Client`, which is not checked first)
+/// sends reqwest to the sink, `127.0.0.1:0`: the request fails and never
+/// reaches the tripwire, its destination. The routed client's error is
+/// proxyroute's refusal even so.
+#[test]
+fn reqwest_fails_closed_inside_reqwest_too() {
+    let tripwire = Tripwire::start();
+    let shared = SharedResolver::new(Resolver::builder().no_env().build().unwrap());
+    let client = RoutedClient::new(&shared).unwrap();
+    shared.store_arc(env_resolver(&[("http_proxy", "http://[::1")]));
+    let url = tripwire.url("/bare");
+    let bare = runtime().block_on(async { client.inner().get(&url).send().await });
+    let err = bare.expect_err("the bare client, a refused route");
+    assert!(err.is_connect(), "{}", error_text(&err));
+    let configured = proxyroute::adapters::reqwest::configure(reqwest::Client::builder(), &shared)
+        .build()
+        .unwrap();
+    let err = runtime()
+        .block_on(async { configured.get(&url).send().await })
+        .expect_err("a configured client, a refused route");
+    assert!(err.is_connect(), "{}", error_text(&err));
+    let err = reqwest_fetch(&client, &url).expect_err("the routed client");
+    assert!(err.contains("no route for"), "{err}");
+    tripwire.assert_untouched("reqwest's own requests on a refused route");
+}
+
+// ---------------------------------------------------------------------------
+// Failover past proxies that hang or close
+
+/// The hyper connector and the ureq agent with a 1 s bound per step: a route
+/// whose first hop accepts the connection and then never answers (an HTTP
+/// proxy that never answers the `CONNECT`; a SOCKS5 proxy that answers the
+/// greeting and never the request), or closes it at once, reaches the origin
+/// through squid, the second hop, within a few seconds; the stalling hop was
+/// tried (it accepted, and read the request). A route of stalling hops only
+/// fails, naming each hop and that it timed out.
+#[cfg(feature = "pac")]
+#[test]
+fn failover_passes_hops_that_hang_or_close() {
+    if !have(&[SQUID]) {
+        return;
+    }
+    let origin = Origin::start();
+    let squid = Squid::start(&[], &[origin.port]);
+    let hang = Stall::start(Misbehaviour::Hang);
+    let close = Stall::start(Misbehaviour::Close);
+    let socks_hang = Stall::start(Misbehaviour::SocksHangAfterGreeting);
+    let step = Duration::from_secs(1);
+    // Each stalling hop costs one step; scheduling on a busy machine the rest.
+    let within = Duration::from_secs(6);
+    let rows: [(&str, &str, &Stall); 3] = [
+        ("hang", "PROXY", &hang),
+        ("close", "PROXY", &close),
+        ("socks5-hang", "SOCKS5", &socks_hang),
+    ];
+    for adapter in [Adapter::Hyper, Adapter::Ureq] {
+        for (row, kind, stall) in rows {
+            let how = format!("{adapter:?}, {row} then squid");
+            let resolver = pac_resolver(&format!(
+                "return '{kind} {}; PROXY 127.0.0.1:{}';",
+                stall.addr(),
+                squid.port
+            ));
+            let client = Sender::new(adapter, resolver, step);
+            let tried_before = stall.accepted();
+            let path = format!("/stall/{adapter:?}/{row}");
+            let started = Instant::now();
+            let got = assert_fetched(client.get(&origin.url("127.0.0.1", &path)), &path, &how);
+            let took = started.elapsed();
+            assert!(took < within, "{how}: took {took:?}");
+            if let Some(via) = got.via {
+                assert_eq!(via, squid.url(), "{how}");
+            }
+            origin.assert_one(&path, SQUID_PEER, &how);
+            assert!(
+                stall.accepted() > tried_before,
+                "{how}: the first hop was not tried"
+            );
+        }
+        // Both kinds of hang were handed the request before they stalled.
+        let asked = hang.read_text();
+        assert!(
+            asked.contains(&format!("CONNECT 127.0.0.1:{}", origin.port)),
+            "{adapter:?}: {asked:?}"
+        );
+
+        let how = format!("{adapter:?}, every hop hangs");
+        let resolver = pac_resolver(&format!(
+            "return 'PROXY {}; SOCKS5 {}';",
+            hang.addr(),
+            socks_hang.addr()
+        ));
+        let client = Sender::new(adapter, resolver, step);
+        let path = format!("/all-hang/{adapter:?}");
+        let started = Instant::now();
+        let err = client.get(&origin.url("127.0.0.1", &path)).expect_err(&how);
+        let took = started.elapsed();
+        assert!(took < within + step, "{how}: took {took:?}");
+        assert!(err.contains("no hop reached"), "{how}: {err}");
+        let hops = [
+            format!("http://{}: ", hang.addr()),
+            format!("socks5://{}: ", socks_hang.addr()),
+        ];
+        for hop in &hops {
+            let at = err
+                .find(hop.as_str())
+                .unwrap_or_else(|| panic!("{how}: {hop} not named: {err}"));
+            let reason = err[at + hop.len()..].split("; ").next().unwrap_or("");
+            assert!(
+                reason.contains("timed out") || reason.contains("timeout"),
+                "{how}: {hop}: {reason:?} in {err}"
+            );
+        }
+        origin.assert_none(&path, &how);
+    }
+    let log = squid.access_log();
+    assert!(!log.contains("/all-hang/"), "{log}");
+}
+
+/// reqwest takes one proxy per request, so it cannot pass a hop that hangs
+/// or closes: with `PROXY stall; PROXY squid` reqwest sends the request to
+/// the first hop (plain `http` is forwarded in absolute form: the hanging
+/// proxy reads `GET http://...`), and the request fails (a hang when the
+/// request's own timeout ends, 3 s here; a close at once); neither squid nor
+/// the origin (directly) ever sees it.
+#[cfg(feature = "pac")]
+#[test]
+fn reqwest_does_not_fail_over_past_a_stalling_first_hop() {
+    if !have(&[SQUID]) {
+        return;
+    }
+    let origin = Origin::start();
+    let squid = Squid::start(&[], &[origin.port]);
+    let hang = Stall::start(Misbehaviour::Hang);
+    let close = Stall::start(Misbehaviour::Close);
+    // (row, the first hop, what the error says)
+    let rows = [
+        ("hang", &hang, "timed out"),
+        ("close", &close, "error sending request"),
+    ];
+    for (row, stall, says) in rows {
+        let how = format!("reqwest, {row} then squid");
+        let resolver = pac_resolver(&format!(
+            "return 'PROXY {}; PROXY 127.0.0.1:{}';",
+            stall.addr(),
+            squid.port
+        ));
+        let builder = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(1))
+            .timeout(Duration::from_secs(3));
+        let client = RoutedClient::from_builder(builder, resolver).unwrap();
+        let path = format!("/reqwest-stall/{row}");
+        let url = origin.url("127.0.0.1", &path);
+        let started = Instant::now();
+        let err = reqwest_fetch(&client, &url).expect_err(&how);
+        assert!(started.elapsed() < Duration::from_secs(10), "{how}");
+        assert!(err.contains(says), "{how}: {err}");
+        assert!(stall.accepted() >= 1, "{how}: the first hop was not tried");
+        origin.assert_none(&path, &how);
+    }
+    assert!(
+        hang.read_text().contains("GET http://127.0.0.1:"),
+        "{:?}",
+        hang.read_text()
+    );
+    let log = squid.access_log();
+    assert!(!log.contains("/reqwest-stall/"), "{log}");
+}
+
+// ---------------------------------------------------------------------------
+// SOCKS4a (and SOCKS4, SOCKS5h) through OpenSSH's dynamic forwarding
+
+/// `ssh -D` in front of a private sshd speaks SOCKS4, SOCKS4a and SOCKS5.
+/// sshd runs with an `/etc/hosts` of its own that maps a name this process
+/// cannot resolve: through `socks4a://` and `socks5h://` each adapter hands
+/// that name to the proxy (sshd's log shows the name as the target) and
+/// reaches the origin; through `socks4://` and `socks5://` it resolves
+/// `localhost` itself and hands sshd the address.
+#[test]
+fn socks4a_through_ssh_dynamic_forwarding() {
+    if !have(&[SSHD, SSH, SSH_KEYGEN, UNSHARE]) || !can_unshare_mount() {
+        return;
+    }
+    let name = "only-sshd-knows.test";
+    let ssh = SshSocks::start(Some(&format!("127.0.0.1 {name}")));
+    let origin = Origin::start();
+    // (scheme, host in the URL, the target sshd must log)
+    let rows = [
+        ("socks4a", name, name),
+        ("socks5h", name, name),
+        ("socks4", "localhost", "127.0.0.1"),
+        ("socks5", "localhost", "127.0.0.1"),
+    ];
+    for adapter in ADAPTERS {
+        for (scheme, host, logged) in rows {
+            let how = format!("{adapter:?} via ssh -D, {scheme}");
+            let path = format!("/ssh/{adapter:?}/{scheme}");
+            let logged_before = ssh.targets().len();
+            let got = assert_fetched(
+                send(
+                    adapter,
+                    &explicit(&ssh.url(scheme)),
+                    &origin.url(host, &path),
+                ),
+                &path,
+                &how,
+            );
+            if let Some(via) = got.via {
+                assert_eq!(via, ssh.url(scheme), "{how}");
+            }
+            // sshd connects from 127.0.0.1, as a direct request would: its log
+            // tells them apart.
+            let seen = origin.assert_one(&path, DIRECT_PEER, &how);
+            assert!(
+                seen.head
+                    .to_ascii_lowercase()
+                    .contains(&format!("host: {host}:")),
+                "{how}: {}",
+                seen.head
+            );
+            let targets = eventually(&format!("{how}: sshd's log"), || {
+                let t = ssh.targets();
+                (t.len() > logged_before).then_some(t)
+            });
+            assert_eq!(
+                targets[logged_before..],
+                [format!("{logged}:{}", origin.port)],
+                "{how}: sshd was asked for"
+            );
+        }
+    }
 }

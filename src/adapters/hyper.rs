@@ -31,6 +31,16 @@
 //!
 //! Which hop carried a connection is in every response's extensions as [`Via`].
 //!
+//! The resolver is an `Arc<Resolver>` or a [`SharedResolver`](crate::SharedResolver)
+//! (any [`ResolverSource`]); a shared one is read for
+//! every new connection, so a swap applies to the next connection. hyper-util's
+//! client keeps idle connections keyed by the origin alone and reuses them
+//! without asking the connector, so after a swap, even to a refused route, a
+//! request could still go out on an idle connection through its old hop. So
+//! on a shared resolver each connection is marked not reusable unless
+//! [`reuse_across_swaps`](ProxyConnector::reuse_across_swaps) allows it (see
+//! `docs/clients.md`).
+//!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::sync::Arc;
@@ -70,8 +80,8 @@ use hyper_util::rt::TokioIo;
 use rustls_pki_types::ServerName;
 use tower_service::Service;
 
-use super::{with_causes, HopFailure, Planned, Prepared, RouteError};
-use crate::{Proxy, ProxyScheme, Resolver, Target};
+use super::{with_causes, HopFailure, Planned, Prepared, ResolverSource, RouteError};
+use crate::{Proxy, ProxyScheme, Target};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -101,11 +111,12 @@ impl fmt::Display for Via {
 /// the [module documentation](self).
 pub struct ProxyConnector<C> {
     inner: C,
-    resolver: Arc<Resolver>,
+    resolver: ResolverSource,
     tls: Option<tokio_rustls::TlsConnector>,
     prepared: Arc<Prepared<PreparedProxy>>,
     timeout: Duration,
     forward_http: bool,
+    reuse_across_swaps: bool,
     direct: Arc<str>,
 }
 
@@ -113,11 +124,12 @@ impl<C: Clone> Clone for ProxyConnector<C> {
     fn clone(&self) -> Self {
         ProxyConnector {
             inner: self.inner.clone(),
-            resolver: Arc::clone(&self.resolver),
+            resolver: self.resolver.clone(),
             tls: self.tls.clone(),
             prepared: Arc::clone(&self.prepared),
             timeout: self.timeout,
             forward_http: self.forward_http,
+            reuse_across_swaps: self.reuse_across_swaps,
             direct: Arc::clone(&self.direct),
         }
     }
@@ -130,6 +142,7 @@ impl<C> fmt::Debug for ProxyConnector<C> {
             .field("prepared", &self.prepared)
             .field("timeout", &self.timeout)
             .field("forward_http", &self.forward_http)
+            .field("reuse_across_swaps", &self.reuse_across_swaps)
             .finish_non_exhaustive()
     }
 }
@@ -141,14 +154,21 @@ impl<C> ProxyConnector<C> {
     /// here) and with the destination's URI for `DIRECT`, `https` included:
     /// give hyper-util's `HttpConnector` `enforce_http(false)`, and put TLS to
     /// the origin on top of this connector (`hyper_rustls::HttpsConnector`).
-    pub fn new(resolver: Arc<Resolver>, inner: C) -> Self {
+    ///
+    /// `resolver` is an `Arc<Resolver>`, a `Resolver` or a
+    /// [`SharedResolver`](crate::SharedResolver) ([`ResolverSource`]); a shared
+    /// one is read for every new connection, and its connections are not
+    /// kept for reuse (see [`reuse_across_swaps`](ProxyConnector::reuse_across_swaps)),
+    /// so a swap applies to the next request.
+    pub fn new(resolver: impl Into<ResolverSource>, inner: C) -> Self {
         ProxyConnector {
             inner,
-            resolver,
+            resolver: resolver.into(),
             tls: None,
             prepared: Arc::new(Prepared::new()),
             timeout: Duration::from_secs(10),
             forward_http: false,
+            reuse_across_swaps: false,
             direct: Arc::from("DIRECT"),
         }
     }
@@ -166,6 +186,22 @@ impl<C> ProxyConnector<C> {
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Whether hyper-util's client may keep a connection for later requests
+    /// when the resolver is a [`SharedResolver`](crate::SharedResolver).
+    /// Off by default: the pool reuses an idle connection to the same origin
+    /// without asking the connector, so after a swap (to another proxy, or to
+    /// a refused route) the next request would still go out through the old
+    /// hop. So each connection made on a shared resolver is marked not
+    /// reusable (hyper-util's `Connected::poison`), and every request is
+    /// routed by the resolver in place. Turn this on to keep idle connections
+    /// and accept that a swap applies only to new connections. A fixed
+    /// resolver's connections are always pooled.
+    #[must_use]
+    pub fn reuse_across_swaps(mut self, reuse: bool) -> Self {
+        self.reuse_across_swaps = reuse;
         self
     }
 
@@ -249,6 +285,11 @@ where
     C::Future: Send + 'static,
     C::Error: Into<BoxError>,
 {
+    /// Whether the connections made now are marked not reusable.
+    fn single_use(&self) -> bool {
+        self.resolver.is_shared() && !self.reuse_across_swaps
+    }
+
     /// The hops to try, resolved before anything is sent.
     fn plan(&self, target: &Target) -> Result<Vec<Planned<PreparedProxy>>, RouteError> {
         self.prepared
@@ -274,6 +315,7 @@ where
                             io: Io::Plain(io),
                             proxied: false,
                             via: Arc::clone(&self.direct),
+                            single_use: self.single_use(),
                         })
                     }
                     Err(reason) => tried.push(HopFailure {
@@ -346,6 +388,7 @@ where
             io,
             proxied,
             via: Arc::clone(&proxy.name),
+            single_use: self.single_use(),
         };
         if self.forward_http
             && matches!(proxy.scheme, ProxyScheme::Http | ProxyScheme::Https)
@@ -366,6 +409,12 @@ where
                     Ok(Err(e)) if e.to_string().contains("authorization required") => {
                         Err(HopError::Auth)
                     }
+                    // Closed or reset before it answered: not a proxy that
+                    // refused, one that could not be used.
+                    Ok(Err(e)) if broke_off(&e) => Err(HopError::Connect(format!(
+                        "{} (the proxy closed the connection before answering the CONNECT)",
+                        with_causes(&e)
+                    ))),
                     Ok(Err(e)) => Err(HopError::Refused(format!(
                         "{} (the proxy did not open the tunnel)",
                         with_causes(&e)
@@ -396,6 +445,10 @@ where
                 };
                 match handshake {
                     Ok(Ok(io)) => Ok(stream(io, false)),
+                    Ok(Err(e)) if broke_off(&e) => Err(HopError::Connect(format!(
+                        "{} (the proxy closed the connection during the handshake)",
+                        with_causes(&e)
+                    ))),
                     Ok(Err(e)) => Err(HopError::Refused(with_causes(&e))),
                     Err(timeout) => Err(HopError::Connect(timeout)),
                 }
@@ -446,6 +499,29 @@ where
             .parse()
             .map_err(|e| HopError::Refused(format!("{e}")))
     }
+}
+
+/// Whether a proxy handshake failed because the connection broke off (closed
+/// before the answer, reset), rather than because the proxy answered with a
+/// refusal: such a hop counts as unreachable and the next is tried. hyper-util
+/// does not export its handshake errors' types, so this reads their I/O cause
+/// and, for the tunnel's early end, its text.
+fn broke_off(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if let Some(io) = e.downcast_ref::<io::Error>() {
+            return matches!(
+                io.kind(),
+                io::ErrorKind::UnexpectedEof
+                    | io::ErrorKind::ConnectionReset
+                    | io::ErrorKind::ConnectionAborted
+                    | io::ErrorKind::BrokenPipe
+            );
+        }
+        cause = e.source();
+    }
+    // hyper-util's `TunnelError::TunnelUnexpectedEof`.
+    error.to_string().contains("unexpected end of file")
 }
 
 /// `dst` with an explicit port (hyper-util's proxy connectors take 443 for a
@@ -580,6 +656,9 @@ pub struct ProxyStream<T> {
     io: Io<T>,
     proxied: bool,
     via: Arc<str>,
+    /// Marked not reusable for hyper-util's pool (a shared resolver's route
+    /// may change before the next request).
+    single_use: bool,
 }
 
 impl<T> ProxyStream<T> {
@@ -595,6 +674,7 @@ impl<T> fmt::Debug for ProxyStream<T> {
             .field("via", &self.via)
             .field("tls_to_proxy", &matches!(self.io, Io::Tls(_)))
             .field("proxied", &self.proxied)
+            .field("single_use", &self.single_use)
             .finish()
     }
 }
@@ -645,6 +725,12 @@ impl<T: Connection> Connection for ProxyStream<T> {
             Io::Plain(io) => io.connected(),
             Io::Tls(io) => io.inner().get_ref().0.inner().connected(),
         };
-        connected.proxy(self.proxied).extra(self.via())
+        let connected = connected.proxy(self.proxied).extra(self.via());
+        if self.single_use {
+            // hyper-util's pool reuses a connection without asking the
+            // connector; a poisoned one it drops instead.
+            connected.poison();
+        }
+        connected
     }
 }

@@ -1,4 +1,4 @@
-//! Client adapters: send requests along the routes a [`Resolver`](crate::Resolver)
+//! Client adapters: send requests along the routes a [`Resolver`]
 //! gives, with real HTTP clients, failing closed.
 //!
 //! Each adapter sits behind a cargo feature that pulls in its client:
@@ -23,14 +23,23 @@
 //!   bounded table keyed by the proxy, so a request does not parse a proxy URL
 //!   or encode a header again.
 //!
+//! - **A swappable resolver.** Every adapter takes a [`ResolverSource`]:
+//!   an `Arc<Resolver>` (or a `Resolver`) that never changes, or a
+//!   [`SharedResolver`] that a watcher or the program replaces. Each request
+//!   and each redirect reads the resolver in place then (one lock-free
+//!   load), so a swap applies to the next one. (A connection pool can
+//!   hold connections opened before a swap: `docs/clients.md` says what
+//!   each adapter does about it.)
+//!
 //! What each client cannot do is said in its module and in `docs/clients.md`
 //! (the integration guide).
 
 use std::collections::HashMap;
 use std::fmt;
+use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 
-use crate::Proxy;
+use crate::{Proxy, Resolver, ResolverGuard, SharedResolver};
 
 #[cfg(feature = "hyper")]
 pub mod hyper;
@@ -38,6 +47,114 @@ pub mod hyper;
 pub mod reqwest;
 #[cfg(feature = "ureq")]
 pub mod ureq;
+
+// ===== ResolverSource =====
+
+/// Where an adapter takes its [`Resolver`] from for each request: one that
+/// never changes (`Arc<Resolver>` or `Resolver`), or a [`SharedResolver`]
+/// whose resolver is replaced while the adapter runs.
+///
+/// The adapters' constructors take `impl Into<ResolverSource>`, so any of
+/// the three can be given. With a [`SharedResolver`], every request and every
+/// redirect loads the resolver in place at that moment (one lock-free atomic
+/// load, no allocation), so a [`store`](SharedResolver::store) applies to the
+/// next request; a request already on its way keeps the resolver it started
+/// with.
+///
+/// ```
+/// use std::sync::Arc;
+/// use proxyroute::adapters::ResolverSource;
+/// use proxyroute::{Resolver, SharedResolver};
+///
+/// let fixed: ResolverSource = Arc::new(Resolver::builder().no_env().build()?).into();
+/// assert!(!fixed.is_shared());
+///
+/// let shared = SharedResolver::new(Resolver::builder().proxy("http://a:3128").build()?);
+/// let source = ResolverSource::from(&shared);
+/// assert!(source.is_shared());
+/// // The adapter holding `source` follows the swap on its next request.
+/// shared.store(Resolver::builder().proxy("http://b:3128").build()?);
+/// # Ok::<(), proxyroute::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct ResolverSource(Source);
+
+#[derive(Clone)]
+enum Source {
+    Fixed(Arc<Resolver>),
+    Shared(SharedResolver),
+}
+
+/// The resolver a request uses, kept alive while it is resolved.
+pub(crate) enum Loaded<'a> {
+    Fixed(&'a Resolver),
+    Shared(ResolverGuard),
+}
+
+impl Deref for Loaded<'_> {
+    type Target = Resolver;
+
+    fn deref(&self) -> &Resolver {
+        match self {
+            Loaded::Fixed(resolver) => resolver,
+            Loaded::Shared(guard) => guard,
+        }
+    }
+}
+
+impl ResolverSource {
+    /// Whether the resolver can be swapped (a [`SharedResolver`]).
+    pub fn is_shared(&self) -> bool {
+        matches!(self.0, Source::Shared(_))
+    }
+
+    /// The resolver in place now: a borrow for a fixed one, a guard (one
+    /// atomic load) for a shared one. Resolve against it and drop it.
+    pub(crate) fn load(&self) -> Loaded<'_> {
+        match &self.0 {
+            Source::Fixed(resolver) => Loaded::Fixed(resolver),
+            Source::Shared(shared) => Loaded::Shared(shared.load()),
+        }
+    }
+}
+
+impl From<Arc<Resolver>> for ResolverSource {
+    fn from(resolver: Arc<Resolver>) -> Self {
+        ResolverSource(Source::Fixed(resolver))
+    }
+}
+
+impl From<Resolver> for ResolverSource {
+    fn from(resolver: Resolver) -> Self {
+        ResolverSource(Source::Fixed(Arc::new(resolver)))
+    }
+}
+
+impl From<SharedResolver> for ResolverSource {
+    fn from(shared: SharedResolver) -> Self {
+        ResolverSource(Source::Shared(shared))
+    }
+}
+
+impl From<&SharedResolver> for ResolverSource {
+    fn from(shared: &SharedResolver) -> Self {
+        ResolverSource(Source::Shared(shared.clone()))
+    }
+}
+
+impl fmt::Debug for ResolverSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Source::Fixed(_) => f.write_str("ResolverSource::Fixed"),
+            Source::Shared(shared) => f
+                .debug_struct("ResolverSource::Shared")
+                .field("generation", &shared.generation())
+                .finish(),
+        }
+    }
+}
+
+// ===== RouteError =====
 
 /// Why a request could not be sent along its route.
 ///
@@ -260,10 +377,11 @@ impl<T> Prepared<T> {
     /// is prepared once (`make`) and shared from then on.
     pub(crate) fn plan(
         &self,
-        resolver: &crate::Resolver,
+        resolver: &ResolverSource,
         target: &crate::Target,
         make: impl Fn(&Proxy) -> Result<T, String>,
     ) -> Result<Vec<Planned<T>>, RouteError> {
+        let resolver = resolver.load();
         let route = resolver.resolve(target);
         if let Some(error) = route.error() {
             return Err(RouteError::Refused {
@@ -326,6 +444,46 @@ mod tests {
             let p: Proxy = format!("http://b:{port}").parse().unwrap();
             prepared.get(&p, |p| Ok::<_, ()>(p.to_string())).unwrap();
             assert!(prepared.len() <= PREPARED_LIMIT);
+        }
+    }
+
+    #[test]
+    fn a_shared_source_reads_the_resolver_in_place_and_a_fixed_one_does_not_change() {
+        let target = crate::Target::parse("http://example.com/").unwrap();
+        let a = || Resolver::builder().proxy("http://a:1").build().unwrap();
+        let b = || Resolver::builder().proxy("http://b:2").build().unwrap();
+        let shared = SharedResolver::new(a());
+        let sources = [
+            ("shared", ResolverSource::from(&shared), "http://b:2"),
+            ("shared by value", shared.clone().into(), "http://b:2"),
+            ("arc", Arc::new(a()).into(), "http://a:1"),
+            ("resolver", a().into(), "http://a:1"),
+        ];
+        for (name, source, _) in &sources {
+            let loaded = source.load();
+            assert_eq!(loaded.resolve(&target).to_string(), "http://a:1", "{name}");
+        }
+        shared.store(b());
+        for (name, source, after) in &sources {
+            let loaded = source.load();
+            assert_eq!(loaded.resolve(&target).to_string(), *after, "{name}");
+            assert_eq!(source.is_shared(), name.starts_with("shared"), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_resolver_source_shows_no_password() {
+        let resolver = || {
+            Resolver::builder()
+                .proxy("http://alice:s3cret@proxy:3128")
+                .build()
+                .unwrap()
+        };
+        let shared = SharedResolver::new(resolver());
+        for source in [ResolverSource::from(resolver()), (&shared).into()] {
+            let text = format!("{source:?}");
+            assert!(!text.contains("s3cret"), "{text}");
+            assert!(text.starts_with("ResolverSource::"), "{text}");
         }
     }
 

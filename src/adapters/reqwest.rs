@@ -14,6 +14,21 @@
 //!   request's URL, and the redirect policy set by [`configure`] fails any
 //!   redirect whose route is refused, with proxyroute's error as its cause
 //!   ([`SendError::route`] finds it). Nothing is connected in either case.
+//!   Should the route be refused only by the time reqwest asks for the proxy
+//!   (a [`SharedResolver`](crate::SharedResolver) swapped in between, or a
+//!   request sent on the bare client), the `Proxy::custom` function sends
+//!   reqwest to a sink, `127.0.0.1:0`, where no socket can listen: the
+//!   connection is refused on this machine, never made directly.
+//! - **A swappable resolver.** The constructors and [`configure`] take a
+//!   [`ResolverSource`]: an `Arc<Resolver>` or a
+//!   [`SharedResolver`](crate::SharedResolver), read again for every request,
+//!   connection and redirect. reqwest's pool reuses an idle connection to the
+//!   same origin without asking `Proxy::custom`, so [`RoutedClient::new`] on
+//!   a shared resolver keeps none; a client from a builder of yours
+//!   ([`RoutedClient::from_builder`], [`configure`]) keeps the builder's pool,
+//!   and a swap to another proxy applies to an origin once its idle
+//!   connection is gone (a swap to a refused route applies at once: every
+//!   request is checked).
 //! - **407**: a proxy's `407 Proxy Authentication Required` (a forwarded plain
 //!   `http` request's answer, or a failed tunnel for `https`) becomes
 //!   [`RouteError::ProxyAuth`].
@@ -31,9 +46,10 @@
 //!   proxy here, but reqwest parses what `Proxy::custom` returns, and builds
 //!   its auth header, on every connection.
 //! - **A `Client` used directly** (through [`RoutedClient::inner`]) still
-//!   routes every request and checks every redirect, but its first request is
-//!   not checked: a refused route would go direct. Send through
-//!   [`RoutedClient`].
+//!   routes every request and checks every redirect; a first request whose
+//!   route is refused fails at the sink (`error trying to connect`, nothing
+//!   sent) rather than with proxyroute's error. Send through [`RoutedClient`]
+//!   for the error that says why.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -55,8 +71,8 @@ use std::time::Duration;
 use reqwest::redirect::{Attempt, Policy};
 use reqwest::Url;
 
-use super::{Prepared, RouteError};
-use crate::{Hop, Resolver, Target};
+use super::{Prepared, ResolverSource, RouteError};
+use crate::{Hop, Target};
 
 /// How many redirects a routed client follows.
 pub const MAX_REDIRECTS: usize = 10;
@@ -64,7 +80,7 @@ pub const MAX_REDIRECTS: usize = 10;
 /// The route of a URL as reqwest needs it: the first proxy's URL (with
 /// credentials), `None` for direct, or why it cannot be sent.
 struct Router {
-    resolver: Arc<Resolver>,
+    resolver: ResolverSource,
     prepared: Prepared<Url>,
 }
 
@@ -77,7 +93,8 @@ impl Router {
             url: format!("{}://{}", url.scheme(), url.host_str().unwrap_or("")),
             error: Box::new(error),
         })?;
-        let route = self.resolver.resolve(&target);
+        let resolver = self.resolver.load();
+        let route = resolver.resolve(&target);
         if let Some(error) = route.error() {
             return Err(RouteError::Refused {
                 target: target.to_string(),
@@ -124,7 +141,7 @@ impl Router {
     /// The first proxy's name (password as `***`), for a 407.
     fn proxy_name(&self, url: &Url) -> Option<(String, String)> {
         let target = Target::from_url(url).ok()?;
-        let proxy = self.resolver.resolve(&target).proxy()?.to_string();
+        let proxy = self.resolver.load().resolve(&target).proxy()?.to_string();
         Some((target.to_string(), proxy))
     }
 }
@@ -137,9 +154,20 @@ impl fmt::Debug for Router {
     }
 }
 
+/// Where reqwest is sent when a route is refused inside reqwest (a resolver
+/// swapped between [`Router::check`] and the connection): TCP port 0 on
+/// loopback, which no socket can listen on, so the connection is refused on
+/// this machine and nothing is sent. reqwest takes "no proxy" as "connect
+/// directly", and `Proxy::custom` has no way to fail a request.
+const SINK: &str = "http://127.0.0.1:0";
+
 fn proxy(router: &Arc<Router>) -> reqwest::Proxy {
     let router = Arc::clone(router);
-    reqwest::Proxy::custom(move |url| router.proxy_url(url))
+    let sink = Url::parse(SINK).expect("the sink is a URL");
+    reqwest::Proxy::custom(move |url| match router.first_hop(url) {
+        Ok(hop) => hop.map(|u| (*u).clone()),
+        Err(_) => Some(sink.clone()),
+    })
 }
 
 fn redirect_policy(router: &Arc<Router>) -> Policy {
@@ -161,20 +189,22 @@ fn redirect_policy(router: &Arc<Router>) -> Policy {
 /// (reqwest would try those first), replaces the redirect policy, and turns
 /// off reqwest's own reading of the environment.
 ///
-/// The first request of a client built from this is **not** checked: send
-/// through [`RoutedClient`], which is built this way and checks it.
+/// The first request of a client built from this is not checked before
+/// reqwest has it: a refused route fails at the sink (see the [module
+/// documentation](self)), with reqwest's connection error rather than
+/// proxyroute's. [`RoutedClient`] is built this way and checks it first.
 pub fn configure(
     builder: reqwest::ClientBuilder,
-    resolver: Arc<Resolver>,
+    resolver: impl Into<ResolverSource>,
 ) -> reqwest::ClientBuilder {
-    let router = router(resolver);
+    let router = router(resolver.into());
     builder
         .no_proxy()
         .proxy(proxy(&router))
         .redirect(redirect_policy(&router))
 }
 
-fn router(resolver: Arc<Resolver>) -> Arc<Router> {
+fn router(resolver: ResolverSource) -> Arc<Router> {
     Arc::new(Router {
         resolver,
         prepared: Prepared::new(),
@@ -266,7 +296,16 @@ fn client_error(router: &Router, url: &Url, error: reqwest::Error) -> SendError 
     if error.is_connect() {
         let url = error.url().unwrap_or(url);
         if let Ok(target) = Target::from_url(url) {
-            let route = router.resolver.resolve(&target);
+            let resolver = router.resolver.load();
+            let route = resolver.resolve(&target);
+            if let Some(error) = route.error() {
+                // Refused since the request was checked (a swapped resolver):
+                // reqwest was sent to the sink, never directly.
+                return SendError::Route(RouteError::Refused {
+                    target: target.to_string(),
+                    error: Box::new(error.clone()),
+                });
+            }
             if let Some(hop) = route.first() {
                 return SendError::Route(RouteError::Unreachable {
                     target: target.to_string(),
@@ -292,15 +331,22 @@ pub struct RoutedClient {
 
 impl RoutedClient {
     /// A client with reqwest's defaults, a 10 s connect timeout and a 30 s
-    /// request timeout.
+    /// request timeout. On a [`SharedResolver`](crate::SharedResolver) it
+    /// keeps no idle connection (`pool_max_idle_per_host(0)`), so that a swap
+    /// applies to the next request; [`from_builder`](RoutedClient::from_builder)
+    /// leaves the pool as the builder has it.
     ///
     /// # Errors
     ///
     /// reqwest's, when the client cannot be built (no TLS backend, say).
-    pub fn new(resolver: Arc<Resolver>) -> reqwest::Result<Self> {
-        let builder = reqwest::Client::builder()
+    pub fn new(resolver: impl Into<ResolverSource>) -> reqwest::Result<Self> {
+        let resolver = resolver.into();
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(30));
+        if resolver.is_shared() {
+            builder = builder.pool_max_idle_per_host(0);
+        }
         RoutedClient::from_builder(builder, resolver)
     }
 
@@ -312,9 +358,9 @@ impl RoutedClient {
     /// reqwest's, when the client cannot be built.
     pub fn from_builder(
         builder: reqwest::ClientBuilder,
-        resolver: Arc<Resolver>,
+        resolver: impl Into<ResolverSource>,
     ) -> reqwest::Result<Self> {
-        let router = router(resolver);
+        let router = router(resolver.into());
         let client = builder
             .no_proxy()
             .proxy(proxy(&router))
@@ -323,8 +369,9 @@ impl RoutedClient {
         Ok(RoutedClient { client, router })
     }
 
-    /// The reqwest client. Its first request is not checked for a refused
-    /// route: prefer [`execute`](RoutedClient::execute).
+    /// The reqwest client. Its first request is not checked before reqwest
+    /// has it (a refused route fails at the sink, with reqwest's error):
+    /// prefer [`execute`](RoutedClient::execute).
     pub fn inner(&self) -> &reqwest::Client {
         &self.client
     }
@@ -385,15 +432,21 @@ pub struct RoutedBlockingClient {
 
 #[cfg(feature = "reqwest-blocking")]
 impl RoutedBlockingClient {
-    /// A blocking client with a 10 s connect timeout and a 30 s request timeout.
+    /// A blocking client with a 10 s connect timeout and a 30 s request
+    /// timeout; on a [`SharedResolver`](crate::SharedResolver), no idle
+    /// connection is kept (as [`RoutedClient::new`]).
     ///
     /// # Errors
     ///
     /// reqwest's, when the client cannot be built.
-    pub fn new(resolver: Arc<Resolver>) -> reqwest::Result<Self> {
-        let builder = reqwest::blocking::Client::builder()
+    pub fn new(resolver: impl Into<ResolverSource>) -> reqwest::Result<Self> {
+        let resolver = resolver.into();
+        let mut builder = reqwest::blocking::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(30));
+        if resolver.is_shared() {
+            builder = builder.pool_max_idle_per_host(0);
+        }
         RoutedBlockingClient::from_builder(builder, resolver)
     }
 
@@ -404,9 +457,9 @@ impl RoutedBlockingClient {
     /// reqwest's, when the client cannot be built.
     pub fn from_builder(
         builder: reqwest::blocking::ClientBuilder,
-        resolver: Arc<Resolver>,
+        resolver: impl Into<ResolverSource>,
     ) -> reqwest::Result<Self> {
-        let router = router(resolver);
+        let router = router(resolver.into());
         let client = builder
             .no_proxy()
             .proxy(proxy(&router))

@@ -21,7 +21,10 @@
 //! ([`RouteError::Unreachable`]) names every hop and why. A proxy that answers
 //! 407 ends the attempt with [`RouteError::ProxyAuth`]; one that refuses the
 //! tunnel with [`RouteError::ProxyFailed`]; one that accepts the connection
-//! but does not answer the `CONNECT` counts as unreachable.
+//! but does not answer the `CONNECT` or the SOCKS request within the agent's
+//! connect timeout (`timeout_connect`, 10 s with [`RoutedAgent::new`]), or
+//! closes it first, counts as unreachable (a closed connection only for an
+//! idempotent method: `GET`, `HEAD`, `OPTIONS`, `TRACE`, `PUT`, `DELETE`).
 //!
 //! What ureq cannot do, and so this adapter does not: a request body is not
 //! replayed, so only bodiless requests (`GET`, `HEAD`, ...) fail over and
@@ -47,8 +50,8 @@ use std::time::Duration;
 use http::{Method, Request, Response};
 use ureq::{Body, ProxyProtocol};
 
-use super::{HopFailure, Planned, Prepared, RouteError};
-use crate::{Proxy, ProxyScheme, Resolver, Target};
+use super::{HopFailure, Planned, Prepared, ResolverSource, RouteError};
+use crate::{Proxy, ProxyScheme, Target};
 
 /// How many redirects [`RoutedAgent`] follows.
 pub const MAX_REDIRECTS: usize = 10;
@@ -58,7 +61,7 @@ pub const MAX_REDIRECTS: usize = 10;
 #[derive(Clone)]
 pub struct RoutedAgent {
     agent: ureq::Agent,
-    resolver: Arc<Resolver>,
+    resolver: ResolverSource,
     prepared: Arc<Prepared<UreqHop>>,
 }
 
@@ -172,7 +175,12 @@ enum Attempt {
 
 impl RoutedAgent {
     /// An agent with a 10 s connect timeout and a 30 s timeout per request.
-    pub fn new(resolver: Arc<Resolver>) -> Self {
+    ///
+    /// `resolver` is an `Arc<Resolver>`, a `Resolver` or a
+    /// [`SharedResolver`](crate::SharedResolver) ([`ResolverSource`]); a shared
+    /// one is read again for every request and every redirect, so a swap
+    /// applies to the next one.
+    pub fn new(resolver: impl Into<ResolverSource>) -> Self {
         let agent = ureq::Agent::config_builder()
             .timeout_connect(Some(Duration::from_secs(10)))
             .timeout_global(Some(Duration::from_secs(30)))
@@ -183,10 +191,10 @@ impl RoutedAgent {
 
     /// Routes requests sent with `agent` (its other settings kept; its proxy,
     /// redirects and status handling set per request).
-    pub fn with_agent(agent: ureq::Agent, resolver: Arc<Resolver>) -> Self {
+    pub fn with_agent(agent: ureq::Agent, resolver: impl Into<ResolverSource>) -> Self {
         RoutedAgent {
             agent,
-            resolver,
+            resolver: resolver.into(),
             prepared: Arc::new(Prepared::new()),
         }
     }
@@ -360,9 +368,38 @@ impl RoutedAgent {
                 .into(),
             ),
             Err(e) if unreachable(&e) => Attempt::Unreachable(e.to_string()),
+            // A proxy that closed or reset the connection (during the SOCKS
+            // handshake, before the CONNECT's answer): passed over like one
+            // that could not be connected, but only for an idempotent request,
+            // which may be sent again should the proxy have forwarded it.
+            Err(e) if proxy.is_some() && broke_off(&e) && idempotent(&parts.method) => {
+                Attempt::Unreachable(format!("{e} (the proxy closed the connection)"))
+            }
             Err(e) => Attempt::Failed(SendError::Client(e)),
         }
     }
+}
+
+/// Whether the connection broke off (closed, reset) rather than failed to open.
+fn broke_off(error: &ureq::Error) -> bool {
+    matches!(
+        error,
+        ureq::Error::Io(e) if matches!(
+            e.kind(),
+            io::ErrorKind::UnexpectedEof
+                | io::ErrorKind::ConnectionReset
+                | io::ErrorKind::ConnectionAborted
+                | io::ErrorKind::BrokenPipe
+        )
+    )
+}
+
+/// RFC 9110's idempotent methods: a client may send them again on its own.
+fn idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE | Method::PUT | Method::DELETE
+    )
 }
 
 /// Whether ureq failed before the hop was connected.

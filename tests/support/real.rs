@@ -7,7 +7,8 @@
 //! `tests/adapters.rs`.
 //!
 //! `.ci/install-proxies.sh` installs squid, microsocks, curl, htpasswd and
-//! openssl; `.ci/install-adapters.sh` installs Dante's `danted`. Under
+//! openssl; `.ci/install-adapters.sh` installs Dante's `danted` and
+//! OpenSSH's `sshd` and `ssh` (whose `ssh -D` is the SOCKS4a proxy). Under
 //! `CI=true` a missing program fails the test; elsewhere the test prints a
 //! notice and does nothing.
 
@@ -27,6 +28,10 @@ use std::time::{Duration, Instant};
 mod socks;
 #[path = "real/squid.rs"]
 mod squid;
+#[path = "real/ssh.rs"]
+mod ssh;
+#[path = "real/stall.rs"]
+mod stall;
 #[path = "real/tls.rs"]
 mod tls;
 
@@ -34,6 +39,10 @@ mod tls;
 #[allow(unused_imports)]
 pub use socks::{Dante, Microsocks};
 pub use squid::Squid;
+#[allow(unused_imports)]
+pub use ssh::{can_unshare_mount, SshSocks, SSH, SSHD, SSH_KEYGEN, UNSHARE};
+#[allow(unused_imports)]
+pub use stall::{Misbehaviour, Stall};
 #[allow(unused_imports)]
 pub use tls::{TestCa, TlsOrigin};
 
@@ -98,12 +107,12 @@ pub fn have(names: &[&str]) -> bool {
     assert!(
         !under_ci(),
         "CI=true and {} not installed: .ci/install-proxies.sh installs them \
-         (danted: .ci/install-adapters.sh)",
+         (danted, sshd, ssh: .ci/install-adapters.sh)",
         missing.join(", ")
     );
     eprintln!(
-        "notice: skipping this test: {} not installed \
-         (run .ci/install-proxies.sh; for danted .ci/install-adapters.sh)",
+        "notice: skipping this test: {} not installed (run .ci/install-proxies.sh; \
+         for danted, sshd and ssh .ci/install-adapters.sh)",
         missing.join(", ")
     );
     false
