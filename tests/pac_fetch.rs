@@ -6,9 +6,8 @@
 #![cfg(feature = "pac-fetch")]
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::{IpAddr, Ipv4Addr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::net::{IpAddr, Ipv4Addr, TcpListener};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -20,160 +19,26 @@ const SCRIPT: &str = r#"function FindProxyForURL(url, host) {
   return isPlainHostName(host) ? "DIRECT" : "PROXY found.example:3128";
 }"#;
 
-/// A scratch directory, removed when dropped.
-struct Scratch(PathBuf);
+#[path = "support/real.rs"]
+#[allow(dead_code)]
+mod real;
+use real::{free_port, TestCa, TlsOrigin};
 
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("proxyroute-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_for(port: u16) {
-    let until = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < until, "nothing listens on {port}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// `openssl s_server -WWW` serving `dir` over TLS with a certificate for
+/// `openssl s_server` serving `proxy.pac` over TLS with a certificate for
 /// `localhost` and 127.0.0.1, signed by a CA made for the test (as a
-/// company's PAC server's certificate is signed by the company's CA);
-/// killed when dropped.
-struct TlsServer {
-    child: Child,
-    port: u16,
-    /// The CA's certificate, PEM.
-    cert: Vec<u8>,
-}
-
-fn openssl(dir: &Path, args: &[&str]) {
-    let status = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("openssl is installed by .ci/install-proxies.sh");
-    assert!(status.success(), "openssl {args:?} failed");
-}
-
-impl TlsServer {
-    fn start(dir: &Path) -> TlsServer {
-        openssl(
-            dir,
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "2",
-                "-subj",
-                "/CN=proxyroute test CA",
-                "-keyout",
-                "ca.key",
-                "-out",
-                "ca.pem",
-            ],
-        );
-        openssl(
-            dir,
-            &[
-                "req",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-subj",
-                "/CN=localhost",
-                "-keyout",
-                "key.pem",
-                "-out",
-                "leaf.csr",
-            ],
-        );
-        std::fs::write(
-            dir.join("leaf.ext"),
-            "basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n\
-             subjectAltName=DNS:localhost,IP:127.0.0.1\n",
-        )
-        .unwrap();
-        openssl(
-            dir,
-            &[
-                "x509",
-                "-req",
-                "-in",
-                "leaf.csr",
-                "-CA",
-                "ca.pem",
-                "-CAkey",
-                "ca.key",
-                "-CAcreateserial",
-                "-days",
-                "2",
-                "-extfile",
-                "leaf.ext",
-                "-out",
-                "cert.pem",
-            ],
-        );
-        let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-        let port = free_port();
-        let child = Command::new("openssl")
-            .args(["s_server", "-WWW", "-quiet", "-accept"])
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("-cert")
-            .arg(&cert)
-            .arg("-key")
-            .arg(&key)
-            .current_dir(dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        wait_for(port);
-        TlsServer {
-            child,
-            port,
-            cert: std::fs::read(dir.join("ca.pem")).unwrap(),
-        }
-    }
-}
-
-impl Drop for TlsServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// company's PAC server's certificate is signed by the company's CA): the
+/// CA, the server, and the script's URL.
+fn https_pac_server() -> (TestCa, TlsOrigin, String) {
+    let ca = TestCa::new();
+    let server = TlsOrigin::start(&ca);
+    let url = server.serve("localhost", "proxy.pac", SCRIPT);
+    (ca, server, url)
 }
 
 #[test]
 fn https_scripts_are_fetched_from_a_server_whose_certificate_is_trusted() {
-    let dir = Scratch::new("pac-https");
-    std::fs::write(dir.0.join("proxy.pac"), SCRIPT).unwrap();
-    let server = TlsServer::start(&dir.0);
-    let url = format!("https://localhost:{}/proxy.pac", server.port);
-    let trusted = Fetcher::new().root_certificates_pem(&server.cert);
+    let (ca, server, url) = https_pac_server();
+    let trusted = Fetcher::new().root_certificates_pem(&ca.ca_pem());
     assert_eq!(trusted.fetch(&url).unwrap(), SCRIPT);
     // By IP address too: the certificate names 127.0.0.1.
     let by_ip = format!("https://127.0.0.1:{}/proxy.pac", server.port);
@@ -192,10 +57,9 @@ fn https_scripts_are_fetched_from_a_server_whose_certificate_is_trusted() {
     assert!(!message.contains("attempts"), "{message}");
     assert!(started.elapsed() < Duration::from_secs(5));
     // Another certificate is no better.
-    let other = Scratch::new("pac-https-other");
-    let unrelated = TlsServer::start(&other.0);
+    let unrelated = TestCa::new();
     let err = Fetcher::new()
-        .root_certificates_pem(&unrelated.cert)
+        .root_certificates_pem(&unrelated.ca_pem())
         .fetch(&url)
         .unwrap_err();
     assert!(err.to_string().contains("fetch failed"), "{err}");
@@ -465,11 +329,8 @@ fn run_cli(args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn the_cli_fetches_https_scripts_and_searches_wpad() {
-    let dir = Scratch::new("pac-https-cli");
-    std::fs::write(dir.0.join("proxy.pac"), SCRIPT).unwrap();
-    let server = TlsServer::start(&dir.0);
+    let (_ca, _server, url) = https_pac_server();
     // The test CA is not in the system's store: the CLI says so, naming the URL.
-    let url = format!("https://localhost:{}/proxy.pac", server.port);
     let (code, _, err) = run_cli(&["--pac", &url, "https://example.com/"]);
     assert_eq!(code, 2, "{err}");
     assert!(

@@ -189,7 +189,12 @@ mod tests {
             // The documented bound: a tick, or STALE for a thread the
             // machine could not run (a loaded CI runner), and a millisecond
             // for the rounding.
-            within(reading, before, after, STALE + TICK + Duration::from_millis(1));
+            within(
+                reading,
+                before,
+                after,
+                STALE + TICK + Duration::from_millis(1),
+            );
         }
         assert!(clock.is_kept(), "the first reading starts the thread");
         // The thread refreshes the value while it is read.

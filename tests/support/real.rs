@@ -38,6 +38,7 @@ mod tls;
 // Not every test uses every server.
 #[allow(unused_imports)]
 pub use socks::{Dante, Microsocks};
+#[allow(unused_imports)]
 pub use squid::Squid;
 #[allow(unused_imports)]
 pub use ssh::{can_unshare_mount, SshSocks, SSH, SSHD, SSH_KEYGEN, UNSHARE};
