@@ -20,7 +20,6 @@ const SCRIPT: &str = r#"function FindProxyForURL(url, host) {
 }"#;
 
 #[path = "support/real.rs"]
-#[allow(dead_code)]
 mod real;
 use real::{free_port, TestCa, TlsOrigin};
 
