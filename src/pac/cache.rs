@@ -18,7 +18,7 @@ use super::PacResult;
 /// or on state it keeps: hence the time to live. Errors are never kept,
 /// nor result strings longer than 8 KiB.
 /// When the cache is full, expired answers are dropped first, then the
-/// oldest one. [`PacScript::call`](super::PacScript::call) is never cached.
+/// oldest one (to within the clock's tick, below). [`PacScript::call`](super::PacScript::call) is never cached.
 ///
 /// Ages are read from the script's [`Clock`](super::Clock); with a time to
 /// live of 10 s or more, from its [`now_coarse`](super::Clock::now_coarse),
@@ -184,7 +184,11 @@ impl std::hash::Hasher for Identity {
     }
 }
 
-type Map<T> = HashMap<u64, Kept<T>, std::hash::BuildHasherDefault<Identity>>;
+/// Entries are boxed: the table holds a key and a pointer per bucket, so
+/// its growth (hashbrown doubles it once when evictions leave it full of
+/// tombstones) costs 16 bytes a bucket, and the memory held stays close to
+/// the entries kept.
+type Map<T> = HashMap<u64, Box<Kept<T>>, std::hash::BuildHasherDefault<Identity>>;
 
 /// The cache itself, keyed by origin. A lookup builds no key: it hashes
 /// the target's parts and compares them with the entry's.
@@ -274,12 +278,12 @@ impl<T: Clone> Cache<T> {
         // A colliding origin replaces the entry: it is a cache.
         map.insert(
             hash,
-            Kept {
+            Box::new(Kept {
                 origin: key.owned(),
                 value,
                 stored: now,
                 expires: now.checked_add(self.config.ttl).unwrap_or(now),
-            },
+            }),
         );
     }
 
