@@ -2250,6 +2250,18 @@ const PYTHON: &[Row] = &[
         "http://[2001:db8:0:0::5]/",
         proxy
     ),
+    // Seed 0x1352952, case 374: `no_proxy=..., [2001:db8:0:0::5], ...` sent
+    // `http://[2001:db8:0:0::5]/p` direct: urllib compares the host's text,
+    // and the entry is the same text. proxyroute keeps that the URL spelled
+    // the address otherwise, not the spelling, so such a host meets only `*`
+    // (tests/differential/tables.rs: python-host-spelled-otherwise-as-text).
+    np!(
+        "python: an entry spelled like a host written otherwise still does not match it",
+        Python,
+        "[2001:db8:0:0::5]",
+        "http://[2001:db8:0:0::5]/",
+        proxy
+    ),
     np!(
         "python: an IPv6 entry matches the address written alike",
         Python,
@@ -2831,6 +2843,24 @@ const NODE: &[Row] = &[
         Node,
         env = [("all_proxy", "http://p:1"), ("no_proxy", "*.example")],
         url = "gopherx://bücher.example/",
+        want = "DIRECT"
+    ),
+    // Seed 0x67932, case 268: `no_proxy=[2001:db8::5] ...` sent
+    // `gopherx://[2001:db8:0:0::5]:443/p` direct: an IPv6 host is parsed and
+    // written canonically in any URL, opaque or not (Node 20's URL gives
+    // `[2001:db8::5]` for it, and for `[2001:DB8::5]`).
+    row!(
+        "node: an opaque URL's IPv6 host written otherwise matches its entry",
+        Node,
+        env = [("all_proxy", "http://p:1"), ("no_proxy", "[2001:db8::5]")],
+        url = "gopherx://[2001:db8:0:0::5]:443/",
+        want = "DIRECT"
+    ),
+    row!(
+        "node: an opaque URL's IPv6 host in capitals matches its entry",
+        Node,
+        env = [("all_proxy", "http://p:1"), ("no_proxy", "[2001:db8::5]")],
+        url = "gopherx://[2001:DB8::5]/",
         want = "DIRECT"
     ),
     row!(

@@ -140,7 +140,8 @@ impl Written {
     pub(crate) const IP_OTHERWISE: u8 = 16;
     /// The host belongs to a scheme WHATWG URLs treat as opaque (not http,
     /// https, ws, wss, ftp or file) and was written with upper case or as a
-    /// number: Node's URL keeps it so (`gopherx://LocalHost/`). (Unicode is
+    /// number: Node's URL keeps it so (`gopherx://LocalHost/`). Not for an
+    /// IPv6 host, which such URLs write canonically too. (Unicode is
     /// percent-encoded there, which suffix entries still match.)
     pub(crate) const OPAQUE_AS_WRITTEN: u8 = 32;
     /// The host is an IPv6 address written otherwise than in its canonical
@@ -290,7 +291,13 @@ impl Target {
                 {
                     bits |= Written::IPV6_OTHERWISE;
                 }
-                if !url.is_special() && (raw.has(Written::UPPER) || spelled_otherwise) {
+                // An IPv6 host is an address there too, written canonically
+                // (`gopherx://[2001:DB8:0::5]/` has hostname `[2001:db8::5]`
+                // in Node 20).
+                if !url.is_special()
+                    && !matches!(target.ip, Some(IpAddr::V6(_)))
+                    && (raw.has(Written::UPPER) || spelled_otherwise)
+                {
                     bits |= Written::OPAQUE_AS_WRITTEN;
                 }
                 target.written = Written(target.written.0 & Written::TRAILING_DOT | bits);
