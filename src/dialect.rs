@@ -520,6 +520,7 @@ static NODE: DialectSpec = DialectSpec {
         flags: MatchFlags {
             names_see_ips: true,
             bracket_ipv6: true,
+            whatwg_ipv6: true,
             as_written_only_star: Written::OPAQUE_AS_WRITTEN,
             ..MatchFlags::PLAIN
         },

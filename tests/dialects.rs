@@ -2863,6 +2863,40 @@ const NODE: &[Row] = &[
         url = "gopherx://[2001:DB8::5]/",
         want = "DIRECT"
     ),
+    // Seeds 0x4 (case 1636), 0x8 (499, 1304) and 0xa (734): Node's URL
+    // writes an IPv4-mapped IPv6 host in hex, `[::ffff:a01:203]`, and
+    // proxy-from-env compares entries with that text: `[::ffff:10.1.2.3]`
+    // left `wss://[::ffff:10.1.2.3]:443/p` on the proxy.
+    row!(
+        "node: a dotted IPv4-mapped entry does not match (Node writes the host in hex)",
+        Node,
+        env = [
+            ("all_proxy", "http://p:1"),
+            ("no_proxy", "[::ffff:10.1.2.3]")
+        ],
+        url = "http://[::ffff:10.1.2.3]/",
+        want = "http://p:1"
+    ),
+    row!(
+        "node: an IPv4-mapped entry in hex matches",
+        Node,
+        env = [
+            ("all_proxy", "http://p:1"),
+            ("no_proxy", "[::ffff:a01:203]")
+        ],
+        url = "wss://[::ffff:10.1.2.3]:443/",
+        want = "DIRECT"
+    ),
+    row!(
+        "node: an IPv4-mapped host written in hex matches its hex entry",
+        Node,
+        env = [
+            ("all_proxy", "http://p:1"),
+            ("no_proxy", "[::ffff:a01:203]")
+        ],
+        url = "http://[::FFFF:A01:203]/",
+        want = "DIRECT"
+    ),
     row!(
         "node: a lower-case opaque host still matches its entry",
         Node,

@@ -504,7 +504,7 @@ impl BypassMatcher {
             None => self.find_name(target.host_in_url(), target, &flags, &admits, &mut best),
             Some(ip) => {
                 if let Some(text) = flags.name_text(target) {
-                    self.find_name(text, target, &flags, &admits, &mut best);
+                    self.find_name(&text, target, &flags, &admits, &mut best);
                 }
                 if !(flags.v6_as_text && ip.is_ipv6()) {
                     self.find_ip(ip, flags.ip_families_apart, &admits, &mut best);

@@ -44,6 +44,7 @@ pub(crate) const FLAGS: MatchFlags = MatchFlags {
     first_occurrence: false,
     ip_families_apart: false,
     v6_as_text: false,
+    whatwg_ipv6: false,
     as_written_only_star: 0,
     implicit: ImplicitBypass::Macos,
 };

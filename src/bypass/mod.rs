@@ -256,6 +256,42 @@ impl ImplicitBypass {
     }
 }
 
+/// The host text name rules compare: the target's own, or (an IPv4-mapped
+/// IPv6 address as a WHATWG URL writes it) one made here, on the stack.
+pub(crate) enum HostText<'t> {
+    Borrowed(&'t str),
+    Inline { bytes: [u8; 20], len: u8 },
+}
+
+impl HostText<'_> {
+    /// `[::ffff:a01:203]` for `::ffff:10.1.2.3`: the last two groups in hex,
+    /// as the WHATWG serialiser writes every IPv6 address.
+    fn mapped_in_hex(v6: std::net::Ipv6Addr, brackets: bool) -> Self {
+        use std::io::Write;
+        let s = v6.segments();
+        let mut bytes = [0u8; 20];
+        let mut cursor = std::io::Cursor::new(&mut bytes[..]);
+        let (open, close) = if brackets { ("[", "]") } else { ("", "") };
+        // At most 18 bytes: `[::ffff:ffff:ffff]`.
+        let _ = write!(cursor, "{open}::ffff:{:x}:{:x}{close}", s[6], s[7]);
+        let len = cursor.position() as u8;
+        HostText::Inline { bytes, len }
+    }
+}
+
+impl std::ops::Deref for HostText<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            HostText::Borrowed(text) => text,
+            HostText::Inline { bytes, len } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+        }
+    }
+}
+
 /// How a list's name rules see hosts and ports: the parts of a dialect that
 /// apply at match time rather than parse time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -275,6 +311,11 @@ pub(crate) struct MatchFlags {
     /// rules never see them (curl 7.x: `Curl_check_noproxy` gets the host
     /// without brackets and reads it as a name; checked against curl 7.88).
     pub(crate) v6_as_text: bool,
+    /// IPv6 hosts are written as a WHATWG URL serialises them: an
+    /// IPv4-mapped address in hex (`[::ffff:a01:203]`), where Rust and glibc
+    /// write it dotted (`[::ffff:10.1.2.3]`). Node's `URL`, which
+    /// proxy-from-env compares entries with (Node 20, run here).
+    pub(crate) whatwg_ipv6: bool,
     /// Hosts written so (any of these `Written` bits) are compared as
     /// written by the tool, so no IP, CIDR or name entry matches them, only
     /// `*`: an IPv4 address in another spelling than dotted decimal
@@ -294,22 +335,27 @@ impl MatchFlags {
         first_occurrence: false,
         ip_families_apart: false,
         v6_as_text: false,
+        whatwg_ipv6: false,
         as_written_only_star: 0,
         implicit: ImplicitBypass::None,
     };
 
     /// The text name rules compare against, or `None` when they do not apply.
-    pub(crate) fn name_text<'t>(&self, target: &'t Target) -> Option<&'t str> {
+    pub(crate) fn name_text<'t>(&self, target: &'t Target) -> Option<HostText<'t>> {
         if target.zone().is_some() {
             return None;
         }
-        match target.ip() {
-            None => Some(target.host()),
-            Some(IpAddr::V6(_)) if self.v6_as_text => Some(target.host()),
-            Some(_) if !self.names_see_ips => None,
-            Some(IpAddr::V6(_)) if self.bracket_ipv6 => Some(target.host_in_url()),
-            Some(_) => Some(target.host()),
-        }
+        let text = match target.ip() {
+            None => target.host(),
+            Some(IpAddr::V6(_)) if self.v6_as_text => target.host(),
+            Some(_) if !self.names_see_ips => return None,
+            Some(IpAddr::V6(v6)) if self.whatwg_ipv6 && v6.to_ipv4_mapped().is_some() => {
+                return Some(HostText::mapped_in_hex(v6, self.bracket_ipv6));
+            }
+            Some(IpAddr::V6(_)) if self.bracket_ipv6 => target.host_in_url(),
+            Some(_) => target.host(),
+        };
+        Some(HostText::Borrowed(text))
     }
 
     /// Whether `rule`'s port and scheme limits admit `target`.

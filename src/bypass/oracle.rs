@@ -71,7 +71,7 @@ fn rule_matches(rule: &BypassRule, target: &Target, flags: &MatchFlags) -> bool 
         }
         Pattern::Net(net) => target.ip().is_some_and(|ip| net_contains(net, ip)),
         Pattern::SubtractImplicit => flags.implicit.covers(target).is_some(),
-        _ => flags.name_text(target).is_some_and(name),
+        _ => flags.name_text(target).is_some_and(|text| name(&text)),
     }
 }
 
