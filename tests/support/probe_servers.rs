@@ -15,6 +15,9 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
+use proxyroute::probe::{ProbeReport, Prober, Problem, Step, StepKind};
+use proxyroute::Resolver;
+
 #[path = "real.rs"]
 mod real;
 
@@ -160,9 +163,6 @@ pub(crate) fn flood(sock: &mut TcpStream, first: &[u8], chunk: &[u8], limit: usi
 
 // ---------------------------------------------------------------------------
 // Probing and checking reports
-
-use proxyroute::probe::{ProbeReport, Prober, Problem, Step, StepKind};
-use proxyroute::Resolver;
 
 pub(crate) fn via(proxy: &str) -> Resolver {
     Resolver::builder().no_env().proxy(proxy).build().unwrap()
