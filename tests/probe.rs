@@ -36,10 +36,10 @@ fn squid_basic_auth_without_wrong_and_right_credentials() {
     let dir = TempDir::new("auth");
     let ca = Ca::new(&dir, "origin-ca", "probe origin CA");
     let (cert, key) = ca.leaf(&dir, "origin");
-    let origin = TlsOrigin::start(&cert, &key);
+    let origin = TlsOrigin::status_page(&cert, &key);
     let plain = http_origin();
     let (user, password, wrong) = ("alice", "s3cr:et p@ss", "wr0ng-pass");
-    let squid = Squid::start(&SquidConfig {
+    let squid = Squid::start_with(&SquidConfig {
         users: &[(user, password)],
         ..SquidConfig::default()
     });
@@ -120,7 +120,7 @@ fn squid_with_digest_only_is_a_scheme_this_crate_cannot_speak() {
         return;
     }
     let (user, password) = ("carol", "d1gest-secret");
-    let squid = Squid::start(&SquidConfig {
+    let squid = Squid::start_with(&SquidConfig {
         digest_users: &[(user, password)],
         ..SquidConfig::default()
     });
@@ -148,7 +148,7 @@ fn squid_acl_denying_a_destination_refuses_the_tunnel_with_its_error_page() {
     if !have(&["squid"]) {
         return;
     }
-    let squid = Squid::start(&SquidConfig {
+    let squid = Squid::start_with(&SquidConfig {
         deny_domain: Some("blocked.example"),
         ..SquidConfig::default()
     });
@@ -231,8 +231,8 @@ fn squid_ssl_bump_is_reported_as_interception_naming_its_ca() {
     let origin_ca = Ca::new(&dir, "origin-ca", "probe origin CA");
     let squid_ca = Ca::new(&dir, "squid-ca", "probe squid interception CA");
     let (cert, key) = origin_ca.leaf(&dir, "origin");
-    let origin = TlsOrigin::start(&cert, &key);
-    let squid = Squid::start(&SquidConfig {
+    let origin = TlsOrigin::status_page(&cert, &key);
+    let squid = Squid::start_with(&SquidConfig {
         bump: Some((&squid_ca, &origin_ca)),
         ..SquidConfig::default()
     });
@@ -275,11 +275,11 @@ fn an_https_proxy_carries_tls_inside_tls() {
     let dir = TempDir::new("https-proxy");
     let ca = Ca::new(&dir, "ca", "probe test CA");
     let (cert, key) = ca.leaf(&dir, "origin");
-    let origin = TlsOrigin::start(&cert, &key);
+    let origin = TlsOrigin::status_page(&cert, &key);
     let (proxy_cert, proxy_key) = ca.leaf(&dir, "proxy");
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&proxy_key, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let squid = Squid::start(&SquidConfig {
+    let squid = Squid::start_with(&SquidConfig {
         https: Some((&proxy_cert, &proxy_key)),
         ..SquidConfig::default()
     });
@@ -340,8 +340,8 @@ fn a_local_ca_in_the_system_store_seen_through_a_proxy_is_interception() {
     let origin_ca = Ca::new(&dir, "origin-ca", "probe origin CA");
     let squid_ca = Ca::new(&dir, "squid-ca", "probe corporate CA");
     let (cert, key) = origin_ca.leaf(&dir, "origin");
-    let origin = TlsOrigin::start(&cert, &key);
-    let squid = Squid::start(&SquidConfig {
+    let origin = TlsOrigin::status_page(&cert, &key);
+    let squid = Squid::start_with(&SquidConfig {
         bump: Some((&squid_ca, &origin_ca)),
         ..SquidConfig::default()
     });
@@ -397,7 +397,7 @@ fn microsocks_with_a_user_right_wrong_and_no_credentials() {
     }
     let origin = http_origin();
     let (user, password) = ("bob", "s0cks:pa ss");
-    let socks = Microsocks::start(Some((user, password)), None);
+    let socks = Microsocks::start_with(Some((user, password)), None, None);
     let url = format!("{}/", origin.url());
 
     let report = probe(
@@ -461,7 +461,7 @@ fn socks5h_in_a_loopback_namespace() {
     // Only microsocks's /etc/hosts (in its own mount namespace) knows this name.
     let name = "only-the-proxy-knows.test";
     let origin = http_origin();
-    let socks = Microsocks::start(None, Some(&format!("127.0.0.1 {name}")));
+    let socks = Microsocks::start_with(None, None, Some(&format!("127.0.0.1 {name}")));
     let url = format!("http://{name}:{}/", origin.port);
 
     let report = probe(&via(&socks.url("socks5h", None)), &url, &[], T);

@@ -1,16 +1,18 @@
 //! Real proxies and origins on loopback for the tests that send requests:
-//! squid (with Basic auth, optionally over TLS), microsocks (SOCKS5, with and
-//! without auth), Dante (SOCKS4), an HTTP origin that records who asked (and
-//! can redirect), an HTTPS origin (`openssl s_server` with a CA made for the
-//! test), a tripwire port that counts connections, and the program and
-//! process helpers they need. Used by `tests/real_proxies.rs` and
-//! `tests/adapters.rs`.
+//! squid (Basic or Digest auth, CONNECT rules, a denying ACL, ssl_bump,
+//! optionally over TLS), microsocks (SOCKS5, with and without auth), Dante
+//! (SOCKS4), `ssh -D`, an HTTP origin that records who asked (and can
+//! redirect), HTTPS origins (`openssl s_server` with a CA made for the test),
+//! a tripwire port that counts connections, and the program, process and
+//! namespace helpers they need. Used by `tests/real_proxies.rs`,
+//! `tests/adapters.rs`, `tests/pac_fetch.rs` and (through
+//! `tests/support/probe_servers.rs`) the probe tests.
 //!
-//! `.ci/install-proxies.sh` installs squid, microsocks, curl, htpasswd and
-//! openssl; `.ci/install-adapters.sh` installs Dante's `danted` and
-//! OpenSSH's `sshd` and `ssh` (whose `ssh -D` is the SOCKS4a proxy). Under
-//! `CI=true` a missing program fails the test; elsewhere the test prints a
-//! notice and does nothing.
+//! `.ci/install-proxies.sh` installs squid, microsocks, curl, htpasswd,
+//! openssl and iproute2; `.ci/install-adapters.sh` installs Dante's `danted`
+//! and OpenSSH's `sshd` and `ssh` (whose `ssh -D` is the SOCKS4a proxy).
+//! Under `CI=true` a missing program fails the test; elsewhere the test
+//! prints a notice and does nothing.
 
 #![allow(dead_code, unreachable_pub)]
 
@@ -34,18 +36,22 @@ mod ssh;
 mod stall;
 #[path = "real/tls.rs"]
 mod tls;
+#[path = "real/unshare.rs"]
+mod unshare;
 
 // Not every test uses every server.
 #[allow(unused_imports)]
 pub use socks::{Dante, Microsocks};
 #[allow(unused_imports)]
-pub use squid::Squid;
+pub use squid::{Squid, SquidConfig};
 #[allow(unused_imports)]
-pub use ssh::{can_unshare_mount, SshSocks, SSH, SSHD, SSH_KEYGEN, UNSHARE};
+pub use ssh::{SshSocks, SSH, SSHD, SSH_KEYGEN};
 #[allow(unused_imports)]
 pub use stall::{Misbehaviour, Stall};
 #[allow(unused_imports)]
-pub use tls::{TestCa, TlsOrigin};
+pub use tls::{Ca, TestCa, TlsOrigin};
+#[allow(unused_imports)]
+pub use unshare::{can_unshare_mount, can_unshare_net, with_own_hosts, IP, UNSHARE};
 
 // ---------------------------------------------------------------------------
 // Programs
@@ -55,6 +61,8 @@ pub const MICROSOCKS: &str = "microsocks";
 pub const CURL: &str = "curl";
 pub const HTPASSWD: &str = "htpasswd";
 pub const NCSA_AUTH: &str = "basic_ncsa_auth";
+pub const DIGEST_AUTH: &str = "digest_file_auth";
+pub const CERTGEN: &str = "security_file_certgen";
 pub const DANTED: &str = "danted";
 
 /// Where each hop reaches the origin from.
@@ -63,16 +71,18 @@ pub const SOCKS_PEER: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
 pub const SQUID_PEER: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 3);
 pub const DANTE_PEER: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 4);
 
-/// How long a server may take to listen, a log line to appear, a command to end.
-pub const PATIENCE: Duration = Duration::from_secs(20);
+/// How long a server may take to listen (squid with ssl_bump starts its
+/// certificate helpers first), a log line to appear, a command to end.
+pub const PATIENCE: Duration = Duration::from_secs(30);
 
 pub fn under_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")
 }
 
 pub fn find_program(name: &str) -> Option<PathBuf> {
+    // squid's helpers are not on PATH.
     let dirs: Vec<PathBuf> = match name {
-        NCSA_AUTH => [
+        NCSA_AUTH | DIGEST_AUTH | CERTGEN => [
             "/usr/lib/squid",
             "/usr/lib64/squid",
             "/usr/libexec/squid",
@@ -266,6 +276,17 @@ pub fn clean_command(program: impl AsRef<std::ffi::OsStr>, home: &Path) -> Comma
         .env("HOME", home)
         .env("CURL_HOME", home);
     cmd
+}
+
+/// Runs a command to its end like [`run_command`] and fails unless it
+/// succeeded.
+pub fn run_ok(cmd: Command, what: &str) {
+    let out = run_command(cmd, what);
+    assert!(
+        out.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters: how a person

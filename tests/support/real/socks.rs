@@ -7,8 +7,8 @@ use super::*;
 // ---------------------------------------------------------------------------
 // microsocks
 
-/// microsocks on a loopback port, connecting out from 127.0.0.2, logging each
-/// connection ("connected to HOST:PORT") to a file.
+/// microsocks on a loopback port, logging each connection ("connected to
+/// HOST:PORT") to a file; killed when dropped.
 pub struct Microsocks {
     pub _run: Running,
     pub port: u16,
@@ -16,14 +16,32 @@ pub struct Microsocks {
 }
 
 impl Microsocks {
+    /// Connecting out from [`SOCKS_PEER`].
     pub fn start(auth: Option<(&str, &str)>) -> Microsocks {
+        Microsocks::start_with(auth, Some(SOCKS_PEER), None)
+    }
+
+    /// `outgoing`: the address it connects out from (`-b`; none: 127.0.0.1).
+    /// `hosts`: `/etc/hosts` lines that only it sees (it runs in a mount
+    /// namespace of its own, see [`with_own_hosts`]).
+    pub fn start_with(
+        auth: Option<(&str, &str)>,
+        outgoing: Option<Ipv4Addr>,
+        hosts: Option<&str>,
+    ) -> Microsocks {
         let dir = TempDir::new("microsocks");
+        let microsocks = program(MICROSOCKS);
         for _attempt in 0..5 {
             let port = free_port();
             let log = std::fs::File::create(dir.join("log")).expect("microsocks log");
-            let mut cmd = Command::new(program(MICROSOCKS));
-            cmd.args(["-i", "127.0.0.1", "-p", &port.to_string()])
-                .args(["-b", &SOCKS_PEER.to_string()]);
+            let mut cmd = match hosts {
+                None => Command::new(&microsocks),
+                Some(lines) => with_own_hosts(&dir, lines, &microsocks),
+            };
+            cmd.args(["-i", "127.0.0.1", "-p", &port.to_string()]);
+            if let Some(address) = outgoing {
+                cmd.args(["-b", &address.to_string()]);
+            }
             if let Some((user, password)) = auth {
                 cmd.args(["-u", user, "-P", password]);
             }

@@ -1,4 +1,5 @@
-//! squid for the tests: Basic auth, CONNECT rules, plain or over TLS.
+//! squid for the tests: Basic or Digest auth, CONNECT rules, a denying ACL,
+//! ssl_bump with a CA of the test's, plain or over TLS.
 
 #![allow(dead_code, unreachable_pub)]
 
@@ -7,7 +8,32 @@ use super::*;
 // ---------------------------------------------------------------------------
 // squid
 
-/// A squid on a loopback port with its own configuration, logs and (for Basic
+/// What a squid is configured to do; the default: plain HTTP on a loopback
+/// port, no auth (any loopback client), CONNECT to any port, connecting out
+/// from 127.0.0.1.
+#[derive(Default)]
+pub struct SquidConfig<'a> {
+    /// Basic auth users (through basic_ncsa_auth); none: no Basic.
+    pub users: &'a [(&'a str, &'a str)],
+    /// Digest auth users (through digest_file_auth); none: no Digest. Takes
+    /// the place of Basic.
+    pub digest_users: &'a [(&'a str, &'a str)],
+    /// The ports CONNECT may reach (`Some(&[])`: CONNECT is refused); `None`:
+    /// no CONNECT rule.
+    pub tunnel_ports: Option<&'a [u16]>,
+    /// `tcp_outgoing_address`: where requests reach the origin from.
+    pub outgoing: Option<Ipv4Addr>,
+    /// A destination domain every request to is denied.
+    pub deny_domain: Option<&'a str>,
+    /// ssl_bump on the `http_port` with the first CA, trusting the second for
+    /// the origins.
+    pub bump: Option<(&'a Ca, &'a Ca)>,
+    /// Listen with TLS (`https_port`, an HTTPS proxy) with this certificate
+    /// and key (PEM).
+    pub https: Option<(&'a Path, &'a Path)>,
+}
+
+/// A squid on a loopback port with its own configuration, logs and (for
 /// auth) password file in a temporary directory, killed when dropped.
 pub struct Squid {
     pub run: Running,
@@ -20,9 +46,15 @@ pub struct Squid {
 
 impl Squid {
     /// `users`: Basic auth users (none: no auth). `tunnel_ports`: the ports
-    /// CONNECT may reach (none: CONNECT is refused).
+    /// CONNECT may reach (none: CONNECT is refused). Connects out from
+    /// [`SQUID_PEER`].
     pub fn start(users: &[(&str, &str)], tunnel_ports: &[u16]) -> Squid {
-        Squid::start_with(users, tunnel_ports, None)
+        Squid::start_with(&SquidConfig {
+            users,
+            tunnel_ports: Some(tunnel_ports),
+            outgoing: Some(SQUID_PEER),
+            ..SquidConfig::default()
+        })
     }
 
     /// The same, listening with TLS (`https_port`) with this certificate and
@@ -32,17 +64,23 @@ impl Squid {
         tunnel_ports: &[u16],
         cert_key: (&Path, &Path),
     ) -> Squid {
-        Squid::start_with(users, tunnel_ports, Some(cert_key))
+        Squid::start_with(&SquidConfig {
+            users,
+            tunnel_ports: Some(tunnel_ports),
+            outgoing: Some(SQUID_PEER),
+            https: Some(cert_key),
+            ..SquidConfig::default()
+        })
     }
 
-    fn start_with(
-        users: &[(&str, &str)],
-        tunnel_ports: &[u16],
-        tls: Option<(&Path, &Path)>,
-    ) -> Squid {
+    pub fn start_with(config: &SquidConfig<'_>) -> Squid {
+        assert!(
+            config.bump.is_none() || config.https.is_none(),
+            "squid: ssl_bump (on an http_port) and https_port are not both supported"
+        );
         let dir = TempDir::new("squid");
         let passwd = dir.join("passwd");
-        for (i, (user, password)) in users.iter().enumerate() {
+        for (i, (user, password)) in config.users.iter().enumerate() {
             let mut cmd = Command::new(program(HTPASSWD));
             cmd.args(if i == 0 { &["-c"][..] } else { &[][..] })
                 .args(["-i", "-m"])
@@ -65,16 +103,58 @@ impl Squid {
                 String::from_utf8_lossy(&out.stderr)
             );
         }
+        let digest = dir.join("digest");
+        if !config.digest_users.is_empty() {
+            let lines: String = config
+                .digest_users
+                .iter()
+                .map(|(user, password)| format!("{user}:{password}\n"))
+                .collect();
+            std::fs::write(&digest, lines).expect("write the digest password file");
+        }
+        let ssl_db = dir.join("ssl_db");
+        if config.bump.is_some() {
+            let mut certgen = Command::new(program(CERTGEN));
+            certgen.arg("-c").arg("-s").arg(&ssl_db).args(["-M", "4MB"]);
+            run_ok(certgen, "security_file_certgen -c");
+            let mut chmod = Command::new("chmod");
+            chmod.arg("-R").arg("a+rwX").arg(&ssl_db);
+            run_ok(chmod, "chmod the certificate database");
+        }
         for _attempt in 0..5 {
             let port = free_port();
             let service = unique_name();
             let d = |name: &str| dir.join(name).display().to_string();
-            let listen = match tls {
-                None => format!("http_port 127.0.0.1:{port}"),
-                Some((cert, key)) => format!(
-                    "https_port 127.0.0.1:{port} tls-cert={} tls-key={}",
-                    cert.display(),
-                    key.display()
+            let (listen, listening) = match (config.https, config.bump) {
+                (Some((cert, key)), _) => (
+                    format!(
+                        "https_port 127.0.0.1:{port} tls-cert={} tls-key={}",
+                        cert.display(),
+                        key.display()
+                    ),
+                    "Accepting HTTPS Socket connections at conn",
+                ),
+                (None, Some((ca, origin_ca))) => (
+                    format!(
+                        "http_port 127.0.0.1:{port} ssl-bump tls-cert={} tls-key={} \
+                         generate-host-certificates=on dynamic_cert_mem_cache_size=4MB\n\
+                         sslcrtd_program {} -s {} -M 4MB\n\
+                         sslcrtd_children 2 startup=1 idle=1\n\
+                         tls_outgoing_options cafile={}\n\
+                         acl step1 at_step SslBump1\n\
+                         ssl_bump peek step1\n\
+                         ssl_bump bump all",
+                        ca.cert.display(),
+                        ca.key.display(),
+                        program(CERTGEN).display(),
+                        ssl_db.display(),
+                        origin_ca.cert.display(),
+                    ),
+                    "Accepting SSL bumped HTTP Socket connections at conn",
+                ),
+                (None, None) => (
+                    format!("http_port 127.0.0.1:{port}"),
+                    "Accepting HTTP Socket connections at conn",
                 ),
             };
             let mut conf = format!(
@@ -88,34 +168,56 @@ impl Squid {
                  cache_mem 0 MB\n\
                  dns_nameservers 127.0.0.1\n\
                  pinger_enable off\n\
-                 shutdown_lifetime 0 seconds\n\
-                 tcp_outgoing_address {SQUID_PEER}\n\
-                 acl CONNECT method CONNECT\n",
+                 shutdown_lifetime 0 seconds\n",
                 pid = d("squid.pid"),
                 cache_log = d("cache.log"),
                 access_log = d("access.log"),
                 dir = dir.0.display(),
             );
-            if tunnel_ports.is_empty() {
-                conf.push_str("http_access deny CONNECT\n");
-            } else {
-                let ports: Vec<String> = tunnel_ports.iter().map(u16::to_string).collect();
-                let _ = writeln!(conf, "acl tunnel_ports port {}", ports.join(" "));
-                conf.push_str("http_access deny CONNECT !tunnel_ports\n");
+            if let Some(address) = config.outgoing {
+                let _ = writeln!(conf, "tcp_outgoing_address {address}");
             }
-            if users.is_empty() {
-                conf.push_str("acl loopback src 127.0.0.0/8\nhttp_access allow loopback\n");
-            } else {
-                let _ = write!(
+            match config.tunnel_ports {
+                None => {}
+                Some([]) => conf.push_str("acl CONNECT method CONNECT\nhttp_access deny CONNECT\n"),
+                Some(ports) => {
+                    let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
+                    let _ = writeln!(
+                        conf,
+                        "acl CONNECT method CONNECT\n\
+                         acl tunnel_ports port {}\n\
+                         http_access deny CONNECT !tunnel_ports",
+                        ports.join(" ")
+                    );
+                }
+            }
+            if let Some(domain) = config.deny_domain {
+                let _ = writeln!(
                     conf,
-                    "auth_param basic program {} {}\n\
-                     auth_param basic children 2\n\
-                     auth_param basic realm proxyroute-test\n\
-                     acl authed proxy_auth REQUIRED\n\
-                     http_access allow authed\n",
-                    program(NCSA_AUTH).display(),
-                    passwd.display()
+                    "acl denied dstdomain {domain}\nhttp_access deny denied"
                 );
+            }
+            let auth = if !config.digest_users.is_empty() {
+                Some(("digest", DIGEST_AUTH, &digest))
+            } else if !config.users.is_empty() {
+                Some(("basic", NCSA_AUTH, &passwd))
+            } else {
+                None
+            };
+            match auth {
+                None => conf.push_str("acl loopback src 127.0.0.0/8\nhttp_access allow loopback\n"),
+                Some((scheme, helper, file)) => {
+                    let _ = write!(
+                        conf,
+                        "auth_param {scheme} program {} {}\n\
+                         auth_param {scheme} children 2\n\
+                         auth_param {scheme} realm proxyroute-test\n\
+                         acl authed proxy_auth REQUIRED\n\
+                         http_access allow authed\n",
+                        program(helper).display(),
+                        file.display()
+                    );
+                }
             }
             conf.push_str("http_access deny all\n");
             let conf_path = dir.join(&format!("{service}.conf"));
@@ -135,11 +237,6 @@ impl Squid {
             let mut run = Running {
                 child,
                 what: format!("squid on port {port}"),
-            };
-            let listening = if tls.is_some() {
-                "Accepting HTTPS Socket connections at conn"
-            } else {
-                "Accepting HTTP Socket connections at conn"
             };
             let local = format!("local=127.0.0.1:{port} ");
             let cache_log = dir.join("cache.log");

@@ -17,7 +17,6 @@ use super::*;
 pub const SSHD: &str = "sshd";
 pub const SSH: &str = "ssh";
 pub const SSH_KEYGEN: &str = "ssh-keygen";
-pub const UNSHARE: &str = "unshare";
 
 /// sshd and `ssh -D` on loopback ports, both killed when dropped.
 pub struct SshSocks {
@@ -162,20 +161,7 @@ fn start_sshd(dir: &TempDir, port: u16, hosts: Option<&str>) -> Option<Running> 
     assert!(sshd.is_absolute(), "{}", sshd.display());
     let mut cmd = match hosts {
         None => Command::new(&sshd),
-        Some(lines) => {
-            let file = dir.join("hosts");
-            std::fs::write(&file, format!("127.0.0.1 localhost\n{lines}\n")).expect("hosts");
-            let mut cmd = Command::new(program(UNSHARE));
-            cmd.args([
-                "-m",
-                "sh",
-                "-c",
-                "mount --bind \"$0\" /etc/hosts && exec \"$@\"",
-            ])
-            .arg(&file)
-            .arg(&sshd);
-            cmd
-        }
+        Some(lines) => with_own_hosts(dir, lines, &sshd),
     };
     cmd.arg("-D")
         .arg("-E")
@@ -250,24 +236,4 @@ fn start_ssh(
     };
     wait_ready(&mut run, || accepts(socks_port))?;
     Ok(run)
-}
-
-/// Whether `unshare -m` (a mount namespace, for an `/etc/hosts` only sshd
-/// sees) is permitted here. Under `CI=true` (root) it must be.
-pub fn can_unshare_mount() -> bool {
-    let ok = Command::new(program(UNSHARE))
-        .args(["-m", "true"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        ok || !under_ci(),
-        "CI=true and `unshare -m` fails (run as root)"
-    );
-    if !ok {
-        eprintln!("notice: skipping this test: `unshare -m` is not permitted here");
-    }
-    ok
 }
