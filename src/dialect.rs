@@ -406,7 +406,10 @@ static GO: DialectSpec = DialectSpec {
             // `192.168.1.1` (proxy.go `useProxy` runs them for every host).
             names_see_ips: true,
             implicit: ImplicitBypass::Loopback,
+            // `0xa.1.2.3` is no IP for Go: its domain entries match the
+            // spelling (`2.3`, `*.1.2.3`), its IP and CIDR entries do not.
             as_written_only_star: Written::IP_OTHERWISE,
+            names_see_spelling: Written::IP_OTHERWISE,
             ..MatchFlags::PLAIN
         },
     },
@@ -462,8 +465,10 @@ static PYTHON: DialectSpec = DialectSpec {
             names_see_ips: true,
             bracket_ipv6: true,
             explicit_port_only: true,
-            // urllib compares IP hosts as text, IPv6 ones too.
+            // urllib compares IP hosts as text, IPv6 ones too: a host
+            // written otherwise meets the entries that match its spelling.
             as_written_only_star: Written::IP_OTHERWISE | Written::IPV6_OTHERWISE,
+            names_see_spelling: Written::IP_OTHERWISE | Written::IPV6_OTHERWISE,
             ..MatchFlags::PLAIN
         },
     },

@@ -1508,6 +1508,74 @@ const GO: &[Row] = &[
         "http://10.1.515/",
         proxy
     ),
+    // Go 1.19, run here (`http.ProxyFromEnvironment`, `HTTP_PROXY` set): for
+    // `http://0xa.1.2.3/` the host is a name, so its domain entries match
+    // the spelling, lower-cased: `0xa.1.2.3`, `0XA.1.2.3`, `2.3`, `.1.2.3`,
+    // `*.1.2.3` and `0xa.1.2.3:80` sent it direct; `a.1.2.3`, `10.1.2.3`
+    // and `10.0.0.0/8` left it on the proxy.
+    np!(
+        "go: a host spelled otherwise matches its spelling",
+        Go,
+        "0xa.1.2.3",
+        "http://0xa.1.2.3/",
+        bypass
+    ),
+    np!(
+        "go: an entry in capitals matches a host spelled otherwise",
+        Go,
+        "0XA.1.2.3",
+        "http://0xa.1.2.3/",
+        bypass
+    ),
+    np!(
+        "go: a host spelled otherwise in capitals matches its entry",
+        Go,
+        "0xa.1.2.3",
+        "http://0XA.1.2.3/",
+        bypass
+    ),
+    np!(
+        "go: a domain entry matches the spelling's suffix",
+        Go,
+        "2.3",
+        "http://0xa.1.2.3/",
+        bypass
+    ),
+    np!(
+        "go: a dotted entry matches the spelling's suffix",
+        Go,
+        ".1.2.3",
+        "http://0xa.1.2.3/",
+        bypass
+    ),
+    np!(
+        "go: a *. entry matches the spelling's suffix",
+        Go,
+        "*.1.2.3",
+        "http://0xa.1.2.3/",
+        bypass
+    ),
+    np!(
+        "go: the spelling with the default port matches",
+        Go,
+        "0xa.1.2.3:80",
+        "http://0xa.1.2.3/",
+        bypass
+    ),
+    np!(
+        "go: a suffix that is not a label does not match the spelling",
+        Go,
+        "a.1.2.3",
+        "http://0xa.1.2.3/",
+        proxy
+    ),
+    np!(
+        "go: the address's own entry does not match its other spelling",
+        Go,
+        "10.1.2.3",
+        "http://0xa.1.2.3/",
+        proxy
+    ),
     np!(
         "go: * still matches an IPv4 host spelled otherwise",
         Go,
@@ -2251,16 +2319,46 @@ const PYTHON: &[Row] = &[
         proxy
     ),
     // Seed 0x1352952, case 374: `no_proxy=..., [2001:db8:0:0::5], ...` sent
-    // `http://[2001:db8:0:0::5]/p` direct: urllib compares the host's text,
-    // and the entry is the same text. proxyroute keeps that the URL spelled
-    // the address otherwise, not the spelling, so such a host meets only `*`
-    // (tests/differential/tables.rs: python-host-spelled-otherwise-as-text).
+    // `http://[2001:db8:0:0::5]/p` direct, and seed 0x9, case 68,
+    // `NO_PROXY=...,[2001:db8:0:0::5]:443,...` sent
+    // `https://[2001:db8:0:0::5]:443/p` direct: urllib compares the host's
+    // text, lower-cased, with and without its port (`proxy_bypass_environment`
+    // in CPython 3.11, run here for the rest: `1` and `0X7F.1` match
+    // `0x7f.1`; `7f.1` and `127.0.0.1` do not).
     np!(
-        "python: an entry spelled like a host written otherwise still does not match it",
+        "python: an entry spelled like a host written otherwise matches it",
         Python,
         "[2001:db8:0:0::5]",
         "http://[2001:db8:0:0::5]/",
+        bypass
+    ),
+    np!(
+        "python: an entry with the port of a host written otherwise matches it",
+        Python,
+        "[2001:db8:0:0::5]:443",
+        "https://[2001:db8:0:0::5]:443/",
+        bypass
+    ),
+    np!(
+        "python: a dotted suffix of a host spelled otherwise matches it",
+        Python,
+        "1",
+        "http://0x7f.1/",
+        bypass
+    ),
+    np!(
+        "python: a suffix without its dot does not match a host spelled otherwise",
+        Python,
+        "7f.1",
+        "http://0x7f.1/",
         proxy
+    ),
+    np!(
+        "python: a host spelled otherwise matches its entry whatever the case",
+        Python,
+        "0X7F.1",
+        "http://0x7f.1/",
+        bypass
     ),
     np!(
         "python: an IPv6 entry matches the address written alike",

@@ -577,7 +577,9 @@ impl BypassMatcher {
                     break;
                 }
             }
-        } else if !self.names.table.is_empty() && (target.ip().is_none() || self.ip_like_names) {
+        } else if !self.names.table.is_empty()
+            && (target.ip().is_none() || self.ip_like_names || target.spelled().is_some())
+        {
             self.find_hashed_name(host, target, flags, admits, best);
         }
         if self.text_rules || !self.plain_hostnames.is_empty() {

@@ -316,9 +316,15 @@ pub(crate) struct MatchFlags {
     /// write it dotted (`[::ffff:10.1.2.3]`). Node's `URL`, which
     /// proxy-from-env compares entries with (Node 20, run here).
     pub(crate) whatwg_ipv6: bool,
+    /// Hosts written so (any of these `Written` bits, a subset of
+    /// `as_written_only_star`) are names to the tool: its name entries
+    /// match their spelling, lower-cased (`2.3` and `0xa.1.2.3` match
+    /// `http://0xa.1.2.3/` in Go 1.19; `[2001:db8:0:0::5]` matches that URL
+    /// in CPython 3.11), and its IP entries do not.
+    pub(crate) names_see_spelling: u8,
     /// Hosts written so (any of these `Written` bits) are compared as
     /// written by the tool, so no IP, CIDR or name entry matches them, only
-    /// `*`: an IPv4 address in another spelling than dotted decimal
+    /// `*` (name entries do where `names_see_spelling` says so): an IPv4 address in another spelling than dotted decimal
     /// (`0x7f.1`; Go's `net.ParseIP` and urllib's text comparison, run with
     /// Go 1.19 and CPython 3.11), or an opaque host Node's URL keeps as
     /// written (`gopherx://LocalHost/`, proxy-from-env 2.1.0).
@@ -336,6 +342,7 @@ impl MatchFlags {
         ip_families_apart: false,
         v6_as_text: false,
         whatwg_ipv6: false,
+        names_see_spelling: 0,
         as_written_only_star: 0,
         implicit: ImplicitBypass::None,
     };
@@ -347,6 +354,9 @@ impl MatchFlags {
         }
         let text = match target.ip() {
             None => target.host(),
+            Some(_) if target.written().bits() & self.names_see_spelling != 0 => {
+                return target.spelled().map(HostText::Borrowed);
+            }
             Some(IpAddr::V6(_)) if self.v6_as_text => target.host(),
             Some(_) if !self.names_see_ips => return None,
             Some(IpAddr::V6(v6)) if self.whatwg_ipv6 && v6.to_ipv4_mapped().is_some() => {

@@ -117,6 +117,11 @@ pub struct Target {
     /// The host name's domain suffixes, hashed once here so that every bypass
     /// query can look them up without rescanning the host.
     suffixes: Suffixes,
+    /// An IP address written otherwise than canonically (`0xa.1.2.3`,
+    /// `[2001:db8:0:0::5]`), as written and lower-cased: the tools that
+    /// read such a host as a name match their name entries against this
+    /// text. `None` for every other host (no allocation).
+    spelled: Option<Box<str>>,
 }
 
 /// How the URL wrote its host and port, where the normalised form forgets it:
@@ -301,6 +306,9 @@ impl Target {
                     bits |= Written::OPAQUE_AS_WRITTEN;
                 }
                 target.written = Written(target.written.0 & Written::TRAILING_DOT | bits);
+                if bits & (Written::IP_OTHERWISE | Written::IPV6_OTHERWISE) != 0 {
+                    target = target.spelled_as(host);
+                }
                 // The path as written (Postman's parser does not normalise it).
                 let host: Box<str> = target.host_text().into();
                 let target = Target {
@@ -450,6 +458,7 @@ impl Target {
             port: explicit_port.or(default),
             written,
             suffixes,
+            spelled: None,
         }
     }
 
@@ -585,6 +594,18 @@ impl Target {
     /// ```
     pub fn ip_spelled_otherwise(&self) -> bool {
         self.written.has(Written::IP_OTHERWISE)
+    }
+
+    /// The same target, with `host` as its spelling (see `spelled`).
+    pub(crate) fn spelled_as(mut self, host: &str) -> Self {
+        self.spelled = Some(host.to_ascii_lowercase().into());
+        self
+    }
+
+    /// The host as written, lower-cased, when it is an IP address written
+    /// otherwise than canonically (see `Written::IP_OTHERWISE`).
+    pub(crate) fn spelled(&self) -> Option<&str> {
+        self.spelled.as_deref()
     }
 
     /// Whether the URL wrote the host with ASCII upper case (`LocalHost`).

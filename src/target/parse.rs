@@ -126,17 +126,23 @@ pub(super) fn fast_parse(text: &str, sep: usize) -> Option<std::result::Result<T
         let addr: Ipv6Addr = inner.parse().ok()?;
         let host = format!("[{addr}]");
         let mut written = Written::default().with_port(port.is_some());
-        if !host[1..host.len() - 1].eq_ignore_ascii_case(inner) {
+        let otherwise = !host[1..host.len() - 1].eq_ignore_ascii_case(inner);
+        if otherwise {
             written = Written(written.0 | Written::IPV6_OTHERWISE);
         }
-        return Some(Ok(Target::assemble(
+        let target = Target::assemble(
             scheme,
             host.into(),
             Some(IpAddr::V6(addr)),
             None,
             port,
             written,
-        )));
+        );
+        return Some(Ok(if otherwise {
+            target.spelled_as(&text[host_start..=close])
+        } else {
+            target
+        }));
     }
     if !plain {
         return None;

@@ -156,32 +156,6 @@ fn unsupported(o: &Outcome) -> bool {
 
 pub(crate) static DELIBERATE: &[Entry] = &[
     Entry {
-        name: "python-host-spelled-otherwise-as-text",
-        tools: &[Tool::Python],
-        shape: |s| {
-            let host = s.url_host().to_ascii_lowercase();
-            // urllib compares the host with and without its port.
-            let rest = s.case.url.split_once("://").map_or("", |(_, r)| r);
-            let authority = rest.split('/').next().unwrap_or("").to_ascii_lowercase();
-            let spelled_otherwise = proxyroute::Target::parse(&s.case.url).is_ok_and(|t| {
-                t.ip_spelled_otherwise() || (host.starts_with('[') && t.host_in_url() != host)
-            });
-            let entries = s.case.vars.iter().filter(|(n, _)| n.eq_ignore_ascii_case("no_proxy"));
-            spelled_otherwise
-                && matches!(s.tool, Outcome::Direct)
-                && entries.flat_map(|(_, v)| v.split(',')).any(|e| {
-                    let e = e.trim().trim_start_matches('.').to_ascii_lowercase();
-                    let dotted = format!(".{e}");
-                    !e.is_empty()
-                        && [&host, &authority]
-                            .iter()
-                            .any(|h| **h == e || h.ends_with(&dotted))
-                })
-        },
-        reason: "urllib compares a host written otherwise (`0x7f.1`, `[2001:db8:0:0::5]`) as text, with and without its port, so an entry with the same text (or a dotted suffix of it) sends it direct; proxyroute keeps that the address was spelled otherwise, not the spelling (a Target stays small), so such a host meets only `*`",
-        row: "tests/dialects.rs: \"python: an entry spelled like a host written otherwise still does not match it\"",
-    },
-    Entry {
         name: "url-scheme-the-tool-cannot-fetch",
         tools: &[Tool::Curl, Tool::Python],
         shape: |s| unsupported(s.tool),
