@@ -526,7 +526,11 @@ static NODE: DialectSpec = DialectSpec {
             names_see_ips: true,
             bracket_ipv6: true,
             whatwg_ipv6: true,
+            // proxy-from-env compares an opaque host as Node's URL keeps it:
+            // `.example` matches `gopherx://Foo.example/`, `localhost` does
+            // not match `gopherx://LocalHost/`.
             as_written_only_star: Written::OPAQUE_AS_WRITTEN,
+            names_see_spelling: Written::OPAQUE_AS_WRITTEN,
             ..MatchFlags::PLAIN
         },
     },

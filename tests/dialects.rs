@@ -2995,6 +2995,44 @@ const NODE: &[Row] = &[
         url = "http://[::FFFF:A01:203]/",
         want = "DIRECT"
     ),
+    // proxy-from-env 2.1.0 on Node 20, run here: an opaque host is compared
+    // as the URL keeps it, case and all, and its suffix entries still see it
+    // (the whole list is lower-cased first).
+    np!(
+        "node: a suffix entry matches an opaque host with capitals",
+        Node,
+        ".example",
+        "gopherx://Foo.example/",
+        bypass
+    ),
+    np!(
+        "node: a *. entry matches an opaque host with capitals",
+        Node,
+        "*.example",
+        "gopherx://Foo.example/",
+        bypass
+    ),
+    row!(
+        "node: an entry in capitals does not match an opaque host with capitals",
+        Node,
+        env = [("all_proxy", "http://p:1"), ("no_proxy", "Foo.example")],
+        url = "gopherx://Foo.example/",
+        want = "http://p:1"
+    ),
+    np!(
+        "node: a suffix entry matches an opaque host spelled as a number",
+        Node,
+        ".1.2.3",
+        "gopherx://0xa.1.2.3/",
+        bypass
+    ),
+    row!(
+        "node: an opaque host with capitals misses a lower-case spelling",
+        Node,
+        env = [("all_proxy", "http://p:1"), ("no_proxy", "0xa.1.2.3")],
+        url = "gopherx://0XA.1.2.3/",
+        want = "http://p:1"
+    ),
     row!(
         "node: a lower-case opaque host still matches its entry",
         Node,

@@ -500,8 +500,12 @@ impl BypassMatcher {
             }
         }
         match target.ip() {
-            // A name is never bracketed, and has no zone: it is the name text.
-            None => self.find_name(target.host_in_url(), target, &flags, &admits, &mut best),
+            // A name is never bracketed, and has no zone: it is the name
+            // text, unless the tool sees its spelling.
+            None => match flags.name_text(target) {
+                Some(text) => self.find_name(&text, target, &flags, &admits, &mut best),
+                None => self.find_name(target.host_in_url(), target, &flags, &admits, &mut best),
+            },
             Some(ip) => {
                 if let Some(text) = flags.name_text(target) {
                     self.find_name(&text, target, &flags, &admits, &mut best);
@@ -601,8 +605,9 @@ impl BypassMatcher {
         let longest = self.names.longest();
         // Where the walk goes on: the whole host, from the empty suffix.
         let (mut hash, mut end) = (seed(), host.len());
-        if target.ip().is_none() {
-            // A host name's suffixes come hashed from the target.
+        if target.ip().is_none() && host.as_ptr() == target.host_in_url().as_ptr() {
+            // A host name's suffixes come hashed from the target (not those
+            // of a spelling the tool sees instead).
             let prehashed = target.suffixes();
             for (&suffix, &start) in prehashed.hashes().iter().zip(prehashed.starts()) {
                 let start = usize::from(start);

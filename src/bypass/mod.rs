@@ -352,11 +352,11 @@ impl MatchFlags {
         if target.zone().is_some() {
             return None;
         }
+        if target.written().bits() & self.names_see_spelling != 0 {
+            return target.spelled().map(HostText::Borrowed);
+        }
         let text = match target.ip() {
             None => target.host(),
-            Some(_) if target.written().bits() & self.names_see_spelling != 0 => {
-                return target.spelled().map(HostText::Borrowed);
-            }
             Some(IpAddr::V6(_)) if self.v6_as_text => target.host(),
             Some(_) if !self.names_see_ips => return None,
             Some(IpAddr::V6(v6)) if self.whatwg_ipv6 && v6.to_ipv4_mapped().is_some() => {

@@ -118,9 +118,11 @@ pub struct Target {
     /// query can look them up without rescanning the host.
     suffixes: Suffixes,
     /// An IP address written otherwise than canonically (`0xa.1.2.3`,
-    /// `[2001:db8:0:0::5]`), as written and lower-cased: the tools that
-    /// read such a host as a name match their name entries against this
-    /// text. `None` for every other host (no allocation).
+    /// `[2001:db8:0:0::5]`), as written and lower-cased, or an opaque host
+    /// Node's URL keeps as written (`gopherx://Foo.example/`), case and
+    /// all: the tools that read such a host as a name match their name
+    /// entries against this text. `None` for every other host (no
+    /// allocation).
     spelled: Option<Box<str>>,
 }
 
@@ -306,7 +308,10 @@ impl Target {
                     bits |= Written::OPAQUE_AS_WRITTEN;
                 }
                 target.written = Written(target.written.0 & Written::TRAILING_DOT | bits);
-                if bits & (Written::IP_OTHERWISE | Written::IPV6_OTHERWISE) != 0 {
+                if bits & Written::OPAQUE_AS_WRITTEN != 0 {
+                    // Node's URL keeps an opaque host's case too.
+                    target.spelled = Some(host.into());
+                } else if bits & (Written::IP_OTHERWISE | Written::IPV6_OTHERWISE) != 0 {
                     target = target.spelled_as(host);
                 }
                 // The path as written (Postman's parser does not normalise it).
@@ -602,8 +607,7 @@ impl Target {
         self
     }
 
-    /// The host as written, lower-cased, when it is an IP address written
-    /// otherwise than canonically (see `Written::IP_OTHERWISE`).
+    /// The host as a tool that reads it as written sees it (see the field).
     pub(crate) fn spelled(&self) -> Option<&str> {
         self.spelled.as_deref()
     }
