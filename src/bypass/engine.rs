@@ -502,10 +502,15 @@ impl BypassMatcher {
         match target.ip() {
             // A name is never bracketed, and has no zone: it is the name
             // text, unless the tool sees its spelling.
-            None => match flags.name_text(target) {
-                Some(text) => self.find_name(&text, target, &flags, &admits, &mut best),
-                None => self.find_name(target.host_in_url(), target, &flags, &admits, &mut best),
-            },
+            None => {
+                let host = match target.spelled() {
+                    Some(spelled) if target.written().bits() & flags.names_see_spelling != 0 => {
+                        spelled
+                    }
+                    _ => target.host_in_url(),
+                };
+                self.find_name(host, target, &flags, &admits, &mut best);
+            }
             Some(ip) => {
                 if let Some(text) = flags.name_text(target) {
                     self.find_name(&text, target, &flags, &admits, &mut best);
