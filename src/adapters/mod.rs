@@ -154,6 +154,65 @@ impl fmt::Debug for ResolverSource {
     }
 }
 
+// ===== SendError =====
+
+/// Why a routed request failed, for an adapter whose client fails with `E`
+/// (`adapters::reqwest::SendError`, `adapters::ureq::SendError`).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SendError<E> {
+    /// The route stopped it: refused, every hop unreachable, or the proxy
+    /// asked for credentials.
+    Route(RouteError),
+    /// The client failed.
+    Client(E),
+}
+
+impl<E: std::error::Error + 'static> SendError<E> {
+    /// The route's error, also when it stopped a redirect inside the client
+    /// (found among the client error's causes).
+    pub fn route(&self) -> Option<&RouteError> {
+        match self {
+            SendError::Route(e) => Some(e),
+            SendError::Client(e) => {
+                let mut source = e.source();
+                while let Some(cause) = source {
+                    if let Some(route) = cause.downcast_ref::<RouteError>() {
+                        return Some(route);
+                    }
+                    source = cause.source();
+                }
+                None
+            }
+        }
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for SendError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendError::Route(e) => e.fmt(f),
+            SendError::Client(e) => e.fmt(f),
+        }
+    }
+}
+
+impl<E: std::error::Error + 'static> std::error::Error for SendError<E> {
+    /// The causes of the error this shows (its own message is this one's).
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SendError::Route(e) => e.source(),
+            SendError::Client(e) => e.source(),
+        }
+    }
+}
+
+impl<E> From<RouteError> for SendError<E> {
+    fn from(e: RouteError) -> Self {
+        SendError::Route(e)
+    }
+}
+
 // ===== RouteError =====
 
 /// Why a request could not be sent along its route.

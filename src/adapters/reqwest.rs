@@ -211,60 +211,10 @@ fn router(resolver: ResolverSource) -> Arc<Router> {
     })
 }
 
-/// Why a routed request failed.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum SendError {
-    /// The route stopped it: refused, or the proxy asked for credentials.
-    Route(RouteError),
-    /// reqwest failed (including a redirect refused by the route: see
-    /// [`SendError::route`]).
-    Client(reqwest::Error),
-}
-
-impl SendError {
-    /// The route's error, also when it stopped a redirect inside reqwest.
-    pub fn route(&self) -> Option<&RouteError> {
-        match self {
-            SendError::Route(e) => Some(e),
-            SendError::Client(e) => {
-                let mut source = std::error::Error::source(e);
-                while let Some(cause) = source {
-                    if let Some(route) = cause.downcast_ref::<RouteError>() {
-                        return Some(route);
-                    }
-                    source = cause.source();
-                }
-                None
-            }
-        }
-    }
-}
-
-impl fmt::Display for SendError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SendError::Route(e) => e.fmt(f),
-            SendError::Client(e) => e.fmt(f),
-        }
-    }
-}
-
-impl std::error::Error for SendError {
-    /// The causes of the error this shows (its own message is this one's).
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            SendError::Route(e) => e.source(),
-            SendError::Client(e) => e.source(),
-        }
-    }
-}
-
-impl From<RouteError> for SendError {
-    fn from(e: RouteError) -> Self {
-        SendError::Route(e)
-    }
-}
+/// Why a routed request failed: the route stopped it, or reqwest failed
+/// (a redirect refused by the route among them: [`SendError::route`]
+/// finds the route's error inside).
+pub type SendError = super::SendError<reqwest::Error>;
 
 impl From<reqwest::Error> for SendError {
     fn from(e: reqwest::Error) -> Self {

@@ -73,51 +73,10 @@ impl fmt::Debug for RoutedAgent {
     }
 }
 
-/// Why a routed request failed.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum SendError {
-    /// The route stopped it: refused, every hop unreachable, a 407, a proxy
-    /// that would not carry it.
-    Route(RouteError),
-    /// ureq failed after a hop was connected.
-    Client(ureq::Error),
-}
-
-impl SendError {
-    /// The route's error, if the route stopped the request.
-    pub fn route(&self) -> Option<&RouteError> {
-        match self {
-            SendError::Route(e) => Some(e),
-            SendError::Client(_) => None,
-        }
-    }
-}
-
-impl fmt::Display for SendError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SendError::Route(e) => e.fmt(f),
-            SendError::Client(e) => e.fmt(f),
-        }
-    }
-}
-
-impl std::error::Error for SendError {
-    /// The causes of the error this shows (its own message is this one's).
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            SendError::Route(e) => e.source(),
-            SendError::Client(e) => e.source(),
-        }
-    }
-}
-
-impl From<RouteError> for SendError {
-    fn from(e: RouteError) -> Self {
-        SendError::Route(e)
-    }
-}
+/// Why a routed request failed: the route stopped it (refused, every hop
+/// unreachable, a 407, a proxy that would not carry it), or ureq failed
+/// after a hop was connected.
+pub type SendError = super::SendError<ureq::Error>;
 
 /// The ureq proxy for a proxyroute proxy: made once per proxy.
 fn ureq_proxy(proxy: &Proxy) -> Result<ureq::Proxy, String> {
