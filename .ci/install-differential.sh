@@ -14,27 +14,10 @@ cd "$(dirname "$0")/.."
 packages=(curl python3 golang-go util-linux iproute2)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
-need=()
-for pkg in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
-    need+=("$pkg")
-  fi
-done
-
+. .ci/apt.sh
+apt_install install-differential "${packages[@]}"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-if [ "${#need[@]}" -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "install-differential: root is needed to install: ${need[*]}" >&2
-    exit 1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  if ! { apt-get update -q && apt-get install -y -q --no-install-recommends "${need[@]}"; } >"$log" 2>&1; then
-    cat "$log" >&2
-    echo "install-differential: apt-get install ${need[*]} failed" >&2
-    exit 1
-  fi
-fi
 
 for tool in /usr/bin/curl /usr/bin/python3 go unshare ip node npm; do
   if ! command -v "$tool" >/dev/null 2>&1; then

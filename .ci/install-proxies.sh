@@ -19,47 +19,11 @@ set -euo pipefail
 # replaced by it.
 # iproute2 (`ip`) brings up loopback in the network namespaces (`unshare -n`)
 # where tests/probe*.rs look up names that must not resolve.
-packages=(squid-openssl microsocks curl apache2-utils libglib2.0-bin gsettings-desktop-schemas openssl iproute2)
-installed() {
-  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
-}
-need=()
-for pkg in "${packages[@]}"; do
-  if ! installed "$pkg"; then
-    need+=("$pkg")
-  fi
-done
-
-if [ "${#need[@]}" -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "install-proxies: root is needed to install: ${need[*]}" >&2
-    exit 1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  log=$(mktemp)
-  # The squid package would start a system squid on port 3128 where it can; the
-  # tests run their own, so keep services from starting during the install.
-  policy=/usr/sbin/policy-rc.d
-  made_policy=
-  if [ ! -e "$policy" ]; then
-    printf '#!/bin/sh\nexit 101\n' >"$policy"
-    chmod +x "$policy"
-    made_policy=1
-  fi
-  status=0
-  {
-    apt-get update -q &&
-      apt-get install -y -q --no-install-recommends "${need[@]}"
-  } >"$log" 2>&1 || status=$?
-  if [ -n "$made_policy" ]; then rm -f "$policy"; fi
-  if [ "$status" -ne 0 ]; then
-    cat "$log" >&2
-    rm -f "$log"
-    echo "install-proxies: installing ${need[*]} failed (exit $status)" >&2
-    exit "$status"
-  fi
-  rm -f "$log"
-fi
+. "$(dirname "$0")/apt.sh"
+# The squid package would start a system squid on port 3128 where it can;
+# apt_install keeps services from starting.
+apt_install install-proxies squid-openssl microsocks curl apache2-utils libglib2.0-bin \
+  gsettings-desktop-schemas openssl iproute2
 
 # Every program the tests look for, where they look for it.
 for prog in squid microsocks curl htpasswd; do

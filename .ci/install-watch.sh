@@ -9,25 +9,5 @@
 # the watcher's tests.
 set -euo pipefail
 
-packages=(dbus-daemon dconf-service dconf-gsettings-backend)
-need=()
-for pkg in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
-    need+=("$pkg")
-  fi
-done
-[ "${#need[@]}" -eq 0 ] && exit 0
-
-if [ "$(id -u)" -ne 0 ]; then
-  echo "install-watch: root is needed to install: ${need[*]}" >&2
-  exit 1
-fi
-export DEBIAN_FRONTEND=noninteractive
-log=$(mktemp)
-if ! { apt-get update -q && apt-get install -y -q --no-install-recommends "${need[@]}"; } >"$log" 2>&1; then
-  cat "$log" >&2
-  rm -f "$log"
-  echo "install-watch: installing ${need[*]} failed" >&2
-  exit 1
-fi
-rm -f "$log"
+. "$(dirname "$0")/apt.sh"
+apt_install install-watch dbus-daemon dconf-service dconf-gsettings-backend
