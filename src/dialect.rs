@@ -408,8 +408,7 @@ static GO: DialectSpec = DialectSpec {
             implicit: ImplicitBypass::Loopback,
             // `0xa.1.2.3` is no IP for Go: its domain entries match the
             // spelling (`2.3`, `*.1.2.3`), its IP and CIDR entries do not.
-            as_written_only_star: Written::IP_OTHERWISE,
-            names_see_spelling: Written::IP_OTHERWISE,
+            as_written: Written::IP_OTHERWISE,
             ..MatchFlags::PLAIN
         },
     },
@@ -467,8 +466,7 @@ static PYTHON: DialectSpec = DialectSpec {
             explicit_port_only: true,
             // urllib compares IP hosts as text, IPv6 ones too: a host
             // written otherwise meets the entries that match its spelling.
-            as_written_only_star: Written::IP_OTHERWISE | Written::IPV6_OTHERWISE,
-            names_see_spelling: Written::IP_OTHERWISE | Written::IPV6_OTHERWISE,
+            as_written: Written::IP_OTHERWISE | Written::IPV6_OTHERWISE,
             ..MatchFlags::PLAIN
         },
     },
@@ -529,8 +527,7 @@ static NODE: DialectSpec = DialectSpec {
             // proxy-from-env compares an opaque host as Node's URL keeps it:
             // `.example` matches `gopherx://Foo.example/`, `localhost` does
             // not match `gopherx://LocalHost/`.
-            as_written_only_star: Written::OPAQUE_AS_WRITTEN,
-            names_see_spelling: Written::OPAQUE_AS_WRITTEN,
+            as_written: Written::OPAQUE_AS_WRITTEN,
             ..MatchFlags::PLAIN
         },
     },

@@ -59,8 +59,7 @@ pub(crate) const FLAGS: MatchFlags = MatchFlags {
     ip_families_apart: false,
     v6_as_text: false,
     whatwg_ipv6: false,
-    names_see_spelling: 0,
-    as_written_only_star: 0,
+    as_written: 0,
     implicit: ImplicitBypass::LocalAndLinkLocal,
 };
 

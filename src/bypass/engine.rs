@@ -504,9 +504,7 @@ impl BypassMatcher {
             // text, unless the tool sees its spelling.
             None => {
                 let host = match target.spelled() {
-                    Some(spelled) if target.written().bits() & flags.names_see_spelling != 0 => {
-                        spelled
-                    }
+                    Some(spelled) if target.written().bits() & flags.as_written != 0 => spelled,
                     _ => target.host_in_url(),
                 };
                 self.find_name(host, target, &flags, &admits, &mut best);

@@ -316,19 +316,16 @@ pub(crate) struct MatchFlags {
     /// write it dotted (`[::ffff:10.1.2.3]`). Node's `URL`, which
     /// proxy-from-env compares entries with (Node 20, run here).
     pub(crate) whatwg_ipv6: bool,
-    /// Hosts written so (any of these `Written` bits, a subset of
-    /// `as_written_only_star`) are names to the tool: its name entries
-    /// match their spelling, lower-cased (`2.3` and `0xa.1.2.3` match
-    /// `http://0xa.1.2.3/` in Go 1.19; `[2001:db8:0:0::5]` matches that URL
-    /// in CPython 3.11), and its IP entries do not.
-    pub(crate) names_see_spelling: u8,
-    /// Hosts written so (any of these `Written` bits) are compared as
-    /// written by the tool, so no IP, CIDR or name entry matches them, only
-    /// `*` (name entries do where `names_see_spelling` says so): an IPv4 address in another spelling than dotted decimal
-    /// (`0x7f.1`; Go's `net.ParseIP` and urllib's text comparison, run with
-    /// Go 1.19 and CPython 3.11), or an opaque host Node's URL keeps as
-    /// written (`gopherx://LocalHost/`, proxy-from-env 2.1.0).
-    pub(crate) as_written_only_star: u8,
+    /// Hosts written so (any of these `Written` bits) are names to the tool,
+    /// spelled as written: its name entries match the spelling
+    /// ([`Target::spelled`](crate::Target), lower-cased for IP hosts), and
+    /// its IP and CIDR entries do not. An IPv4 address in another spelling
+    /// than dotted decimal (Go 1.19: `2.3` and `0xa.1.2.3` match
+    /// `http://0xa.1.2.3/`; CPython 3.11's text comparison, IPv6 written
+    /// otherwise too), or an opaque host Node's URL keeps as written
+    /// (`gopherx://Foo.example/` matches `.example`, not `foo.example`;
+    /// proxy-from-env 2.1.0).
+    pub(crate) as_written: u8,
     /// Hosts never proxied by this tool.
     pub(crate) implicit: ImplicitBypass,
 }
@@ -342,8 +339,7 @@ impl MatchFlags {
         ip_families_apart: false,
         v6_as_text: false,
         whatwg_ipv6: false,
-        names_see_spelling: 0,
-        as_written_only_star: 0,
+        as_written: 0,
         implicit: ImplicitBypass::None,
     };
 
@@ -352,7 +348,7 @@ impl MatchFlags {
         if target.zone().is_some() {
             return None;
         }
-        if target.written().bits() & self.names_see_spelling != 0 {
+        if target.written().bits() & self.as_written != 0 {
             return target.spelled().map(HostText::Borrowed);
         }
         let text = match target.ip() {

@@ -206,19 +206,20 @@ impl Reader<'_> {
         index: usize,
         mut need: Need,
     ) {
-        // Only `*` meets an address the tool reads as written (`0x7f.1`),
-        // unless the tool reads it as a name: then its name entries do.
-        let flags = self.spec.flags;
-        let sees = match pattern {
-            Pattern::All => !0,
-            Pattern::Host(_)
-            | Pattern::Domain(_)
-            | Pattern::Subdomains(_)
-            | Pattern::HostSuffix(_)
-            | Pattern::Glob(_) => flags.names_see_spelling,
-            _ => 0,
-        };
-        need.forbidden |= flags.as_written_only_star & !sees;
+        // A host the tool reads as written (`0x7f.1`) is a name to it: only
+        // `*` and name entries meet it.
+        let names = matches!(
+            pattern,
+            Pattern::All
+                | Pattern::Host(_)
+                | Pattern::Domain(_)
+                | Pattern::Subdomains(_)
+                | Pattern::HostSuffix(_)
+                | Pattern::Glob(_)
+        );
+        if !names {
+            need.forbidden |= self.spec.flags.as_written;
+        }
         self.rules
             .push(BypassRule::new(pattern, port, text, index).with_need(need));
     }
