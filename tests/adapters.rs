@@ -28,28 +28,12 @@ use proxyroute::adapters::hyper::{ProxyConnector, Via};
 use proxyroute::adapters::reqwest::RoutedClient;
 use proxyroute::adapters::ureq::RoutedAgent;
 use proxyroute::adapters::ResolverSource;
-use proxyroute::{Dialect, Resolver, SharedResolver};
+use proxyroute::{Resolver, SharedResolver};
 
 use real::*;
 
 // ---------------------------------------------------------------------------
 // Resolvers
-
-fn env_resolver(vars: &[(&str, &str)]) -> Arc<Resolver> {
-    Arc::new(Resolver::from_env_with(
-        Dialect::Curl,
-        proxyroute::env::lookup_in(vars),
-    ))
-}
-
-fn explicit(proxy: &str) -> Arc<Resolver> {
-    Arc::new(
-        Resolver::builder()
-            .proxy(proxy)
-            .build()
-            .expect("a proxy URL"),
-    )
-}
 
 /// A resolver whose every route is what `FindProxyForURL` returns here.
 #[cfg(feature = "pac")]

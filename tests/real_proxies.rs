@@ -24,7 +24,7 @@ use std::sync::{Arc, OnceLock};
 
 use real::*;
 
-use proxyroute::{curl_command, Dialect, Hop, Resolver, Route, ShowCredentials, Target};
+use proxyroute::{curl_command, Hop, Resolver, Route, ShowCredentials, Target};
 
 // ---------------------------------------------------------------------------
 // Clients: each sends a URL along the route proxyroute gives
@@ -43,22 +43,6 @@ struct Got {
     via: String,
     status: u16,
     body: String,
-}
-
-fn resolver(vars: &[(&str, &str)]) -> Arc<Resolver> {
-    Arc::new(Resolver::from_env_with(
-        Dialect::Curl,
-        proxyroute::env::lookup_in(vars),
-    ))
-}
-
-fn explicit(proxy: &str) -> Arc<Resolver> {
-    Arc::new(
-        Resolver::builder()
-            .proxy(proxy)
-            .build()
-            .expect("an explicit proxy"),
-    )
 }
 
 /// Resolves `url` and sends it with `client`: curl from the route's proxy URL,
@@ -171,7 +155,7 @@ fn http_through_squid_reaches_the_origin_and_is_logged() {
     }
     let origin = Origin::start();
     let squid = Squid::start(&[], &[origin.port]);
-    let resolver = resolver(&[("http_proxy", &squid.url())]);
+    let resolver = env_resolver(&[("http_proxy", &squid.url())]);
     for client in CLIENTS {
         let path = format!("/plain/{client:?}");
         let url = origin.url("127.0.0.1", &path);
@@ -339,7 +323,7 @@ fn socks5_and_socks5h_through_microsocks_with_auth() {
     let socks = Microsocks::start(Some(auth));
     let origin = Origin::start();
     for scheme in ["socks5", "socks5h"] {
-        let resolver = resolver(&[("all_proxy", &socks.url(scheme, Some(auth)))]);
+        let resolver = env_resolver(&[("all_proxy", &socks.url(scheme, Some(auth)))]);
         for client in CLIENTS {
             let how = format!("{client:?} via {scheme}");
             let path = format!("/{scheme}/{client:?}");
@@ -361,7 +345,7 @@ fn socks5_and_socks5h_through_microsocks_with_auth() {
             });
         }
     }
-    let wrong = resolver(&[(
+    let wrong = env_resolver(&[(
         "all_proxy",
         &socks.url("socks5h", Some(("sockuser", "nope"))),
     )]);
@@ -385,7 +369,7 @@ fn socks5h_through_microsocks_without_auth() {
     }
     let socks = Microsocks::start(None);
     let origin = Origin::start();
-    let resolver = resolver(&[("http_proxy", &socks.url("socks5h", None))]);
+    let resolver = env_resolver(&[("http_proxy", &socks.url("socks5h", None))]);
     for client in CLIENTS {
         let path = format!("/socks-open/{client:?}");
         let how = format!("{client:?}");
@@ -411,7 +395,7 @@ fn bypass_goes_direct_and_the_proxy_logs_nothing() {
     let resolvers = [
         (
             "env no_proxy",
-            resolver(&[("http_proxy", &squid.url()), ("no_proxy", "127.0.0.1")]),
+            env_resolver(&[("http_proxy", &squid.url()), ("no_proxy", "127.0.0.1")]),
         ),
         (
             "builder bypass",

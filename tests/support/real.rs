@@ -54,6 +54,27 @@ pub use tls::{Ca, TestCa, TlsOrigin};
 pub use unshare::{can_unshare_mount, can_unshare_net, with_own_hosts, IP, UNSHARE};
 
 // ---------------------------------------------------------------------------
+// Resolvers
+
+/// The curl dialect's reading of `vars` as the environment.
+pub fn env_resolver(vars: &[(&str, &str)]) -> Arc<proxyroute::Resolver> {
+    Arc::new(proxyroute::Resolver::from_env_with(
+        proxyroute::Dialect::Curl,
+        proxyroute::env::lookup_in(vars),
+    ))
+}
+
+/// Every request through `proxy`.
+pub fn explicit(proxy: &str) -> Arc<proxyroute::Resolver> {
+    Arc::new(
+        proxyroute::Resolver::builder()
+            .proxy(proxy)
+            .build()
+            .expect("an explicit proxy"),
+    )
+}
+
+// ---------------------------------------------------------------------------
 // Programs
 
 pub const SQUID: &str = "squid";
